@@ -1,0 +1,500 @@
+//! The policy file: its TOML shape, validation, and the validated [`Policy`].
+//!
+//! Parsing is two steps. Serde reads the text into `Raw*` structs that mirror the file (and
+//! refuse unknown fields, so a typo is never silently ignored); [`validate`] then turns them
+//! into precise types, collecting every problem with the field path it belongs to.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::source::{FieldPath, Source};
+use crate::{PolicyError, Problem, RetentionDays};
+
+/// A validated policy. Construct with [`Policy::load`] or [`Policy::parse`].
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub ward: Ward,
+    pub retention: Retention,
+    pub recording: Recording,
+    pub cameras: Vec<Camera>,
+}
+
+/// Who runs the cameras, and the time zone the guideline's "days" are counted in.
+#[derive(Debug, Clone)]
+pub struct Ward {
+    pub name: String,
+    /// The operator shown to citizens (T2.2's sign names the ward).
+    pub operator: String,
+    pub time_zone: jiff::tz::TimeZone,
+}
+
+/// N6.1, T5.3: how long footage is kept, and how much disk it may take.
+#[derive(Debug, Clone)]
+pub struct Retention {
+    pub days: RetentionDays,
+    /// When set, the oldest unheld footage is erased early to stay under this many bytes.
+    pub storage_cap: Option<ByteSize>,
+    /// How often the retention sweeper runs.
+    pub sweep_interval: Duration,
+}
+
+/// How streams are cut and how a lost camera is retried.
+#[derive(Debug, Clone)]
+pub struct Recording {
+    /// Target segment length; segments are cut at the first keyframe after it.
+    pub segment_duration: Duration,
+    pub reconnect_min: Duration,
+    pub reconnect_max: Duration,
+}
+
+/// A camera's identifier: lower-case ASCII letters, digits, `-` and `_`, at most 32 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CameraId(String);
+
+impl CameraId {
+    pub fn new(id: &str) -> Result<Self, String> {
+        let ok = !id.is_empty()
+            && id.len() <= 32
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        if ok {
+            Ok(CameraId(id.to_owned()))
+        } else {
+            Err(format!(
+                "{id:?} is not a valid camera id: use 1–32 lower-case letters, digits, '-' or '_' \
+                 (カメラIDは英小文字・数字・-・_ の1〜32文字)"
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for CameraId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// RTP interleaved in the RTSP TCP connection: the default, it passes firewalls and NAT.
+    Tcp,
+    Udp,
+}
+
+/// One street camera (N2, T2.1).
+#[derive(Debug, Clone)]
+pub struct Camera {
+    pub id: CameraId,
+    pub name: String,
+    /// Where it stands, as shown on the layout map.
+    pub site: String,
+    /// `rtsp://` URL without credentials.
+    pub url: String,
+    pub credentials: Option<CredentialsRef>,
+    pub transport: Transport,
+}
+
+/// Where a camera's credentials live (N3.1c): never in the policy itself, so the policy can be
+/// published and its credentials rotated without editing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialsRef {
+    /// An environment variable holding `username:password`.
+    Env(String),
+    /// A file holding `username:password` on its first line; relative paths are relative to the
+    /// policy file's directory.
+    File(PathBuf),
+}
+
+/// A resolved username and password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Credentials({}:***)", self.username)
+    }
+}
+
+impl CredentialsRef {
+    /// Reads the credentials it points to.
+    pub fn resolve(&self) -> Result<Credentials, String> {
+        let raw = match self {
+            CredentialsRef::Env(var) => std::env::var(var).map_err(|_| {
+                format!("environment variable {var} is not set (環境変数 {var} が未設定です)")
+            })?,
+            CredentialsRef::File(path) => std::fs::read_to_string(path).map_err(|e| {
+                format!("cannot read {}: {e} (認証情報ファイルを読めません)", path.display())
+            })?,
+        };
+        let line = raw.lines().next().unwrap_or("").trim();
+        match line.split_once(':') {
+            Some((user, pass)) if !user.is_empty() && !pass.is_empty() => Ok(Credentials {
+                username: user.to_owned(),
+                password: pass.to_owned(),
+            }),
+            _ => Err("credentials must be one line `username:password` \
+                      (認証情報は「ユーザー名:パスワード」の1行で記載してください)"
+                .to_owned()),
+        }
+    }
+}
+
+/// A number of bytes, written in the file as an integer or a string like `"500 GiB"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ByteSize(pub u64);
+
+impl ByteSize {
+    fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+        let (digits, unit) = text.split_at(split);
+        let n: u64 = digits
+            .parse()
+            .map_err(|_| format!("{text:?} is not a size like \"500 GiB\""))?;
+        let mult: u64 = match unit.trim() {
+            "" | "B" => 1,
+            "KB" => 1_000,
+            "MB" => 1_000_000,
+            "GB" => 1_000_000_000,
+            "TB" => 1_000_000_000_000,
+            "KiB" => 1 << 10,
+            "MiB" => 1 << 20,
+            "GiB" => 1 << 30,
+            "TiB" => 1 << 40,
+            other => return Err(format!("unknown size unit {other:?}: use B, KB, MB, GB, TB, KiB, MiB, GiB or TiB")),
+        };
+        n.checked_mul(mult)
+            .map(ByteSize)
+            .ok_or_else(|| format!("{text:?} is too large"))
+    }
+}
+
+// ---- the file's shape ----------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    ward: RawWard,
+    retention: RawRetention,
+    #[serde(default)]
+    recording: RawRecording,
+    #[serde(default)]
+    camera: Vec<RawCamera>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWard {
+    name: String,
+    operator: String,
+    #[serde(default = "default_time_zone")]
+    time_zone: String,
+}
+
+fn default_time_zone() -> String {
+    "Asia/Tokyo".to_owned()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRetention {
+    days: i64,
+    storage_cap: Option<RawSize>,
+    #[serde(default = "default_sweep_seconds")]
+    sweep_interval_seconds: i64,
+}
+
+fn default_sweep_seconds() -> i64 {
+    60
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawSize {
+    Bytes(i64),
+    Text(String),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRecording {
+    #[serde(default = "default_segment_seconds")]
+    segment_seconds: f64,
+    #[serde(default = "default_reconnect_min")]
+    reconnect_min_seconds: f64,
+    #[serde(default = "default_reconnect_max")]
+    reconnect_max_seconds: f64,
+}
+
+impl Default for RawRecording {
+    fn default() -> Self {
+        RawRecording {
+            segment_seconds: default_segment_seconds(),
+            reconnect_min_seconds: default_reconnect_min(),
+            reconnect_max_seconds: default_reconnect_max(),
+        }
+    }
+}
+
+fn default_segment_seconds() -> f64 {
+    60.0
+}
+fn default_reconnect_min() -> f64 {
+    1.0
+}
+fn default_reconnect_max() -> f64 {
+    30.0
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCamera {
+    id: String,
+    name: String,
+    site: String,
+    url: String,
+    credentials: Option<String>,
+    #[serde(default = "default_transport")]
+    transport: String,
+}
+
+fn default_transport() -> String {
+    "tcp".to_owned()
+}
+
+// ---- loading and validation ----------------------------------------------------------------
+
+impl Policy {
+    /// Reads, parses and validates a policy file, and checks that every credentials reference
+    /// resolves, so that nothing starts half-configured.
+    pub fn load(path: &Path) -> Result<Policy, PolicyError> {
+        let text = std::fs::read_to_string(path).map_err(|source| PolicyError::Read {
+            file: path.to_owned(),
+            source,
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let policy = Self::parse_in(&text, path, base)?;
+        let source = Source::new(&text);
+        let problems: Vec<Problem> = policy
+            .cameras
+            .iter()
+            .enumerate()
+            .filter_map(|(i, cam)| {
+                let err = cam.credentials.as_ref()?.resolve().err()?;
+                let at = FieldPath::default().key("camera").index(i).key("credentials");
+                Some(source.problem_at(&at, err))
+            })
+            .collect();
+        if problems.is_empty() {
+            Ok(policy)
+        } else {
+            Err(PolicyError::Invalid { file: path.to_owned(), problems })
+        }
+    }
+
+    /// Parses and validates policy text; `origin` names it in errors. Relative credential
+    /// file paths are taken relative to the current directory.
+    pub fn parse(text: &str, origin: &Path) -> Result<Policy, PolicyError> {
+        Self::parse_in(text, origin, Path::new("."))
+    }
+
+    fn parse_in(text: &str, origin: &Path, base: &Path) -> Result<Policy, PolicyError> {
+        let source = Source::new(text);
+        let invalid = |problems| PolicyError::Invalid { file: origin.to_owned(), problems };
+        let raw: RawPolicy = toml::from_str(text).map_err(|e| {
+            invalid(vec![source.problem_at_span(e.span(), e.message().to_owned())])
+        })?;
+        let mut v = Validator { source: &source, problems: Vec::new() };
+        let policy = v.policy(raw, base);
+        match policy {
+            Some(p) if v.problems.is_empty() => Ok(p),
+            _ => Err(invalid(v.problems)),
+        }
+    }
+
+    /// The camera with this id, if the policy has it.
+    pub fn camera(&self, id: &CameraId) -> Option<&Camera> {
+        self.cameras.iter().find(|c| &c.id == id)
+    }
+}
+
+struct Validator<'a> {
+    source: &'a Source<'a>,
+    problems: Vec<Problem>,
+}
+
+fn path(parts: &[&str]) -> FieldPath {
+    parts.iter().fold(FieldPath::default(), |p, k| p.key(k))
+}
+
+impl Validator<'_> {
+    fn refuse(&mut self, at: FieldPath, message: impl Into<String>) {
+        self.problems.push(self.source.problem_at(&at, message.into()));
+    }
+
+    fn non_empty(&mut self, at: FieldPath, value: String) -> String {
+        if value.trim().is_empty() {
+            self.refuse(at, "must not be empty (空欄にできません)");
+        }
+        value
+    }
+
+    fn seconds(&mut self, at: FieldPath, value: f64, min: f64, max: f64) -> Duration {
+        if !(min..=max).contains(&value) {
+            self.refuse(
+                at,
+                format!("{value} is out of range: must be {min}–{max} seconds (範囲外の秒数です)"),
+            );
+            return Duration::from_secs_f64(min);
+        }
+        Duration::from_secs_f64(value)
+    }
+
+    fn policy(&mut self, raw: RawPolicy, base: &Path) -> Option<Policy> {
+        let ward = self.ward(raw.ward);
+        let retention = self.retention(raw.retention);
+        let recording = self.recording(raw.recording);
+        if raw.camera.is_empty() {
+            self.refuse(
+                path(&["camera"]),
+                "N5: at least one [[camera]] is needed (カメラを1台以上登録してください)",
+            );
+        }
+        let cameras: Vec<Camera> = raw
+            .camera
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, c)| self.camera(i, c, base))
+            .collect();
+        self.unique_ids(&cameras);
+        Some(Policy { ward: ward?, retention: retention?, recording, cameras })
+    }
+
+    fn ward(&mut self, raw: RawWard) -> Option<Ward> {
+        let name = self.non_empty(path(&["ward", "name"]), raw.name);
+        let operator = self.non_empty(path(&["ward", "operator"]), raw.operator);
+        match jiff::tz::TimeZone::get(&raw.time_zone) {
+            Ok(time_zone) => Some(Ward { name, operator, time_zone }),
+            Err(_) => {
+                self.refuse(
+                    path(&["ward", "time_zone"]),
+                    format!("unknown time zone {:?} (例: \"Asia/Tokyo\")", raw.time_zone),
+                );
+                None
+            }
+        }
+    }
+
+    fn retention(&mut self, raw: RawRetention) -> Option<Retention> {
+        let days = match RetentionDays::new(raw.days) {
+            Ok(d) => Some(d),
+            Err(msg) => {
+                self.refuse(path(&["retention", "days"]), msg);
+                None
+            }
+        };
+        let storage_cap = raw.storage_cap.and_then(|cap| {
+            let parsed = match cap {
+                RawSize::Bytes(n) if n > 0 => Ok(ByteSize(n as u64)),
+                RawSize::Bytes(n) => Err(format!("{n} is not a positive size")),
+                RawSize::Text(t) => ByteSize::parse(&t),
+            };
+            parsed
+                .map_err(|m| self.refuse(path(&["retention", "storage_cap"]), m))
+                .ok()
+        });
+        let sweep = raw.sweep_interval_seconds as f64;
+        let sweep_interval =
+            self.seconds(path(&["retention", "sweep_interval_seconds"]), sweep, 1.0, 3600.0);
+        Some(Retention { days: days?, storage_cap, sweep_interval })
+    }
+
+    fn recording(&mut self, raw: RawRecording) -> Recording {
+        let at = |k: &str| path(&["recording", k]);
+        let segment_duration = self.seconds(at("segment_seconds"), raw.segment_seconds, 1.0, 600.0);
+        let reconnect_min =
+            self.seconds(at("reconnect_min_seconds"), raw.reconnect_min_seconds, 0.1, 60.0);
+        let reconnect_max =
+            self.seconds(at("reconnect_max_seconds"), raw.reconnect_max_seconds, 1.0, 600.0);
+        if reconnect_max < reconnect_min {
+            self.refuse(
+                at("reconnect_max_seconds"),
+                "must not be less than reconnect_min_seconds (最小値以上にしてください)",
+            );
+        }
+        Recording { segment_duration, reconnect_min, reconnect_max }
+    }
+
+    fn camera(&mut self, i: usize, raw: RawCamera, base: &Path) -> Option<Camera> {
+        let at = |k: &str| FieldPath::default().key("camera").index(i).key(k);
+        let id = CameraId::new(&raw.id).map_err(|m| self.refuse(at("id"), m)).ok();
+        let name = self.non_empty(at("name"), raw.name);
+        let site = self.non_empty(at("site"), raw.site);
+        let url = check_rtsp_url(&raw.url).map_err(|m| self.refuse(at("url"), m)).ok();
+        let credentials = raw.credentials.and_then(|r| {
+            parse_credentials_ref(&r, base).map_err(|m| self.refuse(at("credentials"), m)).ok()
+        });
+        let transport = match raw.transport.as_str() {
+            "tcp" => Some(Transport::Tcp),
+            "udp" => Some(Transport::Udp),
+            other => {
+                self.refuse(at("transport"), format!("{other:?} must be \"tcp\" or \"udp\""));
+                None
+            }
+        };
+        Some(Camera { id: id?, name, site, url: url?, credentials, transport: transport? })
+    }
+
+    fn unique_ids(&mut self, cameras: &[Camera]) {
+        for (i, cam) in cameras.iter().enumerate() {
+            if cameras[..i].iter().any(|c| c.id == cam.id) {
+                let at = FieldPath::default().key("camera").index(i).key("id");
+                self.refuse(at, format!("camera id {:?} is used twice (カメラIDが重複しています)", cam.id.as_str()));
+            }
+        }
+    }
+}
+
+fn check_rtsp_url(url: &str) -> Result<String, String> {
+    let rest = url
+        .strip_prefix("rtsp://")
+        .or_else(|| url.strip_prefix("rtsps://"))
+        .ok_or_else(|| format!("{url:?} must start with rtsp:// or rtsps:// (RTSPのURLを指定してください)"))?;
+    let authority = rest.split('/').next().unwrap_or("");
+    if authority.contains('@') {
+        return Err("N3.1c: do not put credentials in the URL; use `credentials = \"env:NAME\"` \
+                    or `\"file:PATH\"` (認証情報はURLに書かず credentials で参照してください)"
+            .to_owned());
+    }
+    if authority.is_empty() || authority.starts_with(':') {
+        return Err(format!("{url:?} has no host (ホスト名がありません)"));
+    }
+    Ok(url.to_owned())
+}
+
+fn parse_credentials_ref(text: &str, base: &Path) -> Result<CredentialsRef, String> {
+    if let Some(var) = text.strip_prefix("env:") {
+        if !var.is_empty() && var.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Ok(CredentialsRef::Env(var.to_owned()));
+        }
+    } else if let Some(file) = text.strip_prefix("file:").filter(|f| !f.is_empty()) {
+        return Ok(CredentialsRef::File(base.join(file)));
+    }
+    Err(format!(
+        "{text:?} must be \"env:VARIABLE\" or \"file:PATH\" holding `username:password` \
+         (認証情報は env: か file: で参照してください)"
+    ))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,19 @@
+//! The ward's guideline as data.
+//!
+//! A ward fills the blanks of its guideline (○○ days of retention, which cameras, who operates
+//! them) into one TOML policy file; this crate parses it, refuses every way it can be wrong with
+//! the file, line and field named, and answers the questions the rest of mimamori asks of it
+//! (when may a day's footage be erased?). It does no I/O except reading the policy file and the
+//! credential files the policy points to.
+
+mod error;
+mod file;
+mod retention;
+mod source;
+
+pub use error::{PolicyError, Problem};
+pub use file::{
+    ByteSize, Camera, CameraId, Credentials, CredentialsRef, Policy, Recording, Retention,
+    Transport, Ward,
+};
+pub use retention::{day_of, RetentionDays};
