@@ -1,0 +1,155 @@
+//! The metadata database: schema, numbered upgrades, and every query mimamori makes.
+//!
+//! The embedded default is one SQLite file in the data directory. The schema lives in
+//! `migrations/NNNN_*.sql`; [`Db::open`] applies the ones a database has not seen yet, each in
+//! its own transaction, and records them in `schema_upgrade`. Footage itself never enters the
+//! database: only its index, its wrapped keys, and the record of what happened to it.
+
+mod cameras;
+mod erasures;
+mod events;
+mod gaps;
+mod holds;
+mod keys;
+mod segments;
+
+use std::path::Path;
+use std::str::FromStr;
+
+use jiff::Timestamp;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+
+pub use cameras::{CameraRecord, CameraState, CameraStateRow};
+pub use erasures::{ErasureRecord, ErasureRun, ErasureTrigger};
+pub use events::{Event, EventRow, Outcome};
+pub use gaps::{AlertKind, AlertRow, GapRow};
+pub use holds::{HoldRow, NewHold};
+pub use keys::DayKeyRow;
+pub use segments::{NewSegment, SegmentRow, SampleEntryRow};
+
+/// Upgrades in order; the number is the schema version the database has after applying it.
+const UPGRADES: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_recorder.sql"))];
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database error: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("database schema version {found} is newer than this mimamori understands ({known})")]
+    TooNew { found: i64, known: i64 },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub type Result<T, E = DbError> = std::result::Result<T, E>;
+
+/// A handle to the metadata database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: SqlitePool,
+}
+
+impl Db {
+    /// Opens (creating if needed) the SQLite database at `path` and upgrades its schema.
+    pub async fn open(path: &Path) -> Result<Db> {
+        let options = SqliteConnectOptions::from_str("sqlite://")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // An index row must never outlive a power cut that its segment survived, nor the
+            // reverse: full sync on every commit (commits are about one per camera-minute).
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            // T5.4: deleted rows (shredded day keys above all) are overwritten, not just unlinked.
+            .pragma("secure_delete", "ON")
+            .busy_timeout(std::time::Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        let db = Db { pool };
+        db.upgrade().await?;
+        Ok(db)
+    }
+
+    /// Opens a fresh in-memory database, for tests.
+    pub async fn open_in_memory() -> Result<Db> {
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
+        // One connection: every connection to :memory: is its own database.
+        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
+        let db = Db { pool };
+        db.upgrade().await?;
+        Ok(db)
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// The schema version after upgrades.
+    pub async fn schema_version(&self) -> Result<i64> {
+        let v: Option<i64> = sqlx::query_scalar("SELECT max(version) FROM schema_upgrade")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(v.unwrap_or(0))
+    }
+
+    async fn upgrade(&self) -> Result<()> {
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS schema_upgrade (
+                 version INTEGER PRIMARY KEY, applied_us INTEGER NOT NULL)",
+        )
+        .execute(&self.pool)
+        .await?;
+        let current = self.schema_version().await?;
+        let known = UPGRADES.last().map_or(0, |u| u.0);
+        if current > known {
+            return Err(DbError::TooNew { found: current, known });
+        }
+        for (version, sql) in UPGRADES.iter().filter(|u| u.0 > current) {
+            let mut tx = self.pool.begin().await?;
+            sqlx::raw_sql(sql).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO schema_upgrade (version, applied_us) VALUES (?, ?)")
+                .bind(version)
+                .bind(to_us(Timestamp::now()))
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            tracing::info!(version, "database schema upgraded");
+        }
+        Ok(())
+    }
+}
+
+/// UTC microseconds, the database's time representation.
+pub fn to_us(t: Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+/// The inverse of [`to_us`]; out-of-range values clamp to the representable limits.
+pub fn from_us(us: i64) -> Timestamp {
+    Timestamp::from_microsecond(us).unwrap_or(if us < 0 { Timestamp::MIN } else { Timestamp::MAX })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn upgrades_apply_once_and_record_the_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.db");
+        let db = Db::open(&path).await.unwrap();
+        assert_eq!(db.schema_version().await.unwrap(), 1);
+        drop(db);
+        let db = Db::open(&path).await.unwrap();
+        assert_eq!(db.schema_version().await.unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.db");
+        let db = Db::open(&path).await.unwrap();
+        sqlx::query("INSERT INTO schema_upgrade VALUES (99, 0)").execute(db.pool()).await.unwrap();
+        db.pool().close().await;
+        assert!(matches!(Db::open(&path).await, Err(DbError::TooNew { found: 99, .. })));
+    }
+}

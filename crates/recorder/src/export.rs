@@ -1,0 +1,229 @@
+//! Export: a camera and a time range in, one standard fast-start MP4 out.
+//!
+//! This is the only code that reads footage back out of the store for someone to take away.
+//! It is a library function and a local CLI command, not an HTTP route: the office issue puts
+//! every export behind a retrieval grant. Every export is recorded as an event before the first
+//! byte is written (who, when, what range, why) and again when it finishes (file hash).
+//!
+//! The clip starts at the keyframe at or before the range start and ends with the last sample
+//! that starts before the range end. A gap inside the range is kept in the timeline: the last
+//! sample before it lasts until recording resumed, so durations stay true to wall time.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use mimamori_db::{to_us, Event, Outcome, SegmentRow};
+use mimamori_media::mp4::{Mp4Plan, VideoTrack};
+use mimamori_media::sample_index::{self, Sample};
+use mimamori_policy::CameraId;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::keys::DayKey;
+use crate::segment_file::{SegmentFileReader, TAG_BYTES};
+use crate::store::Store;
+use crate::{RecorderContext, RecorderError};
+
+/// What to export, for whom, and why.
+#[derive(Debug, Clone)]
+pub struct ExportRequest {
+    pub camera: CameraId,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    /// Who asked for it: a user name, or a CLI operator's login.
+    pub actor: String,
+    /// Why: free text; the office issue replaces it with a retrieval grant.
+    pub reason: String,
+    pub output: PathBuf,
+}
+
+/// What an export produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportSummary {
+    pub file: PathBuf,
+    pub bytes: u64,
+    pub sha256: String,
+    pub samples: usize,
+    /// First sample's wall time (the keyframe at or before the requested start).
+    pub start: Timestamp,
+    pub duration_seconds: f64,
+    pub segments: Vec<i64>,
+}
+
+/// The samples to take from one segment.
+struct Slice {
+    segment: SegmentRow,
+    first: usize,
+    samples: Vec<Sample>,
+}
+
+/// Exports `req` to an MP4 file. The output appears only when complete.
+pub async fn export(ctx: &RecorderContext, req: &ExportRequest) -> Result<ExportSummary, RecorderError> {
+    if req.end <= req.start {
+        return Err(RecorderError::Export("the range must end after it starts".into()));
+    }
+    let segments = ctx.db.segments_overlapping(&req.camera, req.start, req.end).await?;
+    let slices = plan_slices(segments, req.start, req.end)?;
+    let entry_id = slices[0].segment.video_sample_entry_id;
+    if slices.iter().any(|s| s.segment.video_sample_entry_id != entry_id) {
+        return Err(RecorderError::Export(
+            "the camera's stream parameters changed inside the range; export it in two parts".into(),
+        ));
+    }
+    let entry = ctx.db.sample_entry(entry_id).await?.ok_or_else(|| RecorderError::Export("sample entry missing".into()))?;
+    let samples: Vec<Sample> = slices.iter().flat_map(|s| s.samples.iter().copied()).collect();
+    let first_start = sample_start(&slices[0].segment, slices[0].first);
+    let track = VideoTrack {
+        sample_entry: &entry.data,
+        width: entry.width as u32,
+        height: entry.height as u32,
+        timescale: 90_000,
+        creation_unix_seconds: first_start.as_second().max(0) as u64,
+    };
+    let plan = Mp4Plan::new(&track, &samples).map_err(|e| RecorderError::Export(e.to_string()))?;
+    let segment_ids: Vec<i64> = slices.iter().map(|s| s.segment.id).collect();
+
+    // The record comes first: no footage byte is written unless the event says who and why.
+    let detail = serde_json::json!({
+        "camera": req.camera.as_str(),
+        "range_start_us": to_us(req.start),
+        "range_end_us": to_us(req.end),
+        "reason": req.reason,
+        "output": req.output,
+        "segments": segment_ids,
+    });
+    ctx.db.append_event(&user_event(req, "export_started", Outcome::Allowed, detail).at(ctx.clock.now())).await?;
+
+    let mut keys = Vec::new();
+    for s in &slices {
+        keys.push(ctx.kek.day_key_by_id(&ctx.db, s.segment.day_key_id).await?);
+    }
+    let header = plan.header().to_vec();
+    let output = req.output.clone();
+    let store = ctx.store.clone();
+    let written = tokio::task::spawn_blocking(move || write_mp4(&store, &output, &header, &slices, keys))
+        .await
+        .map_err(|e| RecorderError::Export(format!("export task failed: {e}")))?;
+    let (bytes, sha256) = match written {
+        Ok(w) => w,
+        Err(e) => {
+            let detail = serde_json::json!({ "camera": req.camera.as_str(), "error": e.to_string() });
+            ctx.db.append_event(&user_event(req, "export_finished", Outcome::Failed, detail)).await?;
+            return Err(e);
+        }
+    };
+    let summary = ExportSummary {
+        file: req.output.clone(),
+        bytes,
+        sha256: hex::encode(sha256),
+        samples: samples.len(),
+        start: first_start,
+        duration_seconds: plan.duration() as f64 / 90_000.0,
+        segments: segment_ids,
+    };
+    let detail = serde_json::to_value(&summary).expect("serializable");
+    ctx.db.append_event(&user_event(req, "export_finished", Outcome::Done, detail).at(ctx.clock.now())).await?;
+    Ok(summary)
+}
+
+fn user_event(req: &ExportRequest, kind: &str, outcome: Outcome, detail: serde_json::Value) -> Event {
+    Event {
+        time: Timestamp::now(),
+        actor: req.actor.clone(),
+        role: None,
+        terminal: None,
+        kind: kind.to_owned(),
+        rule: None,
+        outcome,
+        detail,
+    }
+}
+
+fn sample_start(segment: &SegmentRow, index: usize) -> Timestamp {
+    let samples = sample_index::decode(&segment.sample_index).unwrap_or_default();
+    let offset: i64 = samples[..index].iter().map(|s| i64::from(s.duration_90k)).sum();
+    mimamori_db::from_us(segment.start_us + offset * 1_000_000 / 90_000)
+}
+
+/// Chooses the samples of each segment: from the keyframe at or before `start` to the last
+/// sample starting before `end`, stretching the last sample before each gap over the gap.
+fn plan_slices(segments: Vec<SegmentRow>, start: Timestamp, end: Timestamp) -> Result<Vec<Slice>, RecorderError> {
+    let (start_us, end_us) = (to_us(start), to_us(end));
+    let mut slices: Vec<Slice> = Vec::new();
+    for segment in segments {
+        let all = sample_index::decode(&segment.sample_index).map_err(|e| RecorderError::Export(e.to_string()))?;
+        let mut t = segment.start_us;
+        let mut first = None;
+        let mut last = 0;
+        for (i, s) in all.iter().enumerate() {
+            if t >= end_us {
+                break;
+            }
+            if s.is_key && (t <= start_us || first.is_none()) {
+                first = Some(i);
+            }
+            last = i;
+            t += i64::from(s.duration_90k) * 1_000_000 / 90_000;
+        }
+        // A later segment continues the clip from its start; only the first may skip in.
+        let first = if slices.is_empty() { first } else { Some(0) };
+        let Some(first) = first else { continue };
+        if let Some(prev) = slices.last_mut() {
+            let gap_90k = (segment.start_us - prev.segment.end_us) * 90_000 / 1_000_000;
+            if gap_90k > 0 {
+                let tail = prev.samples.last_mut().expect("slices are never empty");
+                tail.duration_90k = tail.duration_90k.saturating_add(gap_90k.min(u32::MAX as i64) as u32);
+            }
+        }
+        slices.push(Slice { samples: all[first..=last].to_vec(), first, segment });
+    }
+    if slices.is_empty() {
+        return Err(RecorderError::NoFootage);
+    }
+    Ok(slices)
+}
+
+/// Writes header and decrypted samples to a temporary file, then renames it into place.
+fn write_mp4(
+    store: &Store,
+    output: &Path,
+    header: &[u8],
+    slices: &[Slice],
+    keys: Vec<DayKey>,
+) -> Result<(u64, [u8; 32]), RecorderError> {
+    let tmp = output.with_extension("mp4.partial");
+    let io = |e| RecorderError::Io(output.to_owned(), e);
+    let file = std::fs::File::create(&tmp).map_err(io)?;
+    let mut out = std::io::BufWriter::with_capacity(256 * 1024, file);
+    let mut hasher = Sha256::new();
+    let mut bytes = 0u64;
+    let mut put = |data: &[u8], out: &mut std::io::BufWriter<std::fs::File>| {
+        hasher.update(data);
+        bytes += data.len() as u64;
+        out.write_all(data)
+    };
+    let result = (|| {
+        put(header, &mut out).map_err(io)?;
+        for (slice, key) in slices.iter().zip(keys) {
+            let seg = &slice.segment;
+            let all = sample_index::decode(&seg.sample_index).map_err(|e| RecorderError::Export(e.to_string()))?;
+            let mut reader =
+                SegmentFileReader::open(&store.path_of(seg), Store::header_of(seg), key, all.len() as u32)?;
+            let skip: u64 = all[..slice.first].iter().map(|s| u64::from(s.size) + TAG_BYTES).sum();
+            reader.seek(slice.first as u32, skip)?;
+            for s in &slice.samples {
+                let data = reader.next_sample(s.size)?;
+                put(&data, &mut out).map_err(io)?;
+            }
+        }
+        out.flush().map_err(io)?;
+        out.get_ref().sync_all().map_err(io)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    std::fs::rename(&tmp, output).map_err(io)?;
+    Ok((bytes, hasher.finalize().into()))
+}
