@@ -63,9 +63,11 @@ impl Db {
     }
 
     pub async fn cameras(&self) -> Result<Vec<CameraRecord>> {
-        Ok(sqlx::query_as("SELECT id, name, site, url FROM camera ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_as("SELECT id, name, site, url FROM camera ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     /// Stores a camera's state; `since` changes only when the state does.

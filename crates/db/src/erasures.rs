@@ -78,10 +78,16 @@ impl Db {
         .await?
         .last_insert_rowid();
         for id in segment_ids {
-            sqlx::query("DELETE FROM segment WHERE id = ?").bind(id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM segment WHERE id = ?")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
         }
         for id in shredded_key_ids {
-            sqlx::query("DELETE FROM day_key WHERE id = ?").bind(id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM day_key WHERE id = ?")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
         }
         for r in records {
             sqlx::query(
@@ -112,8 +118,11 @@ impl Db {
             "method": run.method,
             "erased": records,
         });
-        events::insert(&mut tx, &Event::system("sweeper", "erasure", Some(rule), detail).at(run.finished))
-            .await?;
+        events::insert(
+            &mut tx,
+            &Event::system("sweeper", "erasure", Some(rule), detail).at(run.finished),
+        )
+        .await?;
         tx.commit().await?;
         Ok(run_id)
     }

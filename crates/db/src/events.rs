@@ -41,7 +41,12 @@ pub struct Event {
 
 impl Event {
     /// An event of mimamori's own doing (recording, erasure, checks).
-    pub fn system(component: &str, kind: &str, rule: Option<&str>, detail: serde_json::Value) -> Self {
+    pub fn system(
+        component: &str,
+        kind: &str,
+        rule: Option<&str>,
+        detail: serde_json::Value,
+    ) -> Self {
         Event {
             time: Timestamp::now(),
             actor: format!("system:{component}"),
@@ -117,7 +122,12 @@ mod tests {
     async fn events_cannot_be_changed_or_deleted() {
         let db = Db::open_in_memory().await.unwrap();
         let id = db
-            .append_event(&Event::system("test", "probe", None, serde_json::json!({"a": 1})))
+            .append_event(&Event::system(
+                "test",
+                "probe",
+                None,
+                serde_json::json!({"a": 1}),
+            ))
             .await
             .unwrap();
         let update = sqlx::query("UPDATE event SET actor = 'x' WHERE id = ?").bind(id);

@@ -50,13 +50,15 @@ impl Db {
         if let Some(open) = self.open_gap_of(camera).await? {
             return Ok(open.id);
         }
-        Ok(sqlx::query("INSERT INTO gap (camera_id, start_us, cause) VALUES (?, ?, ?)")
-            .bind(camera.as_str())
-            .bind(to_us(start))
-            .bind(cause)
-            .execute(&self.pool)
-            .await?
-            .last_insert_rowid())
+        Ok(
+            sqlx::query("INSERT INTO gap (camera_id, start_us, cause) VALUES (?, ?, ?)")
+                .bind(camera.as_str())
+                .bind(to_us(start))
+                .bind(cause)
+                .execute(&self.pool)
+                .await?
+                .last_insert_rowid(),
+        )
     }
 
     pub async fn open_gap_of(&self, camera: &CameraId) -> Result<Option<GapRow>> {
@@ -111,14 +113,16 @@ impl Db {
         message: &str,
         now: Timestamp,
     ) -> Result<i64> {
-        Ok(sqlx::query("INSERT INTO alert (kind, camera_id, message, raised_us) VALUES (?, ?, ?, ?)")
-            .bind(kind.as_str())
-            .bind(camera.map(|c| c.as_str()))
-            .bind(message)
-            .bind(to_us(now))
-            .execute(&self.pool)
-            .await?
-            .last_insert_rowid())
+        Ok(sqlx::query(
+            "INSERT INTO alert (kind, camera_id, message, raised_us) VALUES (?, ?, ?, ?)",
+        )
+        .bind(kind.as_str())
+        .bind(camera.map(|c| c.as_str()))
+        .bind(message)
+        .bind(to_us(now))
+        .execute(&self.pool)
+        .await?
+        .last_insert_rowid())
     }
 
     /// Marks a camera's open alerts of one kind resolved.

@@ -43,7 +43,9 @@ impl Db {
             ));
         }
         if hold.end <= hold.start {
-            return Err(DbError::Invalid("a hold's range must end after it starts".into()));
+            return Err(DbError::Invalid(
+                "a hold's range must end after it starts".into(),
+            ));
         }
         Ok(sqlx::query(
             "INSERT INTO hold (camera_id, start_us, end_us, reason, held_by, until_us, created_us)

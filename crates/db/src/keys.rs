@@ -56,7 +56,10 @@ impl Db {
         .bind(to_us(now))
         .execute(&self.pool)
         .await?;
-        Ok(self.day_key(camera, day).await?.expect("day key row just inserted"))
+        Ok(self
+            .day_key(camera, day)
+            .await?
+            .expect("day key row just inserted"))
     }
 
     /// Every day key, oldest day first.

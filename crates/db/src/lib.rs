@@ -26,7 +26,7 @@ pub use events::{Event, EventRow, Outcome};
 pub use gaps::{AlertKind, AlertRow, GapRow};
 pub use holds::{HoldRow, NewHold};
 pub use keys::DayKeyRow;
-pub use segments::{NewSegment, SegmentRow, SampleEntryRow};
+pub use segments::{NewSegment, SampleEntryRow, SegmentRow};
 
 /// Upgrades in order; the number is the schema version the database has after applying it.
 const UPGRADES: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_recorder.sql"))];
@@ -63,7 +63,10 @@ impl Db {
             // T5.4: deleted rows (shredded day keys above all) are overwritten, not just unlinked.
             .pragma("secure_delete", "ON")
             .busy_timeout(std::time::Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
         let db = Db { pool };
         db.upgrade().await?;
         Ok(db)
@@ -73,7 +76,10 @@ impl Db {
     pub async fn open_in_memory() -> Result<Db> {
         let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
         // One connection: every connection to :memory: is its own database.
-        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
         let db = Db { pool };
         db.upgrade().await?;
         Ok(db)
@@ -101,7 +107,10 @@ impl Db {
         let current = self.schema_version().await?;
         let known = UPGRADES.last().map_or(0, |u| u.0);
         if current > known {
-            return Err(DbError::TooNew { found: current, known });
+            return Err(DbError::TooNew {
+                found: current,
+                known,
+            });
         }
         for (version, sql) in UPGRADES.iter().filter(|u| u.0 > current) {
             let mut tx = self.pool.begin().await?;
@@ -125,7 +134,11 @@ pub fn to_us(t: Timestamp) -> i64 {
 
 /// The inverse of [`to_us`]; out-of-range values clamp to the representable limits.
 pub fn from_us(us: i64) -> Timestamp {
-    Timestamp::from_microsecond(us).unwrap_or(if us < 0 { Timestamp::MIN } else { Timestamp::MAX })
+    Timestamp::from_microsecond(us).unwrap_or(if us < 0 {
+        Timestamp::MIN
+    } else {
+        Timestamp::MAX
+    })
 }
 
 #[cfg(test)]
@@ -148,8 +161,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.db");
         let db = Db::open(&path).await.unwrap();
-        sqlx::query("INSERT INTO schema_upgrade VALUES (99, 0)").execute(db.pool()).await.unwrap();
+        sqlx::query("INSERT INTO schema_upgrade VALUES (99, 0)")
+            .execute(db.pool())
+            .await
+            .unwrap();
         db.pool().close().await;
-        assert!(matches!(Db::open(&path).await, Err(DbError::TooNew { found: 99, .. })));
+        assert!(matches!(
+            Db::open(&path).await,
+            Err(DbError::TooNew { found: 99, .. })
+        ));
     }
 }

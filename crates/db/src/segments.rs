@@ -81,10 +81,12 @@ impl Db {
         .bind(data)
         .execute(&self.pool)
         .await?;
-        Ok(sqlx::query_scalar("SELECT id FROM video_sample_entry WHERE sha256 = ?")
-            .bind(&sha256[..])
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT id FROM video_sample_entry WHERE sha256 = ?")
+                .bind(&sha256[..])
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn sample_entry(&self, id: i64) -> Result<Option<SampleEntryRow>> {
@@ -146,9 +148,11 @@ impl Db {
 
     /// Every indexed segment, oldest first.
     pub async fn all_segments(&self) -> Result<Vec<SegmentRow>> {
-        Ok(sqlx::query_as(&format!("SELECT {SEGMENT_COLUMNS} FROM segment ORDER BY start_us, id"))
-            .fetch_all(&self.pool)
-            .await?)
+        Ok(sqlx::query_as(&format!(
+            "SELECT {SEGMENT_COLUMNS} FROM segment ORDER BY start_us, id"
+        ))
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     /// Segments recorded on a day before `day` (ISO date), oldest first.
@@ -173,9 +177,11 @@ impl Db {
 
     /// Bytes of segment files on disk, all cameras.
     pub async fn stored_bytes(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT coalesce(sum(file_bytes), 0) FROM segment")
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT coalesce(sum(file_bytes), 0) FROM segment")
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     /// Per camera: bytes on disk, and seconds recorded since `since`.
@@ -197,9 +203,11 @@ impl Db {
 
     /// The segments encrypted under a day key.
     pub async fn segment_ids_using_key(&self, day_key_id: i64) -> Result<Vec<i64>> {
-        Ok(sqlx::query_scalar("SELECT id FROM segment WHERE day_key_id = ?")
-            .bind(day_key_id)
-            .fetch_all(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT id FROM segment WHERE day_key_id = ?")
+                .bind(day_key_id)
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 }

@@ -26,7 +26,10 @@ pub enum PolicyError {
         source: std::io::Error,
     },
     #[error("{}", render_problems(file, problems))]
-    Invalid { file: PathBuf, problems: Vec<Problem> },
+    Invalid {
+        file: PathBuf,
+        problems: Vec<Problem>,
+    },
 }
 
 impl PolicyError {

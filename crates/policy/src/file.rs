@@ -133,7 +133,10 @@ impl CredentialsRef {
                 format!("environment variable {var} is not set (環境変数 {var} が未設定です)")
             })?,
             CredentialsRef::File(path) => std::fs::read_to_string(path).map_err(|e| {
-                format!("cannot read {}: {e} (認証情報ファイルを読めません)", path.display())
+                format!(
+                    "cannot read {}: {e} (認証情報ファイルを読めません)",
+                    path.display()
+                )
             })?,
         };
         let line = raw.lines().next().unwrap_or("").trim();
@@ -156,7 +159,9 @@ pub struct ByteSize(pub u64);
 impl ByteSize {
     fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
-        let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+        let split = text
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len());
         let (digits, unit) = text.split_at(split);
         let n: u64 = digits
             .parse()
@@ -171,7 +176,11 @@ impl ByteSize {
             "MiB" => 1 << 20,
             "GiB" => 1 << 30,
             "TiB" => 1 << 40,
-            other => return Err(format!("unknown size unit {other:?}: use B, KB, MB, GB, TB, KiB, MiB, GiB or TiB")),
+            other => {
+                return Err(format!(
+                    "unknown size unit {other:?}: use B, KB, MB, GB, TB, KiB, MiB, GiB or TiB"
+                ))
+            }
         };
         n.checked_mul(mult)
             .map(ByteSize)
@@ -291,14 +300,20 @@ impl Policy {
             .enumerate()
             .filter_map(|(i, cam)| {
                 let err = cam.credentials.as_ref()?.resolve().err()?;
-                let at = FieldPath::default().key("camera").index(i).key("credentials");
+                let at = FieldPath::default()
+                    .key("camera")
+                    .index(i)
+                    .key("credentials");
                 Some(source.problem_at(&at, err))
             })
             .collect();
         if problems.is_empty() {
             Ok(policy)
         } else {
-            Err(PolicyError::Invalid { file: path.to_owned(), problems })
+            Err(PolicyError::Invalid {
+                file: path.to_owned(),
+                problems,
+            })
         }
     }
 
@@ -310,11 +325,19 @@ impl Policy {
 
     fn parse_in(text: &str, origin: &Path, base: &Path) -> Result<Policy, PolicyError> {
         let source = Source::new(text);
-        let invalid = |problems| PolicyError::Invalid { file: origin.to_owned(), problems };
+        let invalid = |problems| PolicyError::Invalid {
+            file: origin.to_owned(),
+            problems,
+        };
         let raw: RawPolicy = toml::from_str(text).map_err(|e| {
-            invalid(vec![source.problem_at_span(e.span(), e.message().to_owned())])
+            invalid(vec![
+                source.problem_at_span(e.span(), e.message().to_owned())
+            ])
         })?;
-        let mut v = Validator { source: &source, problems: Vec::new() };
+        let mut v = Validator {
+            source: &source,
+            problems: Vec::new(),
+        };
         let policy = v.policy(raw, base);
         match policy {
             Some(p) if v.problems.is_empty() => Ok(p),
@@ -339,7 +362,8 @@ fn path(parts: &[&str]) -> FieldPath {
 
 impl Validator<'_> {
     fn refuse(&mut self, at: FieldPath, message: impl Into<String>) {
-        self.problems.push(self.source.problem_at(&at, message.into()));
+        self.problems
+            .push(self.source.problem_at(&at, message.into()));
     }
 
     fn non_empty(&mut self, at: FieldPath, value: String) -> String {
@@ -377,14 +401,23 @@ impl Validator<'_> {
             .filter_map(|(i, c)| self.camera(i, c, base))
             .collect();
         self.unique_ids(&cameras);
-        Some(Policy { ward: ward?, retention: retention?, recording, cameras })
+        Some(Policy {
+            ward: ward?,
+            retention: retention?,
+            recording,
+            cameras,
+        })
     }
 
     fn ward(&mut self, raw: RawWard) -> Option<Ward> {
         let name = self.non_empty(path(&["ward", "name"]), raw.name);
         let operator = self.non_empty(path(&["ward", "operator"]), raw.operator);
         match jiff::tz::TimeZone::get(&raw.time_zone) {
-            Ok(time_zone) => Some(Ward { name, operator, time_zone }),
+            Ok(time_zone) => Some(Ward {
+                name,
+                operator,
+                time_zone,
+            }),
             Err(_) => {
                 self.refuse(
                     path(&["ward", "time_zone"]),
@@ -414,52 +447,94 @@ impl Validator<'_> {
                 .ok()
         });
         let sweep = raw.sweep_interval_seconds as f64;
-        let sweep_interval =
-            self.seconds(path(&["retention", "sweep_interval_seconds"]), sweep, 1.0, 3600.0);
-        Some(Retention { days: days?, storage_cap, sweep_interval })
+        let sweep_interval = self.seconds(
+            path(&["retention", "sweep_interval_seconds"]),
+            sweep,
+            1.0,
+            3600.0,
+        );
+        Some(Retention {
+            days: days?,
+            storage_cap,
+            sweep_interval,
+        })
     }
 
     fn recording(&mut self, raw: RawRecording) -> Recording {
         let at = |k: &str| path(&["recording", k]);
         let segment_duration = self.seconds(at("segment_seconds"), raw.segment_seconds, 1.0, 600.0);
-        let reconnect_min =
-            self.seconds(at("reconnect_min_seconds"), raw.reconnect_min_seconds, 0.1, 60.0);
-        let reconnect_max =
-            self.seconds(at("reconnect_max_seconds"), raw.reconnect_max_seconds, 1.0, 600.0);
+        let reconnect_min = self.seconds(
+            at("reconnect_min_seconds"),
+            raw.reconnect_min_seconds,
+            0.1,
+            60.0,
+        );
+        let reconnect_max = self.seconds(
+            at("reconnect_max_seconds"),
+            raw.reconnect_max_seconds,
+            1.0,
+            600.0,
+        );
         if reconnect_max < reconnect_min {
             self.refuse(
                 at("reconnect_max_seconds"),
                 "must not be less than reconnect_min_seconds (最小値以上にしてください)",
             );
         }
-        Recording { segment_duration, reconnect_min, reconnect_max }
+        Recording {
+            segment_duration,
+            reconnect_min,
+            reconnect_max,
+        }
     }
 
     fn camera(&mut self, i: usize, raw: RawCamera, base: &Path) -> Option<Camera> {
         let at = |k: &str| FieldPath::default().key("camera").index(i).key(k);
-        let id = CameraId::new(&raw.id).map_err(|m| self.refuse(at("id"), m)).ok();
+        let id = CameraId::new(&raw.id)
+            .map_err(|m| self.refuse(at("id"), m))
+            .ok();
         let name = self.non_empty(at("name"), raw.name);
         let site = self.non_empty(at("site"), raw.site);
-        let url = check_rtsp_url(&raw.url).map_err(|m| self.refuse(at("url"), m)).ok();
+        let url = check_rtsp_url(&raw.url)
+            .map_err(|m| self.refuse(at("url"), m))
+            .ok();
         let credentials = raw.credentials.and_then(|r| {
-            parse_credentials_ref(&r, base).map_err(|m| self.refuse(at("credentials"), m)).ok()
+            parse_credentials_ref(&r, base)
+                .map_err(|m| self.refuse(at("credentials"), m))
+                .ok()
         });
         let transport = match raw.transport.as_str() {
             "tcp" => Some(Transport::Tcp),
             "udp" => Some(Transport::Udp),
             other => {
-                self.refuse(at("transport"), format!("{other:?} must be \"tcp\" or \"udp\""));
+                self.refuse(
+                    at("transport"),
+                    format!("{other:?} must be \"tcp\" or \"udp\""),
+                );
                 None
             }
         };
-        Some(Camera { id: id?, name, site, url: url?, credentials, transport: transport? })
+        Some(Camera {
+            id: id?,
+            name,
+            site,
+            url: url?,
+            credentials,
+            transport: transport?,
+        })
     }
 
     fn unique_ids(&mut self, cameras: &[Camera]) {
         for (i, cam) in cameras.iter().enumerate() {
             if cameras[..i].iter().any(|c| c.id == cam.id) {
                 let at = FieldPath::default().key("camera").index(i).key("id");
-                self.refuse(at, format!("camera id {:?} is used twice (カメラIDが重複しています)", cam.id.as_str()));
+                self.refuse(
+                    at,
+                    format!(
+                        "camera id {:?} is used twice (カメラIDが重複しています)",
+                        cam.id.as_str()
+                    ),
+                );
             }
         }
     }
@@ -469,12 +544,16 @@ fn check_rtsp_url(url: &str) -> Result<String, String> {
     let rest = url
         .strip_prefix("rtsp://")
         .or_else(|| url.strip_prefix("rtsps://"))
-        .ok_or_else(|| format!("{url:?} must start with rtsp:// or rtsps:// (RTSPのURLを指定してください)"))?;
+        .ok_or_else(|| {
+            format!("{url:?} must start with rtsp:// or rtsps:// (RTSPのURLを指定してください)")
+        })?;
     let authority = rest.split('/').next().unwrap_or("");
     if authority.contains('@') {
-        return Err("N3.1c: do not put credentials in the URL; use `credentials = \"env:NAME\"` \
+        return Err(
+            "N3.1c: do not put credentials in the URL; use `credentials = \"env:NAME\"` \
                     or `\"file:PATH\"` (認証情報はURLに書かず credentials で参照してください)"
-            .to_owned());
+                .to_owned(),
+        );
     }
     if authority.is_empty() || authority.starts_with(':') {
         return Err(format!("{url:?} has no host (ホスト名がありません)"));

@@ -78,8 +78,14 @@ mod tests {
         let days = RetentionDays::new(10).unwrap();
         let just_before: Timestamp = "2026-11-11T14:59:59Z".parse().unwrap();
         let just_after: Timestamp = "2026-11-11T15:00:00Z".parse().unwrap();
-        assert_eq!(days.oldest_kept_day(just_before, &tokyo()), jiff::civil::date(2026, 11, 1));
-        assert_eq!(days.oldest_kept_day(just_after, &tokyo()), jiff::civil::date(2026, 11, 2));
+        assert_eq!(
+            days.oldest_kept_day(just_before, &tokyo()),
+            jiff::civil::date(2026, 11, 1)
+        );
+        assert_eq!(
+            days.oldest_kept_day(just_after, &tokyo()),
+            jiff::civil::date(2026, 11, 2)
+        );
     }
 
     #[test]

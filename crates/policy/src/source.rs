@@ -58,12 +58,18 @@ pub(crate) struct Source<'a> {
 
 impl<'a> Source<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
-        Source { text, doc: ImDocument::parse(text).ok() }
+        Source {
+            text,
+            doc: ImDocument::parse(text).ok(),
+        }
     }
 
     /// A problem at `path`, located at the deepest part of the path present in the file.
     pub(crate) fn problem_at(&self, path: &FieldPath, message: String) -> Problem {
-        let span = self.doc.as_ref().and_then(|doc| span_of(doc.as_table(), &path.0));
+        let span = self
+            .doc
+            .as_ref()
+            .and_then(|doc| span_of(doc.as_table(), &path.0));
         self.problem(span, path.render(), message)
     }
 
@@ -84,7 +90,12 @@ impl<'a> Source<'a> {
             }
             None => (None, None),
         };
-        Problem { line, column, field, message }
+        Problem {
+            line,
+            column,
+            field,
+            message,
+        }
     }
 }
 
@@ -103,7 +114,9 @@ fn span_of(table: &Table, path: &[Step]) -> Option<Range<usize>> {
     let Some(item) = table.get(key) else {
         return table.span();
     };
-    let here = item.span().or_else(|| table.key(key).and_then(|k| k.span()));
+    let here = item
+        .span()
+        .or_else(|| table.key(key).and_then(|k| k.span()));
     span_in_item(item, rest).or(here)
 }
 
@@ -195,7 +208,8 @@ mod tests {
 
     #[test]
     fn finds_the_field_under_an_offset() {
-        let text = "[ward]\nname = \"x\"\n\n[[camera]]\nid = \"a\"\n\n[[camera]]\nid = \"b\"\nurl = 5\n";
+        let text =
+            "[ward]\nname = \"x\"\n\n[[camera]]\nid = \"a\"\n\n[[camera]]\nid = \"b\"\nurl = 5\n";
         let src = Source::new(text);
         let offset = text.find("5").unwrap();
         let p = src.problem_at_span(Some(offset..offset + 1), "bad".into());
@@ -207,7 +221,10 @@ mod tests {
     fn locates_a_path() {
         let text = "[retention]\ndays = 0\n";
         let src = Source::new(text);
-        let p = src.problem_at(&FieldPath::default().key("retention").key("days"), "x".into());
+        let p = src.problem_at(
+            &FieldPath::default().key("retention").key("days"),
+            "x".into(),
+        );
         assert_eq!((p.line, p.column), (Some(2), Some(8)));
     }
 }

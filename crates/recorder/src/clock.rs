@@ -29,7 +29,9 @@ pub struct ShiftedClock {
 impl ShiftedClock {
     /// Starts at `at`.
     pub fn starting_at(at: Timestamp) -> Self {
-        let clock = ShiftedClock { offset: Mutex::new(SignedDuration::ZERO) };
+        let clock = ShiftedClock {
+            offset: Mutex::new(SignedDuration::ZERO),
+        };
         clock.set(at);
         clock
     }
@@ -49,7 +51,9 @@ impl ShiftedClock {
 impl Clock for ShiftedClock {
     fn now(&self) -> Timestamp {
         let offset = *self.offset.lock().expect("clock lock");
-        Timestamp::now().checked_add(offset).expect("shifted time in range")
+        Timestamp::now()
+            .checked_add(offset)
+            .expect("shifted time in range")
     }
 }
 

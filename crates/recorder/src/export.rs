@@ -59,20 +59,39 @@ struct Slice {
 }
 
 /// Exports `req` to an MP4 file. The output appears only when complete.
-pub async fn export(ctx: &RecorderContext, req: &ExportRequest) -> Result<ExportSummary, RecorderError> {
+pub async fn export(
+    ctx: &RecorderContext,
+    req: &ExportRequest,
+) -> Result<ExportSummary, RecorderError> {
     if req.end <= req.start {
-        return Err(RecorderError::Export("the range must end after it starts".into()));
-    }
-    let segments = ctx.db.segments_overlapping(&req.camera, req.start, req.end).await?;
-    let slices = plan_slices(segments, req.start, req.end)?;
-    let entry_id = slices[0].segment.video_sample_entry_id;
-    if slices.iter().any(|s| s.segment.video_sample_entry_id != entry_id) {
         return Err(RecorderError::Export(
-            "the camera's stream parameters changed inside the range; export it in two parts".into(),
+            "the range must end after it starts".into(),
         ));
     }
-    let entry = ctx.db.sample_entry(entry_id).await?.ok_or_else(|| RecorderError::Export("sample entry missing".into()))?;
-    let samples: Vec<Sample> = slices.iter().flat_map(|s| s.samples.iter().copied()).collect();
+    let segments = ctx
+        .db
+        .segments_overlapping(&req.camera, req.start, req.end)
+        .await?;
+    let slices = plan_slices(segments, req.start, req.end)?;
+    let entry_id = slices[0].segment.video_sample_entry_id;
+    if slices
+        .iter()
+        .any(|s| s.segment.video_sample_entry_id != entry_id)
+    {
+        return Err(RecorderError::Export(
+            "the camera's stream parameters changed inside the range; export it in two parts"
+                .into(),
+        ));
+    }
+    let entry = ctx
+        .db
+        .sample_entry(entry_id)
+        .await?
+        .ok_or_else(|| RecorderError::Export("sample entry missing".into()))?;
+    let samples: Vec<Sample> = slices
+        .iter()
+        .flat_map(|s| s.samples.iter().copied())
+        .collect();
     let first_start = sample_start(&slices[0].segment, slices[0].first);
     let track = VideoTrack {
         sample_entry: &entry.data,
@@ -93,7 +112,11 @@ pub async fn export(ctx: &RecorderContext, req: &ExportRequest) -> Result<Export
         "output": req.output,
         "segments": segment_ids,
     });
-    ctx.db.append_event(&user_event(req, "export_started", Outcome::Allowed, detail).at(ctx.clock.now())).await?;
+    ctx.db
+        .append_event(
+            &user_event(req, "export_started", Outcome::Allowed, detail).at(ctx.clock.now()),
+        )
+        .await?;
 
     let mut keys = Vec::new();
     for s in &slices {
@@ -102,14 +125,18 @@ pub async fn export(ctx: &RecorderContext, req: &ExportRequest) -> Result<Export
     let header = plan.header().to_vec();
     let output = req.output.clone();
     let store = ctx.store.clone();
-    let written = tokio::task::spawn_blocking(move || write_mp4(&store, &output, &header, &slices, keys))
-        .await
-        .map_err(|e| RecorderError::Export(format!("export task failed: {e}")))?;
+    let written =
+        tokio::task::spawn_blocking(move || write_mp4(&store, &output, &header, &slices, keys))
+            .await
+            .map_err(|e| RecorderError::Export(format!("export task failed: {e}")))?;
     let (bytes, sha256) = match written {
         Ok(w) => w,
         Err(e) => {
-            let detail = serde_json::json!({ "camera": req.camera.as_str(), "error": e.to_string() });
-            ctx.db.append_event(&user_event(req, "export_finished", Outcome::Failed, detail)).await?;
+            let detail =
+                serde_json::json!({ "camera": req.camera.as_str(), "error": e.to_string() });
+            ctx.db
+                .append_event(&user_event(req, "export_finished", Outcome::Failed, detail))
+                .await?;
             return Err(e);
         }
     };
@@ -123,11 +150,20 @@ pub async fn export(ctx: &RecorderContext, req: &ExportRequest) -> Result<Export
         segments: segment_ids,
     };
     let detail = serde_json::to_value(&summary).expect("serializable");
-    ctx.db.append_event(&user_event(req, "export_finished", Outcome::Done, detail).at(ctx.clock.now())).await?;
+    ctx.db
+        .append_event(
+            &user_event(req, "export_finished", Outcome::Done, detail).at(ctx.clock.now()),
+        )
+        .await?;
     Ok(summary)
 }
 
-fn user_event(req: &ExportRequest, kind: &str, outcome: Outcome, detail: serde_json::Value) -> Event {
+fn user_event(
+    req: &ExportRequest,
+    kind: &str,
+    outcome: Outcome,
+    detail: serde_json::Value,
+) -> Event {
     Event {
         time: Timestamp::now(),
         actor: req.actor.clone(),
@@ -142,17 +178,25 @@ fn user_event(req: &ExportRequest, kind: &str, outcome: Outcome, detail: serde_j
 
 fn sample_start(segment: &SegmentRow, index: usize) -> Timestamp {
     let samples = sample_index::decode(&segment.sample_index).unwrap_or_default();
-    let offset: i64 = samples[..index].iter().map(|s| i64::from(s.duration_90k)).sum();
+    let offset: i64 = samples[..index]
+        .iter()
+        .map(|s| i64::from(s.duration_90k))
+        .sum();
     mimamori_db::from_us(segment.start_us + offset * 1_000_000 / 90_000)
 }
 
 /// Chooses the samples of each segment: from the keyframe at or before `start` to the last
 /// sample starting before `end`, stretching the last sample before each gap over the gap.
-fn plan_slices(segments: Vec<SegmentRow>, start: Timestamp, end: Timestamp) -> Result<Vec<Slice>, RecorderError> {
+fn plan_slices(
+    segments: Vec<SegmentRow>,
+    start: Timestamp,
+    end: Timestamp,
+) -> Result<Vec<Slice>, RecorderError> {
     let (start_us, end_us) = (to_us(start), to_us(end));
     let mut slices: Vec<Slice> = Vec::new();
     for segment in segments {
-        let all = sample_index::decode(&segment.sample_index).map_err(|e| RecorderError::Export(e.to_string()))?;
+        let all = sample_index::decode(&segment.sample_index)
+            .map_err(|e| RecorderError::Export(e.to_string()))?;
         let mut t = segment.start_us;
         let mut first = None;
         let mut last = 0;
@@ -173,10 +217,16 @@ fn plan_slices(segments: Vec<SegmentRow>, start: Timestamp, end: Timestamp) -> R
             let gap_90k = (segment.start_us - prev.segment.end_us) * 90_000 / 1_000_000;
             if gap_90k > 0 {
                 let tail = prev.samples.last_mut().expect("slices are never empty");
-                tail.duration_90k = tail.duration_90k.saturating_add(gap_90k.min(u32::MAX as i64) as u32);
+                tail.duration_90k = tail
+                    .duration_90k
+                    .saturating_add(gap_90k.min(u32::MAX as i64) as u32);
             }
         }
-        slices.push(Slice { samples: all[first..=last].to_vec(), first, segment });
+        slices.push(Slice {
+            samples: all[first..=last].to_vec(),
+            first,
+            segment,
+        });
     }
     if slices.is_empty() {
         return Err(RecorderError::NoFootage);
@@ -207,10 +257,18 @@ fn write_mp4(
         put(header, &mut out).map_err(io)?;
         for (slice, key) in slices.iter().zip(keys) {
             let seg = &slice.segment;
-            let all = sample_index::decode(&seg.sample_index).map_err(|e| RecorderError::Export(e.to_string()))?;
-            let mut reader =
-                SegmentFileReader::open(&store.path_of(seg), Store::header_of(seg), key, all.len() as u32)?;
-            let skip: u64 = all[..slice.first].iter().map(|s| u64::from(s.size) + TAG_BYTES).sum();
+            let all = sample_index::decode(&seg.sample_index)
+                .map_err(|e| RecorderError::Export(e.to_string()))?;
+            let mut reader = SegmentFileReader::open(
+                &store.path_of(seg),
+                Store::header_of(seg),
+                key,
+                all.len() as u32,
+            )?;
+            let skip: u64 = all[..slice.first]
+                .iter()
+                .map(|s| u64::from(s.size) + TAG_BYTES)
+                .sum();
             reader.seek(slice.first as u32, skip)?;
             for s in &slice.samples {
                 let data = reader.next_sample(s.size)?;

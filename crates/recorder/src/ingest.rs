@@ -36,7 +36,11 @@ const MAX_SAMPLE_90K: i64 = 5 * 90_000;
 const MAX_DRIFT: SignedDuration = SignedDuration::from_secs(1);
 
 /// Runs one camera until `shutdown` turns true.
-pub(crate) async fn record_camera(ctx: Arc<RecorderContext>, camera: Camera, mut shutdown: watch::Receiver<bool>) {
+pub(crate) async fn record_camera(
+    ctx: Arc<RecorderContext>,
+    camera: Camera,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let mut recorder = CameraRecorder::new(ctx.clone(), camera);
     let policy = &ctx.policy.recording;
     let mut backoff = policy.reconnect_min;
@@ -122,36 +126,58 @@ impl CameraRecorder {
     async fn session(&mut self, shutdown: &mut watch::Receiver<bool>) -> Result<(), RecorderError> {
         self.frames_this_run = 0;
         self.sample_entry_id = None;
-        let url = url::Url::parse(&self.camera.url).map_err(|e| RecorderError::Stream(e.to_string()))?;
+        let url =
+            url::Url::parse(&self.camera.url).map_err(|e| RecorderError::Stream(e.to_string()))?;
         let creds = match &self.camera.credentials {
             Some(r) => {
                 let c = r.resolve().map_err(RecorderError::Stream)?;
-                Some(retina::client::Credentials { username: c.username, password: c.password })
+                Some(retina::client::Credentials {
+                    username: c.username,
+                    password: c.password,
+                })
             }
             None => None,
         };
-        let options = SessionOptions::default().creds(creds).user_agent("mimamori".to_owned());
+        let options = SessionOptions::default()
+            .creds(creds)
+            .user_agent("mimamori".to_owned());
         let mut session = Session::describe(url, options).await.map_err(stream_err)?;
         let video = session
             .streams()
             .iter()
             .position(|s| s.media() == "video" && matches!(s.encoding_name(), "h264" | "h265"))
-            .ok_or_else(|| RecorderError::Stream("the camera offers no H.264 or H.265 video stream".into()))?;
+            .ok_or_else(|| {
+                RecorderError::Stream("the camera offers no H.264 or H.265 video stream".into())
+            })?;
         let transport = match self.camera.transport {
             Transport::Tcp => retina::client::Transport::Tcp(Default::default()),
             Transport::Udp => retina::client::Transport::Udp(Default::default()),
         };
-        let setup = SetupOptions::default().transport(transport).frame_format(FrameFormat::MP4);
+        let setup = SetupOptions::default()
+            .transport(transport)
+            .frame_format(FrameFormat::MP4);
         session.setup(video, setup).await.map_err(stream_err)?;
-        let mut demuxed = session.play(PlayOptions::default()).await.map_err(stream_err)?.demuxed().map_err(stream_err)?;
+        let mut demuxed = session
+            .play(PlayOptions::default())
+            .await
+            .map_err(stream_err)?
+            .demuxed()
+            .map_err(stream_err)?;
         loop {
             let item = tokio::select! {
                 item = tokio::time::timeout(FRAME_TIMEOUT, demuxed.next()) => item,
                 _ = shutdown.changed() => return Ok(()),
             };
             let frame = match item {
-                Err(_) => return Err(RecorderError::Stream(format!("no frames for {} s", FRAME_TIMEOUT.as_secs()))),
-                Ok(None) => return Err(RecorderError::Stream("the camera ended the stream".into())),
+                Err(_) => {
+                    return Err(RecorderError::Stream(format!(
+                        "no frames for {} s",
+                        FRAME_TIMEOUT.as_secs()
+                    )))
+                }
+                Ok(None) => {
+                    return Err(RecorderError::Stream("the camera ended the stream".into()))
+                }
                 Ok(Some(Err(e))) => return Err(stream_err(e)),
                 Ok(Some(Ok(CodecItem::VideoFrame(f)))) => f,
                 Ok(Some(Ok(_))) => continue,
@@ -167,11 +193,18 @@ impl CameraRecorder {
         }
     }
 
-    async fn store_sample_entry(&self, params: &retina::codec::VideoParameters) -> Result<i64, RecorderError> {
+    async fn store_sample_entry(
+        &self,
+        params: &retina::codec::VideoParameters,
+    ) -> Result<i64, RecorderError> {
         let entry = params.mp4_sample_entry().build().map_err(stream_err)?;
         let (width, height) = params.pixel_dimensions();
         let sha: [u8; 32] = Sha256::digest(&entry).into();
-        Ok(self.ctx.db.sample_entry_id(&sha, width, height, params.rfc6381_codec(), &entry).await?)
+        Ok(self
+            .ctx
+            .db
+            .sample_entry_id(&sha, width, height, params.rfc6381_codec(), &entry)
+            .await?)
     }
 
     async fn on_frame(&mut self, frame: VideoFrame) -> Result<(), RecorderError> {
@@ -180,12 +213,16 @@ impl CameraRecorder {
         let data = frame.into_data();
         let metrics = self.ctx.metrics.camera(self.id());
         metrics.frames.fetch_add(1, Ordering::Relaxed);
-        metrics.bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
+        metrics
+            .bytes
+            .fetch_add(data.len() as u64, Ordering::Relaxed);
         if self.frames_this_run == 0 {
             self.start_run(pts).await?;
         }
         self.frames_this_run += 1;
-        let entry = self.sample_entry_id.expect("sample entry known before frames");
+        let entry = self
+            .sample_entry_id
+            .expect("sample entry known before frames");
         if let Some(prev) = self.pending.take() {
             let step = pts - prev.pts;
             if !(1..=MAX_SAMPLE_90K).contains(&step) {
@@ -219,14 +256,18 @@ impl CameraRecorder {
         self.run_id = now.as_microsecond();
         let db = &self.ctx.db;
         if let Some(gap) = db.close_gap(self.id(), now).await? {
-            db.resolve_alerts(AlertKind::Gap, Some(self.id()), now).await?;
+            db.resolve_alerts(AlertKind::Gap, Some(self.id()), now)
+                .await?;
             let detail = serde_json::json!({
                 "camera": self.id().as_str(),
                 "gap_start_us": gap.start_us,
                 "gap_end_us": gap.end_us,
                 "cause": gap.cause,
             });
-            db.append_event(&Event::system("recorder", "recording_resumed", Some("N5"), detail).at(now)).await?;
+            db.append_event(
+                &Event::system("recorder", "recording_resumed", Some("N5"), detail).at(now),
+            )
+            .await?;
         }
         self.set_state(CameraState::Recording, None).await;
         tracing::info!(camera = %self.id(), "recording");
@@ -253,11 +294,22 @@ impl CameraRecorder {
         }
         let start = self.wall_time(pts);
         let day = day_of(start, &self.ctx.policy.ward.time_zone);
-        let key = self.ctx.kek.day_key(&self.ctx.db, self.id(), day, now).await?;
+        let key = self
+            .ctx
+            .kek
+            .day_key(&self.ctx.db, self.id(), day, now)
+            .await?;
         let mut file_id = [0u8; 16];
         rand::rngs::OsRng.fill_bytes(&mut file_id);
-        let path = self.ctx.store.path(self.id().as_str(), &day.to_string(), &file_id);
-        let header = SegmentHeader { file_id, day_key_id: key.id, camera: self.id().to_string() };
+        let path = self
+            .ctx
+            .store
+            .path(self.id().as_str(), &day.to_string(), &file_id);
+        let header = SegmentHeader {
+            file_id,
+            day_key_id: key.id,
+            camera: self.id().to_string(),
+        };
         let day_key_id = key.id;
         // Creating a file is one short syscall; writes go to the page cache. Only the fsync at
         // the end of a segment is sent to a blocking thread.
@@ -277,9 +329,19 @@ impl CameraRecorder {
     }
 
     fn write(&mut self, sample: Pending, duration: u32, last: bool) -> Result<(), RecorderError> {
-        let open = self.open.as_mut().expect("a pending sample has an open segment");
+        let open = self
+            .open
+            .as_mut()
+            .expect("a pending sample has an open segment");
         let size = sample.data.len() as u32;
-        sample_index::push(&mut open.index, Sample { duration_90k: duration, size, is_key: sample.is_key });
+        sample_index::push(
+            &mut open.index,
+            Sample {
+                duration_90k: duration,
+                size,
+                is_key: sample.is_key,
+            },
+        );
         open.duration += i64::from(duration);
         open.keyframes += i64::from(sample.is_key);
         open.writer.append(sample.data, last)?;
@@ -301,7 +363,9 @@ impl CameraRecorder {
 
     /// Makes the open segment durable, then indexes it: a row never points at a torn file.
     async fn finish_segment(&mut self) -> Result<(), RecorderError> {
-        let Some(open) = self.open.take() else { return Ok(()) };
+        let Some(open) = self.open.take() else {
+            return Ok(());
+        };
         let written = tokio::task::spawn_blocking(move || open.writer.sync())
             .await
             .map_err(|e| RecorderError::Stream(format!("segment sync task failed: {e}")))??;
@@ -327,8 +391,11 @@ impl CameraRecorder {
         self.ctx.db.insert_segment(&row).await?;
         let metrics = self.ctx.metrics.camera(self.id());
         metrics.segments.fetch_add(1, Ordering::Relaxed);
-        metrics.bytes_written.fetch_add(written.file_bytes, Ordering::Relaxed);
-        self.set_state_at(CameraState::Recording, None, Some(end)).await;
+        metrics
+            .bytes_written
+            .fetch_add(written.file_bytes, Ordering::Relaxed);
+        self.set_state_at(CameraState::Recording, None, Some(end))
+            .await;
         Ok(())
     }
 
@@ -337,7 +404,11 @@ impl CameraRecorder {
         let now = self.ctx.clock.now();
         let cause = error.to_string();
         tracing::warn!(camera = %self.id(), error = %cause, "camera stream lost; will reconnect");
-        self.ctx.metrics.camera(self.id()).reconnects.fetch_add(1, Ordering::Relaxed);
+        self.ctx
+            .metrics
+            .camera(self.id())
+            .reconnects
+            .fetch_add(1, Ordering::Relaxed);
         self.set_state(CameraState::Retrying, Some(&cause)).await;
         let db = &self.ctx.db;
         let had_open_gap = matches!(db.open_gap_of(self.id()).await, Ok(Some(_)));
@@ -350,7 +421,8 @@ impl CameraRecorder {
                     self.id(),
                     self.camera.name
                 );
-                db.raise_alert(AlertKind::Gap, Some(self.id()), &msg, now).await?;
+                db.raise_alert(AlertKind::Gap, Some(self.id()), &msg, now)
+                    .await?;
             }
             Ok::<_, mimamori_db::DbError>(())
         }
@@ -364,9 +436,19 @@ impl CameraRecorder {
         self.set_state_at(state, detail, None).await
     }
 
-    async fn set_state_at(&self, state: CameraState, error: Option<&str>, last_sample: Option<Timestamp>) {
+    async fn set_state_at(
+        &self,
+        state: CameraState,
+        error: Option<&str>,
+        last_sample: Option<Timestamp>,
+    ) {
         let now = self.ctx.clock.now();
-        if let Err(e) = self.ctx.db.set_camera_state(self.id(), state, last_sample, error, now).await {
+        if let Err(e) = self
+            .ctx
+            .db
+            .set_camera_state(self.id(), state, last_sample, error, now)
+            .await
+        {
             tracing::error!(camera = %self.id(), error = %e, "could not store camera state");
         }
     }

@@ -14,7 +14,7 @@ use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use jiff::civil::Date;
 use jiff::Timestamp;
-use mimamori_db::{Db, DbError, DayKeyRow};
+use mimamori_db::{DayKeyRow, Db, DbError};
 use mimamori_policy::CameraId;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -33,7 +33,11 @@ pub enum KeyError {
     #[error("key-encryption key file {path} is readable by others (mode {mode:o}); chmod 600 it")]
     Exposed { path: String, mode: u32 },
     #[error("day key {id} was wrapped by key-encryption key {wanted}, but {have} is loaded")]
-    WrongKek { id: i64, wanted: String, have: String },
+    WrongKek {
+        id: i64,
+        wanted: String,
+        have: String,
+    },
     #[error("day key {id} does not unwrap: wrong key-encryption key or tampered database")]
     Unwrap { id: i64 },
     #[error("day key {0} no longer exists: its footage was erased")]
@@ -57,7 +61,10 @@ impl std::fmt::Debug for Kek {
 impl Kek {
     /// Loads the KEK from `path`, creating it (mode 0600) with fresh random bytes if absent.
     pub fn load_or_create(path: &Path) -> Result<Kek, KeyError> {
-        let io = |source| KeyError::Io { path: path.display().to_string(), source };
+        let io = |source| KeyError::Io {
+            path: path.display().to_string(),
+            source,
+        };
         if !path.exists() {
             if let Some(dir) = path.parent() {
                 std::fs::create_dir_all(dir).map_err(io)?;
@@ -76,19 +83,28 @@ impl Kek {
         }
         let mode = std::fs::metadata(path).map_err(io)?.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
-            return Err(KeyError::Exposed { path: path.display().to_string(), mode });
+            return Err(KeyError::Exposed {
+                path: path.display().to_string(),
+                mode,
+            });
         }
         let bytes = Zeroizing::new(std::fs::read(path).map_err(io)?);
-        let key: &[u8; 32] = bytes.as_slice().try_into().map_err(|_| KeyError::BadLength {
-            path: path.display().to_string(),
-            len: bytes.len(),
-        })?;
+        let key: &[u8; 32] = bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| KeyError::BadLength {
+                path: path.display().to_string(),
+                len: bytes.len(),
+            })?;
         Ok(Kek::from_bytes(key))
     }
 
     pub fn from_bytes(key: &[u8; 32]) -> Kek {
         let id = hex::encode(&Sha256::digest(key)[..8]);
-        Kek { cipher: Aes256Gcm::new(key.into()), id }
+        Kek {
+            cipher: Aes256Gcm::new(key.into()),
+            id,
+        }
     }
 
     /// Identifies this KEK without revealing it (first 8 bytes of its SHA-256).
@@ -102,24 +118,46 @@ impl Kek {
         let aad = wrap_context(camera.as_str(), &day.to_string());
         let sealed = self
             .cipher
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: key, aad: &aad })
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: key,
+                    aad: &aad,
+                },
+            )
             .expect("AES-GCM encryption of 32 bytes cannot fail");
         [nonce.as_slice(), &sealed].concat()
     }
 
     fn unwrap(&self, row: &DayKeyRow) -> Result<DayKey, KeyError> {
         if row.kek_id != self.id {
-            return Err(KeyError::WrongKek { id: row.id, wanted: row.kek_id.clone(), have: self.id.clone() });
+            return Err(KeyError::WrongKek {
+                id: row.id,
+                wanted: row.kek_id.clone(),
+                have: self.id.clone(),
+            });
         }
         let (nonce, sealed) = row.wrapped_key.split_at(12.min(row.wrapped_key.len()));
         let aad = wrap_context(&row.camera_id, &row.day);
         let plain = Zeroizing::new(
             self.cipher
-                .decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad: &aad })
+                .decrypt(
+                    Nonce::from_slice(nonce),
+                    Payload {
+                        msg: sealed,
+                        aad: &aad,
+                    },
+                )
                 .map_err(|_| KeyError::Unwrap { id: row.id })?,
         );
-        let key: &[u8; 32] = plain.as_slice().try_into().map_err(|_| KeyError::Unwrap { id: row.id })?;
-        Ok(DayKey { id: row.id, cipher: Aes256Gcm::new(key.into()) })
+        let key: &[u8; 32] = plain
+            .as_slice()
+            .try_into()
+            .map_err(|_| KeyError::Unwrap { id: row.id })?;
+        Ok(DayKey {
+            id: row.id,
+            cipher: Aes256Gcm::new(key.into()),
+        })
     }
 }
 
@@ -143,14 +181,21 @@ impl std::fmt::Debug for DayKey {
 
 impl Kek {
     /// The data key for a camera-day, created and stored (wrapped) on first use.
-    pub async fn day_key(&self, db: &Db, camera: &CameraId, day: Date, now: Timestamp) -> Result<DayKey, KeyError> {
+    pub async fn day_key(
+        &self,
+        db: &Db,
+        camera: &CameraId,
+        day: Date,
+        now: Timestamp,
+    ) -> Result<DayKey, KeyError> {
         let row = match db.day_key(camera, day).await? {
             Some(row) => row,
             None => {
                 let mut key = Zeroizing::new([0u8; 32]);
                 rand::rngs::OsRng.fill_bytes(&mut key[..]);
                 let wrapped = self.wrap(camera, day, &key);
-                db.insert_day_key(camera, day, &self.id, &wrapped, now).await?
+                db.insert_day_key(camera, day, &self.id, &wrapped, now)
+                    .await?
             }
         };
         self.unwrap(&row)
@@ -172,7 +217,12 @@ mod tests {
         let db = Db::open_in_memory().await.unwrap();
         let cam = CameraId::new("cam1").unwrap();
         db.upsert_camera(
-            &mimamori_db::CameraRecord { id: "cam1".into(), name: "n".into(), site: "s".into(), url: "rtsp://x/".into() },
+            &mimamori_db::CameraRecord {
+                id: "cam1".into(),
+                name: "n".into(),
+                site: "s".into(),
+                url: "rtsp://x/".into(),
+            },
             Timestamp::now(),
         )
         .await
@@ -182,7 +232,10 @@ mod tests {
         let a = kek.day_key(&db, &cam, day, Timestamp::now()).await.unwrap();
         let b = kek.day_key(&db, &cam, day, Timestamp::now()).await.unwrap();
         assert_eq!(a.id, b.id);
-        let other = kek.day_key(&db, &cam, day.tomorrow().unwrap(), Timestamp::now()).await.unwrap();
+        let other = kek
+            .day_key(&db, &cam, day.tomorrow().unwrap(), Timestamp::now())
+            .await
+            .unwrap();
         assert_ne!(a.id, other.id);
 
         // A wrapped key moved onto another day does not unwrap.
@@ -201,9 +254,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("keys/kek");
         let first = Kek::load_or_create(&path).unwrap();
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         assert_eq!(Kek::load_or_create(&path).unwrap().id(), first.id());
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        assert!(matches!(Kek::load_or_create(&path), Err(KeyError::Exposed { .. })));
+        assert!(matches!(
+            Kek::load_or_create(&path),
+            Err(KeyError::Exposed { .. })
+        ));
     }
 }

@@ -62,9 +62,22 @@ pub struct RecorderContext {
 }
 
 impl RecorderContext {
-    pub fn new(policy: Arc<Policy>, db: Db, store: Store, kek: Arc<Kek>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        policy: Arc<Policy>,
+        db: Db,
+        store: Store,
+        kek: Arc<Kek>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         let metrics = Arc::new(Metrics::new(policy.cameras.iter().map(|c| &c.id)));
-        RecorderContext { policy, db, store, kek, clock, metrics }
+        RecorderContext {
+            policy,
+            db,
+            store,
+            kek,
+            clock,
+            metrics,
+        }
     }
 }
 
@@ -90,11 +103,18 @@ impl Recorder {
         }
         let recovery = ctx.store.recover(&ctx.db, ctx.clock.as_ref()).await?;
         if !recovery.removed_unindexed.is_empty() {
-            tracing::warn!(files = recovery.removed_unindexed.len(), "erased unindexed segment files left by a crash");
+            tracing::warn!(
+                files = recovery.removed_unindexed.len(),
+                "erased unindexed segment files left by a crash"
+            );
         }
         open_downtime_gaps(&ctx).await?;
         let detail = serde_json::json!({ "cameras": ctx.policy.cameras.len() });
-        ctx.db.append_event(&Event::system("recorder", "recorder_started", Some("N5"), detail).at(now)).await?;
+        ctx.db
+            .append_event(
+                &Event::system("recorder", "recorder_started", Some("N5"), detail).at(now),
+            )
+            .await?;
 
         let (shutdown, rx) = watch::channel(false);
         let mut tasks = JoinSet::new();
@@ -117,9 +137,18 @@ impl Recorder {
 async fn open_downtime_gaps(ctx: &RecorderContext) -> Result<(), RecorderError> {
     let states = ctx.db.camera_states().await?;
     for cam in &ctx.policy.cameras {
-        let last = states.iter().find(|s| s.camera_id == cam.id.as_str()).and_then(|s| s.last_sample_us);
+        let last = states
+            .iter()
+            .find(|s| s.camera_id == cam.id.as_str())
+            .and_then(|s| s.last_sample_us);
         if let Some(last) = last {
-            ctx.db.open_gap(&cam.id, mimamori_db::from_us(last), "mimamori was not running (録画装置停止)").await?;
+            ctx.db
+                .open_gap(
+                    &cam.id,
+                    mimamori_db::from_us(last),
+                    "mimamori was not running (録画装置停止)",
+                )
+                .await?;
         }
     }
     Ok(())
@@ -128,7 +157,9 @@ async fn open_downtime_gaps(ctx: &RecorderContext) -> Result<(), RecorderError> 
 async fn sweep_forever(ctx: Arc<RecorderContext>, mut shutdown: watch::Receiver<bool>) {
     loop {
         match retention::sweep(&ctx).await {
-            Ok(report) if report != retention::SweepReport::default() => tracing::info!(?report, "sweep"),
+            Ok(report) if report != retention::SweepReport::default() => {
+                tracing::info!(?report, "sweep")
+            }
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "retention sweep failed"),
         }

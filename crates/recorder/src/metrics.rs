@@ -17,6 +17,9 @@ pub struct CameraMetrics {
     pub reconnects: AtomicU64,
 }
 
+/// A counter's name, help text, and where to find it.
+type Series = (&'static str, &'static str, fn(&CameraMetrics) -> &AtomicU64);
+
 /// Counters for every camera of the policy, created up front so the hot path never locks.
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -25,23 +28,47 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn new<'a>(cameras: impl Iterator<Item = &'a CameraId>) -> Self {
-        Metrics { cameras: cameras.map(|id| (id.clone(), Arc::default())).collect() }
+        Metrics {
+            cameras: cameras.map(|id| (id.clone(), Arc::default())).collect(),
+        }
     }
 
     pub fn camera(&self, id: &CameraId) -> &CameraMetrics {
-        self.cameras.get(id).expect("metrics exist for every policy camera")
+        self.cameras
+            .get(id)
+            .expect("metrics exist for every policy camera")
     }
 
     /// Renders the counters in the Prometheus text exposition format.
     pub fn render(&self, out: &mut String) {
         let mut ids: Vec<_> = self.cameras.keys().collect();
         ids.sort();
-        let series: [(&str, &str, fn(&CameraMetrics) -> &AtomicU64); 5] = [
-            ("mimamori_frames_received_total", "Video frames received from the camera.", |m| &m.frames),
-            ("mimamori_bytes_received_total", "Video bytes received from the camera.", |m| &m.bytes),
-            ("mimamori_segments_written_total", "Segments made durable and indexed.", |m| &m.segments),
-            ("mimamori_segment_bytes_written_total", "Encrypted bytes of indexed segments.", |m| &m.bytes_written),
-            ("mimamori_reconnects_total", "Times the camera's stream was lost.", |m| &m.reconnects),
+        let series: [Series; 5] = [
+            (
+                "mimamori_frames_received_total",
+                "Video frames received from the camera.",
+                |m| &m.frames,
+            ),
+            (
+                "mimamori_bytes_received_total",
+                "Video bytes received from the camera.",
+                |m| &m.bytes,
+            ),
+            (
+                "mimamori_segments_written_total",
+                "Segments made durable and indexed.",
+                |m| &m.segments,
+            ),
+            (
+                "mimamori_segment_bytes_written_total",
+                "Encrypted bytes of indexed segments.",
+                |m| &m.bytes_written,
+            ),
+            (
+                "mimamori_reconnects_total",
+                "Times the camera's stream was lost.",
+                |m| &m.reconnects,
+            ),
         ];
         for (name, help, get) in series {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");

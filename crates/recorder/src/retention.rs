@@ -47,7 +47,8 @@ pub async fn sweep(ctx: &RecorderContext) -> Result<SweepReport, RecorderError> 
     report.keys_shredded += shred_orphan_keys(ctx, oldest_kept, now).await?;
 
     if let Some(cap) = ctx.policy.retention.storage_cap {
-        let (erased, below, shredded) = enforce_cap(ctx, cap.0 as i64, &holds, oldest_kept, now).await?;
+        let (erased, below, shredded) =
+            enforce_cap(ctx, cap.0 as i64, &holds, oldest_kept, now).await?;
         report.cap_erased = erased;
         report.below_policy = below;
         report.keys_shredded += shredded;
@@ -57,9 +58,11 @@ pub async fn sweep(ctx: &RecorderContext) -> Result<SweepReport, RecorderError> 
 
 /// T5.3: held footage is never erased.
 fn split_held(segments: Vec<SegmentRow>, holds: &[HoldRow]) -> (Vec<SegmentRow>, Vec<SegmentRow>) {
-    segments
-        .into_iter()
-        .partition(|s| !holds.iter().any(|h| h.overlaps(&s.camera_id, s.start_us, s.end_us)))
+    segments.into_iter().partition(|s| {
+        !holds
+            .iter()
+            .any(|h| h.overlaps(&s.camera_id, s.start_us, s.end_us))
+    })
 }
 
 /// Erases the oldest unheld footage until the store is under `cap` bytes.
@@ -79,7 +82,10 @@ async fn enforce_cap(
         if stored <= cap {
             break;
         }
-        if holds.iter().any(|h| h.overlaps(&s.camera_id, s.start_us, s.end_us)) {
+        if holds
+            .iter()
+            .any(|h| h.overlaps(&s.camera_id, s.start_us, s.end_us))
+        {
             continue;
         }
         stored -= s.file_bytes;
@@ -90,17 +96,24 @@ async fn enforce_cap(
     let below_policy = chosen.iter().any(|s| s.day >= oldest_kept);
     let erased = chosen.len();
     // Today's keys stay: the recorder is still writing with them.
-    let shredded = erase_segments_keeping(ctx, ErasureTrigger::StorageCap, chosen, now, Some(&today)).await?;
+    let shredded =
+        erase_segments_keeping(ctx, ErasureTrigger::StorageCap, chosen, now, Some(&today)).await?;
     if below_policy {
         let msg = format!(
             "N6.1: the storage cap forced erasure of footage younger than the {}-day retention \
              window (容量上限により保存期間を満たせません)",
             ctx.policy.retention.days.get()
         );
-        ctx.db.raise_alert(AlertKind::RetentionBelowPolicy, None, &msg, now).await?;
+        ctx.db
+            .raise_alert(AlertKind::RetentionBelowPolicy, None, &msg, now)
+            .await?;
     }
     if stored > cap {
-        tracing::warn!(stored, cap, "storage cap exceeded but the rest is held or being written");
+        tracing::warn!(
+            stored,
+            cap,
+            "storage cap exceeded but the rest is held or being written"
+        );
     }
     Ok((erased, below_policy, shredded))
 }
@@ -128,7 +141,10 @@ async fn erase_segments_keeping(
     }
     let mut by_day: BTreeMap<(String, String, i64), Vec<SegmentRow>> = BTreeMap::new();
     for s in segments {
-        by_day.entry((s.camera_id.clone(), s.day.clone(), s.day_key_id)).or_default().push(s);
+        by_day
+            .entry((s.camera_id.clone(), s.day.clone(), s.day_key_id))
+            .or_default()
+            .push(s);
     }
     let erased_ids: Vec<i64> = by_day.values().flatten().map(|s| s.id).collect();
     let mut records = Vec::new();
@@ -151,13 +167,29 @@ async fn erase_segments_keeping(
             day_key_id: Some(*key_id),
         });
     }
-    let run = ErasureRun { trigger, started, finished: ctx.clock.now(), method: METHOD.to_owned() };
-    ctx.db.commit_erasure(&run, &records, &erased_ids, &shred).await?;
-    let paths: Vec<_> = by_day.values().flatten().map(|s| ctx.store.path_of(s)).collect();
+    let run = ErasureRun {
+        trigger,
+        started,
+        finished: ctx.clock.now(),
+        method: METHOD.to_owned(),
+    };
+    ctx.db
+        .commit_erasure(&run, &records, &erased_ids, &shred)
+        .await?;
+    let paths: Vec<_> = by_day
+        .values()
+        .flatten()
+        .map(|s| ctx.store.path_of(s))
+        .collect();
     tokio::task::spawn_blocking(move || paths.iter().try_for_each(|p| overwrite_and_remove(p)))
         .await
         .map_err(|e| RecorderError::Stream(format!("erasure task failed: {e}")))??;
-    tracing::info!(trigger = trigger.as_str(), segments = erased_ids.len(), keys = shred.len(), "erased footage");
+    tracing::info!(
+        trigger = trigger.as_str(),
+        segments = erased_ids.len(),
+        keys = shred.len(),
+        "erased footage"
+    );
     Ok(shred.len())
 }
 
@@ -169,7 +201,11 @@ async fn remaining_users(db: &Db, key_id: i64, erasing: &[i64]) -> Result<usize,
 
 /// Shreds keys of days before `oldest_kept` that no segment uses (their footage already went
 /// under the storage cap, or the day recorded nothing).
-async fn shred_orphan_keys(ctx: &RecorderContext, oldest_kept: jiff::civil::Date, now: Timestamp) -> Result<usize, RecorderError> {
+async fn shred_orphan_keys(
+    ctx: &RecorderContext,
+    oldest_kept: jiff::civil::Date,
+    now: Timestamp,
+) -> Result<usize, RecorderError> {
     let oldest = oldest_kept.to_string();
     let mut shred = Vec::new();
     let mut records = Vec::new();
@@ -192,7 +228,12 @@ async fn shred_orphan_keys(ctx: &RecorderContext, oldest_kept: jiff::civil::Date
     if shred.is_empty() {
         return Ok(0);
     }
-    let run = ErasureRun { trigger: ErasureTrigger::Retention, started: now, finished: ctx.clock.now(), method: METHOD.to_owned() };
+    let run = ErasureRun {
+        trigger: ErasureTrigger::Retention,
+        started: now,
+        finished: ctx.clock.now(),
+        method: METHOD.to_owned(),
+    };
     ctx.db.commit_erasure(&run, &records, &[], &shred).await?;
     Ok(shred.len())
 }

@@ -69,7 +69,10 @@ pub enum SegmentFileError {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> SegmentFileError + '_ {
-    move |source| SegmentFileError::Io { path: path.to_owned(), source }
+    move |source| SegmentFileError::Io {
+        path: path.to_owned(),
+        source,
+    }
 }
 
 /// A segment file being written. Nothing written is trusted until [`SegmentFileWriter::sync`].
@@ -98,11 +101,19 @@ pub struct WrittenFile {
 
 impl SegmentFileWriter {
     /// Creates `path` (and its directory) and writes the header.
-    pub fn create(path: PathBuf, header: SegmentHeader, key: DayKey) -> Result<Self, SegmentFileError> {
+    pub fn create(
+        path: PathBuf,
+        header: SegmentHeader,
+        key: DayKey,
+    ) -> Result<Self, SegmentFileError> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(io_err(dir))?;
         }
-        let mut file = File::options().write(true).create_new(true).open(&path).map_err(io_err(&path))?;
+        let mut file = File::options()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(io_err(&path))?;
         let aad = header.encode();
         file.write_all(&aad).map_err(io_err(&path))?;
         Ok(SegmentFileWriter {
@@ -155,7 +166,9 @@ impl SegmentFileWriter {
 
 fn sync_parent(path: &Path) -> Result<(), SegmentFileError> {
     if let Some(dir) = path.parent() {
-        File::open(dir).and_then(|d| d.sync_all()).map_err(io_err(dir))?;
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io_err(dir))?;
     }
     Ok(())
 }
@@ -173,14 +186,24 @@ pub struct SegmentFileReader {
 
 impl SegmentFileReader {
     /// Opens a file and checks that its header is the one its index row expects.
-    pub fn open(path: &Path, expected: SegmentHeader, key: DayKey, sample_count: u32) -> Result<Self, SegmentFileError> {
+    pub fn open(
+        path: &Path,
+        expected: SegmentHeader,
+        key: DayKey,
+        sample_count: u32,
+    ) -> Result<Self, SegmentFileError> {
         let file = File::open(path).map_err(io_err(path))?;
         let mut file = io::BufReader::with_capacity(64 * 1024, file);
         let aad = expected.encode();
         let mut found = vec![0u8; aad.len()];
-        file.read_exact(&mut found).map_err(|_| SegmentFileError::HeaderMismatch { path: path.to_owned() })?;
+        file.read_exact(&mut found)
+            .map_err(|_| SegmentFileError::HeaderMismatch {
+                path: path.to_owned(),
+            })?;
         if found != aad {
-            return Err(SegmentFileError::HeaderMismatch { path: path.to_owned() });
+            return Err(SegmentFileError::HeaderMismatch {
+                path: path.to_owned(),
+            });
         }
         Ok(SegmentFileReader {
             file,
@@ -196,7 +219,9 @@ impl SegmentFileReader {
     /// Moves to sample `index`, whose sealed data starts `body_offset` bytes after the header.
     pub fn seek(&mut self, index: u32, body_offset: u64) -> Result<(), SegmentFileError> {
         let pos = self.aad.len() as u64 + body_offset;
-        self.file.seek(SeekFrom::Start(pos)).map_err(io_err(&self.path))?;
+        self.file
+            .seek(SeekFrom::Start(pos))
+            .map_err(io_err(&self.path))?;
         self.next_index = index;
         Ok(())
     }
@@ -205,13 +230,21 @@ impl SegmentFileReader {
     pub fn next_sample(&mut self, size: u32) -> Result<Vec<u8>, SegmentFileError> {
         let index = self.next_index;
         let mut buf = vec![0u8; size as usize + TAG_BYTES as usize];
-        self.file.read_exact(&mut buf).map_err(|_| SegmentFileError::Auth { path: self.path.clone(), index })?;
+        self.file
+            .read_exact(&mut buf)
+            .map_err(|_| SegmentFileError::Auth {
+                path: self.path.clone(),
+                index,
+            })?;
         let last = index + 1 == self.sample_count;
         let nonce = self.header.nonce(index, last);
         self.key
             .cipher
             .decrypt_in_place(Nonce::from_slice(&nonce), &self.aad, &mut buf)
-            .map_err(|_| SegmentFileError::Auth { path: self.path.clone(), index })?;
+            .map_err(|_| SegmentFileError::Auth {
+                path: self.path.clone(),
+                index,
+            })?;
         self.next_index += 1;
         Ok(buf)
     }
@@ -231,7 +264,10 @@ pub fn overwrite_and_remove(path: &Path) -> Result<(), SegmentFileError> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(io_err(path)(e)),
     };
-    let mut file = File::options().write(true).open(path).map_err(io_err(path))?;
+    let mut file = File::options()
+        .write(true)
+        .open(path)
+        .map_err(io_err(path))?;
     let zeros = vec![0u8; 256 * 1024];
     let mut left = len;
     while left > 0 {
@@ -256,11 +292,18 @@ mod tests {
     use aes_gcm::{Aes256Gcm, KeyInit};
 
     fn key(id: i64) -> DayKey {
-        DayKey { id, cipher: Aes256Gcm::new(&[id as u8; 32].into()) }
+        DayKey {
+            id,
+            cipher: Aes256Gcm::new(&[id as u8; 32].into()),
+        }
     }
 
     fn header() -> SegmentHeader {
-        SegmentHeader { file_id: [9; 16], day_key_id: 1, camera: "cam1".into() }
+        SegmentHeader {
+            file_id: [9; 16],
+            day_key_id: 1,
+            camera: "cam1".into(),
+        }
     }
 
     fn write(dir: &Path, samples: &[&[u8]]) -> WrittenFile {
@@ -275,7 +318,10 @@ mod tests {
     fn round_trip_and_hash() {
         let dir = tempfile::tempdir().unwrap();
         let written = write(dir.path(), &[b"first", b"second!"]);
-        assert_eq!(written.sha256, <[u8; 32]>::from(Sha256::digest(b"firstsecond!")));
+        assert_eq!(
+            written.sha256,
+            <[u8; 32]>::from(Sha256::digest(b"firstsecond!"))
+        );
         let expected = SegmentFileReader::expected_file_bytes(&header(), [5, 7].into_iter());
         assert_eq!(written.file_bytes, expected);
         assert_eq!(std::fs::metadata(&written.path).unwrap().len(), expected);
@@ -297,7 +343,10 @@ mod tests {
         std::fs::write(&written.path, bytes).unwrap();
         let mut r = SegmentFileReader::open(&written.path, header(), key(1), 2).unwrap();
         r.next_sample(5).unwrap();
-        assert!(matches!(r.next_sample(7), Err(SegmentFileError::Auth { index: 1, .. })));
+        assert!(matches!(
+            r.next_sample(7),
+            Err(SegmentFileError::Auth { index: 1, .. })
+        ));
     }
 
     #[test]
@@ -306,9 +355,15 @@ mod tests {
         let written = write(dir.path(), &[b"first", b"second!"]);
         // Read as if the file ended after one sample: the first sample isn't sealed as last.
         let mut r = SegmentFileReader::open(&written.path, header(), key(1), 1).unwrap();
-        assert!(matches!(r.next_sample(5), Err(SegmentFileError::Auth { index: 0, .. })));
+        assert!(matches!(
+            r.next_sample(5),
+            Err(SegmentFileError::Auth { index: 0, .. })
+        ));
         // Another camera's header, or another key, is refused.
-        let other = SegmentHeader { camera: "cam2".into(), ..header() };
+        let other = SegmentHeader {
+            camera: "cam2".into(),
+            ..header()
+        };
         assert!(matches!(
             SegmentFileReader::open(&written.path, other, key(1), 2),
             Err(SegmentFileError::HeaderMismatch { .. })
@@ -323,7 +378,10 @@ mod tests {
         let written = write(dir.path(), &[b"first"]);
         overwrite_and_remove(&written.path).unwrap();
         assert!(!written.path.exists());
-        assert!(!written.path.parent().unwrap().exists(), "empty day directory removed");
+        assert!(
+            !written.path.parent().unwrap().exists(),
+            "empty day directory removed"
+        );
         overwrite_and_remove(&written.path).unwrap();
     }
 }

@@ -40,10 +40,15 @@ pub struct CameraStatus {
 pub async fn status(db: &Db, policy: &Policy, now: Timestamp) -> Result<Status, RecorderError> {
     let tz = &policy.ward.time_zone;
     let zoned = now.to_zoned(tz.clone());
-    let midnight = zoned.start_of_day().map_err(|e| RecorderError::Stream(e.to_string()))?.timestamp();
+    let midnight = zoned
+        .start_of_day()
+        .map_err(|e| RecorderError::Stream(e.to_string()))?
+        .timestamp();
     let states = db.camera_states().await?;
     let totals = db.camera_totals(midnight).await?;
-    let gaps = db.gaps(None, midnight, now.checked_add(1.second()).unwrap_or(now)).await?;
+    let gaps = db
+        .gaps(None, midnight, now.checked_add(1.second()).unwrap_or(now))
+        .await?;
     let cameras = policy
         .cameras
         .iter()
@@ -73,6 +78,11 @@ pub async fn status(db: &Db, policy: &Policy, now: Timestamp) -> Result<Status, 
         storage_cap_bytes: policy.retention.storage_cap.map(|c| c.0),
         stored_bytes: db.stored_bytes().await?,
         cameras,
-        open_alerts: db.alerts(100).await?.into_iter().filter(|a| a.resolved_us.is_none()).collect(),
+        open_alerts: db
+            .alerts(100)
+            .await?
+            .into_iter()
+            .filter(|a| a.resolved_us.is_none())
+            .collect(),
     })
 }

@@ -56,7 +56,10 @@ impl Store {
     }
 
     pub fn path(&self, camera: &str, day: &str, file_id: &[u8]) -> PathBuf {
-        self.root.join(camera).join(day).join(format!("{}.seg", hex::encode(file_id)))
+        self.root
+            .join(camera)
+            .join(day)
+            .join(format!("{}.seg", hex::encode(file_id)))
     }
 
     pub fn path_of(&self, row: &SegmentRow) -> PathBuf {
@@ -68,7 +71,11 @@ impl Store {
         let mut file_id = [0u8; 16];
         let n = row.file_id.len().min(16);
         file_id[..n].copy_from_slice(&row.file_id[..n]);
-        SegmentHeader { file_id, day_key_id: row.day_key_id, camera: row.camera_id.clone() }
+        SegmentHeader {
+            file_id,
+            day_key_id: row.day_key_id,
+            camera: row.camera_id.clone(),
+        }
     }
 
     /// Makes the store agree with the index before recording starts: unindexed files go,
@@ -91,12 +98,16 @@ impl Store {
                     "segment {} of {} is missing or torn on disk (保存済み映像ファイルの欠損)",
                     row.id, row.camera_id
                 );
-                db.raise_alert(AlertKind::Integrity, None, &msg, clock.now()).await?;
+                db.raise_alert(AlertKind::Integrity, None, &msg, clock.now())
+                    .await?;
             }
         }
         if !report.removed_unindexed.is_empty() || !report.damaged.is_empty() {
             let detail = serde_json::to_value(&report).expect("serializable");
-            db.append_event(&Event::system("store", "store_recovery", None, detail).at(clock.now())).await?;
+            db.append_event(
+                &Event::system("store", "store_recovery", None, detail).at(clock.now()),
+            )
+            .await?;
         }
         Ok(report)
     }
@@ -126,7 +137,12 @@ impl Store {
     /// Re-reads every indexed segment: each sample must authenticate and the plaintext must
     /// hash to the recorded SHA-256 (N3.2.1: footage is kept accurately). Failures raise an
     /// integrity alert; the run is an event.
-    pub async fn check(&self, db: &Db, kek: &Kek, clock: &dyn Clock) -> Result<CheckReport, RecorderError> {
+    pub async fn check(
+        &self,
+        db: &Db,
+        kek: &Kek,
+        clock: &dyn Clock,
+    ) -> Result<CheckReport, RecorderError> {
         let mut report = CheckReport::default();
         for row in db.all_segments().await? {
             report.segments_checked += 1;
@@ -134,25 +150,36 @@ impl Store {
                 Ok(bytes) => report.bytes_checked += bytes,
                 Err(reason) => {
                     let msg = format!("segment {} of {}: {reason}", row.id, row.camera_id);
-                    db.raise_alert(AlertKind::Integrity, None, &msg, clock.now()).await?;
-                    report.bad.push(BadSegment { segment_id: row.id, camera_id: row.camera_id, reason });
+                    db.raise_alert(AlertKind::Integrity, None, &msg, clock.now())
+                        .await?;
+                    report.bad.push(BadSegment {
+                        segment_id: row.id,
+                        camera_id: row.camera_id,
+                        reason,
+                    });
                 }
             }
         }
         let detail = serde_json::to_value(&report).expect("serializable");
-        db.append_event(&Event::system("store", "integrity_check", Some("N3.2.1"), detail).at(clock.now()))
-            .await?;
+        db.append_event(
+            &Event::system("store", "integrity_check", Some("N3.2.1"), detail).at(clock.now()),
+        )
+        .await?;
         Ok(report)
     }
 
     async fn check_one(&self, db: &Db, kek: &Kek, row: &SegmentRow) -> Result<u64, String> {
-        let key = kek.day_key_by_id(db, row.day_key_id).await.map_err(|e| e.to_string())?;
+        let key = kek
+            .day_key_by_id(db, row.day_key_id)
+            .await
+            .map_err(|e| e.to_string())?;
         let samples = sample_index::decode(&row.sample_index).map_err(|e| e.to_string())?;
         let path = self.path_of(row);
         let header = Self::header_of(row);
         let count = samples.len() as u32;
         tokio::task::spawn_blocking(move || {
-            let mut reader = SegmentFileReader::open(&path, header, key, count).map_err(|e| e.to_string())?;
+            let mut reader =
+                SegmentFileReader::open(&path, header, key, count).map_err(|e| e.to_string())?;
             let mut hasher = Sha256::new();
             let mut bytes = 0u64;
             for s in &samples {

@@ -54,7 +54,10 @@ fn a_good_policy_parses() {
     assert_eq!(p.retention.storage_cap, Some(ByteSize(500 << 30)));
     assert_eq!(p.recording.segment_duration, Duration::from_secs(60));
     assert_eq!(p.cameras.len(), 2);
-    assert_eq!(p.cameras[1].credentials, Some(CredentialsRef::Env("CAM2_CREDENTIALS".into())));
+    assert_eq!(
+        p.cameras[1].credentials,
+        Some(CredentialsRef::Env("CAM2_CREDENTIALS".into()))
+    );
     assert_eq!(p.cameras[1].transport, Transport::Udp);
     assert_eq!(p.cameras[0].transport, Transport::Tcp);
     assert_eq!(p.ward.time_zone.iana_name(), Some("Asia/Tokyo"));
@@ -130,7 +133,13 @@ fn reconnect_max_below_min() {
 
 #[test]
 fn bad_camera_ids() {
-    for bad in ["", "Cam1", "cam 1", "カメラ", "a234567890123456789012345678901234"] {
+    for bad in [
+        "",
+        "Cam1",
+        "cam 1",
+        "カメラ",
+        "a234567890123456789012345678901234",
+    ] {
         let p = refused("id = \"cam-001\"", &format!("id = \"{bad}\""));
         assert_eq!(p.field, "camera[1].id", "{bad}");
     }
@@ -145,15 +154,27 @@ fn duplicate_camera_ids() {
 
 #[test]
 fn empty_name_and_site() {
-    assert_eq!(refused("name = \"駅前交差点\"", "name = \" \"").field, "camera[1].name");
-    assert_eq!(refused("site = \"御幣島1丁目\"", "site = \"\"").field, "camera[1].site");
-    assert_eq!(refused("name = \"西淀川区\"", "name = \"\"").field, "ward.name");
+    assert_eq!(
+        refused("name = \"駅前交差点\"", "name = \" \"").field,
+        "camera[1].name"
+    );
+    assert_eq!(
+        refused("site = \"御幣島1丁目\"", "site = \"\"").field,
+        "camera[1].site"
+    );
+    assert_eq!(
+        refused("name = \"西淀川区\"", "name = \"\"").field,
+        "ward.name"
+    );
 }
 
 #[test]
 fn bad_urls() {
     for bad in ["http://x/cam", "rtsp://", "rtsp://:554/x", "cam1"] {
-        let p = refused("url = \"rtsp://127.0.0.1:8554/cam1\"", &format!("url = \"{bad}\""));
+        let p = refused(
+            "url = \"rtsp://127.0.0.1:8554/cam1\"",
+            &format!("url = \"{bad}\""),
+        );
         assert_eq!(p.field, "camera[1].url", "{bad}");
     }
 }
@@ -186,7 +207,10 @@ fn bad_transport() {
 
 #[test]
 fn bad_time_zone() {
-    let p = refused("operator = \"西淀川区役所 市民協働課\"", "operator = \"x\"\ntime_zone = \"Mars/Olympus\"");
+    let p = refused(
+        "operator = \"西淀川区役所 市民協働課\"",
+        "operator = \"x\"\ntime_zone = \"Mars/Olympus\"",
+    );
     assert_eq!(p.field, "ward.time_zone");
 }
 
@@ -206,7 +230,9 @@ fn syntax_errors_have_a_line() {
 
 #[test]
 fn several_problems_are_all_reported() {
-    let text = GOOD.replace("days = 10", "days = 0").replace("id = \"cam-002\"", "id = \"X\"");
+    let text = GOOD
+        .replace("days = 10", "days = 0")
+        .replace("id = \"cam-002\"", "id = \"X\"");
     let err = parse(&text).unwrap_err();
     assert_eq!(err.problems().len(), 2, "{err}");
     let shown = err.to_string();
@@ -229,8 +255,16 @@ fn load_checks_credentials_resolve() {
 
     std::fs::write(dir.join("cam2.secret"), "viewer:s3cret\n").unwrap();
     let policy = Policy::load(&file).unwrap();
-    let creds = policy.cameras[1].credentials.as_ref().unwrap().resolve().unwrap();
-    assert_eq!((creds.username.as_str(), creds.password.as_str()), ("viewer", "s3cret"));
+    let creds = policy.cameras[1]
+        .credentials
+        .as_ref()
+        .unwrap()
+        .resolve()
+        .unwrap();
+    assert_eq!(
+        (creds.username.as_str(), creds.password.as_str()),
+        ("viewer", "s3cret")
+    );
     assert!(!format!("{creds:?}").contains("s3cret"));
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -1,0 +1,124 @@
+//! Opening a data directory and running the server on it.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use mimamori_db::Db;
+use mimamori_policy::Policy;
+use mimamori_recorder::{Kek, Recorder, RecorderContext, Store, SystemClock};
+
+use crate::DataArgs;
+
+/// Where everything lives under the data directory.
+pub struct Paths {
+    pub data_dir: PathBuf,
+    pub db: PathBuf,
+    pub segments: PathBuf,
+    pub kek: PathBuf,
+    pub default_policy: PathBuf,
+}
+
+impl Paths {
+    pub fn new(args: &DataArgs) -> Self {
+        let d = &args.data_dir;
+        Paths {
+            db: d.join("mimamori.db"),
+            segments: d.join("segments"),
+            kek: args
+                .kek_file
+                .clone()
+                .unwrap_or_else(|| d.join("keys").join("kek.key")),
+            default_policy: d.join("policy.toml"),
+            data_dir: d.clone(),
+        }
+    }
+
+    pub async fn open_db(&self) -> anyhow::Result<Db> {
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("cannot create data directory {}", self.data_dir.display()))?;
+        Db::open(&self.db)
+            .await
+            .with_context(|| format!("cannot open database {}", self.db.display()))
+    }
+
+    pub fn kek(&self) -> anyhow::Result<Kek> {
+        Ok(Kek::load_or_create(&self.kek)?)
+    }
+
+    pub fn policy(&self, explicit: Option<&Path>) -> anyhow::Result<Policy> {
+        Ok(Policy::load(explicit.unwrap_or(&self.default_policy))?)
+    }
+}
+
+/// A data directory opened with its policy: everything a command needs.
+pub struct App {
+    pub ctx: Arc<RecorderContext>,
+}
+
+impl App {
+    pub async fn open(data: &DataArgs, policy: Option<&Path>) -> anyhow::Result<App> {
+        let paths = Paths::new(data);
+        // The policy first: a bad policy is refused before anything is created or started.
+        let policy = Arc::new(paths.policy(policy)?);
+        let db = paths.open_db().await?;
+        let kek = Arc::new(paths.kek()?);
+        if paths.kek.starts_with(&paths.data_dir) {
+            tracing::warn!(
+                kek = %paths.kek.display(),
+                "the key-encryption key is inside the data directory; in production keep it on \
+                 another volume (--kek-file) so a stolen segment disk is unreadable"
+            );
+        }
+        let store = Store::new(paths.segments);
+        Ok(App {
+            ctx: Arc::new(RecorderContext::new(
+                policy,
+                db,
+                store,
+                kek,
+                Arc::new(SystemClock),
+            )),
+        })
+    }
+
+    /// Records and serves the API until Ctrl-C or SIGTERM, then closes every open segment.
+    pub async fn serve(self, listen: SocketAddr) -> anyhow::Result<()> {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let recorder = Recorder::start(self.ctx.clone()).await?;
+        let policy = &self.ctx.policy;
+        println!("mimamori: {} ({})", policy.ward.name, policy.ward.operator);
+        println!(
+            "listening on http://{}  (health: /api/v1/health, metrics: /metrics)",
+            listener.local_addr()?
+        );
+        println!(
+            "recording {} camera(s), retention {} days, segments under {}",
+            policy.cameras.len(),
+            policy.retention.days.get(),
+            self.ctx.store.root().display()
+        );
+        for cam in &policy.cameras {
+            println!("  {}  {}  ({})  {}", cam.id, cam.name, cam.site, cam.url);
+        }
+        let app = mimamori_office::router(self.ctx.clone());
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
+        println!("stopping: closing open segments…");
+        recorder.stop().await;
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}

@@ -1,0 +1,180 @@
+//! The local commands: status, export, integrity check, holds.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _};
+use jiff::Timestamp;
+use mimamori_db::{from_us, NewHold};
+use mimamori_policy::{CameraId, Policy};
+use mimamori_recorder::export::ExportRequest;
+use mimamori_recorder::{Clock as _, Store, SystemClock};
+
+use crate::app::{App, Paths};
+use crate::DataArgs;
+
+pub async fn status(data: &DataArgs, policy: Option<&Path>, json: bool) -> anyhow::Result<()> {
+    let paths = Paths::new(data);
+    let policy = paths.policy(policy)?;
+    let db = paths.open_db().await?;
+    let status = mimamori_recorder::status::status(&db, &policy, Timestamp::now()).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&status)?);
+        return Ok(());
+    }
+    let tz = &policy.ward.time_zone;
+    let local = |t: Option<Timestamp>| {
+        t.map_or("-".to_owned(), |t| {
+            t.to_zoned(tz.clone())
+                .strftime("%m-%d %H:%M:%S")
+                .to_string()
+        })
+    };
+    println!("{}  {}", status.ward, status.local_time);
+    println!(
+        "{:<12} {:<11} {:<16} {:>10} {:>12} {:>5}",
+        "camera", "state", "last sample", "today (s)", "bytes", "gaps"
+    );
+    for c in &status.cameras {
+        println!(
+            "{:<12} {:<11} {:<16} {:>10} {:>12} {:>5}",
+            c.id,
+            c.state,
+            local(c.last_sample),
+            c.recorded_seconds_today,
+            c.bytes_on_disk,
+            c.gaps_today.len()
+        );
+    }
+    for a in &status.open_alerts {
+        println!("alert: {} {}", a.kind, a.message);
+    }
+    Ok(())
+}
+
+pub async fn export(
+    data: &DataArgs,
+    policy: Option<&Path>,
+    camera: &str,
+    from: &str,
+    to: &str,
+    reason: &str,
+    out: PathBuf,
+) -> anyhow::Result<()> {
+    let app = App::open(data, policy).await?;
+    let camera = known_camera(&app.ctx.policy, camera)?;
+    if reason.trim().is_empty() {
+        bail!("N3.2.2: an export needs a reason (利用目的を記載してください)");
+    }
+    let tz = &app.ctx.policy.ward.time_zone;
+    let request = ExportRequest {
+        camera,
+        start: parse_time(from, tz).context("--from")?,
+        end: parse_time(to, tz).context("--to")?,
+        actor: format!(
+            "cli:{}",
+            std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+        ),
+        reason: reason.to_owned(),
+        output: out,
+    };
+    let summary = mimamori_recorder::export::export(&app.ctx, &request).await?;
+    println!("{}", serde_json::to_string_pretty(&summary)?);
+    Ok(())
+}
+
+pub async fn check(data: &DataArgs, json: bool) -> anyhow::Result<()> {
+    let paths = Paths::new(data);
+    let db = paths.open_db().await?;
+    let kek = paths.kek()?;
+    let report = Store::new(&paths.segments)
+        .check(&db, &kek, &SystemClock)
+        .await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "checked {} segments ({} bytes)",
+            report.segments_checked, report.bytes_checked
+        );
+        for bad in &report.bad {
+            println!(
+                "BAD segment {} ({}): {}",
+                bad.segment_id, bad.camera_id, bad.reason
+            );
+        }
+    }
+    if !report.bad.is_empty() {
+        bail!(
+            "{} segment(s) failed the integrity check (N3.2.1)",
+            report.bad.len()
+        );
+    }
+    Ok(())
+}
+
+pub async fn hold_add(
+    data: &DataArgs,
+    policy: Option<&Path>,
+    camera: &str,
+    [from, to, until]: [&str; 3],
+    reason: &str,
+    by: &str,
+) -> anyhow::Result<()> {
+    let paths = Paths::new(data);
+    let policy = paths.policy(policy)?;
+    let tz = &policy.ward.time_zone;
+    let hold = NewHold {
+        camera_id: known_camera(&policy, camera)?,
+        start: parse_time(from, tz).context("--from")?,
+        end: parse_time(to, tz).context("--to")?,
+        until: parse_time(until, tz).context("--until")?,
+        reason: reason.to_owned(),
+        held_by: by.to_owned(),
+    };
+    let db = paths.open_db().await?;
+    let id = db.insert_hold(&hold, SystemClock.now()).await?;
+    let detail = serde_json::json!({ "hold_id": id, "camera": camera, "reason": reason, "by": by });
+    let event = mimamori_db::Event {
+        actor: by.to_owned(),
+        ..mimamori_db::Event::system("cli", "hold_added", Some("T5.3"), detail)
+    };
+    db.append_event(&event).await?;
+    println!("hold {id} recorded");
+    Ok(())
+}
+
+pub async fn hold_list(data: &DataArgs) -> anyhow::Result<()> {
+    let db = Paths::new(data).open_db().await?;
+    for h in db.active_holds(SystemClock.now()).await? {
+        println!(
+            "{}  {}  {} – {}  until {}  by {}: {}",
+            h.id,
+            h.camera_id,
+            from_us(h.start_us),
+            from_us(h.end_us),
+            from_us(h.until_us),
+            h.held_by,
+            h.reason
+        );
+    }
+    Ok(())
+}
+
+fn known_camera(policy: &Policy, id: &str) -> anyhow::Result<CameraId> {
+    let id = CameraId::new(id).map_err(anyhow::Error::msg)?;
+    if policy.camera(&id).is_none() {
+        bail!("camera {id} is not in the policy (ポリシーに登録されていないカメラです)");
+    }
+    Ok(id)
+}
+
+/// RFC 3339 with an offset, or a civil date-time read in the ward's time zone.
+pub fn parse_time(text: &str, tz: &jiff::tz::TimeZone) -> anyhow::Result<Timestamp> {
+    if let Ok(t) = text.parse::<Timestamp>() {
+        return Ok(t);
+    }
+    let civil: jiff::civil::DateTime = text.parse().with_context(|| {
+        format!("{text:?} is not a time: use 2026-11-23T10:00:00+09:00 or \"2026-11-23 10:00:00\"")
+    })?;
+    Ok(civil.to_zoned(tz.clone())?.timestamp())
+}

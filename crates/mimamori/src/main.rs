@@ -1,0 +1,225 @@
+//! `mimamori`: the command-line entry point. Every subcommand is a thin shell over the library
+//! crates; errors become messages here and nowhere else.
+
+mod app;
+mod commands;
+mod demo;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// 見守り mimamori — records a ward's street crime-prevention cameras the way the guideline
+/// requires: around the clock, encrypted, erased on schedule, never watched live.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where mimamori keeps its database, segments and keys.
+#[derive(clap::Args, Clone)]
+struct DataArgs {
+    /// Data directory: database, segments, and (by default) the key-encryption key.
+    #[arg(long, default_value = "./mimamori-data", env = "MIMAMORI_DATA_DIR")]
+    data_dir: PathBuf,
+    /// Key-encryption key file; keep it off the disk that holds the segments.
+    /// Default: DATA_DIR/keys/kek.key.
+    #[arg(long, env = "MIMAMORI_KEK_FILE")]
+    kek_file: Option<PathBuf>,
+}
+
+/// The policy file, for commands that need the ward's cameras and rules.
+#[derive(clap::Args, Clone)]
+struct PolicyArg {
+    /// Policy file (TOML). Default: DATA_DIR/policy.toml, which `demo` writes.
+    #[arg(long, env = "MIMAMORI_POLICY")]
+    policy: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs a demo ward: built-in RTSP demo cameras, recorded on the embedded default.
+    Demo {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Address of the HTTP API (health and metrics).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// How many demo cameras to run.
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+        cameras: u16,
+    },
+    /// Records the policy's cameras and serves the HTTP API until stopped (Ctrl-C or SIGTERM).
+    Serve {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        policy: PolicyArg,
+        /// Address of the HTTP API (health and metrics).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
+    /// Shows each camera's state, today's recording, gaps and disk use.
+    Status {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        policy: PolicyArg,
+        /// Prints JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Exports a camera's footage for a time range to an MP4 file (local only; recorded).
+    Export {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        policy: PolicyArg,
+        #[arg(long)]
+        camera: String,
+        /// Start: RFC 3339 (2026-11-23T10:00:00+09:00) or ward-local "2026-11-23 10:00:00".
+        #[arg(long)]
+        from: String,
+        /// End, in the same forms as --from.
+        #[arg(long)]
+        to: String,
+        /// Why the footage is exported; recorded with the export.
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Re-reads every stored segment and reports any whose content no longer matches its hash.
+    Check {
+        #[command(flatten)]
+        data: DataArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Holds (T5.3): keep a camera's footage beyond the retention window.
+    Hold {
+        #[command(subcommand)]
+        command: HoldCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum HoldCommand {
+    /// Keeps a camera's footage in a range until a date, for a recorded reason.
+    Add {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        policy: PolicyArg,
+        #[arg(long)]
+        camera: String,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        /// Keep until this time (same forms as --from).
+        #[arg(long)]
+        until: String,
+        /// T5.3: why the extension is especially necessary.
+        #[arg(long)]
+        reason: String,
+        /// Who decided it.
+        #[arg(long)]
+        by: String,
+    },
+    /// Lists holds in force.
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    match runtime.block_on(run(cli.command)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Demo {
+            data,
+            listen,
+            cameras,
+        } => demo::run(data, listen, cameras).await,
+        Command::Serve {
+            data,
+            policy,
+            listen,
+        } => {
+            let app = app::App::open(&data, policy.policy.as_deref()).await?;
+            app.serve(listen).await
+        }
+        Command::Status { data, policy, json } => {
+            commands::status(&data, policy.policy.as_deref(), json).await
+        }
+        Command::Export {
+            data,
+            policy,
+            camera,
+            from,
+            to,
+            reason,
+            out,
+        } => {
+            commands::export(
+                &data,
+                policy.policy.as_deref(),
+                &camera,
+                &from,
+                &to,
+                &reason,
+                out,
+            )
+            .await
+        }
+        Command::Check { data, json } => commands::check(&data, json).await,
+        Command::Hold {
+            command:
+                HoldCommand::Add {
+                    data,
+                    policy,
+                    camera,
+                    from,
+                    to,
+                    until,
+                    reason,
+                    by,
+                },
+        } => {
+            commands::hold_add(
+                &data,
+                policy.policy.as_deref(),
+                &camera,
+                [&from, &to, &until],
+                &reason,
+                &by,
+            )
+            .await
+        }
+        Command::Hold {
+            command: HoldCommand::List { data },
+        } => commands::hold_list(&data).await,
+    }
+}

@@ -1,0 +1,289 @@
+//! Test harness for end-to-end tests against real peers: GStreamer's RTSP server as the
+//! cameras, the real `mimamori` binary as the recorder, ffmpeg/ffprobe as the judge of exports.
+//! The README's test command installs these; without them the tests fail with a pointer to it.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const CLIP: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../assets/clips/demo-360p15.h264"
+);
+const GST_SCRIPT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../tests/peers/gst_rtsp_cameras.py"
+);
+const INSTALL_HINT: &str =
+    "run the README's test command (scripts/test), which installs GStreamer and ffmpeg";
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// GStreamer's RTSP server (Debian's gst-rtsp-server via Python GI) serving the demo clip.
+pub struct GstCameras {
+    child: Option<Child>,
+    pub port: u16,
+    mounts: Vec<String>,
+}
+
+impl GstCameras {
+    /// Mount specs are `name` or `name:user:password`.
+    pub fn start(mounts: &[&str]) -> GstCameras {
+        Self::start_on(free_port(), mounts)
+    }
+
+    pub fn start_on(port: u16, mounts: &[&str]) -> GstCameras {
+        let mut cmd = Command::new("/usr/bin/python3");
+        cmd.arg(GST_SCRIPT)
+            .args(["--port", &port.to_string(), "--clip", CLIP, "--fps", "15"]);
+        for m in mounts {
+            cmd.args(["--mount", m]);
+        }
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start GStreamer RTSP server: {e}; {INSTALL_HINT}"));
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(
+            line.trim(),
+            "READY",
+            "GStreamer RTSP server did not start; {INSTALL_HINT}"
+        );
+        GstCameras {
+            child: Some(child),
+            port,
+            mounts: mounts.iter().map(|m| m.to_string()).collect(),
+        }
+    }
+
+    pub fn url(&self, mount: &str) -> String {
+        format!("rtsp://127.0.0.1:{}/{mount}", self.port)
+    }
+
+    /// Stops the server (the camera goes dark).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+            child.wait().unwrap();
+        }
+    }
+
+    /// Starts it again on the same port.
+    pub fn restart(&mut self) {
+        self.stop();
+        let mounts: Vec<&str> = self.mounts.iter().map(String::as_str).collect();
+        let again = GstCameras::start_on(self.port, &mounts);
+        *self = again;
+    }
+}
+
+impl Drop for GstCameras {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A camera entry for a test policy.
+pub struct TestCamera {
+    pub id: String,
+    pub url: String,
+    pub credentials_file: Option<String>,
+}
+
+/// Writes a policy for `cameras` with short segments and quick reconnects.
+pub fn write_policy(dir: &Path, cameras: &[TestCamera], extra_retention: &str) -> PathBuf {
+    let mut text = format!(
+        "[ward]\nname = \"テスト区\"\noperator = \"テスト区役所\"\n\n\
+         [retention]\ndays = 10\nsweep_interval_seconds = 1\n{extra_retention}\n\n\
+         [recording]\nsegment_seconds = 4\nreconnect_min_seconds = 0.5\nreconnect_max_seconds = 2\n"
+    );
+    for c in cameras {
+        text.push_str(&format!(
+            "\n[[camera]]\nid = \"{}\"\nname = \"テストカメラ {}\"\nsite = \"テスト町\"\nurl = \"{}\"\n",
+            c.id, c.id, c.url
+        ));
+        if let Some(f) = &c.credentials_file {
+            text.push_str(&format!("credentials = \"file:{f}\"\n"));
+        }
+    }
+    let path = dir.join("policy.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The mimamori binary under test.
+pub fn mimamori() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mimamori"));
+    cmd.env("RUST_LOG", "warn");
+    cmd
+}
+
+/// A running `mimamori serve`.
+pub struct Server {
+    child: Option<Child>,
+    pub listen: String,
+    pub data_dir: PathBuf,
+}
+
+impl Server {
+    pub fn start(data_dir: &Path, policy: &Path) -> Server {
+        let listen = format!("127.0.0.1:{}", free_port());
+        let child = mimamori()
+            .args(["serve", "--data-dir"])
+            .arg(data_dir)
+            .arg("--policy")
+            .arg(policy)
+            .args(["--listen", &listen])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = Server {
+            child: Some(child),
+            listen,
+            data_dir: data_dir.to_owned(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while http_get(&server.listen, "/api/v1/health").is_none() {
+            assert!(Instant::now() < deadline, "mimamori did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        server
+    }
+
+    pub fn health(&self) -> serde_json::Value {
+        let body = http_get(&self.listen, "/api/v1/health").expect("health answers");
+        serde_json::from_str(&body).unwrap()
+    }
+
+    /// Graceful stop: SIGTERM, then wait.
+    pub fn stop(&mut self) {
+        self.signal(libc::SIGTERM);
+    }
+
+    /// `kill -9`.
+    pub fn kill9(&mut self) {
+        self.signal(libc::SIGKILL);
+    }
+
+    fn signal(&mut self, sig: i32) {
+        if let Some(mut child) = self.child.take() {
+            unsafe { libc::kill(child.id() as i32, sig) };
+            child.wait().unwrap();
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// A plain HTTP/1.0 GET; `None` if nothing listens.
+pub fn http_get(addr: &str, path: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(addr).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let (head, body) = response.split_once("\r\n\r\n")?;
+    head.starts_with("HTTP/1.0 200")
+        .then(|| body.to_owned())
+        .or_else(|| head.starts_with("HTTP/1.1 200").then(|| body.to_owned()))
+}
+
+/// Runs a mimamori subcommand against a data directory and returns its output.
+pub fn run(data_dir: &Path, args: &[&str]) -> Output {
+    let out = mimamori()
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .output()
+        .unwrap();
+    out
+}
+
+pub fn check_store(data_dir: &Path) -> serde_json::Value {
+    let out = run(data_dir, &["check", "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("check output: {}", String::from_utf8_lossy(&out.stderr)));
+    assert!(out.status.success(), "integrity check failed: {report}");
+    report
+}
+
+/// Number of `.seg` files under the data directory.
+pub fn segment_files(data_dir: &Path) -> usize {
+    fn walk(dir: &Path) -> usize {
+        std::fs::read_dir(dir).map_or(0, |entries| {
+            entries
+                .map(|e| e.unwrap().path())
+                .map(|p| {
+                    if p.is_dir() {
+                        walk(&p)
+                    } else {
+                        usize::from(p.extension().is_some_and(|x| x == "seg"))
+                    }
+                })
+                .sum()
+        })
+    }
+    walk(&data_dir.join("segments"))
+}
+
+/// ffmpeg decodes the whole file with no error output (ffprobe's exit code alone proves nothing).
+pub fn assert_decodes_cleanly(file: &Path) {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-xerror", "-i"])
+        .arg(file)
+        .args(["-f", "null", "-"])
+        .output()
+        .unwrap_or_else(|e| panic!("ffmpeg: {e}; {INSTALL_HINT}"));
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "ffmpeg: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let probe = Command::new("ffprobe")
+        .args(["-v", "error"])
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(
+        probe.stderr.is_empty(),
+        "ffprobe -v error: {}",
+        String::from_utf8_lossy(&probe.stderr)
+    );
+}
+
+/// (frames decoded, duration in seconds) as ffprobe counts them.
+pub fn probe_frames_and_duration(file: &Path) -> (u64, f64) {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
+        .args([
+            "-show_entries",
+            "stream=nb_read_frames,duration",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut parts = text.trim().split(',');
+    let duration: f64 = parts.next().unwrap().parse().unwrap();
+    let frames: u64 = parts.next().unwrap().parse().unwrap();
+    (frames, duration)
+}

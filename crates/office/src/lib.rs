@@ -1,0 +1,105 @@
+//! The office: mimamori's HTTP API.
+//!
+//! For now it answers health and metrics only. It has no route that streams or serves footage
+//! (N6.3: nobody watches live); the request chain of the office issue will add the only way
+//! footage leaves, behind a retrieval grant.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use mimamori_recorder::RecorderContext;
+
+/// The API's routes.
+pub fn router(ctx: Arc<RecorderContext>) -> Router {
+    Router::new()
+        .route("/api/v1/health", get(health))
+        .route("/metrics", get(metrics))
+        .with_state(ctx)
+}
+
+/// `GET /api/v1/health`: per camera state, last sample, recorded seconds today, gaps, bytes.
+/// No authentication: it says nothing about what the cameras see.
+async fn health(State(ctx): State<Arc<RecorderContext>>) -> Response {
+    match mimamori_recorder::status::status(&ctx.db, &ctx.policy, ctx.clock.now()).await {
+        Ok(status) => Json(status).into_response(),
+        Err(e) => internal_error(e),
+    }
+}
+
+/// `GET /metrics`: counters and gauges in the Prometheus text format.
+async fn metrics(State(ctx): State<Arc<RecorderContext>>) -> Response {
+    let status =
+        match mimamori_recorder::status::status(&ctx.db, &ctx.policy, ctx.clock.now()).await {
+            Ok(s) => s,
+            Err(e) => return internal_error(e),
+        };
+    let mut out = String::new();
+    ctx.metrics.render(&mut out);
+    gauge(
+        &mut out,
+        "mimamori_stored_bytes",
+        "Bytes of indexed segment files.",
+        [("", status.stored_bytes)],
+    );
+    let recording = status
+        .cameras
+        .iter()
+        .map(|c| (c.id.as_str(), i64::from(c.state == "recording")));
+    gauge(
+        &mut out,
+        "mimamori_camera_recording",
+        "1 while the camera is recording.",
+        recording,
+    );
+    let open_gaps = status.cameras.iter().map(|c| {
+        (
+            c.id.as_str(),
+            c.gaps_today.iter().filter(|g| g.end_us.is_none()).count() as i64,
+        )
+    });
+    gauge(
+        &mut out,
+        "mimamori_camera_open_gaps",
+        "Gaps still open (N5).",
+        open_gaps,
+    );
+    gauge(
+        &mut out,
+        "mimamori_open_alerts",
+        "Alerts not yet resolved.",
+        [("", status.open_alerts.len() as i64)],
+    );
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
+}
+
+fn gauge<'a>(
+    out: &mut String,
+    name: &str,
+    help: &str,
+    values: impl IntoIterator<Item = (&'a str, i64)>,
+) {
+    use std::fmt::Write;
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
+    for (camera, v) in values {
+        let _ = match camera {
+            "" => writeln!(out, "{name} {v}"),
+            id => writeln!(out, "{name}{{camera=\"{id}\"}} {v}"),
+        };
+    }
+}
+
+fn internal_error(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "request failed");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(serde_json::json!({ "error": e.to_string() })),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests;
