@@ -196,6 +196,15 @@ impl Db {
         .await?)
     }
 
+    /// Samples indexed per camera.
+    pub async fn sample_counts(&self) -> Result<Vec<(String, i64)>> {
+        Ok(
+            sqlx::query_as("SELECT camera_id, sum(sample_count) FROM segment GROUP BY camera_id")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
     /// Whether any segment still uses this day key.
     pub async fn day_key_in_use(&self, day_key_id: i64) -> Result<bool> {
         Ok(!self.segment_ids_using_key(day_key_id).await?.is_empty())
