@@ -10,7 +10,7 @@ use mimamori_recorder::export::ExportRequest;
 use mimamori_recorder::{Clock as _, Store, SystemClock};
 
 use crate::app::{App, Paths};
-use crate::DataArgs;
+use crate::{DataArgs, FootageRange};
 
 pub async fn status(data: &DataArgs, policy: Option<&Path>, json: bool) -> anyhow::Result<()> {
     let paths = Paths::new(data);
@@ -54,22 +54,19 @@ pub async fn status(data: &DataArgs, policy: Option<&Path>, json: bool) -> anyho
 pub async fn export(
     data: &DataArgs,
     policy: Option<&Path>,
-    camera: &str,
-    from: &str,
-    to: &str,
+    range: &FootageRange,
     reason: &str,
     out: PathBuf,
 ) -> anyhow::Result<()> {
     let app = App::open(data, policy).await?;
-    let camera = known_camera(&app.ctx.policy, camera)?;
+    let (camera, start, end) = resolve(&app.ctx.policy, range)?;
     if reason.trim().is_empty() {
         bail!("N3.2.2: an export needs a reason (利用目的を記載してください)");
     }
-    let tz = &app.ctx.policy.ward.time_zone;
     let request = ExportRequest {
         camera,
-        start: parse_time(from, tz).context("--from")?,
-        end: parse_time(to, tz).context("--to")?,
+        start,
+        end,
         actor: format!(
             "cli:{}",
             std::env::var("USER").unwrap_or_else(|_| "unknown".into())
@@ -115,25 +112,26 @@ pub async fn check(data: &DataArgs, json: bool) -> anyhow::Result<()> {
 pub async fn hold_add(
     data: &DataArgs,
     policy: Option<&Path>,
-    camera: &str,
-    [from, to, until]: [&str; 3],
+    range: &FootageRange,
+    until: &str,
     reason: &str,
     by: &str,
 ) -> anyhow::Result<()> {
     let paths = Paths::new(data);
     let policy = paths.policy(policy)?;
-    let tz = &policy.ward.time_zone;
+    let (camera_id, start, end) = resolve(&policy, range)?;
     let hold = NewHold {
-        camera_id: known_camera(&policy, camera)?,
-        start: parse_time(from, tz).context("--from")?,
-        end: parse_time(to, tz).context("--to")?,
-        until: parse_time(until, tz).context("--until")?,
+        camera_id,
+        start,
+        end,
+        until: parse_time(until, &policy.ward.time_zone).context("--until")?,
         reason: reason.to_owned(),
         held_by: by.to_owned(),
     };
     let db = paths.open_db().await?;
     let id = db.insert_hold(&hold, SystemClock.now()).await?;
-    let detail = serde_json::json!({ "hold_id": id, "camera": camera, "reason": reason, "by": by });
+    let detail =
+        serde_json::json!({ "hold_id": id, "camera": range.camera, "reason": reason, "by": by });
     let event = mimamori_db::Event {
         actor: by.to_owned(),
         ..mimamori_db::Event::system("cli", "hold_added", Some("T5.3"), detail)
@@ -158,6 +156,20 @@ pub async fn hold_list(data: &DataArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// A range's camera (which must be in the policy) and times (read in the ward's time zone).
+fn resolve(
+    policy: &Policy,
+    range: &FootageRange,
+) -> anyhow::Result<(CameraId, Timestamp, Timestamp)> {
+    let tz = &policy.ward.time_zone;
+    let start = parse_time(&range.from, tz).context("--from")?;
+    let end = parse_time(&range.to, tz).context("--to")?;
+    if end <= start {
+        bail!("--to must be after --from (終了時刻は開始時刻より後にしてください)");
+    }
+    Ok((known_camera(policy, &range.camera)?, start, end))
 }
 
 fn known_camera(policy: &Policy, id: &str) -> anyhow::Result<CameraId> {

@@ -39,6 +39,20 @@ struct PolicyArg {
     policy: Option<PathBuf>,
 }
 
+/// One camera's footage between two times.
+#[derive(clap::Args, Clone)]
+struct FootageRange {
+    /// Camera id, as in the policy.
+    #[arg(long)]
+    camera: String,
+    /// Start: RFC 3339 (2026-11-23T10:00:00+09:00) or ward-local "2026-11-23 10:00:00".
+    #[arg(long)]
+    from: String,
+    /// End, in the same forms as --from.
+    #[arg(long)]
+    to: String,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Runs a demo ward: built-in RTSP demo cameras, recorded on the embedded default.
@@ -78,14 +92,8 @@ enum Command {
         data: DataArgs,
         #[command(flatten)]
         policy: PolicyArg,
-        #[arg(long)]
-        camera: String,
-        /// Start: RFC 3339 (2026-11-23T10:00:00+09:00) or ward-local "2026-11-23 10:00:00".
-        #[arg(long)]
-        from: String,
-        /// End, in the same forms as --from.
-        #[arg(long)]
-        to: String,
+        #[command(flatten)]
+        range: FootageRange,
         /// Why the footage is exported; recorded with the export.
         #[arg(long)]
         reason: String,
@@ -114,12 +122,8 @@ enum HoldCommand {
         data: DataArgs,
         #[command(flatten)]
         policy: PolicyArg,
-        #[arg(long)]
-        camera: String,
-        #[arg(long)]
-        from: String,
-        #[arg(long)]
-        to: String,
+        #[command(flatten)]
+        range: FootageRange,
         /// Keep until this time (same forms as --from).
         #[arg(long)]
         until: String,
@@ -177,32 +181,17 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Export {
             data,
             policy,
-            camera,
-            from,
-            to,
+            range,
             reason,
             out,
-        } => {
-            commands::export(
-                &data,
-                policy.policy.as_deref(),
-                &camera,
-                &from,
-                &to,
-                &reason,
-                out,
-            )
-            .await
-        }
+        } => commands::export(&data, policy.policy.as_deref(), &range, &reason, out).await,
         Command::Check { data, json } => commands::check(&data, json).await,
         Command::Hold {
             command:
                 HoldCommand::Add {
                     data,
                     policy,
-                    camera,
-                    from,
-                    to,
+                    range,
                     until,
                     reason,
                     by,
@@ -211,8 +200,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
             commands::hold_add(
                 &data,
                 policy.policy.as_deref(),
-                &camera,
-                [&from, &to, &until],
+                &range,
+                &until,
                 &reason,
                 &by,
             )

@@ -197,10 +197,12 @@ fn plan_slices(
     for segment in segments {
         let all = sample_index::decode(&segment.sample_index)
             .map_err(|e| RecorderError::Export(e.to_string()))?;
-        let mut t = segment.start_us;
+        // Accumulate in 90 kHz units: converting each duration to µs would drift.
+        let mut elapsed_90k = 0i64;
         let mut first = None;
         let mut last = 0;
         for (i, s) in all.iter().enumerate() {
+            let t = segment.start_us + elapsed_90k * 1_000_000 / 90_000;
             if t >= end_us {
                 break;
             }
@@ -208,7 +210,7 @@ fn plan_slices(
                 first = Some(i);
             }
             last = i;
-            t += i64::from(s.duration_90k) * 1_000_000 / 90_000;
+            elapsed_90k += i64::from(s.duration_90k);
         }
         // A later segment continues the clip from its start; only the first may skip in.
         let first = if slices.is_empty() { first } else { Some(0) };
@@ -284,4 +286,86 @@ fn write_mp4(
     }
     std::fs::rename(&tmp, output).map_err(io)?;
     Ok((bytes, hasher.finalize().into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A segment of `n` samples at 15 fps with a keyframe every 30, starting `start_s` seconds
+    /// after the epoch.
+    fn segment(id: i64, start_s: i64, n: usize) -> SegmentRow {
+        let samples: Vec<Sample> = (0..n)
+            .map(|i| Sample {
+                duration_90k: 6000,
+                size: 100,
+                is_key: i % 30 == 0,
+            })
+            .collect();
+        let start_us = start_s * 1_000_000;
+        SegmentRow {
+            id,
+            camera_id: "cam1".into(),
+            day: "2026-11-01".into(),
+            day_key_id: 1,
+            file_id: vec![0; 16],
+            run_id: 1,
+            start_us,
+            end_us: start_us + n as i64 * 1_000_000 / 15,
+            media_start_90k: 0,
+            duration_90k: n as i64 * 6000,
+            sample_count: n as i64,
+            keyframe_count: n.div_ceil(30) as i64,
+            plaintext_bytes: 100 * n as i64,
+            file_bytes: 116 * n as i64,
+            sha256: vec![0; 32],
+            video_sample_entry_id: 1,
+            sample_index: sample_index::encode(&samples),
+        }
+    }
+
+    fn at(s: f64) -> Timestamp {
+        Timestamp::from_microsecond((s * 1e6) as i64).unwrap()
+    }
+
+    #[test]
+    fn starts_at_the_keyframe_at_or_before_the_range() {
+        // 60 samples = 4 s; keyframes at 0 s and 2 s. A range from 2.5 s starts at 2 s.
+        let slices = plan_slices(vec![segment(1, 0, 60)], at(2.5), at(3.0)).unwrap();
+        assert_eq!(slices[0].first, 30);
+        // Samples starting before 3.0 s: 2.0 .. 2.933 s, i.e. 15 of them.
+        assert_eq!(slices[0].samples.len(), 15);
+        assert!(slices[0].samples[0].is_key);
+    }
+
+    #[test]
+    fn spans_segments_and_keeps_gaps_in_the_timeline() {
+        // Two 4 s segments with a 3 s gap between them.
+        let segments = vec![segment(1, 0, 60), segment(2, 7, 60)];
+        let slices = plan_slices(segments, at(1.0), at(9.0)).unwrap();
+        assert_eq!(slices.len(), 2);
+        assert_eq!(slices[0].first, 0);
+        assert_eq!(slices[1].first, 0);
+        let tail = slices[0].samples.last().unwrap();
+        assert_eq!(
+            tail.duration_90k,
+            6000 + 3 * 90_000,
+            "the last sample before the gap lasts through it"
+        );
+        let total: u64 = slices
+            .iter()
+            .flat_map(|s| &s.samples)
+            .map(|s| u64::from(s.duration_90k))
+            .sum();
+        // From 0 s (keyframe before 1 s) to the last sample starting before 9 s (8.933 s + 1/15).
+        assert_eq!(total, 9 * 90_000);
+    }
+
+    #[test]
+    fn nothing_recorded_is_no_footage() {
+        assert!(matches!(
+            plan_slices(vec![], at(0.0), at(1.0)),
+            Err(RecorderError::NoFootage)
+        ));
+    }
 }

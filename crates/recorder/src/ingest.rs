@@ -25,6 +25,7 @@ use retina::codec::{CodecItem, FrameFormat, ParametersRef, VideoFrame};
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 
+use crate::metrics::CameraMetrics;
 use crate::segment_file::{SegmentFileWriter, SegmentHeader};
 use crate::{RecorderContext, RecorderError};
 
@@ -90,6 +91,7 @@ struct OpenSegment {
 struct CameraRecorder {
     ctx: Arc<RecorderContext>,
     camera: Camera,
+    metrics: Arc<CameraMetrics>,
     run_id: i64,
     /// Wall time of media time `anchor.1` (90 kHz, since the session started).
     anchor: (Timestamp, i64),
@@ -105,6 +107,7 @@ struct CameraRecorder {
 impl CameraRecorder {
     fn new(ctx: Arc<RecorderContext>, camera: Camera) -> Self {
         CameraRecorder {
+            metrics: ctx.metrics.camera(&camera.id),
             ctx,
             camera,
             run_id: 0,
@@ -211,7 +214,7 @@ impl CameraRecorder {
         let pts = frame.timestamp().elapsed();
         let is_key = frame.is_random_access_point();
         let data = frame.into_data();
-        let metrics = self.ctx.metrics.camera(self.id());
+        let metrics = &self.metrics;
         metrics.frames.fetch_add(1, Ordering::Relaxed);
         metrics
             .bytes
@@ -389,7 +392,7 @@ impl CameraRecorder {
             sample_index: open.index,
         };
         self.ctx.db.insert_segment(&row).await?;
-        let metrics = self.ctx.metrics.camera(self.id());
+        let metrics = &self.metrics;
         metrics.segments.fetch_add(1, Ordering::Relaxed);
         metrics
             .bytes_written
@@ -404,11 +407,7 @@ impl CameraRecorder {
         let now = self.ctx.clock.now();
         let cause = error.to_string();
         tracing::warn!(camera = %self.id(), error = %cause, "camera stream lost; will reconnect");
-        self.ctx
-            .metrics
-            .camera(self.id())
-            .reconnects
-            .fetch_add(1, Ordering::Relaxed);
+        self.metrics.reconnects.fetch_add(1, Ordering::Relaxed);
         self.set_state(CameraState::Retrying, Some(&cause)).await;
         let db = &self.ctx.db;
         let had_open_gap = matches!(db.open_gap_of(self.id()).await, Ok(Some(_)));

@@ -119,7 +119,7 @@ impl Kek {
         let sealed = self
             .cipher
             .encrypt(
-                Nonce::from_slice(&nonce),
+                &Nonce::from(nonce),
                 Payload {
                     msg: key,
                     aad: &aad,
@@ -142,7 +142,7 @@ impl Kek {
         let plain = Zeroizing::new(
             self.cipher
                 .decrypt(
-                    Nonce::from_slice(nonce),
+                    &Nonce::try_from(nonce).map_err(|_| KeyError::Unwrap { id: row.id })?,
                     Payload {
                         msg: sealed,
                         aad: &aad,

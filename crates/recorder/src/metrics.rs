@@ -33,10 +33,12 @@ impl Metrics {
         }
     }
 
-    pub fn camera(&self, id: &CameraId) -> &CameraMetrics {
+    /// A camera's counters; the hot path keeps the `Arc` instead of looking it up per frame.
+    pub fn camera(&self, id: &CameraId) -> Arc<CameraMetrics> {
         self.cameras
             .get(id)
             .expect("metrics exist for every policy camera")
+            .clone()
     }
 
     /// Renders the counters in the Prometheus text exposition format.

@@ -17,8 +17,9 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use aes_gcm::aead::AeadInPlace;
-use aes_gcm::Nonce;
+use aes_gcm::aead::inout::InOutBuf;
+use aes_gcm::aead::AeadInOut;
+use aes_gcm::{Nonce, Tag};
 use sha2::{Digest, Sha256};
 
 use crate::keys::DayKey;
@@ -86,7 +87,15 @@ pub struct SegmentFileWriter {
     hasher: Sha256,
     file_bytes: u64,
     plaintext_bytes: u64,
+    /// Sealed samples and their tags not yet written. Writes of at least [`WRITE_CHUNK`] let
+    /// the page cache use large folios, which costs the kernel far less per byte than a write
+    /// per sample (measured by `bench/`: 0.17 → 0.10–0.13 CPU-s per stream-minute).
+    queued: Vec<(Vec<u8>, Tag)>,
+    queued_bytes: usize,
 }
+
+/// Size of the writes a segment writer makes.
+const WRITE_CHUNK: usize = 512 * 1024;
 
 /// A segment file made durable.
 #[derive(Debug, Clone)]
@@ -126,27 +135,57 @@ impl SegmentFileWriter {
             next_index: 0,
             hasher: Sha256::new(),
             plaintext_bytes: 0,
+            queued: Vec::new(),
+            queued_bytes: 0,
         })
     }
 
-    /// Seals and appends one sample; `last` must be set on the final one.
+    /// Seals and appends one sample; `last` must be set on the final one. The sample is sealed
+    /// in place and queued; queued samples go to the file in one vectored write of at least
+    /// [`WRITE_CHUNK`] bytes, without being copied.
     pub fn append(&mut self, mut sample: Vec<u8>, last: bool) -> Result<(), SegmentFileError> {
         self.hasher.update(&sample);
         self.plaintext_bytes += sample.len() as u64;
-        let nonce = self.header.nonce(self.next_index, last);
-        self.key
+        let nonce = Nonce::from(self.header.nonce(self.next_index, last));
+        let tag = self
+            .key
             .cipher
-            .encrypt_in_place(Nonce::from_slice(&nonce), &self.aad, &mut sample)
+            .encrypt_inout_detached(&nonce, &self.aad, InOutBuf::from(&mut sample[..]))
             .expect("AES-GCM encryption of a sample cannot fail");
-        self.file.write_all(&sample).map_err(io_err(&self.path))?;
-        self.file_bytes += sample.len() as u64;
+        let sealed = sample.len() + tag.len();
+        self.file_bytes += sealed as u64;
+        self.queued_bytes += sealed;
+        self.queued.push((sample, tag));
         self.next_index += 1;
+        if self.queued_bytes >= WRITE_CHUNK {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), SegmentFileError> {
+        let mut slices: Vec<io::IoSlice<'_>> = self
+            .queued
+            .iter()
+            .flat_map(|(sample, tag)| [io::IoSlice::new(sample), io::IoSlice::new(tag)])
+            .collect();
+        let mut rest = &mut slices[..];
+        while !rest.is_empty() {
+            let n = self.file.write_vectored(rest).map_err(io_err(&self.path))?;
+            if n == 0 {
+                return Err(io_err(&self.path)(io::ErrorKind::WriteZero.into()));
+            }
+            io::IoSlice::advance_slices(&mut rest, n);
+        }
+        self.queued.clear();
+        self.queued_bytes = 0;
         Ok(())
     }
 
     /// Flushes the file and its directory entry to stable storage. Blocking: call it off the
     /// async runtime's worker threads.
-    pub fn sync(self) -> Result<WrittenFile, SegmentFileError> {
+    pub fn sync(mut self) -> Result<WrittenFile, SegmentFileError> {
+        self.flush()?;
         self.file.sync_all().map_err(io_err(&self.path))?;
         sync_parent(&self.path)?;
         Ok(WrittenFile {
@@ -229,22 +268,20 @@ impl SegmentFileReader {
     /// Reads and opens the next sample, of plaintext size `size`.
     pub fn next_sample(&mut self, size: u32) -> Result<Vec<u8>, SegmentFileError> {
         let index = self.next_index;
-        let mut buf = vec![0u8; size as usize + TAG_BYTES as usize];
-        self.file
-            .read_exact(&mut buf)
-            .map_err(|_| SegmentFileError::Auth {
-                path: self.path.clone(),
-                index,
-            })?;
-        let last = index + 1 == self.sample_count;
-        let nonce = self.header.nonce(index, last);
+        let auth_error = || SegmentFileError::Auth {
+            path: self.path.clone(),
+            index,
+        };
+        let size = size as usize;
+        let mut buf = vec![0u8; size + TAG_BYTES as usize];
+        self.file.read_exact(&mut buf).map_err(|_| auth_error())?;
+        let tag = Tag::try_from(&buf[size..]).expect("16-byte tag");
+        let nonce = Nonce::from(self.header.nonce(index, index + 1 == self.sample_count));
         self.key
             .cipher
-            .decrypt_in_place(Nonce::from_slice(&nonce), &self.aad, &mut buf)
-            .map_err(|_| SegmentFileError::Auth {
-                path: self.path.clone(),
-                index,
-            })?;
+            .decrypt_inout_detached(&nonce, &self.aad, InOutBuf::from(&mut buf[..size]), &tag)
+            .map_err(|_| auth_error())?;
+        buf.truncate(size);
         self.next_index += 1;
         Ok(buf)
     }
