@@ -43,7 +43,27 @@ impl Paths {
             .with_context(|| format!("cannot open database {}", self.db.display()))
     }
 
+    /// The KEK for reading footage back: it must exist.
     pub fn kek(&self) -> anyhow::Result<Kek> {
+        Kek::load(&self.kek).with_context(|| {
+            format!(
+                "cannot load the key-encryption key {} (暗号鍵を読み込めません)",
+                self.kek.display()
+            )
+        })
+    }
+
+    /// The KEK for recording: created on first start, but never anew over existing footage,
+    /// which a new KEK could not read.
+    pub async fn kek_for_recording(&self, db: &Db) -> anyhow::Result<Kek> {
+        if !self.kek.exists() && !db.day_keys().await?.is_empty() {
+            anyhow::bail!(
+                "the key-encryption key {} is missing but the database holds footage keys; \
+                 restore the key file (or pass --kek-file) instead of creating a new one \
+                 (暗号鍵ファイルがありません)",
+                self.kek.display()
+            );
+        }
         Ok(Kek::load_or_create(&self.kek)?)
     }
 
@@ -52,18 +72,32 @@ impl Paths {
     }
 }
 
+/// Why a command opens the data directory: only recording may create a key-encryption key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Record,
+    Read,
+}
+
 /// A data directory opened with its policy: everything a command needs.
 pub struct App {
     pub ctx: Arc<RecorderContext>,
 }
 
 impl App {
-    pub async fn open(data: &DataArgs, policy: Option<&Path>) -> anyhow::Result<App> {
+    pub async fn open(
+        data: &DataArgs,
+        policy: Option<&Path>,
+        purpose: Purpose,
+    ) -> anyhow::Result<App> {
         let paths = Paths::new(data);
         // The policy first: a bad policy is refused before anything is created or started.
         let policy = Arc::new(paths.policy(policy)?);
         let db = paths.open_db().await?;
-        let kek = Arc::new(paths.kek()?);
+        let kek = Arc::new(match purpose {
+            Purpose::Record => paths.kek_for_recording(&db).await?,
+            Purpose::Read => paths.kek()?,
+        });
         if paths.kek.starts_with(&paths.data_dir) {
             tracing::warn!(
                 kek = %paths.kek.display(),

@@ -9,7 +9,7 @@ use mimamori_policy::{CameraId, Policy};
 use mimamori_recorder::export::ExportRequest;
 use mimamori_recorder::{Clock as _, Store, SystemClock};
 
-use crate::app::{App, Paths};
+use crate::app::{App, Paths, Purpose};
 use crate::{DataArgs, FootageRange};
 
 pub async fn status(data: &DataArgs, policy: Option<&Path>, json: bool) -> anyhow::Result<()> {
@@ -58,7 +58,7 @@ pub async fn export(
     reason: &str,
     out: PathBuf,
 ) -> anyhow::Result<()> {
-    let app = App::open(data, policy).await?;
+    let app = App::open(data, policy, Purpose::Read).await?;
     let (camera, start, end) = resolve(&app.ctx.policy, range)?;
     if reason.trim().is_empty() {
         bail!("N3.2.2: an export needs a reason (利用目的を記載してください)");

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use mimamori_democam::{Clip, DemoCamera, Mount};
 
-use crate::app::{App, Paths};
+use crate::app::{App, Paths, Purpose};
 use crate::DataArgs;
 
 const CLIP: &[u8] = include_bytes!("../../../assets/clips/demo-360p15.h264");
@@ -53,7 +53,7 @@ pub async fn run(data: DataArgs, listen: SocketAddr, cameras: u16) -> anyhow::Re
         democam.local_addr()
     );
     println!("demo: policy written to {}", paths.default_policy.display());
-    let app = App::open(&data, None).await?;
+    let app = App::open(&data, None, Purpose::Record).await?;
     let result = app.serve(listen).await;
     democam.shutdown().await;
     result

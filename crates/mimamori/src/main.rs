@@ -172,7 +172,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             policy,
             listen,
         } => {
-            let app = app::App::open(&data, policy.policy.as_deref()).await?;
+            let app = app::App::open(&data, policy.policy.as_deref(), app::Purpose::Record).await?;
             app.serve(listen).await
         }
         Command::Status { data, policy, json } => {

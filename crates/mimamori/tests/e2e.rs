@@ -247,6 +247,29 @@ fn kill_9_while_recording_leaves_a_consistent_store() {
             "all closed once recording resumed"
         );
     }
+    // Without its key-encryption key the footage is unreadable; no command makes a new one
+    // over existing footage.
+    let kek = data.with_extension("kek");
+    std::fs::rename(&kek, dir.path().join("elsewhere.kek")).unwrap();
+    let out = run(&data, &["check"]);
+    assert!(!out.status.success() && !kek.exists());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("key-encryption key"));
+    let out = run(
+        &data,
+        &[
+            "serve",
+            "--policy",
+            policy.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ],
+    );
+    assert!(
+        !out.status.success() && !kek.exists(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing"));
 }
 
 /// With a storage cap far below what recording produces, recording never stops: the oldest
@@ -292,4 +315,93 @@ fn a_full_store_keeps_recording() {
         "{alerts:?}"
     );
     check_store(&data);
+}
+
+/// A bad policy is refused at start, naming file, line and field, and nothing starts: no data
+/// directory, no key. Bad command input gets a clear error.
+#[test]
+fn bad_input_is_refused_clearly_and_starts_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let policy = write_policy(
+        dir.path(),
+        &[camera("cam1", "rtsp://127.0.0.1:9/cam1".into())],
+        "",
+    );
+    let text = std::fs::read_to_string(&policy)
+        .unwrap()
+        .replace("days = 10", "days = 0");
+    std::fs::write(&policy, &text).unwrap();
+    let out = mimamori_on(&data, "serve")
+        .args(["--listen", "127.0.0.1:0", "--policy"])
+        .arg(&policy)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    let line = text.lines().position(|l| l == "days = 0").unwrap() + 1;
+    assert!(stderr.contains(&format!("policy.toml:{line}:")), "{stderr}");
+    assert!(
+        stderr.contains("retention.days") && stderr.contains("N6.1"),
+        "{stderr}"
+    );
+    assert!(
+        !data.exists() && !data.with_extension("kek").exists(),
+        "nothing starts half-configured"
+    );
+
+    // Export: an unknown camera, an inverted range and an unreadable time are refused.
+    let good = text.replace("days = 0", "days = 10");
+    std::fs::write(&policy, good).unwrap();
+    let p = policy.to_str().unwrap();
+    for (args, expect) in [
+        (
+            [
+                "--camera",
+                "nope",
+                "--from",
+                "2026-11-01 10:00:00",
+                "--to",
+                "2026-11-01 10:01:00",
+            ],
+            "not in the policy",
+        ),
+        (
+            [
+                "--camera",
+                "cam1",
+                "--from",
+                "2026-11-01 10:01:00",
+                "--to",
+                "2026-11-01 10:00:00",
+            ],
+            "after --from",
+        ),
+        (
+            [
+                "--camera",
+                "cam1",
+                "--from",
+                "yesterday",
+                "--to",
+                "2026-11-01 10:00:00",
+            ],
+            "is not a time",
+        ),
+    ] {
+        let out = run(
+            &data,
+            &[
+                &["export", "--policy", p, "--reason", "r", "--out", "x.mp4"][..],
+                &args[..],
+            ]
+            .concat(),
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && stderr.contains(expect),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert!(!Path::new("x.mp4").exists());
 }

@@ -61,34 +61,43 @@ impl std::fmt::Debug for Kek {
 impl Kek {
     /// Loads the KEK from `path`, creating it (mode 0600) with fresh random bytes if absent.
     pub fn load_or_create(path: &Path) -> Result<Kek, KeyError> {
-        let io = |source| KeyError::Io {
-            path: path.display().to_string(),
-            source,
-        };
         if !path.exists() {
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(io)?;
-            }
-            let mut key = Zeroizing::new([0u8; 32]);
-            rand::rngs::OsRng.fill_bytes(&mut key[..]);
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(path)
-                .map_err(io)?;
-            file.write_all(&key[..]).map_err(io)?;
-            file.sync_all().map_err(io)?;
-            tracing::info!(path = %path.display(), "created a new key-encryption key");
+            Self::create(path)?;
         }
-        let mode = std::fs::metadata(path).map_err(io)?.permissions().mode() & 0o777;
+        Self::load(path)
+    }
+
+    /// Writes a fresh random KEK to `path`, which must not exist.
+    fn create(path: &Path) -> Result<(), KeyError> {
+        let io = io_error(path);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let mut key = Zeroizing::new([0u8; 32]);
+        rand::rngs::OsRng.fill_bytes(&mut key[..]);
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(io_error(path))?;
+        file.write_all(&key[..]).map_err(io_error(path))?;
+        file.sync_all().map_err(io_error(path))?;
+        tracing::info!(path = %path.display(), "created a new key-encryption key");
+        Ok(())
+    }
+
+    /// Loads an existing KEK; refuses one that others can read.
+    pub fn load(path: &Path) -> Result<Kek, KeyError> {
+        let metadata = std::fs::metadata(path).map_err(io_error(path))?;
+        let mode = metadata.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
             return Err(KeyError::Exposed {
                 path: path.display().to_string(),
                 mode,
             });
         }
-        let bytes = Zeroizing::new(std::fs::read(path).map_err(io)?);
+        let bytes = Zeroizing::new(std::fs::read(path).map_err(io_error(path))?);
         let key: &[u8; 32] = bytes
             .as_slice()
             .try_into()
@@ -158,6 +167,13 @@ impl Kek {
             id: row.id,
             cipher: Aes256Gcm::new(key.into()),
         })
+    }
+}
+
+fn io_error(path: &Path) -> impl Fn(std::io::Error) -> KeyError + '_ {
+    move |source| KeyError::Io {
+        path: path.display().to_string(),
+        source,
     }
 }
 

@@ -132,6 +132,15 @@ pub fn mimamori() -> Command {
     cmd
 }
 
+/// The binary working on `data_dir`, with its key-encryption key kept beside (not inside) it,
+/// as production should.
+pub fn mimamori_on(data_dir: &Path, subcommand: &str) -> Command {
+    let mut cmd = mimamori();
+    cmd.arg(subcommand).arg("--data-dir").arg(data_dir);
+    cmd.env("MIMAMORI_KEK_FILE", data_dir.with_extension("kek"));
+    cmd
+}
+
 /// A running `mimamori serve`.
 pub struct Server {
     child: Option<Child>,
@@ -142,9 +151,7 @@ pub struct Server {
 impl Server {
     pub fn start(data_dir: &Path, policy: &Path) -> Server {
         let listen = format!("127.0.0.1:{}", free_port());
-        let child = mimamori()
-            .args(["serve", "--data-dir"])
-            .arg(data_dir)
+        let child = mimamori_on(data_dir, "serve")
             .arg("--policy")
             .arg(policy)
             .args(["--listen", &listen])
@@ -207,13 +214,11 @@ pub fn http_get(addr: &str, path: &str) -> Option<String> {
 
 /// Runs a mimamori subcommand against a data directory and returns its output.
 pub fn run(data_dir: &Path, args: &[&str]) -> Output {
-    let out = mimamori()
-        .args(args)
-        .arg("--data-dir")
-        .arg(data_dir)
+    let (subcommand, rest) = args.split_first().expect("a subcommand");
+    mimamori_on(data_dir, subcommand)
+        .args(rest)
         .output()
-        .unwrap();
-    out
+        .unwrap()
 }
 
 pub fn check_store(data_dir: &Path) -> serde_json::Value {
