@@ -10,7 +10,9 @@ process serves several mounts, each streaming the same pre-encoded H.264 clip
         --mount cam1 --mount cam2 --mount cam3:user:secret
 
 A mount spec is `name` (open) or `name:user:password` (RTSP digest auth; a wrong
-password gets 401). URLs are rtsp://127.0.0.1:PORT/NAME; UDP and TCP-interleaved
+password gets 401). `--h265-mount NAME` adds an open mount that encodes H.265 live
+(x265, 320x240, keyframe every 2 s): GStreamer's own H.265 camera, for proving H.265
+ingest; it costs a little CPU, unlike the replayed clip. URLs are rtsp://127.0.0.1:PORT/NAME; UDP and TCP-interleaved
 transports are both offered. The server binds 127.0.0.1 only. Once it listens it
 prints exactly one line `READY` on stdout, which the harness waits for. SIGTERM or
 SIGINT stops it with exit status 0; errors go to stderr with a non-zero status.
@@ -41,6 +43,12 @@ LAUNCH = (
     "( appsrc name=src is-live=true format=time do-timestamp=false "
     "caps=video/x-h264,stream-format=byte-stream,alignment=au "
     "! h264parse ! rtph264pay pt=96 config-interval=1 name=pay0 )"
+)
+# A live H.265 camera: cheap at this size, and a peer for the recorder's H.265 path.
+LAUNCH_H265 = (
+    "( videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=15/1 "
+    "! x265enc tune=zerolatency speed-preset=ultrafast key-int-max=30 option-string=open-gop=0:min-keyint=30 "
+    "! rtph265pay pt=96 config-interval=-1 name=pay0 )"
 )
 VCL = (1, 5)
 # NAL types that start a new access unit when they follow a VCL NAL (H.264 7.4.1.2.3).
@@ -187,9 +195,13 @@ def main():
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--clip", required=True, help="H.264 Annex-B elementary stream")
     ap.add_argument("--fps", type=Fraction, default=Fraction(15), help="e.g. 15 or 30000/1001")
-    ap.add_argument("--mount", type=parse_mount, action="append", required=True,
+    ap.add_argument("--mount", type=parse_mount, action="append", default=[],
                     help="NAME or NAME:USER:PASSWORD (digest auth)")
+    ap.add_argument("--h265-mount", action="append", default=[],
+                    help="NAME of an open mount that encodes H.265 live")
     args = ap.parse_args()
+    if not args.mount and not args.h265_mount:
+        ap.error("give at least one --mount or --h265-mount")
 
     Gst.init(None)
     try:
@@ -240,6 +252,12 @@ def main():
                 perms.add_permission_for_role(role, "media.factory.construct",
                                               user is None or role == "user:" + user)
             factory.set_permissions(perms)
+        mounts.add_factory("/" + name, factory)
+
+    for name in args.h265_mount:
+        factory = GstRtspServer.RTSPMediaFactory()
+        factory.set_launch(LAUNCH_H265)
+        factory.set_shared(True)
         mounts.add_factory("/" + name, factory)
 
     if server.attach(None) == 0:

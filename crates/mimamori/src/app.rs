@@ -90,9 +90,19 @@ impl App {
         policy: Option<&Path>,
         purpose: Purpose,
     ) -> anyhow::Result<App> {
-        let paths = Paths::new(data);
         // The policy first: a bad policy is refused before anything is created or started.
-        let policy = Arc::new(paths.policy(policy)?);
+        let policy = Paths::new(data).policy(policy)?;
+        Self::with_policy(data, policy, purpose).await
+    }
+
+    /// Opens the data directory for an already loaded policy.
+    pub async fn with_policy(
+        data: &DataArgs,
+        policy: Policy,
+        purpose: Purpose,
+    ) -> anyhow::Result<App> {
+        let paths = Paths::new(data);
+        let policy = Arc::new(policy);
         let db = paths.open_db().await?;
         let kek = Arc::new(match purpose {
             Purpose::Record => paths.kek_for_recording(&db).await?,

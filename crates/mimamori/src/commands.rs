@@ -58,11 +58,13 @@ pub async fn export(
     reason: &str,
     out: PathBuf,
 ) -> anyhow::Result<()> {
-    let app = App::open(data, policy, Purpose::Read).await?;
-    let (camera, start, end) = resolve(&app.ctx.policy, range)?;
+    // Input first: a bad request is refused before any key is touched.
+    let policy = Paths::new(data).policy(policy)?;
+    let (camera, start, end) = resolve(&policy, range)?;
     if reason.trim().is_empty() {
         bail!("N3.2.2: an export needs a reason (利用目的を記載してください)");
     }
+    let app = App::with_policy(data, policy, Purpose::Read).await?;
     let request = ExportRequest {
         camera,
         start,

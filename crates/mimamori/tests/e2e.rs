@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -174,9 +174,39 @@ fn export(
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
+/// N5 for H.265: GStreamer's live H.265 camera is recorded without transcoding and exported
+/// as a playable HEVC MP4.
+#[test]
+fn h265_camera_is_recorded_and_exported() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let cams = GstCameras::start(&["h265:hevc"]);
+    let policy = write_policy(dir.path(), &[camera("hevc", cams.url("hevc"))], "");
+    let mut server = Server::start(&data, &policy);
+    let started = Timestamp::now();
+    std::thread::sleep(Duration::from_secs(14));
+    server.stop();
+    check_store(&data);
+    let from = started + SignedDuration::from_secs(4);
+    let out = assert_export(
+        &data,
+        &policy,
+        "hevc",
+        from,
+        from + SignedDuration::from_secs(6),
+    );
+    assert_eq!(probe_codec(&out), "hevc");
+}
+
 /// Exports `[from, to)` and checks it with ffmpeg: clean decode, duration within one GOP of the
 /// range, frame count within 1% of what the range holds at 15 fps.
-fn assert_export(data: &Path, policy: &Path, camera: &str, from: Timestamp, to: Timestamp) {
+fn assert_export(
+    data: &Path,
+    policy: &Path,
+    camera: &str,
+    from: Timestamp,
+    to: Timestamp,
+) -> PathBuf {
     let out = data.join(format!("{camera}.mp4"));
     let summary = export(data, policy, camera, from, to, &out);
     assert_decodes_cleanly(&out);
@@ -195,6 +225,7 @@ fn assert_export(data: &Path, policy: &Path, camera: &str, from: Timestamp, to: 
         "{frames} frames, expected {expected_frames:.1}"
     );
     assert_eq!(summary["samples"].as_u64().unwrap(), frames);
+    out
 }
 
 /// `kill -9` at any moment loses at most the segment being written: after restart, no indexed

@@ -19,11 +19,10 @@ pub struct Problem {
 /// A policy file that was refused. Nothing may start from a refused policy.
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
-    #[error("cannot read policy file {file}: {source} (ポリシーファイルを読み込めません)")]
+    #[error("cannot read policy file {file}: {error} (ポリシーファイルを読み込めません)")]
     Read {
         file: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{}", render_problems(file, problems))]
     Invalid {

@@ -287,9 +287,9 @@ impl Policy {
     /// Reads, parses and validates a policy file, and checks that every credentials reference
     /// resolves, so that nothing starts half-configured.
     pub fn load(path: &Path) -> Result<Policy, PolicyError> {
-        let text = std::fs::read_to_string(path).map_err(|source| PolicyError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| PolicyError::Read {
             file: path.to_owned(),
-            source,
+            error,
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
         let policy = Self::parse_in(&text, path, base)?;

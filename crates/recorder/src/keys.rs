@@ -22,12 +22,8 @@ use zeroize::Zeroizing;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
-    #[error("key-encryption key file {path}: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("key-encryption key file {path}: {error}")]
+    Io { path: String, error: std::io::Error },
     #[error("key-encryption key file {path} must hold exactly 32 bytes, found {len}")]
     BadLength { path: String, len: usize },
     #[error("key-encryption key file {path} is readable by others (mode {mode:o}); chmod 600 it")]
@@ -171,9 +167,9 @@ impl Kek {
 }
 
 fn io_error(path: &Path) -> impl Fn(std::io::Error) -> KeyError + '_ {
-    move |source| KeyError::Io {
+    move |error| KeyError::Io {
         path: path.display().to_string(),
-        source,
+        error,
     }
 }
 

@@ -42,7 +42,7 @@ pub enum RecorderError {
     #[error(transparent)]
     SegmentFile(#[from] segment_file::SegmentFileError),
     #[error("{0}: {1}")]
-    Io(PathBuf, #[source] std::io::Error),
+    Io(PathBuf, std::io::Error),
     #[error("stream: {0}")]
     Stream(String),
     #[error("no footage is stored for that camera and range (指定範囲の映像はありません)")]

@@ -57,12 +57,8 @@ impl SegmentHeader {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SegmentFileError {
-    #[error("segment file {path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
+    #[error("segment file {path}: {error}")]
+    Io { path: PathBuf, error: io::Error },
     #[error("segment file {path} has a header that does not match its index row")]
     HeaderMismatch { path: PathBuf },
     #[error("segment file {path}: sample {index} fails authentication (tampered, truncated or wrong key)")]
@@ -70,9 +66,9 @@ pub enum SegmentFileError {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> SegmentFileError + '_ {
-    move |source| SegmentFileError::Io {
+    move |error| SegmentFileError::Io {
         path: path.to_owned(),
-        source,
+        error,
     }
 }
 

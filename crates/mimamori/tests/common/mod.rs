@@ -47,7 +47,11 @@ impl GstCameras {
         cmd.arg(GST_SCRIPT)
             .args(["--port", &port.to_string(), "--clip", CLIP, "--fps", "15"]);
         for m in mounts {
-            cmd.args(["--mount", m]);
+            // `h265:NAME` is a live H.265 camera; anything else replays the H.264 clip.
+            match m.strip_prefix("h265:") {
+                Some(name) => cmd.args(["--h265-mount", name]),
+                None => cmd.args(["--mount", m]),
+            };
         }
         let mut child = cmd
             .stdout(Stdio::piped())
@@ -271,6 +275,24 @@ pub fn assert_decodes_cleanly(file: &Path) {
         "ffprobe -v error: {}",
         String::from_utf8_lossy(&probe.stderr)
     );
+}
+
+/// The codec name of the first video stream, as ffprobe names it (`h264`, `hevc`).
+pub fn probe_codec(file: &Path) -> String {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=codec_name",
+        ])
+        .args(["-of", "csv=p=0"])
+        .arg(file)
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
 /// (frames decoded, duration in seconds) as ffprobe counts them.
