@@ -32,6 +32,18 @@ use std::net::SocketAddr;
 pub use clip::{Clip, CLOCK_RATE, MAX_RTP_PAYLOAD, PAYLOAD_TYPE};
 pub use server::{DemoCamera, Mount};
 
+/// The demo clip, built into the binary: 10 s of 640x360 H.264 at [`DEMO_CLIP_FPS`], a
+/// keyframe every 2 s (`assets/clips/demo-360p15.h264`).
+pub const DEMO_CLIP: &[u8] = include_bytes!("../../../assets/clips/demo-360p15.h264");
+pub const DEMO_CLIP_FPS: u32 = 15;
+
+/// The built-in demo clip, parsed and packetized.
+pub fn demo_clip() -> std::sync::Arc<Clip> {
+    std::sync::Arc::new(
+        Clip::from_annexb(DEMO_CLIP, DEMO_CLIP_FPS).expect("the built-in clip is valid H.264"),
+    )
+}
+
 /// Errors from loading a clip or starting the server.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -4,19 +4,16 @@
 //! clients on one mount. Each test is skipped, with a message, when ffmpeg
 //! or ffprobe is not installed.
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::{Output, Stdio};
-use std::sync::Arc;
 use std::time::Duration;
 
-use mimamori_democam::{Clip, DemoCamera, Mount};
+use common::start;
+use mimamori_democam::Mount;
 use tokio::process::Command;
 use tokio::time::{sleep, timeout, Instant};
-
-const DEMO: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../assets/clips/demo-360p15.h264"
-);
 
 fn tools_available() -> bool {
     ["ffmpeg", "ffprobe"].iter().all(|tool| {
@@ -58,14 +55,6 @@ impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
-}
-
-async fn start(mounts: Vec<Mount>) -> DemoCamera {
-    let bytes = std::fs::read(DEMO).expect("demo clip");
-    let clip = Arc::new(Clip::from_annexb(&bytes, 15).expect("clip"));
-    DemoCamera::start("127.0.0.1:0".parse().expect("addr"), clip, mounts)
-        .await
-        .expect("server starts")
 }
 
 async fn run(program: &str, args: &[&str]) -> Output {

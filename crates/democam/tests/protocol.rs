@@ -16,10 +16,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{timeout, Instant};
 
-const DEMO: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../assets/clips/demo-360p15.h264"
-);
 const BENCH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../assets/clips/bench-1080p15.h264"
@@ -28,7 +24,7 @@ const BENCH: &str = concat!(
 /// The first `gops` GOPs (30 frames each) of the demo clip, re-joined as
 /// Annex-B, so loop boundaries come quickly; also the access units.
 fn short_clip(gops: usize) -> (Vec<u8>, Vec<h264::AccessUnit>) {
-    let data = Bytes::from(std::fs::read(DEMO).expect("demo clip"));
+    let data = Bytes::from_static(mimamori_democam::DEMO_CLIP);
     let aus: Vec<h264::AccessUnit> = h264::access_units(&data)
         .expect("parses")
         .into_iter()

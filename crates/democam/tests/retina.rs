@@ -2,27 +2,16 @@
 //! uses: describe/setup/play over TCP, demuxed H.264 frames with correct
 //! parameters, IDR first, 90 kHz timestamps 6000 apart, and Digest auth.
 
-use std::sync::Arc;
+mod common;
+
 use std::time::Duration;
 
+use common::start;
 use futures::StreamExt as _;
-use mimamori_democam::{Clip, DemoCamera, Mount};
+use mimamori_democam::Mount;
 use retina::client::{Credentials, PlayOptions, Session, SessionOptions, SetupOptions};
 use retina::codec::{CodecItem, ParametersRef};
 use tokio::time::timeout;
-
-const DEMO: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../assets/clips/demo-360p15.h264"
-);
-
-async fn start(mounts: Vec<Mount>) -> DemoCamera {
-    let bytes = std::fs::read(DEMO).expect("demo clip");
-    let clip = Arc::new(Clip::from_annexb(&bytes, 15).expect("clip"));
-    DemoCamera::start("127.0.0.1:0".parse().expect("addr"), clip, mounts)
-        .await
-        .expect("server starts")
-}
 
 /// Plays `frames` frames through retina; returns (timestamps, random access flags).
 async fn play(

@@ -2,16 +2,13 @@
 //! the built-in demo camera, which replays a short H.264 clip kept in the repository.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use anyhow::Context as _;
-use mimamori_democam::{Clip, DemoCamera, Mount};
+use mimamori_democam::{demo_clip, DemoCamera, Mount};
 
 use crate::app::{App, Paths, Purpose};
 use crate::DataArgs;
 
-const CLIP: &[u8] = include_bytes!("../../../assets/clips/demo-360p15.h264");
-const CLIP_FPS: u32 = 15;
 /// One demo camera asks for digest credentials, as real cameras do (N3.1c).
 const DEMO_CREDENTIALS: (&str, &str) = ("viewer", "mimamori-demo");
 
@@ -29,7 +26,6 @@ pub async fn run(data: DataArgs, listen: SocketAddr, cameras: u16) -> anyhow::Re
     let paths = Paths::new(&data);
     std::fs::create_dir_all(&paths.data_dir)
         .with_context(|| format!("cannot create {}", paths.data_dir.display()))?;
-    let clip = Arc::new(Clip::from_annexb(CLIP, CLIP_FPS)?);
     let mounts: Vec<Mount> = (1..=cameras)
         .map(|i| {
             let m = Mount::new(format!("cam{i}"));
@@ -40,7 +36,7 @@ pub async fn run(data: DataArgs, listen: SocketAddr, cameras: u16) -> anyhow::Re
             }
         })
         .collect();
-    let democam = DemoCamera::start("127.0.0.1:0".parse()?, clip, mounts).await?;
+    let democam = DemoCamera::start("127.0.0.1:0".parse()?, demo_clip(), mounts).await?;
     let credentials_file = paths.data_dir.join("demo-camera.credentials");
     std::fs::write(
         &credentials_file,

@@ -1,47 +1,22 @@
 //! Export is recorded before any footage byte is written, and writes nothing for a bad range.
 
-use std::path::Path;
+mod support;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
-use mimamori_db::Db;
-use mimamori_democam::{Clip, DemoCamera, Mount};
-use mimamori_policy::{CameraId, Policy};
+use mimamori_policy::CameraId;
 use mimamori_recorder::export::{export, ExportRequest};
-use mimamori_recorder::{Kek, Recorder, RecorderContext, RecorderError, Store, SystemClock};
+use mimamori_recorder::{Recorder, RecorderError, SystemClock};
 use sha2::{Digest, Sha256};
-
-const CLIP: &[u8] = include_bytes!("../../../assets/clips/demo-360p15.h264");
+use support::DemoWard;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_export_is_an_event_before_its_bytes() {
     let dir = tempfile::tempdir().unwrap();
-    let clip = Arc::new(Clip::from_annexb(CLIP, 15).unwrap());
-    let democam = DemoCamera::start(
-        "127.0.0.1:0".parse().unwrap(),
-        clip,
-        vec![Mount::new("cam1")],
-    )
-    .await
-    .unwrap();
-    let text = format!(
-        "[ward]\nname = \"テスト区\"\noperator = \"テスト区役所\"\n[retention]\ndays = 10\n\
-         [recording]\nsegment_seconds = 2\n\
-         [[camera]]\nid = \"cam1\"\nname = \"駅前\"\nsite = \"1丁目\"\nurl = \"{}\"\n",
-        democam.url("cam1")
-    );
-    let policy = Arc::new(Policy::parse(&text, Path::new("policy.toml")).unwrap());
-    let db = Db::open(&dir.path().join("m.db")).await.unwrap();
-    let store = Store::new(dir.path().join("segments"));
-    let kek = Arc::new(Kek::from_bytes(&[5; 32]));
-    let ctx = Arc::new(RecorderContext::new(
-        policy,
-        db.clone(),
-        store,
-        kek,
-        Arc::new(SystemClock),
-    ));
+    let DemoWard { democam, db, ctx } =
+        DemoWard::start(dir.path(), "", "segment_seconds = 2", Arc::new(SystemClock)).await;
     let started = Timestamp::now();
     let recorder = Recorder::start(ctx.clone()).await.unwrap();
     tokio::time::sleep(Duration::from_secs(7)).await;

@@ -2,6 +2,8 @@
 //! demo camera) while an injected clock jumps a day at a time; the sweeper then leaves no
 //! footage older than the window except held ranges, and shreds the keys of erased days.
 
+mod support;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,22 +11,10 @@ use std::time::Duration;
 use jiff::civil::{date, Date};
 use jiff::{SignedDuration, Timestamp};
 use mimamori_db::{Db, NewHold};
-use mimamori_democam::{Clip, DemoCamera, Mount};
-use mimamori_policy::{CameraId, Policy};
+use mimamori_policy::CameraId;
 use mimamori_recorder::retention::sweep;
-use mimamori_recorder::{Clock, Kek, Recorder, RecorderContext, ShiftedClock, Store};
-
-const CLIP: &[u8] = include_bytes!("../../../assets/clips/demo-360p15.h264");
-
-fn policy(url: &str) -> Policy {
-    let text = format!(
-        "[ward]\nname = \"テスト区\"\noperator = \"テスト区役所\"\n\
-         [retention]\ndays = 10\nsweep_interval_seconds = 3600\n\
-         [recording]\nsegment_seconds = 1\n\
-         [[camera]]\nid = \"cam1\"\nname = \"駅前\"\nsite = \"1丁目\"\nurl = \"{url}\"\n"
-    );
-    Policy::parse(&text, Path::new("policy.toml")).unwrap()
-}
+use mimamori_recorder::{Clock, Recorder, ShiftedClock};
+use support::DemoWard;
 
 fn tokyo_10am(day: Date) -> Timestamp {
     day.at(10, 0, 0, 0).in_tz("Asia/Tokyo").unwrap().timestamp()
@@ -55,24 +45,16 @@ async fn wait_for_day(db: &Db, day: Date) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn n6_1_t5_3_twelve_days_with_a_ten_day_window_and_a_hold() {
     let dir = tempfile::tempdir().unwrap();
-    let clip = Arc::new(Clip::from_annexb(CLIP, 15).unwrap());
-    let democam = DemoCamera::start(
-        "127.0.0.1:0".parse().unwrap(),
-        clip,
-        vec![Mount::new("cam1")],
-    )
-    .await
-    .unwrap();
     let first_day = date(2026, 11, 1);
     let clock = Arc::new(ShiftedClock::starting_at(tokyo_10am(first_day)));
-    let db = Db::open(&dir.path().join("m.db")).await.unwrap();
-    let ctx = Arc::new(RecorderContext::new(
-        Arc::new(policy(&democam.url("cam1"))),
-        db.clone(),
-        Store::new(dir.path().join("segments")),
-        Arc::new(Kek::from_bytes(&[3; 32])),
+    let ward = DemoWard::start(
+        dir.path(),
+        "sweep_interval_seconds = 3600",
+        "segment_seconds = 1",
         clock.clone(),
-    ));
+    )
+    .await;
+    let DemoWard { democam, db, ctx } = ward;
     let recorder = Recorder::start(ctx.clone()).await.unwrap();
 
     // Day 1: footage, of which the first seconds are held until long after the window.
