@@ -47,9 +47,13 @@ LAUNCH = (
 # A live H.265 camera: cheap at this size, and a peer for the recorder's H.265 path.
 LAUNCH_H265 = (
     "( videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=15/1 "
-    "! x265enc tune=zerolatency speed-preset=ultrafast key-int-max=30 option-string=open-gop=0:min-keyint=30 "
+    "! x265enc tune=zerolatency speed-preset=ultrafast key-int-max=30 option-string={gop} "
     "! rtph265pay pt=96 config-interval=-1 name=pay0 )"
 )
+# Closed GOP: an IDR every 2 s. Open GOP: CRA pictures after the first IDR, which RTSP
+# clients such as retina do not treat as random access points.
+GOP_CLOSED = "open-gop=0:min-keyint=30"
+GOP_OPEN = "open-gop=1"
 VCL = (1, 5)
 # NAL types that start a new access unit when they follow a VCL NAL (H.264 7.4.1.2.3).
 AU_STARTERS = {6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18}
@@ -198,9 +202,11 @@ def main():
     ap.add_argument("--mount", type=parse_mount, action="append", default=[],
                     help="NAME or NAME:USER:PASSWORD (digest auth)")
     ap.add_argument("--h265-mount", action="append", default=[],
-                    help="NAME of an open mount that encodes H.265 live")
+                    help="NAME of an open mount that encodes H.265 live (IDR every 2 s)")
+    ap.add_argument("--h265-open-gop-mount", action="append", default=[],
+                    help="NAME of an open mount that encodes open-GOP H.265 (one IDR, then CRA)")
     args = ap.parse_args()
-    if not args.mount and not args.h265_mount:
+    if not args.mount and not args.h265_mount and not args.h265_open_gop_mount:
         ap.error("give at least one --mount or --h265-mount")
 
     Gst.init(None)
@@ -254,9 +260,10 @@ def main():
             factory.set_permissions(perms)
         mounts.add_factory("/" + name, factory)
 
-    for name in args.h265_mount:
+    h265 = [(n, GOP_CLOSED) for n in args.h265_mount] + [(n, GOP_OPEN) for n in args.h265_open_gop_mount]
+    for name, gop in h265:
         factory = GstRtspServer.RTSPMediaFactory()
-        factory.set_launch(LAUNCH_H265)
+        factory.set_launch(LAUNCH_H265.format(gop=gop))
         factory.set_shared(True)
         mounts.add_factory("/" + name, factory)
 

@@ -22,6 +22,8 @@ pub enum AlertKind {
     RetentionBelowPolicy,
     /// A stored segment failed its integrity check.
     Integrity,
+    /// A camera sends no keyframes, so its segment cannot end and become durable.
+    NoKeyframes,
 }
 
 impl AlertKind {
@@ -30,6 +32,7 @@ impl AlertKind {
             AlertKind::Gap => "gap",
             AlertKind::RetentionBelowPolicy => "retention_below_policy",
             AlertKind::Integrity => "integrity",
+            AlertKind::NoKeyframes => "no_keyframes",
         }
     }
 }

@@ -198,6 +198,33 @@ fn h265_camera_is_recorded_and_exported() {
     assert_eq!(probe_codec(&out), "hevc");
 }
 
+/// A camera that sends no keyframes cannot have its footage cut into durable segments: an
+/// alert says so instead of the recorder silently holding one segment open.
+#[test]
+fn a_camera_without_keyframes_is_alerted() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let cams = GstCameras::start(&["h265-open-gop:cra"]);
+    let policy = write_policy(dir.path(), &[camera("cra", cams.url("cra"))], "");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    std::fs::write(
+        &policy,
+        text.replace("segment_seconds = 4", "segment_seconds = 1"),
+    )
+    .unwrap();
+    let mut server = Server::start(&data, &policy);
+    std::thread::sleep(Duration::from_secs(8));
+    let health = server.health();
+    server.stop();
+    let alerts = health["open_alerts"].as_array().unwrap();
+    assert!(
+        alerts
+            .iter()
+            .any(|a| a["kind"] == "no_keyframes" && a["camera_id"] == "cra"),
+        "{alerts:?}"
+    );
+}
+
 /// Exports `[from, to)` and checks it with ffmpeg: clean decode, duration within one GOP of the
 /// range, frame count within 1% of what the range holds at 15 fps.
 fn assert_export(

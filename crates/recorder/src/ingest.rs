@@ -86,6 +86,8 @@ struct OpenSegment {
     keyframes: i64,
     index: Vec<u8>,
     sample_entry_id: i64,
+    /// Whether the "no keyframes" alert was raised for this segment.
+    keyframe_alert: bool,
 }
 
 struct CameraRecorder {
@@ -239,6 +241,8 @@ impl CameraRecorder {
                 self.write(prev, duration, cut)?;
                 if cut {
                     self.finish_segment().await?;
+                } else {
+                    self.alert_if_keyframes_stopped().await?;
                 }
             }
         }
@@ -249,6 +253,34 @@ impl CameraRecorder {
             self.open_segment(pts, entry).await?;
         }
         self.pending = Some(Pending { data, pts, is_key });
+        Ok(())
+    }
+
+    /// Segments end only at keyframes, and only an ended segment is durable. A camera that
+    /// stops sending keyframes (or sends open-GOP H.265 with no IDR) keeps one segment open;
+    /// say so once it runs four times the target length.
+    async fn alert_if_keyframes_stopped(&mut self) -> Result<(), RecorderError> {
+        let target_90k = self.ctx.policy.recording.segment_duration.as_micros() as i64 * 9 / 100;
+        let Some(open) = self
+            .open
+            .as_mut()
+            .filter(|o| !o.keyframe_alert && o.duration > 4 * target_90k)
+        else {
+            return Ok(());
+        };
+        open.keyframe_alert = true;
+        let msg = format!(
+            "camera {} ({}) has sent no keyframe for {} s: its footage cannot be cut into durable \
+             segments; check the camera's I-frame interval (キーフレーム間隔を確認してください)",
+            self.camera.id,
+            self.camera.name,
+            open.duration / 90_000
+        );
+        let now = self.ctx.clock.now();
+        self.ctx
+            .db
+            .raise_alert(AlertKind::NoKeyframes, Some(&self.camera.id), &msg, now)
+            .await?;
         Ok(())
     }
 
@@ -327,6 +359,7 @@ impl CameraRecorder {
             keyframes: 0,
             index: Vec::with_capacity(4096),
             sample_entry_id,
+            keyframe_alert: false,
         });
         Ok(())
     }

@@ -47,10 +47,12 @@ impl GstCameras {
         cmd.arg(GST_SCRIPT)
             .args(["--port", &port.to_string(), "--clip", CLIP, "--fps", "15"]);
         for m in mounts {
-            // `h265:NAME` is a live H.265 camera; anything else replays the H.264 clip.
-            match m.strip_prefix("h265:") {
-                Some(name) => cmd.args(["--h265-mount", name]),
-                None => cmd.args(["--mount", m]),
+            // `h265:NAME` is a live H.265 camera, `h265-open-gop:NAME` one without IDRs after
+            // the first; anything else replays the H.264 clip.
+            match m.split_once(':') {
+                Some(("h265", name)) => cmd.args(["--h265-mount", name]),
+                Some(("h265-open-gop", name)) => cmd.args(["--h265-open-gop-mount", name]),
+                _ => cmd.args(["--mount", m]),
             };
         }
         let mut child = cmd
