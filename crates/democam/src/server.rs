@@ -271,6 +271,12 @@ impl DemoCamera {
 
     /// Stops accepting, closes every connection and waits for them to end.
     pub async fn shutdown(mut self) {
+        self.stop().await;
+    }
+
+    /// Stops serving and waits until every session has ended, so that [`Self::frames_sent`]
+    /// is final (counting while sessions still send would miss their last frames).
+    pub async fn stop(&mut self) {
         self.shutdown.send_replace(true);
         if let Some(acceptor) = self.acceptor.take() {
             if let Err(e) = acceptor.await {

@@ -238,7 +238,7 @@ impl CameraRecorder {
             } else {
                 let duration = step as u32;
                 let cut = is_key && self.should_cut(duration, pts, entry);
-                self.write(prev, duration, cut)?;
+                self.write(prev, duration, cut).await?;
                 if cut {
                     self.finish_segment().await?;
                 } else {
@@ -346,9 +346,9 @@ impl CameraRecorder {
             camera: self.id().to_string(),
         };
         let day_key_id = key.id;
-        // Creating a file is one short syscall; writes go to the page cache. Only the fsync at
-        // the end of a segment is sent to a blocking thread.
-        let writer = SegmentFileWriter::create(path, header, key)?;
+        // Creating a file is one short syscall; the writes and the final fsync run on the
+        // blocking pool (see `direct_io`).
+        let writer = SegmentFileWriter::create(path, header, key).await?;
         self.open = Some(OpenSegment {
             writer,
             day,
@@ -364,7 +364,12 @@ impl CameraRecorder {
         Ok(())
     }
 
-    fn write(&mut self, sample: Pending, duration: u32, last: bool) -> Result<(), RecorderError> {
+    async fn write(
+        &mut self,
+        sample: Pending,
+        duration: u32,
+        last: bool,
+    ) -> Result<(), RecorderError> {
         let open = self
             .open
             .as_mut()
@@ -380,7 +385,7 @@ impl CameraRecorder {
         );
         open.duration += i64::from(duration);
         open.keyframes += i64::from(sample.is_key);
-        open.writer.append(sample.data, last)?;
+        open.writer.append(sample.data, last).await?;
         self.last_duration = duration;
         self.last_sample_end = Some(self.wall_time(sample.pts + i64::from(duration)));
         Ok(())
@@ -390,7 +395,7 @@ impl CameraRecorder {
     async fn close_segment(&mut self) -> Result<(), RecorderError> {
         if let Some(prev) = self.pending.take() {
             if self.open.is_some() {
-                self.write(prev, self.last_duration, true)?;
+                self.write(prev, self.last_duration, true).await?;
                 self.finish_segment().await?;
             }
         }
@@ -402,9 +407,7 @@ impl CameraRecorder {
         let Some(open) = self.open.take() else {
             return Ok(());
         };
-        let written = tokio::task::spawn_blocking(move || open.writer.sync())
-            .await
-            .map_err(|e| RecorderError::Stream(format!("segment sync task failed: {e}")))??;
+        let written = open.writer.finish().await?;
         let end = open.start + SignedDuration::from_micros(open.duration * 1_000_000 / 90_000);
         let row = NewSegment {
             camera_id: self.camera.id.clone(),

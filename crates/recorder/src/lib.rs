@@ -11,6 +11,7 @@
 //! There is no live output of any kind (N6.3): nothing here streams footage to anyone.
 
 mod clock;
+mod direct_io;
 pub mod export;
 mod ingest;
 pub mod keys;

@@ -137,7 +137,7 @@ async fn main() -> ExitCode {
             }
         })
         .collect();
-    let cam = match DemoCamera::start(args.listen, clip, mounts).await {
+    let mut cam = match DemoCamera::start(args.listen, clip, mounts).await {
         Ok(c) => c,
         Err(e) => {
             eprintln!("democam: {e}");
@@ -148,6 +148,7 @@ async fn main() -> ExitCode {
         println!("READY {}", cam.url(name));
     }
     wait_for_stop().await;
+    cam.stop().await;
     let mut total = 0;
     for name in &names {
         let n = cam.frames_sent(name);
@@ -155,6 +156,5 @@ async fn main() -> ExitCode {
         println!("SENT {name} {n}");
     }
     println!("SENT total {total}");
-    cam.shutdown().await;
     ExitCode::SUCCESS
 }
