@@ -3,77 +3,35 @@
 //! sent per mount when stopped with SIGTERM or Ctrl-C.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use clap::Parser;
 use mimamori_democam::{Clip, DemoCamera, Mount};
 
-const USAGE: &str = "usage: democam [--listen ADDR] --clip FILE [--fps N] [--mounts N] \
-                     [--user U --password P]\n\
-                     \n\
-                     Serves FILE (H.264 Annex-B) looped over RTSP on mounts cam1..camN.\n\
-                     --listen   address to bind (default 127.0.0.1:8554; port 0 picks one)\n\
-                     --fps      frame rate of the clip (default 15)\n\
-                     --mounts   number of mounts (default 1)\n\
-                     --user, --password   Digest credentials required on cam1";
-
+/// Serves an H.264 Annex-B clip, looped, over RTSP on mounts cam1..camN.
+#[derive(Parser)]
+#[command(version, about)]
 struct Args {
+    /// Address to bind; port 0 picks a free one.
+    #[arg(long, default_value = "127.0.0.1:8554")]
     listen: SocketAddr,
-    clip: String,
+    /// The clip (H.264 Annex-B elementary stream).
+    #[arg(long)]
+    clip: PathBuf,
+    /// Frame rate of the clip.
+    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=240))]
     fps: u32,
-    mounts: usize,
+    /// Number of mounts.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    mounts: u64,
+    /// Digest user required on cam1.
+    #[arg(long, requires = "password")]
     user: Option<String>,
+    /// Digest password required on cam1.
+    #[arg(long, requires = "user")]
     password: Option<String>,
-}
-
-fn parse_args() -> Result<Args, String> {
-    let mut listen = "127.0.0.1:8554".to_string();
-    let mut clip = None;
-    let mut fps = "15".to_string();
-    let mut mounts = "1".to_string();
-    let mut user = None;
-    let mut password = None;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let (name, inline) = match arg.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
-            _ => (arg.clone(), None),
-        };
-        if name == "-h" || name == "--help" {
-            // An empty error means: print the usage and succeed.
-            return Err(String::new());
-        }
-        let value = match inline {
-            Some(v) => v,
-            None => args.next().ok_or_else(|| format!("{name} needs a value"))?,
-        };
-        match name.as_str() {
-            "--listen" => listen = value,
-            "--clip" => clip = Some(value),
-            "--fps" => fps = value,
-            "--mounts" => mounts = value,
-            "--user" => user = Some(value),
-            "--password" => password = Some(value),
-            other => return Err(format!("unknown argument {other}")),
-        }
-    }
-    if user.is_some() != password.is_some() {
-        return Err("--user and --password go together".into());
-    }
-    Ok(Args {
-        listen: listen
-            .parse()
-            .map_err(|e| format!("--listen {listen}: {e}"))?,
-        clip: clip.ok_or("--clip is required")?,
-        fps: fps.parse().map_err(|e| format!("--fps {fps}: {e}"))?,
-        mounts: mounts
-            .parse()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| format!("--mounts {mounts}: expected a positive number"))?,
-        user,
-        password,
-    })
 }
 
 async fn wait_for_stop() {
@@ -101,28 +59,18 @@ async fn wait_for_stop() {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(e) if e.is_empty() => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            eprintln!("democam: {e}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    let args = Args::parse();
     let bytes = match std::fs::read(&args.clip) {
         Ok(b) => b,
         Err(e) => {
-            eprintln!("democam: cannot read {}: {e}", args.clip);
+            eprintln!("democam: cannot read {}: {e}", args.clip.display());
             return ExitCode::FAILURE;
         }
     };
     let clip = match Clip::from_annexb(&bytes, args.fps) {
         Ok(c) => Arc::new(c),
         Err(e) => {
-            eprintln!("democam: {}: {e}", args.clip);
+            eprintln!("democam: {}: {e}", args.clip.display());
             return ExitCode::FAILURE;
         }
     };
