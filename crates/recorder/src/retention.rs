@@ -33,36 +33,39 @@ pub struct SweepReport {
 pub async fn sweep(ctx: &RecorderContext) -> Result<SweepReport, RecorderError> {
     let mut report = SweepReport::default();
     let now = ctx.clock.now();
-    let tz = &ctx.policy.ward.time_zone;
-    let oldest_kept = ctx.policy.retention.days.oldest_kept_day(now, tz);
+    let oldest_kept = ctx
+        .policy
+        .retention
+        .days
+        .oldest_kept_day(now, &ctx.policy.ward.time_zone);
     let holds = ctx.db.active_holds(now).await?;
 
     // N6.1: everything recorded before the oldest kept day.
-    let expired = ctx.db.segments_before_day(oldest_kept).await?;
-    let (erase, _held) = split_held(expired, &holds);
-    let shredded = erase_segments(ctx, ErasureTrigger::Retention, erase.clone(), now).await?;
-    report.retention_erased = erase.len();
-    report.keys_shredded += shredded;
+    let expired = unheld(ctx.db.segments_before_day(oldest_kept).await?, &holds);
+    report.retention_erased = expired.len();
+    report.keys_shredded +=
+        erase_segments(ctx, ErasureTrigger::Retention, expired, now, None).await?;
     // Keys of expired days whose segments are already gone (e.g. erased under the cap).
     report.keys_shredded += shred_orphan_keys(ctx, oldest_kept, now).await?;
 
     if let Some(cap) = ctx.policy.retention.storage_cap {
-        let (erased, below, shredded) =
-            enforce_cap(ctx, cap.0 as i64, &holds, oldest_kept, now).await?;
-        report.cap_erased = erased;
-        report.below_policy = below;
-        report.keys_shredded += shredded;
+        enforce_cap(ctx, cap.0 as i64, &holds, oldest_kept, now, &mut report).await?;
     }
     Ok(report)
 }
 
 /// T5.3: held footage is never erased.
-fn split_held(segments: Vec<SegmentRow>, holds: &[HoldRow]) -> (Vec<SegmentRow>, Vec<SegmentRow>) {
-    segments.into_iter().partition(|s| {
-        !holds
-            .iter()
-            .any(|h| h.overlaps(&s.camera_id, s.start_us, s.end_us))
-    })
+fn is_held(segment: &SegmentRow, holds: &[HoldRow]) -> bool {
+    holds
+        .iter()
+        .any(|h| h.overlaps(&segment.camera_id, segment.start_us, segment.end_us))
+}
+
+fn unheld(segments: Vec<SegmentRow>, holds: &[HoldRow]) -> Vec<SegmentRow> {
+    segments
+        .into_iter()
+        .filter(|s| !is_held(s, holds))
+        .collect()
 }
 
 /// Erases the oldest unheld footage until the store is under `cap` bytes.
@@ -72,33 +75,28 @@ async fn enforce_cap(
     holds: &[HoldRow],
     oldest_kept: jiff::civil::Date,
     now: Timestamp,
-) -> Result<(usize, bool, usize), RecorderError> {
+    report: &mut SweepReport,
+) -> Result<(), RecorderError> {
     let mut stored = ctx.db.stored_bytes().await?;
     if stored <= cap {
-        return Ok((0, false, 0));
+        return Ok(());
     }
     let mut chosen = Vec::new();
-    for s in ctx.db.oldest_segments(i64::MAX).await? {
+    for s in unheld(ctx.db.oldest_segments(i64::MAX).await?, holds) {
         if stored <= cap {
             break;
-        }
-        if holds
-            .iter()
-            .any(|h| h.overlaps(&s.camera_id, s.start_us, s.end_us))
-        {
-            continue;
         }
         stored -= s.file_bytes;
         chosen.push(s);
     }
     let today = day_of(now, &ctx.policy.ward.time_zone).to_string();
     let oldest_kept = oldest_kept.to_string();
-    let below_policy = chosen.iter().any(|s| s.day >= oldest_kept);
-    let erased = chosen.len();
+    report.below_policy = chosen.iter().any(|s| s.day >= oldest_kept);
+    report.cap_erased = chosen.len();
     // Today's keys stay: the recorder is still writing with them.
-    let shredded =
-        erase_segments_keeping(ctx, ErasureTrigger::StorageCap, chosen, now, Some(&today)).await?;
-    if below_policy {
+    report.keys_shredded +=
+        erase_segments(ctx, ErasureTrigger::StorageCap, chosen, now, Some(&today)).await?;
+    if report.below_policy {
         let msg = format!(
             "N6.1: the storage cap forced erasure of footage younger than the {}-day retention \
              window (容量上限により保存期間を満たせません)",
@@ -115,21 +113,12 @@ async fn enforce_cap(
             "storage cap exceeded but the rest is held or being written"
         );
     }
-    Ok((erased, below_policy, shredded))
-}
-
-async fn erase_segments(
-    ctx: &RecorderContext,
-    trigger: ErasureTrigger,
-    segments: Vec<SegmentRow>,
-    now: Timestamp,
-) -> Result<usize, RecorderError> {
-    erase_segments_keeping(ctx, trigger, segments, now, None).await
+    Ok(())
 }
 
 /// Erases segments; shreds each affected day key that no segment uses any more, except keys
 /// of `keep_day`. Returns the number of keys shredded.
-async fn erase_segments_keeping(
+async fn erase_segments(
     ctx: &RecorderContext,
     trigger: ErasureTrigger,
     segments: Vec<SegmentRow>,
