@@ -54,7 +54,12 @@ pub struct ExportSummary {
 /// The samples to take from one segment.
 struct Slice {
     segment: SegmentRow,
+    /// Index of the first sample taken.
     first: usize,
+    /// Wall time the first sample taken starts.
+    start: Timestamp,
+    /// Sealed bytes in the file before the first sample taken.
+    body_offset: u64,
     samples: Vec<Sample>,
 }
 
@@ -92,7 +97,7 @@ pub async fn export(
         .iter()
         .flat_map(|s| s.samples.iter().copied())
         .collect();
-    let first_start = sample_start(&slices[0].segment, slices[0].first);
+    let first_start = slices[0].start;
     let track = VideoTrack {
         sample_entry: &entry.data,
         width: entry.width as u32,
@@ -176,15 +181,6 @@ fn user_event(
     }
 }
 
-fn sample_start(segment: &SegmentRow, index: usize) -> Timestamp {
-    let samples = sample_index::decode(&segment.sample_index).unwrap_or_default();
-    let offset: i64 = samples[..index]
-        .iter()
-        .map(|s| i64::from(s.duration_90k))
-        .sum();
-    mimamori_db::from_us(segment.start_us + offset * 1_000_000 / 90_000)
-}
-
 /// Chooses the samples of each segment: from the keyframe at or before `start` to the last
 /// sample starting before `end`, stretching the last sample before each gap over the gap.
 fn plan_slices(
@@ -199,6 +195,8 @@ fn plan_slices(
             .map_err(|e| RecorderError::Export(e.to_string()))?;
         // Accumulate in 90 kHz units: converting each duration to µs would drift.
         let mut elapsed_90k = 0i64;
+        let mut body_offset = 0u64;
+        // (index, start µs, sealed bytes before it) of the sample the clip starts at.
         let mut first = None;
         let mut last = 0;
         for (i, s) in all.iter().enumerate() {
@@ -207,14 +205,21 @@ fn plan_slices(
                 break;
             }
             if s.is_key && (t <= start_us || first.is_none()) {
-                first = Some(i);
+                first = Some((i, t, body_offset));
             }
             last = i;
             elapsed_90k += i64::from(s.duration_90k);
+            body_offset += u64::from(s.size) + TAG_BYTES;
         }
         // A later segment continues the clip from its start; only the first may skip in.
-        let first = if slices.is_empty() { first } else { Some(0) };
-        let Some(first) = first else { continue };
+        let first = if slices.is_empty() {
+            first
+        } else {
+            Some((0, segment.start_us, 0))
+        };
+        let Some((first, first_us, body_offset)) = first else {
+            continue;
+        };
         if let Some(prev) = slices.last_mut() {
             let gap_90k = (segment.start_us - prev.segment.end_us) * 90_000 / 1_000_000;
             if gap_90k > 0 {
@@ -227,6 +232,8 @@ fn plan_slices(
         slices.push(Slice {
             samples: all[first..=last].to_vec(),
             first,
+            start: mimamori_db::from_us(first_us),
+            body_offset,
             segment,
         });
     }
@@ -259,19 +266,10 @@ fn write_mp4(
         put(header, &mut out).map_err(io)?;
         for (slice, key) in slices.iter().zip(keys) {
             let seg = &slice.segment;
-            let all = sample_index::decode(&seg.sample_index)
-                .map_err(|e| RecorderError::Export(e.to_string()))?;
-            let mut reader = SegmentFileReader::open(
-                &store.path_of(seg),
-                Store::header_of(seg),
-                key,
-                all.len() as u32,
-            )?;
-            let skip: u64 = all[..slice.first]
-                .iter()
-                .map(|s| u64::from(s.size) + TAG_BYTES)
-                .sum();
-            reader.seek(slice.first as u32, skip)?;
+            let count = seg.sample_count as u32;
+            let mut reader =
+                SegmentFileReader::open(&store.path_of(seg), Store::header_of(seg), key, count)?;
+            reader.seek(slice.first as u32, slice.body_offset)?;
             for s in &slice.samples {
                 let data = reader.next_sample(s.size)?;
                 put(&data, &mut out).map_err(io)?;
@@ -333,6 +331,8 @@ mod tests {
         // 60 samples = 4 s; keyframes at 0 s and 2 s. A range from 2.5 s starts at 2 s.
         let slices = plan_slices(vec![segment(1, 0, 60)], at(2.5), at(3.0)).unwrap();
         assert_eq!(slices[0].first, 30);
+        assert_eq!(slices[0].start, at(2.0));
+        assert_eq!(slices[0].body_offset, 30 * (100 + TAG_BYTES));
         // Samples starting before 3.0 s: 2.0 .. 2.933 s, i.e. 15 of them.
         assert_eq!(slices[0].samples.len(), 15);
         assert!(slices[0].samples[0].is_key);
