@@ -147,12 +147,12 @@ fn run_once(root: &Path, bin: &Path, dir: &Path, k: usize, seconds: u64) -> anyh
     std::thread::sleep(Duration::from_secs(seconds));
     let cpu1 = cpu_seconds(pid)?;
     let window = t0.elapsed().as_secs_f64();
-    let peak_rss = proc_status_kib(pid, "VmHWM:")? * 1024;
+    let peak_rss = proc_field(pid, "status", "VmHWM:")? * 1024;
 
     // Cameras stop first, so every frame sent reaches mimamori; then mimamori closes segments.
     let frames_sent = stop_democam(&mut democam, democam_out)?;
     std::thread::sleep(Duration::from_secs(2));
-    let bytes_written = proc_io(pid, "write_bytes:")?;
+    let bytes_written = proc_field(pid, "io", "write_bytes:")?;
     terminate(&mut mimamori)?;
     let samples_indexed = indexed_samples(&dir.join("data/mimamori.db"))?;
     Ok(Run {
@@ -240,21 +240,13 @@ fn cpu_seconds(pid: u32) -> anyhow::Result<f64> {
     Ok(ticks / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64)
 }
 
-fn proc_status_kib(pid: u32, key: &str) -> anyhow::Result<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let line = status
+/// The number after `key` in a `/proc/PID/<file>` of `key value` lines (`status`, `io`).
+fn proc_field(pid: u32, file: &str, key: &str) -> anyhow::Result<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/{file}"))?;
+    let line = text
         .lines()
         .find(|l| l.starts_with(key))
-        .context("status field")?;
-    Ok(line.split_whitespace().nth(1).context("value")?.parse()?)
-}
-
-fn proc_io(pid: u32, key: &str) -> anyhow::Result<u64> {
-    let io = std::fs::read_to_string(format!("/proc/{pid}/io"))?;
-    let line = io
-        .lines()
-        .find(|l| l.starts_with(key))
-        .context("io field")?;
+        .with_context(|| format!("{key} in /proc/{pid}/{file}"))?;
     Ok(line.split_whitespace().nth(1).context("value")?.parse()?)
 }
 

@@ -63,21 +63,19 @@ impl Db {
             // T5.4: deleted rows (shredded day keys above all) are overwritten, not just unlinked.
             .pragma("secure_delete", "ON")
             .busy_timeout(std::time::Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await?;
-        let db = Db { pool };
-        db.upgrade().await?;
-        Ok(db)
+        Self::connect(options, 4).await
     }
 
     /// Opens a fresh in-memory database, for tests.
     pub async fn open_in_memory() -> Result<Db> {
         let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
         // One connection: every connection to :memory: is its own database.
+        Self::connect(options, 1).await
+    }
+
+    async fn connect(options: SqliteConnectOptions, max_connections: u32) -> Result<Db> {
         let pool = SqlitePoolOptions::new()
-            .max_connections(1)
+            .max_connections(max_connections)
             .connect_with(options)
             .await?;
         let db = Db { pool };
