@@ -66,7 +66,7 @@ impl Db {
         segment_ids: &[i64],
         shredded_key_ids: &[i64],
     ) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let run_id = sqlx::query(
             "INSERT INTO erasure_run (trigger, started_us, finished_us, method) VALUES (?, ?, ?, ?)",
         )

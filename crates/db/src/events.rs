@@ -1,10 +1,14 @@
 //! The append-only event record. Triggers in the schema refuse UPDATE and DELETE, so an event,
-//! once written, stays as written; the ledger issue chains and signs these rows.
+//! once written, stays as written. Every event is also a leaf of the ledger's Merkle tree: see
+//! [`crate::ledger`].
 
 use jiff::Timestamp;
+use mimamori_ledger::canonical::canonical_json;
+use mimamori_ledger::tree::leaf_hash;
+use mimamori_ledger::{encode_event, CanonicalError, EventFields};
 use sqlx::SqliteConnection;
 
-use crate::{to_us, Db, Result};
+use crate::{ledger, to_us, Db, DbError, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -78,28 +82,104 @@ pub struct EventRow {
     pub detail: String,
 }
 
+/// Appends events to the log: each row gets the next leaf's id, and its leaf and subtree hashes
+/// are stored in the same transaction, so the table and the tree never disagree. The caller must
+/// hold a write transaction ([`Db::begin_write`]); returns the new ids.
+pub(crate) async fn insert_all(conn: &mut SqliteConnection, events: &[Event]) -> Result<Vec<i64>> {
+    let size: i64 = sqlx::query_scalar("SELECT size FROM ledger_head")
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut appender = ledger::appender_at(conn, size as u64).await?;
+    let mut ids = Vec::with_capacity(events.len());
+    let mut hashes = Vec::with_capacity(events.len() * 2);
+    for e in events {
+        let id = appender.size() as i64 + 1;
+        let detail = canonical_json(&e.detail).map_err(|err| invalid_event(e, err))?;
+        let row = EventRow::new(id, e, detail);
+        let bytes = row.canonical_bytes().map_err(|err| invalid_event(e, err))?;
+        hashes.extend(appender.append(leaf_hash(&bytes))?);
+        sqlx::query(
+            "INSERT INTO event (id, time_us, actor, role, terminal, kind, rule, outcome, detail)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(row.id)
+        .bind(row.time_us)
+        .bind(&row.actor)
+        .bind(&row.role)
+        .bind(&row.terminal)
+        .bind(&row.kind)
+        .bind(&row.rule)
+        .bind(&row.outcome)
+        .bind(&row.detail)
+        .execute(&mut *conn)
+        .await?;
+        ids.push(id);
+    }
+    ledger::store_hashes(conn, &hashes).await?;
+    sqlx::query("UPDATE ledger_head SET size = ?")
+        .bind(appender.size() as i64)
+        .execute(&mut *conn)
+        .await?;
+    Ok(ids)
+}
+
 pub(crate) async fn insert(conn: &mut SqliteConnection, e: &Event) -> Result<i64> {
-    Ok(sqlx::query(
-        "INSERT INTO event (time_us, actor, role, terminal, kind, rule, outcome, detail)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(to_us(e.time))
-    .bind(&e.actor)
-    .bind(&e.role)
-    .bind(&e.terminal)
-    .bind(&e.kind)
-    .bind(&e.rule)
-    .bind(e.outcome.as_str())
-    .bind(e.detail.to_string())
-    .execute(conn)
-    .await?
-    .last_insert_rowid())
+    Ok(insert_all(conn, std::slice::from_ref(e)).await?[0])
+}
+
+fn invalid_event(e: &Event, err: CanonicalError) -> DbError {
+    DbError::Invalid(format!("event {:?} cannot enter the ledger: {err}", e.kind))
+}
+
+impl EventRow {
+    fn new(id: i64, e: &Event, detail: String) -> EventRow {
+        EventRow {
+            id,
+            time_us: to_us(e.time),
+            actor: e.actor.clone(),
+            role: e.role.clone(),
+            terminal: e.terminal.clone(),
+            kind: e.kind.clone(),
+            rule: e.rule.clone(),
+            outcome: e.outcome.as_str().to_owned(),
+            detail,
+        }
+    }
+
+    /// The log's leaf index of this event.
+    pub fn seq(&self) -> u64 {
+        (self.id - 1) as u64
+    }
+
+    /// The bytes the log's leaf is the hash of (`docs/ledger.md`).
+    pub fn canonical_bytes(&self) -> Result<Vec<u8>, CanonicalError> {
+        let detail: serde_json::Value = serde_json::from_str(&self.detail)
+            .unwrap_or(serde_json::Value::String(self.detail.clone()));
+        encode_event(&EventFields {
+            seq: self.seq(),
+            time_us: self.time_us,
+            actor: &self.actor,
+            role: self.role.as_deref(),
+            terminal: self.terminal.as_deref(),
+            kind: &self.kind,
+            rule: self.rule.as_deref(),
+            outcome: &self.outcome,
+            detail: &detail,
+        })
+    }
 }
 
 impl Db {
     pub async fn append_event(&self, event: &Event) -> Result<i64> {
-        let mut conn = self.pool.acquire().await?;
-        insert(&mut conn, event).await
+        Ok(self.append_events(std::slice::from_ref(event)).await?[0])
+    }
+
+    /// Appends several events in one transaction (one fsync); returns their ids.
+    pub async fn append_events(&self, events: &[Event]) -> Result<Vec<i64>> {
+        let mut tx = self.begin_write().await?;
+        let ids = insert_all(&mut tx, events).await?;
+        tx.commit().await?;
+        Ok(ids)
     }
 
     /// Events of one kind (or all), oldest first.

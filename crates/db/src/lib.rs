@@ -11,6 +11,7 @@ mod events;
 mod gaps;
 mod holds;
 mod keys;
+mod ledger;
 mod segments;
 
 use std::path::Path;
@@ -26,10 +27,14 @@ pub use events::{Event, EventRow, Outcome};
 pub use gaps::{AlertKind, AlertRow, GapRow};
 pub use holds::{HoldRow, NewHold};
 pub use keys::DayKeyRow;
+pub use ledger::{CheckpointRow, LedgerCheck, LedgerKeyRow};
 pub use segments::{NewSegment, SampleEntryRow, SegmentRow};
 
 /// Upgrades in order; the number is the schema version the database has after applying it.
-const UPGRADES: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_recorder.sql"))];
+const UPGRADES: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_recorder.sql")),
+    (2, include_str!("../migrations/0002_ledger.sql")),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -39,6 +44,8 @@ pub enum DbError {
     TooNew { found: i64, known: i64 },
     #[error("{0}")]
     Invalid(String),
+    #[error("ledger tree: {0}")]
+    Tree(#[from] mimamori_ledger::TreeError),
 }
 
 pub type Result<T, E = DbError> = std::result::Result<T, E>;
@@ -121,7 +128,7 @@ impl Db {
             tx.commit().await?;
             tracing::info!(version, "database schema upgraded");
         }
-        Ok(())
+        self.catch_up_ledger().await
     }
 }
 
@@ -148,10 +155,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.db");
         let db = Db::open(&path).await.unwrap();
-        assert_eq!(db.schema_version().await.unwrap(), 1);
+        assert_eq!(db.schema_version().await.unwrap(), 2);
         drop(db);
         let db = Db::open(&path).await.unwrap();
-        assert_eq!(db.schema_version().await.unwrap(), 1);
+        assert_eq!(db.schema_version().await.unwrap(), 2);
     }
 
     #[tokio::test]

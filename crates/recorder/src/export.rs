@@ -47,7 +47,8 @@ pub struct ExportSummary {
     pub samples: usize,
     /// First sample's wall time (the keyframe at or before the requested start).
     pub start: Timestamp,
-    pub duration_seconds: f64,
+    /// Length of the clip's timeline in milliseconds (events carry integers only).
+    pub duration_ms: u64,
     pub segments: Vec<i64>,
 }
 
@@ -151,7 +152,7 @@ pub async fn export(
         sha256: hex::encode(sha256),
         samples: samples.len(),
         start: first_start,
-        duration_seconds: plan.duration() as f64 / 90_000.0,
+        duration_ms: plan.duration() / 90,
         segments: segment_ids,
     };
     let detail = serde_json::to_value(&summary).expect("serializable");

@@ -1,0 +1,442 @@
+//! The ledger's storage: the Merkle tree's stored hashes, the ward's public keys, and signed
+//! checkpoints (schema `0002_ledger.sql`).
+//!
+//! Leaf `i` of the tree is event `i + 1`. The tree math is `mimamori_ledger::tree`; this module
+//! fetches the hashes a computation needs ([`indexes_read`]) and hands them over. Nothing here
+//! signs: signing keys are files the office's notary holds.
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+use mimamori_ledger::tree::{
+    indexes_read, leaf_hash, prove_record, prove_tree, stored_hash_index, tree_hash, Appender,
+    MapReader, MemoryTree,
+};
+use mimamori_ledger::{CheckpointBody, Hash};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, Transaction};
+
+use crate::events::EventRow;
+use crate::{to_us, Db, DbError, Result};
+
+/// How many events [`Db::verify_ledger`] and [`Db::event_page`] read per query.
+const PAGE: i64 = 10_000;
+
+/// SQLite allows 32766 bound parameters per statement; stay far below.
+const HASHES_PER_INSERT: usize = 2_000;
+
+pub(crate) async fn read_hashes(conn: &mut SqliteConnection, indexes: &[u64]) -> Result<MapReader> {
+    let mut map = HashMap::with_capacity(indexes.len());
+    for chunk in indexes.chunks(HASHES_PER_INSERT) {
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT idx, hash FROM ledger_hash WHERE idx IN (");
+        let mut list = q.separated(", ");
+        for i in chunk {
+            list.push_bind(*i as i64);
+        }
+        q.push(")");
+        let rows: Vec<(i64, Vec<u8>)> = q.build_query_as().fetch_all(&mut *conn).await?;
+        for (idx, hash) in rows {
+            let hash: [u8; 32] = hash
+                .try_into()
+                .map_err(|_| DbError::Invalid(format!("ledger hash {idx} is not 32 bytes")))?;
+            map.insert(idx as u64, Hash(hash));
+        }
+    }
+    Ok(MapReader(map))
+}
+
+pub(crate) async fn appender_at(conn: &mut SqliteConnection, size: u64) -> Result<Appender> {
+    let frontier = Appender::frontier_indexes(size)?;
+    Ok(Appender::new(size, read_hashes(conn, &frontier).await?.0))
+}
+
+pub(crate) async fn store_hashes(
+    conn: &mut SqliteConnection,
+    hashes: &[(u64, Hash)],
+) -> Result<()> {
+    for chunk in hashes.chunks(HASHES_PER_INSERT) {
+        let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO ledger_hash (idx, hash) ");
+        q.push_values(chunk, |mut row, (idx, hash)| {
+            row.push_bind(*idx as i64).push_bind(hash.0.to_vec());
+        });
+        q.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// A public key the ward signs (or signed) checkpoints with.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct LedgerKeyRow {
+    pub id: i64,
+    pub verifier_key: String,
+    pub created_us: i64,
+    pub retired_us: Option<i64>,
+}
+
+/// A signed checkpoint as kept.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CheckpointRow {
+    pub id: i64,
+    pub size: i64,
+    pub root: Vec<u8>,
+    pub time_us: i64,
+    pub key_id: i64,
+    pub note: String,
+}
+
+/// What [`Db::verify_ledger`] found.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LedgerCheck {
+    pub size: u64,
+    pub root: String,
+    pub checkpoints_checked: usize,
+    /// Problems, first one first; empty when the ledger is intact.
+    pub problems: Vec<String>,
+}
+
+impl Db {
+    /// Starts a transaction that takes SQLite's write lock at once, so concurrent writers queue
+    /// on `busy_timeout` instead of failing when one of them upgrades a read lock.
+    pub async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// Number of leaves in the log.
+    pub async fn ledger_size(&self) -> Result<u64> {
+        let size: i64 = sqlx::query_scalar("SELECT size FROM ledger_head")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(size as u64)
+    }
+
+    /// Root hash of the tree of the first `size` leaves.
+    pub async fn ledger_root(&self, size: u64) -> Result<Hash> {
+        self.check_size(size).await?;
+        let needed = indexes_read(|r| tree_hash(size, r))?;
+        let mut conn = self.pool.acquire().await?;
+        Ok(tree_hash(size, &read_hashes(&mut conn, &needed).await?)?)
+    }
+
+    /// RFC 6962 inclusion proof of leaf `index` in the tree of `size` leaves.
+    pub async fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>> {
+        self.check_size(size).await?;
+        if index >= size {
+            return Err(DbError::Invalid(format!(
+                "leaf {index} is not in a tree of {size} leaves"
+            )));
+        }
+        let needed = indexes_read(|r| prove_record(size, index, r))?;
+        let mut conn = self.pool.acquire().await?;
+        Ok(prove_record(
+            size,
+            index,
+            &read_hashes(&mut conn, &needed).await?,
+        )?)
+    }
+
+    /// RFC 6962 consistency proof between the trees of `old` and `new` leaves.
+    pub async fn consistency_proof(&self, old: u64, new: u64) -> Result<Vec<Hash>> {
+        self.check_size(new).await?;
+        if old == 0 || old > new {
+            return Err(DbError::Invalid(format!(
+                "a consistency proof needs 1 ≤ old ≤ new; got old {old}, new {new}"
+            )));
+        }
+        let needed = indexes_read(|r| prove_tree(new, old, r))?;
+        let mut conn = self.pool.acquire().await?;
+        Ok(prove_tree(
+            new,
+            old,
+            &read_hashes(&mut conn, &needed).await?,
+        )?)
+    }
+
+    async fn check_size(&self, size: u64) -> Result<()> {
+        let current = self.ledger_size().await?;
+        if size > current {
+            return Err(DbError::Invalid(format!(
+                "the log has {current} leaves, not {size}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Events with ids from `first_id`, at most `limit`, oldest first.
+    pub async fn event_page(&self, first_id: i64, limit: i64) -> Result<Vec<EventRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, time_us, actor, role, terminal, kind, rule, outcome, detail FROM event
+             WHERE id >= ? ORDER BY id LIMIT ?",
+        )
+        .bind(first_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The event at leaf `seq`.
+    pub async fn event_at(&self, seq: u64) -> Result<Option<EventRow>> {
+        Ok(self
+            .event_page(seq as i64 + 1, 1)
+            .await?
+            .pop()
+            .filter(|e| e.seq() == seq))
+    }
+
+    pub async fn add_ledger_key(&self, verifier_key: &str, now: Timestamp) -> Result<i64> {
+        Ok(
+            sqlx::query("INSERT INTO ledger_key (verifier_key, created_us) VALUES (?, ?)")
+                .bind(verifier_key)
+                .bind(to_us(now))
+                .execute(&self.pool)
+                .await?
+                .last_insert_rowid(),
+        )
+    }
+
+    pub async fn retire_ledger_key(&self, id: i64, now: Timestamp) -> Result<()> {
+        sqlx::query("UPDATE ledger_key SET retired_us = ? WHERE id = ? AND retired_us IS NULL")
+            .bind(to_us(now))
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Every key the ward has signed with, oldest first.
+    pub async fn ledger_keys(&self) -> Result<Vec<LedgerKeyRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, verifier_key, created_us, retired_us FROM ledger_key ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    pub async fn add_checkpoint(
+        &self,
+        body: &CheckpointBody,
+        key_id: i64,
+        note: &str,
+    ) -> Result<i64> {
+        Ok(sqlx::query(
+            "INSERT INTO ledger_checkpoint (size, root, time_us, key_id, note) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(body.size as i64)
+        .bind(body.root.0.to_vec())
+        .bind(to_us(body.time))
+        .bind(key_id)
+        .bind(note)
+        .execute(&self.pool)
+        .await?
+        .last_insert_rowid())
+    }
+
+    /// Checkpoints with ids after `after_id`, oldest first, at most `limit`.
+    pub async fn checkpoints(&self, after_id: i64, limit: i64) -> Result<Vec<CheckpointRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, size, root, time_us, key_id, note FROM ledger_checkpoint
+             WHERE id > ? ORDER BY id LIMIT ?",
+        )
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    pub async fn latest_checkpoint(&self) -> Result<Option<CheckpointRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, size, root, time_us, key_id, note FROM ledger_checkpoint
+             ORDER BY id DESC LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Hashes events written before the ledger existed (schema 1), so every event is a leaf.
+    pub(crate) async fn catch_up_ledger(&self) -> Result<()> {
+        loop {
+            let mut tx = self.begin_write().await?;
+            let size: i64 = sqlx::query_scalar("SELECT size FROM ledger_head")
+                .fetch_one(&mut *tx)
+                .await?;
+            let rows: Vec<EventRow> = sqlx::query_as(
+                "SELECT id, time_us, actor, role, terminal, kind, rule, outcome, detail FROM event
+                 WHERE id > ? ORDER BY id LIMIT ?",
+            )
+            .bind(size)
+            .bind(PAGE)
+            .fetch_all(&mut *tx)
+            .await?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+            let mut appender = appender_at(&mut tx, size as u64).await?;
+            let mut hashes = Vec::new();
+            for row in &rows {
+                if row.id as u64 != appender.size() + 1 {
+                    return Err(DbError::Invalid(format!(
+                        "event ids skip from {} to {}: the ledger needs consecutive ids",
+                        appender.size(),
+                        row.id
+                    )));
+                }
+                let bytes = row.canonical_bytes().map_err(|e| {
+                    DbError::Invalid(format!("event {} cannot enter the ledger: {e}", row.id))
+                })?;
+                hashes.extend(appender.append(leaf_hash(&bytes))?);
+            }
+            store_hashes(&mut tx, &hashes).await?;
+            sqlx::query("UPDATE ledger_head SET size = ?")
+                .bind(appender.size() as i64)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            tracing::info!(size = appender.size(), "ledger caught up with older events");
+        }
+    }
+
+    /// Re-derives every leaf from the event rows and checks it against the stored leaf hashes,
+    /// and every kept checkpoint's root against the re-derived tree: a row changed behind the
+    /// triggers' back, or a rewritten tree, shows up here.
+    pub async fn verify_ledger(&self) -> Result<LedgerCheck> {
+        let size = self.ledger_size().await?;
+        let mut tree = MemoryTree::with_capacity(size as usize);
+        let mut problems = Vec::new();
+        let mut next_id = 1;
+        loop {
+            let rows = self.event_page(next_id, PAGE).await?;
+            let Some(last) = rows.last() else { break };
+            next_id = last.id + 1;
+            let leaf_indexes: Vec<u64> =
+                rows.iter().map(|r| stored_hash_index(0, r.seq())).collect();
+            let mut conn = self.pool.acquire().await?;
+            let stored = read_hashes(&mut conn, &leaf_indexes).await?;
+            for (row, idx) in rows.iter().zip(leaf_indexes) {
+                if row.seq() != tree.size() {
+                    problems.push(format!(
+                        "event {} is missing from the event table",
+                        tree.size() + 1
+                    ));
+                    return Ok(self.ledger_check(&tree, 0, problems));
+                }
+                let leaf = match row.canonical_bytes() {
+                    Ok(bytes) => leaf_hash(&bytes),
+                    Err(e) => {
+                        problems.push(format!("event {}: {e}", row.id));
+                        Hash([0; 32])
+                    }
+                };
+                if stored.0.get(&idx) != Some(&leaf) {
+                    problems.push(format!(
+                        "event {} ({}) no longer matches its leaf hash: it was changed after it was written",
+                        row.id, row.kind
+                    ));
+                }
+                tree.push(leaf)?;
+            }
+        }
+        if tree.size() != size {
+            problems.push(format!(
+                "the tree has {size} leaves but the event table {} events",
+                tree.size()
+            ));
+        }
+        let mut checked = 0;
+        let mut after = 0;
+        loop {
+            let page = self.checkpoints(after, PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for cp in &page {
+                checked += 1;
+                let root = tree.root_at(cp.size as u64).ok();
+                if root.map(|r| r.0.to_vec()) != Some(cp.root.clone()) {
+                    problems.push(format!(
+                        "checkpoint {} (size {}) does not match the log's tree at that size",
+                        cp.id, cp.size
+                    ));
+                }
+            }
+        }
+        Ok(self.ledger_check(&tree, checked, problems))
+    }
+
+    fn ledger_check(
+        &self,
+        tree: &MemoryTree,
+        checked: usize,
+        problems: Vec<String>,
+    ) -> LedgerCheck {
+        LedgerCheck {
+            size: tree.size(),
+            root: tree
+                .root_at(tree.size())
+                .map(|h| hex::encode(h.0))
+                .unwrap_or_default(),
+            checkpoints_checked: checked,
+            problems,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Event;
+    use mimamori_ledger::tree::{check_record, check_tree};
+
+    fn event(i: usize) -> Event {
+        Event::system("test", "probe", None, serde_json::json!({ "i": i }))
+    }
+
+    #[tokio::test]
+    async fn every_event_is_a_leaf_and_proofs_check() {
+        let db = Db::open_in_memory().await.unwrap();
+        for i in 0..5 {
+            db.append_event(&event(i)).await.unwrap();
+        }
+        let batch: Vec<Event> = (5..40).map(event).collect();
+        db.append_events(&batch).await.unwrap();
+        assert_eq!(db.ledger_size().await.unwrap(), 40);
+        let root = db.ledger_root(40).await.unwrap();
+        for seq in [0u64, 4, 5, 39] {
+            let row = db.event_at(seq).await.unwrap().unwrap();
+            let leaf = leaf_hash(&row.canonical_bytes().unwrap());
+            let proof = db.inclusion_proof(seq, 40).await.unwrap();
+            check_record(&proof, 40, root, seq, leaf).unwrap();
+        }
+        let old_root = db.ledger_root(17).await.unwrap();
+        let proof = db.consistency_proof(17, 40).await.unwrap();
+        check_tree(&proof, 40, root, 17, old_root).unwrap();
+        assert!(db.inclusion_proof(40, 40).await.is_err());
+        assert!(db.consistency_proof(0, 40).await.is_err());
+        assert!(db.ledger_root(41).await.is_err());
+        assert!(db.verify_ledger().await.unwrap().problems.is_empty());
+    }
+
+    #[tokio::test]
+    async fn events_with_fractional_numbers_are_refused_and_leave_nothing() {
+        let db = Db::open_in_memory().await.unwrap();
+        let bad = Event::system("test", "probe", None, serde_json::json!({ "x": 0.5 }));
+        let e = db.append_events(&[event(0), bad]).await.unwrap_err();
+        assert!(e.to_string().contains("$.x"), "{e}");
+        assert_eq!(db.ledger_size().await.unwrap(), 0);
+        assert!(db.events(None).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_row_changed_behind_the_triggers_is_found() {
+        let db = Db::open_in_memory().await.unwrap();
+        let batch: Vec<Event> = (0..10).map(event).collect();
+        db.append_events(&batch).await.unwrap();
+        sqlx::query("DROP TRIGGER event_is_append_only_update")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        sqlx::query("UPDATE event SET actor = 'mallory' WHERE id = 4")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        let check = db.verify_ledger().await.unwrap();
+        assert_eq!(check.problems.len(), 1, "{:?}", check.problems);
+        assert!(check.problems[0].starts_with("event 4 (probe) no longer matches"));
+    }
+}
