@@ -17,6 +17,7 @@
 pub mod canonical;
 pub mod checkpoint;
 pub mod tree;
+pub mod verify;
 
 pub use canonical::{encode_event, CanonicalError, EventFields};
 pub use checkpoint::{CheckpointBody, NoteError, SigningKey, TrustedKeys};

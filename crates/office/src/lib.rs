@@ -13,6 +13,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use mimamori_recorder::RecorderContext;
 
+pub mod notary;
+
 /// The API's routes.
 pub fn router(ctx: Arc<RecorderContext>) -> Router {
     Router::new()

@@ -18,7 +18,19 @@ pub struct Policy {
     pub ward: Ward,
     pub retention: Retention,
     pub recording: Recording,
+    pub ledger: Ledger,
     pub cameras: Vec<Camera>,
+}
+
+/// The tamper-evident ledger (N3.2.1, N9.3, T5): what its checkpoints are called and how often
+/// the ward signs one.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    /// The log's origin line, also the name of the ward's signing key: a schema-less URL such as
+    /// `cameras.nishiyodogawa.example/ledger`. Default: `mimamori/<ward name>`.
+    pub origin: String,
+    /// A checkpoint is signed at least this often, and on demand.
+    pub checkpoint_interval: Duration,
 }
 
 /// Who runs the cameras, and the time zone the guideline's "days" are counted in.
@@ -198,7 +210,30 @@ struct RawPolicy {
     #[serde(default)]
     recording: RawRecording,
     #[serde(default)]
+    ledger: RawLedger,
+    #[serde(default)]
     camera: Vec<RawCamera>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLedger {
+    origin: Option<String>,
+    #[serde(default = "default_checkpoint_minutes")]
+    checkpoint_minutes: f64,
+}
+
+impl Default for RawLedger {
+    fn default() -> Self {
+        RawLedger {
+            origin: None,
+            checkpoint_minutes: default_checkpoint_minutes(),
+        }
+    }
+}
+
+fn default_checkpoint_minutes() -> f64 {
+    10.0
 }
 
 #[derive(Deserialize)]
@@ -388,6 +423,7 @@ impl Validator<'_> {
         let ward = self.ward(raw.ward);
         let retention = self.retention(raw.retention);
         let recording = self.recording(raw.recording);
+        let ledger = ward.as_ref().map(|w| self.ledger(raw.ledger, &w.name));
         if raw.camera.is_empty() {
             self.refuse(
                 path(&["camera"]),
@@ -405,8 +441,45 @@ impl Validator<'_> {
             ward: ward?,
             retention: retention?,
             recording,
+            ledger: ledger?,
             cameras,
         })
+    }
+
+    fn ledger(&mut self, raw: RawLedger, ward_name: &str) -> Ledger {
+        let at = |k: &str| path(&["ledger", k]);
+        let origin = raw.origin.unwrap_or_else(|| {
+            let name: String = ward_name
+                .trim()
+                .chars()
+                .map(|c| {
+                    if c.is_whitespace() || c == '+' {
+                        '-'
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            format!("mimamori/{name}")
+        });
+        if origin.is_empty() || origin.chars().any(|c| c.is_whitespace() || c == '+') {
+            self.refuse(
+                at("origin"),
+                "must be non-empty, without spaces or '+' (空白・「+」を含まない名前にしてください)",
+            );
+        }
+        let minutes = raw.checkpoint_minutes;
+        if !(1.0..=1440.0).contains(&minutes) {
+            self.refuse(
+                at("checkpoint_minutes"),
+                format!("{minutes} is out of range: must be 1–1440 minutes (範囲外の分数です)"),
+            );
+        }
+        let checkpoint_interval = Duration::from_secs_f64(minutes.clamp(1.0, 1440.0) * 60.0);
+        Ledger {
+            origin,
+            checkpoint_interval,
+        }
     }
 
     fn ward(&mut self, raw: RawWard) -> Option<Ward> {

@@ -13,7 +13,7 @@ mod source;
 
 pub use error::{PolicyError, Problem};
 pub use file::{
-    ByteSize, Camera, CameraId, Credentials, CredentialsRef, Policy, Recording, Retention,
+    ByteSize, Camera, CameraId, Credentials, CredentialsRef, Ledger, Policy, Recording, Retention,
     Transport, Ward,
 };
 pub use retention::{day_of, RetentionDays};

@@ -61,6 +61,28 @@ fn a_good_policy_parses() {
     assert_eq!(p.cameras[1].transport, Transport::Udp);
     assert_eq!(p.cameras[0].transport, Transport::Tcp);
     assert_eq!(p.ward.time_zone.iana_name(), Some("Asia/Tokyo"));
+    assert_eq!(p.ledger.origin, "mimamori/西淀川区");
+    assert_eq!(p.ledger.checkpoint_interval, Duration::from_secs(600));
+}
+
+#[test]
+fn ledger_origin_and_checkpoint_interval() {
+    let edited = GOOD.replacen(
+        "[recording]",
+        "[ledger]\norigin = \"cameras.example/ledger\"\ncheckpoint_minutes = 5\n\n[recording]",
+        1,
+    );
+    let p = parse(&edited).unwrap();
+    assert_eq!(p.ledger.origin, "cameras.example/ledger");
+    assert_eq!(p.ledger.checkpoint_interval, Duration::from_secs(300));
+    for (bad, field) in [
+        ("origin = \"a b\"", "ledger.origin"),
+        ("origin = \"a+b\"", "ledger.origin"),
+        ("checkpoint_minutes = 0", "ledger.checkpoint_minutes"),
+    ] {
+        let p = refused("[recording]", &format!("[ledger]\n{bad}\n\n[recording]"));
+        assert_eq!(p.field, field, "{bad}");
+    }
 }
 
 #[test]
