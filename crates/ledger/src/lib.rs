@@ -16,6 +16,7 @@
 
 pub mod canonical;
 pub mod checkpoint;
+pub mod package;
 pub mod tree;
 pub mod verify;
 

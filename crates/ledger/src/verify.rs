@@ -76,7 +76,7 @@ pub fn verify_log(
             })?;
         opened.push((cp.name.as_str(), body));
     }
-    opened.sort_by(|a, b| (a.1.size, a.1.time).cmp(&(b.1.size, b.1.time)));
+    opened.sort_by_key(|(_, b)| (b.size, b.time));
     let origin = opened
         .first()
         .ok_or(VerifyError::NoCheckpoints)?

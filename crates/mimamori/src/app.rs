@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use mimamori_db::Db;
+use mimamori_office::notary::Notary;
 use mimamori_policy::Policy;
 use mimamori_recorder::{Kek, Recorder, RecorderContext, Store, SystemClock};
 
@@ -17,6 +18,8 @@ pub struct Paths {
     pub db: PathBuf,
     pub segments: PathBuf,
     pub kek: PathBuf,
+    /// The ward's ledger signing key (private, 0600).
+    pub ledger_key: PathBuf,
     pub default_policy: PathBuf,
 }
 
@@ -30,6 +33,7 @@ impl Paths {
                 .kek_file
                 .clone()
                 .unwrap_or_else(|| d.join("keys").join("kek.key")),
+            ledger_key: d.join("keys").join("ledger.key"),
             default_policy: d.join("policy.toml"),
             data_dir: d.clone(),
         }
@@ -67,6 +71,23 @@ impl Paths {
         Ok(Kek::load_or_create(&self.kek)?)
     }
 
+    /// The notary holding the ward's signing key; only recording creates the key.
+    pub async fn notary(
+        &self,
+        db: &Db,
+        policy: &Policy,
+        purpose: Purpose,
+    ) -> anyhow::Result<Arc<Notary>> {
+        let notary = Notary::open(
+            db.clone(),
+            &policy.ledger.origin,
+            &self.ledger_key,
+            purpose == Purpose::Record,
+        )
+        .await?;
+        Ok(Arc::new(notary))
+    }
+
     pub fn policy(&self, explicit: Option<&Path>) -> anyhow::Result<Policy> {
         Ok(Policy::load(explicit.unwrap_or(&self.default_policy))?)
     }
@@ -82,6 +103,7 @@ pub enum Purpose {
 /// A data directory opened with its policy: everything a command needs.
 pub struct App {
     pub ctx: Arc<RecorderContext>,
+    pub notary: Arc<Notary>,
 }
 
 impl App {
@@ -115,6 +137,7 @@ impl App {
                  another volume (--kek-file) so a stolen segment disk is unreadable"
             );
         }
+        let notary = paths.notary(&db, &policy, purpose).await?;
         let store = Store::new(paths.segments);
         Ok(App {
             ctx: Arc::new(RecorderContext::new(
@@ -124,6 +147,7 @@ impl App {
                 kek,
                 Arc::new(SystemClock),
             )),
+            notary,
         })
     }
 
@@ -134,9 +158,12 @@ impl App {
             .with_context(|| format!("cannot listen on {listen}"))?;
         let recorder = Recorder::start(self.ctx.clone()).await?;
         let policy = &self.ctx.policy;
+        // N3.2.1: a checkpoint at least every interval (the first one at once).
+        let checkpoints = tokio::spawn(self.notary.clone().run(policy.ledger.checkpoint_interval));
         println!("mimamori: {} ({})", policy.ward.name, policy.ward.operator);
         println!(
-            "listening on http://{}  (health: /api/v1/health, metrics: /metrics)",
+            "listening on http://{}  (health: /api/v1/health, metrics: /metrics, \
+             ledger: /api/v1/ledger/checkpoints)",
             listener.local_addr()?
         );
         println!(
@@ -154,6 +181,9 @@ impl App {
             .await?;
         println!("stopping: closing open segments…");
         recorder.stop().await;
+        checkpoints.abort();
+        // The last events (recording stopped) are covered by a checkpoint before exit.
+        self.notary.sign_checkpoint().await?;
         Ok(())
     }
 }

@@ -1,4 +1,4 @@
-//! The local commands: status, export, integrity check, holds.
+//! The local commands: status, export (as an evidence package), integrity check, holds.
 
 use std::path::{Path, PathBuf};
 
@@ -69,14 +69,14 @@ pub async fn export(
         camera,
         start,
         end,
-        actor: format!(
-            "cli:{}",
-            std::env::var("USER").unwrap_or_else(|_| "unknown".into())
-        ),
+        actor: cli_actor(),
         reason: reason.to_owned(),
-        output: out,
+        output: out.join(mimamori_office::evidence::CLIP),
     };
-    let summary = mimamori_recorder::export::export(&app.ctx, &request).await?;
+    let chain = mimamori_office::evidence::Chain::default();
+    let summary =
+        mimamori_office::evidence::create_package(&app.ctx, &app.notary, &request, &chain, &out)
+            .await?;
     println!("{}", serde_json::to_string_pretty(&summary)?);
     Ok(())
 }
@@ -158,6 +158,14 @@ pub async fn hold_list(data: &DataArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Who runs a local command, as events record it.
+pub fn cli_actor() -> String {
+    format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    )
 }
 
 /// A range's camera (which must be in the policy) and times (read in the ward's time zone).

@@ -4,6 +4,7 @@
 mod app;
 mod commands;
 mod demo;
+mod ledger;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -86,7 +87,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Exports a camera's footage for a time range to an MP4 file (local only; recorded).
+    /// Exports a camera's footage for a time range as an evidence package: a new directory OUT
+    /// (and OUT.zip) with the MP4, a signed manifest and the ledger proof (local; recorded).
     Export {
         #[command(flatten)]
         data: DataArgs,
@@ -111,6 +113,22 @@ enum Command {
     Hold {
         #[command(subcommand)]
         command: HoldCommand,
+    },
+    /// The tamper-evident ledger: checkpoints, keys, dumps, verification, erasure receipts.
+    Ledger {
+        #[command(subcommand)]
+        command: ledger::LedgerCommand,
+    },
+    /// Verifies an evidence package (directory or zip) offline with the ward's public keys.
+    Verify {
+        /// The package directory or its zip.
+        package: PathBuf,
+        /// File of the ward's verifier keys, one per line (from /api/v1/ledger/keys or
+        /// `mimamori ledger keys`).
+        #[arg(long)]
+        keys: PathBuf,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -210,5 +228,11 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Hold {
             command: HoldCommand::List { data },
         } => commands::hold_list(&data).await,
+        Command::Ledger { command } => ledger::run(command).await,
+        Command::Verify {
+            package,
+            keys,
+            json,
+        } => ledger::verify_package(&package, &keys, json),
     }
 }

@@ -123,14 +123,13 @@ fn n5_records_three_gstreamer_cameras_through_an_outage() {
     let to = from + SignedDuration::from_secs(20);
     assert_export(&data, &policy, "cam3", from, to);
     // And one across cam2's outage: the gap stays in the timeline.
-    let out = dir.path().join("across-gap.mp4");
-    let summary = export(
+    let (summary, out) = export(
         &data,
         &policy,
         "cam2",
         started + SignedDuration::from_secs(10),
         started + SignedDuration::from_secs(45),
-        &out,
+        &dir.path().join("across-gap"),
     );
     assert_decodes_cleanly(&out);
     let duration = summary["duration_ms"].as_u64().unwrap() as f64 / 1000.0;
@@ -140,14 +139,16 @@ fn n5_records_three_gstreamer_cameras_through_an_outage() {
     );
 }
 
+/// Exports `[from, to)` as an evidence package at `package`; returns the export summary and
+/// the clip's path.
 fn export(
     data: &Path,
     policy: &Path,
     camera: &str,
     from: Timestamp,
     to: Timestamp,
-    out: &Path,
-) -> serde_json::Value {
+    package: &Path,
+) -> (serde_json::Value, PathBuf) {
     let output = run(
         data,
         &[
@@ -163,7 +164,7 @@ fn export(
             "--reason",
             "end-to-end test",
             "--out",
-            out.to_str().unwrap(),
+            package.to_str().unwrap(),
         ],
     );
     assert!(
@@ -171,7 +172,9 @@ fn export(
         "export: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    serde_json::from_slice(&output.stdout).unwrap()
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let clip = PathBuf::from(summary["clip"].as_str().unwrap());
+    (summary["export"].clone(), clip)
 }
 
 /// N5 for H.265: GStreamer's live H.265 camera is recorded without transcoding and exported
@@ -234,8 +237,7 @@ fn assert_export(
     from: Timestamp,
     to: Timestamp,
 ) -> PathBuf {
-    let out = data.join(format!("{camera}.mp4"));
-    let summary = export(data, policy, camera, from, to, &out);
+    let (summary, out) = export(data, policy, camera, from, to, &data.join(camera));
     assert_decodes_cleanly(&out);
     let (frames, duration) = probe_frames_and_duration(&out);
     let wanted = to.duration_since(from).as_secs_f64();

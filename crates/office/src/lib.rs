@@ -1,8 +1,8 @@
 //! The office: mimamori's HTTP API.
 //!
-//! For now it answers health and metrics only. It has no route that streams or serves footage
-//! (N6.3: nobody watches live); the request chain of the office issue will add the only way
-//! footage leaves, behind a retrieval grant.
+//! It answers health, metrics and the ledger's public routes (checkpoints, keys, proofs). It has
+//! no route that streams or serves footage (N6.3: nobody watches live); the request chain of the
+//! office issue will add the only way footage leaves, behind a retrieval grant.
 
 use std::sync::Arc;
 
@@ -13,13 +13,19 @@ use axum::routing::get;
 use axum::{Json, Router};
 use mimamori_recorder::RecorderContext;
 
+mod error;
+pub mod evidence;
+mod ledger_api;
 pub mod notary;
+
+pub use error::ApiError;
 
 /// The API's routes.
 pub fn router(ctx: Arc<RecorderContext>) -> Router {
     Router::new()
         .route("/api/v1/health", get(health))
         .route("/metrics", get(metrics))
+        .merge(ledger_api::routes())
         .with_state(ctx)
 }
 

@@ -90,3 +90,104 @@ async fn n6_3_no_live_view_or_footage_route_exists() {
         assert_eq!(status, StatusCode::NOT_FOUND, "{uri}");
     }
 }
+
+fn json(body: &str) -> serde_json::Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+/// The `proof` member of a proof response, as hashes.
+fn proof_of(body: &str) -> Vec<mimamori_ledger::Hash> {
+    use base64::prelude::{Engine, BASE64_STANDARD};
+    let hashes = json(body)["proof"].as_array().unwrap().clone();
+    hashes
+        .iter()
+        .map(|h| {
+            let raw = BASE64_STANDARD.decode(h.as_str().unwrap()).unwrap();
+            mimamori_ledger::Hash(raw.try_into().unwrap())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn n3_2_1_ledger_routes_publish_checkpoints_keys_and_proofs() {
+    use mimamori_ledger::tree::{check_record, check_tree, leaf_hash};
+    use mimamori_ledger::{CheckpointBody, TrustedKeys};
+
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(dir.path()).await;
+    let (status, _) = get(ctx.clone(), "/api/v1/ledger/checkpoint").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let notary = crate::notary::Notary::open(
+        ctx.db.clone(),
+        &ctx.policy.ledger.origin,
+        &dir.path().join("ledger.key"),
+        true,
+    )
+    .await
+    .unwrap();
+    let events: Vec<_> = (0..20)
+        .map(|i| mimamori_db::Event::system("test", "probe", None, serde_json::json!({ "i": i })))
+        .collect();
+    ctx.db.append_events(&events).await.unwrap();
+    notary.sign_checkpoint().await.unwrap();
+
+    let (_, keys) = get(ctx.clone(), "/api/v1/ledger/keys").await;
+    let vkey = json(&keys)["keys"][0]["verifier_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let trusted = TrustedKeys::parse(&vkey).unwrap();
+    let (status, note) = get(ctx.clone(), "/api/v1/ledger/checkpoint").await;
+    assert_eq!(status, StatusCode::OK);
+    let head = CheckpointBody::open(note.as_bytes(), &trusted).unwrap();
+    assert_eq!(head.size, 21);
+    assert_eq!(head.origin, "mimamori/テスト区");
+    let (_, list) = get(ctx.clone(), "/api/v1/ledger/checkpoints").await;
+    assert_eq!(json(&list)["checkpoints"][0]["signed_note"], note.as_str());
+
+    let (status, body) = get(
+        ctx.clone(),
+        "/api/v1/ledger/proof/inclusion?index=7&size=21",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let proof = proof_of(&body);
+    let leaf = leaf_hash(
+        &ctx.db
+            .event_at(7)
+            .await
+            .unwrap()
+            .unwrap()
+            .canonical_bytes()
+            .unwrap(),
+    );
+    check_record(&proof, 21, head.root, 7, leaf).unwrap();
+
+    let (status, body) = get(ctx.clone(), "/api/v1/ledger/proof/consistency?old=5&new=21").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let proof = proof_of(&body);
+    let old_root = ctx.db.ledger_root(5).await.unwrap();
+    check_tree(&proof, 21, head.root, 5, old_root).unwrap();
+
+    for (uri, code) in [
+        (
+            "/api/v1/ledger/proof/inclusion?index=21&size=21",
+            "bad_proof_request",
+        ),
+        (
+            "/api/v1/ledger/proof/inclusion?index=1&size=99",
+            "bad_proof_request",
+        ),
+        ("/api/v1/ledger/proof/inclusion?index=x&size=2", "bad_query"),
+        (
+            "/api/v1/ledger/proof/consistency?old=0&new=2",
+            "bad_proof_request",
+        ),
+        ("/api/v1/ledger/checkpoints?limit=0", "bad_page"),
+    ] {
+        let (status, body) = get(ctx.clone(), uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}");
+        assert_eq!(json(&body)["error"]["code"], code, "{uri}");
+        assert!(json(&body)["error"]["message_ja"].is_string());
+    }
+}

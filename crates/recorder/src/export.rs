@@ -50,6 +50,13 @@ pub struct ExportSummary {
     /// Length of the clip's timeline in milliseconds (events carry integers only).
     pub duration_ms: u64,
     pub segments: Vec<i64>,
+    /// SHA-256 of each source segment's plaintext, as recorded when it was written (N3.2.1).
+    pub segment_sha256: Vec<String>,
+    /// The `export_started` event: who, why, which range, recorded before the first byte.
+    pub started_event: i64,
+    /// The `export_finished` event recording this summary (not part of it).
+    #[serde(skip)]
+    pub finished_event: i64,
 }
 
 /// The samples to take from one segment.
@@ -118,11 +125,16 @@ pub async fn export(
         "output": req.output,
         "segments": segment_ids,
     });
-    ctx.db
+    let started_event = ctx
+        .db
         .append_event(
             &user_event(req, "export_started", Outcome::Allowed, detail).at(ctx.clock.now()),
         )
         .await?;
+    let segment_sha256 = slices
+        .iter()
+        .map(|s| hex::encode(&s.segment.sha256))
+        .collect();
 
     let mut keys = Vec::new();
     for s in &slices {
@@ -154,14 +166,21 @@ pub async fn export(
         start: first_start,
         duration_ms: plan.duration() / 90,
         segments: segment_ids,
+        segment_sha256,
+        started_event,
+        finished_event: 0,
     };
     let detail = serde_json::to_value(&summary).expect("serializable");
-    ctx.db
+    let finished_event = ctx
+        .db
         .append_event(
             &user_event(req, "export_finished", Outcome::Done, detail).at(ctx.clock.now()),
         )
         .await?;
-    Ok(summary)
+    Ok(ExportSummary {
+        finished_event,
+        ..summary
+    })
 }
 
 fn user_event(
