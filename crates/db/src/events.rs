@@ -89,15 +89,13 @@ pub(crate) async fn insert_all(conn: &mut SqliteConnection, events: &[Event]) ->
     let size: i64 = sqlx::query_scalar("SELECT size FROM ledger_head")
         .fetch_one(&mut *conn)
         .await?;
-    let mut appender = ledger::appender_at(conn, size as u64).await?;
     let mut ids = Vec::with_capacity(events.len());
-    let mut hashes = Vec::with_capacity(events.len() * 2);
-    for e in events {
-        let id = appender.size() as i64 + 1;
+    let mut leaves = Vec::with_capacity(events.len());
+    for (id, e) in (size + 1..).zip(events) {
         let detail = canonical_json(&e.detail).map_err(|err| invalid_event(e, err))?;
         let row = EventRow::new(id, e, detail);
         let bytes = row.canonical_bytes().map_err(|err| invalid_event(e, err))?;
-        hashes.extend(appender.append(leaf_hash(&bytes))?);
+        leaves.push(leaf_hash(&bytes));
         sqlx::query(
             "INSERT INTO event (id, time_us, actor, role, terminal, kind, rule, outcome, detail)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -115,11 +113,7 @@ pub(crate) async fn insert_all(conn: &mut SqliteConnection, events: &[Event]) ->
         .await?;
         ids.push(id);
     }
-    ledger::store_hashes(conn, &hashes).await?;
-    sqlx::query("UPDATE ledger_head SET size = ?")
-        .bind(appender.size() as i64)
-        .execute(&mut *conn)
-        .await?;
+    ledger::append_leaves(conn, size as u64, &leaves).await?;
     Ok(ids)
 }
 

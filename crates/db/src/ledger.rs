@@ -44,15 +44,29 @@ pub(crate) async fn read_hashes(conn: &mut SqliteConnection, indexes: &[u64]) ->
     Ok(MapReader(map))
 }
 
-pub(crate) async fn appender_at(conn: &mut SqliteConnection, size: u64) -> Result<Appender> {
+/// Appends leaf hashes to the stored tree of `size` leaves and moves the head; returns the new
+/// size. The caller holds a write transaction in which the leaves' events are (or already were)
+/// written, so events and tree commit together.
+pub(crate) async fn append_leaves(
+    conn: &mut SqliteConnection,
+    size: u64,
+    leaves: &[Hash],
+) -> Result<u64> {
     let frontier = Appender::frontier_indexes(size)?;
-    Ok(Appender::new(size, read_hashes(conn, &frontier).await?.0))
+    let mut appender = Appender::new(size, read_hashes(conn, &frontier).await?.0);
+    let mut hashes = Vec::with_capacity(leaves.len() * 2);
+    for leaf in leaves {
+        hashes.extend(appender.append(*leaf)?);
+    }
+    store_hashes(conn, &hashes).await?;
+    sqlx::query("UPDATE ledger_head SET size = ?")
+        .bind(appender.size() as i64)
+        .execute(&mut *conn)
+        .await?;
+    Ok(appender.size())
 }
 
-pub(crate) async fn store_hashes(
-    conn: &mut SqliteConnection,
-    hashes: &[(u64, Hash)],
-) -> Result<()> {
+async fn store_hashes(conn: &mut SqliteConnection, hashes: &[(u64, Hash)]) -> Result<()> {
     for chunk in hashes.chunks(HASHES_PER_INSERT) {
         let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO ledger_hash (idx, hash) ");
         q.push_values(chunk, |mut row, (idx, hash)| {
@@ -108,12 +122,17 @@ impl Db {
         Ok(size as u64)
     }
 
+    /// The stored hashes at `indexes` (as [`indexes_read`] lists them).
+    async fn stored(&self, indexes: &[u64]) -> Result<MapReader> {
+        let mut conn = self.pool.acquire().await?;
+        read_hashes(&mut conn, indexes).await
+    }
+
     /// Root hash of the tree of the first `size` leaves.
     pub async fn ledger_root(&self, size: u64) -> Result<Hash> {
         self.check_size(size).await?;
         let needed = indexes_read(|r| tree_hash(size, r))?;
-        let mut conn = self.pool.acquire().await?;
-        Ok(tree_hash(size, &read_hashes(&mut conn, &needed).await?)?)
+        Ok(tree_hash(size, &self.stored(&needed).await?)?)
     }
 
     /// RFC 6962 inclusion proof of leaf `index` in the tree of `size` leaves.
@@ -125,12 +144,7 @@ impl Db {
             )));
         }
         let needed = indexes_read(|r| prove_record(size, index, r))?;
-        let mut conn = self.pool.acquire().await?;
-        Ok(prove_record(
-            size,
-            index,
-            &read_hashes(&mut conn, &needed).await?,
-        )?)
+        Ok(prove_record(size, index, &self.stored(&needed).await?)?)
     }
 
     /// RFC 6962 consistency proof between the trees of `old` and `new` leaves.
@@ -142,12 +156,7 @@ impl Db {
             )));
         }
         let needed = indexes_read(|r| prove_tree(new, old, r))?;
-        let mut conn = self.pool.acquire().await?;
-        Ok(prove_tree(
-            new,
-            old,
-            &read_hashes(&mut conn, &needed).await?,
-        )?)
+        Ok(prove_tree(new, old, &self.stored(&needed).await?)?)
     }
 
     async fn check_size(&self, size: u64) -> Result<()> {
@@ -268,28 +277,22 @@ impl Db {
             if rows.is_empty() {
                 return Ok(());
             }
-            let mut appender = appender_at(&mut tx, size as u64).await?;
-            let mut hashes = Vec::new();
-            for row in &rows {
-                if row.id as u64 != appender.size() + 1 {
+            let mut leaves = Vec::with_capacity(rows.len());
+            for (seq, row) in (size as u64..).zip(&rows) {
+                if row.seq() != seq {
                     return Err(DbError::Invalid(format!(
-                        "event ids skip from {} to {}: the ledger needs consecutive ids",
-                        appender.size(),
+                        "event ids skip from {seq} to {}: the ledger needs consecutive ids",
                         row.id
                     )));
                 }
                 let bytes = row.canonical_bytes().map_err(|e| {
                     DbError::Invalid(format!("event {} cannot enter the ledger: {e}", row.id))
                 })?;
-                hashes.extend(appender.append(leaf_hash(&bytes))?);
+                leaves.push(leaf_hash(&bytes));
             }
-            store_hashes(&mut tx, &hashes).await?;
-            sqlx::query("UPDATE ledger_head SET size = ?")
-                .bind(appender.size() as i64)
-                .execute(&mut *tx)
-                .await?;
+            let new_size = append_leaves(&mut tx, size as u64, &leaves).await?;
             tx.commit().await?;
-            tracing::info!(size = appender.size(), "ledger caught up with older events");
+            tracing::info!(size = new_size, "ledger caught up with older events");
         }
     }
 
@@ -307,8 +310,7 @@ impl Db {
             next_id = last.id + 1;
             let leaf_indexes: Vec<u64> =
                 rows.iter().map(|r| stored_hash_index(0, r.seq())).collect();
-            let mut conn = self.pool.acquire().await?;
-            let stored = read_hashes(&mut conn, &leaf_indexes).await?;
+            let stored = self.stored(&leaf_indexes).await?;
             for (row, idx) in rows.iter().zip(leaf_indexes) {
                 if row.seq() != tree.size() {
                     problems.push(format!(
@@ -388,7 +390,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn every_event_is_a_leaf_and_proofs_check() {
+    async fn n9_3_every_event_is_a_leaf_and_proofs_check() {
         let db = Db::open_in_memory().await.unwrap();
         for i in 0..5 {
             db.append_event(&event(i)).await.unwrap();
@@ -423,7 +425,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_row_changed_behind_the_triggers_is_found() {
+    async fn n3_2_1_a_row_changed_behind_the_triggers_is_found() {
         let db = Db::open_in_memory().await.unwrap();
         let batch: Vec<Event> = (0..10).map(event).collect();
         db.append_events(&batch).await.unwrap();
