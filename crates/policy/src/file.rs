@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::office::RawOffice;
 use crate::source::{FieldPath, Source};
-use crate::{PolicyError, Problem, RetentionDays};
+use crate::{Office, PolicyError, Problem, RetentionDays};
 
 /// A validated policy. Construct with [`Policy::load`] or [`Policy::parse`].
 #[derive(Debug, Clone)]
@@ -19,6 +20,7 @@ pub struct Policy {
     pub retention: Retention,
     pub recording: Recording,
     pub ledger: Ledger,
+    pub office: Office,
     pub cameras: Vec<Camera>,
 }
 
@@ -212,6 +214,8 @@ struct RawPolicy {
     #[serde(default)]
     ledger: RawLedger,
     #[serde(default)]
+    office: RawOffice,
+    #[serde(default)]
     camera: Vec<RawCamera>,
 }
 
@@ -386,17 +390,17 @@ impl Policy {
     }
 }
 
-struct Validator<'a> {
+pub(crate) struct Validator<'a> {
     source: &'a Source<'a>,
     problems: Vec<Problem>,
 }
 
-fn path(parts: &[&str]) -> FieldPath {
+pub(crate) fn path(parts: &[&str]) -> FieldPath {
     parts.iter().fold(FieldPath::default(), |p, k| p.key(k))
 }
 
 impl Validator<'_> {
-    fn refuse(&mut self, at: FieldPath, message: impl Into<String>) {
+    pub(crate) fn refuse(&mut self, at: FieldPath, message: impl Into<String>) {
         self.problems
             .push(self.source.problem_at(&at, message.into()));
     }
@@ -419,11 +423,29 @@ impl Validator<'_> {
         Duration::from_secs_f64(value)
     }
 
+    /// A duration given in `unit_seconds` units, which must lie in `min..=max` of them.
+    pub(crate) fn span(
+        &mut self,
+        at: FieldPath,
+        value: f64,
+        (min, max, unit_seconds): (f64, f64, f64),
+        unit: &str,
+    ) -> Duration {
+        if !(min..=max).contains(&value) {
+            self.refuse(
+                at,
+                format!("{value} is out of range: must be {min}–{max} {unit} (範囲外の値です)"),
+            );
+        }
+        Duration::from_secs_f64(value.clamp(min, max) * unit_seconds)
+    }
+
     fn policy(&mut self, raw: RawPolicy, base: &Path) -> Option<Policy> {
         let ward = self.ward(raw.ward);
         let retention = self.retention(raw.retention);
         let recording = self.recording(raw.recording);
         let ledger = ward.as_ref().map(|w| self.ledger(raw.ledger, &w.name));
+        let office = self.office(raw.office);
         if raw.camera.is_empty() {
             self.refuse(
                 path(&["camera"]),
@@ -442,6 +464,7 @@ impl Validator<'_> {
             retention: retention?,
             recording,
             ledger: ledger?,
+            office,
             cameras,
         })
     }
@@ -468,14 +491,12 @@ impl Validator<'_> {
                 "must be non-empty, without spaces or '+' (空白・「+」を含まない名前にしてください)",
             );
         }
-        let minutes = raw.checkpoint_minutes;
-        if !(1.0..=1440.0).contains(&minutes) {
-            self.refuse(
-                at("checkpoint_minutes"),
-                format!("{minutes} is out of range: must be 1–1440 minutes (範囲外の分数です)"),
-            );
-        }
-        let checkpoint_interval = Duration::from_secs_f64(minutes.clamp(1.0, 1440.0) * 60.0);
+        let checkpoint_interval = self.span(
+            at("checkpoint_minutes"),
+            raw.checkpoint_minutes,
+            (1.0, 1440.0, 60.0),
+            "minutes (分)",
+        );
         Ledger {
             origin,
             checkpoint_interval,

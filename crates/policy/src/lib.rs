@@ -6,8 +6,11 @@
 //! (when may a day's footage be erased?). It does no I/O except reading the policy file and the
 //! credential files the policy points to.
 
+pub mod access;
+pub mod chain;
 mod error;
 mod file;
+mod office;
 mod retention;
 mod source;
 
@@ -16,4 +19,5 @@ pub use file::{
     ByteSize, Camera, CameraId, Credentials, CredentialsRef, Ledger, Policy, Recording, Retention,
     Transport, Ward,
 };
+pub use office::{Emergency, Office};
 pub use retention::{day_of, RetentionDays};

@@ -86,6 +86,45 @@ fn ledger_origin_and_checkpoint_interval() {
 }
 
 #[test]
+fn office_defaults_and_refusals() {
+    let p = parse(GOOD).unwrap();
+    assert!(
+        !p.office.manager_may_operate,
+        "T3: apart unless the policy says otherwise"
+    );
+    assert_eq!(p.office.password_rotation, Duration::from_secs(90 * 86_400));
+    assert_eq!(p.office.lockout_attempts, 5);
+    assert_eq!(
+        p.office.emergency.form3_deadline,
+        Duration::from_secs(72 * 3600)
+    );
+    for (bad, field) in [
+        (
+            "password_rotation_days = 0",
+            "office.password_rotation_days",
+        ),
+        ("lockout_attempts = 0", "office.lockout_attempts"),
+        ("session_minutes = 100000", "office.session_minutes"),
+        ("grant_minutes = -1", "office.grant_minutes"),
+        (
+            "[office.emergency]\noffice_opens = \"9時\"",
+            "office.emergency.office_opens",
+        ),
+        (
+            "[office.emergency]\noffice_closes = \"08:00\"",
+            "office.emergency.office_closes",
+        ),
+        (
+            "[office.emergency]\nholidays = [\"2026-13-01\"]",
+            "office.emergency.holidays[1]",
+        ),
+    ] {
+        let p = refused("[recording]", &format!("[office]\n{bad}\n\n[recording]"));
+        assert_eq!(p.field, field, "{bad}");
+    }
+}
+
+#[test]
 fn n6_1_retention_days_zero_is_refused_at_its_line() {
     let p = refused("days = 10", "days = 0");
     assert_eq!(p.field, "retention.days");

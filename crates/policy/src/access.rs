@@ -1,0 +1,437 @@
+//! Who may do what: the one place mimamori decides a permission.
+//!
+//! Handlers never look at roles. They describe the actor ([`Actor`]), the action, and — for a
+//! step of the request chain — the request's facts ([`RequestFacts`]), and call [`decide`] or
+//! [`decide_step`]. A refusal ([`Refusal`]) carries a stable code and the guideline rule that
+//! refused, in English and Japanese, so every "no" the office says names its reason.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::chain::{RequestKind, RequestState, Step};
+use crate::Office;
+
+/// The roles (N7.1, T3, N10.3). Administrator and Auditor are not in the guideline: the
+/// Administrator keeps the account list and nothing else; the Auditor reads the records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Administrator,
+    /// 管理責任者 (N7.2, T3).
+    Manager,
+    /// 運用責任者 (N7.3); with [`Role::ImageHandler`] it is the model guideline's Operator (T3).
+    OperationsLead,
+    /// 画像取扱員 (N7.4).
+    ImageHandler,
+    /// 捜査機関等事務担当者 (N10.2, N10.3): an investigative body's registered staff.
+    DelegatedStaff,
+    Auditor,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::Administrator,
+        Role::Manager,
+        Role::OperationsLead,
+        Role::ImageHandler,
+        Role::DelegatedStaff,
+        Role::Auditor,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Administrator => "administrator",
+            Role::Manager => "manager",
+            Role::OperationsLead => "operations_lead",
+            Role::ImageHandler => "image_handler",
+            Role::DelegatedStaff => "delegated_staff",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        Self::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+
+    pub fn ja(self) -> &'static str {
+        match self {
+            Role::Administrator => "システム管理者",
+            Role::Manager => "管理責任者",
+            Role::OperationsLead => "運用責任者",
+            Role::ImageHandler => "画像取扱員",
+            Role::DelegatedStaff => "捜査機関等事務担当者",
+            Role::Auditor => "監査担当者",
+        }
+    }
+
+    /// The ward's own roles that handle footage; the T3 separation is about these.
+    fn operates(self) -> bool {
+        matches!(self, Role::OperationsLead | Role::ImageHandler)
+    }
+}
+
+/// Everything a signed-in person can ask the office to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "action", content = "role")]
+pub enum Action {
+    ManageAccounts,
+    /// Appoint someone to a role, or end the appointment.
+    Appoint(Role),
+    RegisterTerminal,
+    RevokeTerminal,
+    IssueOrder,
+    RegisterProvision,
+    /// A step of the request chain; [`decide_step`] adds the request's facts.
+    Chain(Step),
+    RecordDelegation,
+    EmergencyRetrieve,
+    PlaceHold,
+    /// Form 1, requests, events, terminals, staff lists.
+    ReadRecords,
+    /// N11.3: compare a terminal's own retrieval history with the office's.
+    ReconcileHistory,
+    AcknowledgePledge,
+    ChangeOwnPassword,
+}
+
+impl Action {
+    /// Every action, for tables and tests.
+    pub fn all() -> Vec<Action> {
+        let mut all = vec![
+            Action::ManageAccounts,
+            Action::RegisterTerminal,
+            Action::RevokeTerminal,
+            Action::IssueOrder,
+            Action::RegisterProvision,
+            Action::RecordDelegation,
+            Action::EmergencyRetrieve,
+            Action::PlaceHold,
+            Action::ReadRecords,
+            Action::ReconcileHistory,
+            Action::AcknowledgePledge,
+            Action::ChangeOwnPassword,
+        ];
+        all.extend(Role::ALL.map(Action::Appoint));
+        all.extend(Step::ALL.map(Action::Chain));
+        all
+    }
+
+    /// Who may, and the rule that says so. An empty list: nobody may.
+    pub fn permitted(self) -> (&'static [Role], &'static str) {
+        use Role::*;
+        match self {
+            Action::ManageAccounts => (&[Administrator], "N7.1"),
+            // The ward mayor is Manager by office (N7.2); the Administrator records that fact.
+            Action::Appoint(Manager | Administrator) => (&[Administrator], "N7.2"),
+            Action::Appoint(OperationsLead) => (&[Manager], "N7.3"),
+            Action::Appoint(ImageHandler) => (&[Manager], "N7.4"),
+            Action::Appoint(DelegatedStaff) => (&[Manager], "N10.3"),
+            Action::Appoint(Auditor) => (&[Manager, Administrator], "T3.3"),
+            Action::RegisterTerminal | Action::RevokeTerminal => (&[OperationsLead], "N7.3"),
+            Action::IssueOrder => (&[Manager], "N9.1"),
+            Action::RegisterProvision => (&[Manager, OperationsLead, ImageHandler], "N10.1"),
+            Action::Chain(Step::Accept | Step::Decline) => (&[Manager], "N10.1"),
+            Action::Chain(Step::Instruct) => (&[OperationsLead], "N9.2"),
+            Action::Chain(Step::Retrieve) => (&[ImageHandler], "N9.4"),
+            Action::Chain(Step::Report) => (&[ImageHandler], "N9.3"),
+            Action::Chain(Step::HandOver) => (&[Manager, OperationsLead, ImageHandler], "T6.2"),
+            Action::Chain(Step::RecordForm3) => (&[ImageHandler], "N11.2"),
+            Action::Chain(Step::Cancel) => (&[Manager], "N9.1"),
+            Action::RecordDelegation => (&[Manager], "N10.2"),
+            Action::EmergencyRetrieve => (&[DelegatedStaff], "N11.1"),
+            Action::PlaceHold => (&[Manager], "T5.3"),
+            Action::ReadRecords => (&[Manager, OperationsLead, ImageHandler, Auditor], "T4"),
+            Action::ReconcileHistory => (&[Manager, OperationsLead], "N11.3"),
+            Action::AcknowledgePledge | Action::ChangeOwnPassword => (&Role::ALL, "N12"),
+        }
+    }
+
+    /// Allowed before the pledge and before a due password change: the way out of both.
+    fn is_account_upkeep(self) -> bool {
+        matches!(self, Action::AcknowledgePledge | Action::ChangeOwnPassword)
+    }
+}
+
+/// The person asking, as the office knows them at this moment.
+#[derive(Debug, Clone)]
+pub struct Actor<'a> {
+    pub login: &'a str,
+    /// Roles of appointments in force now.
+    pub roles: &'a [Role],
+    /// N12, T3.4: the confidentiality pledge is on record.
+    pub pledged: bool,
+    /// N3.3.1: the password is older than the policy's rotation period.
+    pub password_due: bool,
+}
+
+/// Why the office said no.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{rule}: {en}")]
+pub struct Refusal {
+    /// Stable and machine-readable.
+    pub code: &'static str,
+    pub rule: &'static str,
+    pub en: String,
+    pub ja: String,
+}
+
+impl Refusal {
+    pub fn new(
+        code: &'static str,
+        rule: &'static str,
+        en: impl Into<String>,
+        ja: impl Into<String>,
+    ) -> Self {
+        Refusal {
+            code,
+            rule,
+            en: en.into(),
+            ja: ja.into(),
+        }
+    }
+}
+
+/// May `actor` take `action` at all? Request facts come on top in [`decide_step`].
+pub fn decide(actor: &Actor, action: Action) -> Result<(), Refusal> {
+    if action.is_account_upkeep() {
+        return Ok(());
+    }
+    if actor.password_due {
+        return Err(Refusal::new(
+            "password_change_due",
+            "N3.3.1",
+            "the password is due for its periodic change; change it first",
+            "パスワードの定期変更の期限を過ぎています。先に変更してください",
+        ));
+    }
+    if !actor.pledged {
+        return Err(Refusal::new(
+            "pledge_required",
+            "N12",
+            "acknowledge the confidentiality pledge first",
+            "先に守秘義務の誓約を行ってください",
+        ));
+    }
+    let (roles, rule) = action.permitted();
+    if actor.roles.iter().any(|r| roles.contains(r)) {
+        return Ok(());
+    }
+    let names = |f: fn(Role) -> &'static str, sep| {
+        roles.iter().map(|&r| f(r)).collect::<Vec<_>>().join(sep)
+    };
+    Err(Refusal::new(
+        "role_not_permitted",
+        rule,
+        format!(
+            "only {} may do this",
+            if roles.is_empty() {
+                "nobody".into()
+            } else {
+                names(Role::as_str, " or ")
+            }
+        ),
+        format!("この操作は{}だけが行えます", names(Role::ja, "・")),
+    ))
+}
+
+/// T3, N10.3: may a person now holding `current` roles be appointed to `role`?
+pub fn decide_appointment(office: &Office, current: &[Role], role: Role) -> Result<(), Refusal> {
+    if current.contains(&role) {
+        return Err(Refusal::new(
+            "already_appointed",
+            "N7.1",
+            format!("already appointed {}", role.as_str()),
+            format!("既に{}に任命されています", role.ja()),
+        ));
+    }
+    let outside = role == Role::DelegatedStaff;
+    if current
+        .iter()
+        .any(|&r| (r == Role::DelegatedStaff) != outside)
+    {
+        return Err(Refusal::new(
+            "outside_staff_separate",
+            "N10.3",
+            "an investigative body's staff hold no ward role, and ward staff are not delegated staff",
+            "捜査機関等の事務担当者は区の役割を兼ねられません",
+        ));
+    }
+    let manager_operates = (role == Role::Manager && current.iter().any(|r| r.operates()))
+        || (role.operates() && current.contains(&Role::Manager));
+    if manager_operates && !office.manager_may_operate {
+        return Err(Refusal::new(
+            "separation_of_duties",
+            "T3",
+            "the policy keeps the Manager apart from the Operations lead and Image handlers \
+             (office.manager_may_operate = false)",
+            "この運用方針では管理責任者は運用責任者・画像取扱員を兼ねられません",
+        ));
+    }
+    Ok(())
+}
+
+/// What the office knows about a request when someone asks to take a step on it.
+#[derive(Debug, Clone)]
+pub struct RequestFacts<'a> {
+    pub kind: RequestKind,
+    pub state: RequestState,
+    /// The instruction's handler and terminal, once instructed (N9.2).
+    pub handler: Option<&'a str>,
+    pub terminal: Option<&'a str>,
+    pub instruction_expires: Option<Timestamp>,
+    /// Who retrieved, once retrieved (N9.3: the same person reports).
+    pub retrieved_by: Option<&'a str>,
+}
+
+/// The terminal a retrieval comes from, as registered (N2, N3.3, N8, N10.4).
+#[derive(Debug, Clone)]
+pub struct TerminalFacts<'a> {
+    pub id: &'a str,
+    pub revoked: bool,
+    /// A terminal placed at an investigative body under a delegation (N10.4).
+    pub delegated: bool,
+}
+
+/// May `actor` take `step` on the request now, from `terminal` (retrievals only)?
+pub fn decide_step(
+    actor: &Actor,
+    request: &RequestFacts,
+    step: Step,
+    terminal: Option<&TerminalFacts>,
+    now: Timestamp,
+) -> Result<(), Refusal> {
+    decide(actor, Action::Chain(step))?;
+    let next = request.state.after(request.kind, step);
+    if next.is_none() {
+        return Err(illegal_step(request.state, step));
+    }
+    match step {
+        Step::Retrieve => decide_retrieval(actor, request, terminal, now),
+        Step::Report if request.retrieved_by != Some(actor.login) => Err(Refusal::new(
+            "not_the_retriever",
+            "N9.3",
+            "the handler who retrieved reports the result",
+            "取り出しを行った画像取扱員が結果を報告します",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// N9.4, N2, N8: the named handler, at the named registered terminal, before the instruction
+/// expires.
+fn decide_retrieval(
+    actor: &Actor,
+    request: &RequestFacts,
+    terminal: Option<&TerminalFacts>,
+    now: Timestamp,
+) -> Result<(), Refusal> {
+    if request.handler != Some(actor.login) {
+        return Err(Refusal::new(
+            "not_the_instructed_handler",
+            "N9.4",
+            "retrieval needs an instruction from the Operations lead naming you",
+            "取り出しには、あなたを指名した運用責任者の指示が必要です",
+        ));
+    }
+    if request.instruction_expires.is_none_or(|e| now >= e) {
+        return Err(Refusal::new(
+            "instruction_expired",
+            "N9.4",
+            "the instruction has expired; ask the Operations lead for a new one",
+            "指示の有効期限が切れています。運用責任者に再度の指示を求めてください",
+        ));
+    }
+    let Some(terminal) = terminal else {
+        return Err(unregistered_terminal());
+    };
+    if terminal.revoked {
+        return Err(Refusal::new(
+            "terminal_revoked",
+            "N3.3",
+            format!("terminal {} is revoked", terminal.id),
+            format!("端末 {} は登録を取り消されています", terminal.id),
+        ));
+    }
+    if request.terminal != Some(terminal.id) || terminal.delegated {
+        return Err(Refusal::new(
+            "wrong_terminal",
+            "N8",
+            format!(
+                "the instruction names terminal {}, not {}",
+                request.terminal.unwrap_or("-"),
+                terminal.id
+            ),
+            format!(
+                "指示で指定された端末は {} です（{} ではありません）",
+                request.terminal.unwrap_or("-"),
+                terminal.id
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// N11.1: delegated staff, at a delegated terminal, at night or on a holiday.
+pub fn decide_emergency(
+    office: &Office,
+    tz: &jiff::tz::TimeZone,
+    actor: &Actor,
+    terminal: Option<&TerminalFacts>,
+    now: Timestamp,
+) -> Result<(), Refusal> {
+    decide(actor, Action::EmergencyRetrieve)?;
+    match terminal {
+        None => return Err(unregistered_terminal()),
+        Some(t) if t.revoked || !t.delegated => {
+            return Err(Refusal::new(
+                "not_a_delegated_terminal",
+                "N10.4",
+                format!("terminal {} is not a live terminal of a delegation", t.id),
+                format!("端末 {} は委任先の有効な端末ではありません", t.id),
+            ))
+        }
+        Some(_) => {}
+    }
+    if !office.emergency.is_night_or_holiday(now, tz) {
+        return Err(Refusal::new(
+            "not_an_emergency_hour",
+            "N11.1",
+            "emergency retrieval is for nights and holidays; during office hours the Manager orders",
+            "緊急時の取り出しは夜間・休日に限られます。開庁時間中は管理責任者の指示によります",
+        ));
+    }
+    Ok(())
+}
+
+fn unregistered_terminal() -> Refusal {
+    Refusal::new(
+        "unregistered_terminal",
+        "N2",
+        "footage is retrieved only at a registered dedicated terminal",
+        "画像の取り出しは登録された専用端末からのみ行えます",
+    )
+}
+
+fn illegal_step(state: RequestState, step: Step) -> Refusal {
+    let rule = match step {
+        Step::Retrieve => "N9.4",
+        Step::Instruct => "N9.2",
+        Step::Report => "N9.3",
+        Step::HandOver => "T6.2",
+        Step::RecordForm3 => "N11.2",
+        Step::Accept | Step::Decline => "N10.1",
+        Step::Cancel => "N9.1",
+    };
+    Refusal::new(
+        "illegal_transition",
+        rule,
+        format!(
+            "a request in state {} cannot take step {step:?}",
+            state.as_str()
+        ),
+        format!("状態「{}」の依頼にはこの操作を行えません", state.ja()),
+    )
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,268 @@
+//! Every role × every action, against a table written out from the guideline by hand (not
+//! derived from [`Action::permitted`], so the two must agree rather than trivially match).
+
+use super::*;
+use crate::chain::Step;
+
+/// (action, roles that may) — from N7, N9, N10, N11, T3–T6.
+fn guideline_table() -> Vec<(Action, Vec<Role>)> {
+    use Role::*;
+    let wards_footage = vec![Manager, OperationsLead, ImageHandler];
+    vec![
+        (Action::ManageAccounts, vec![Administrator]),
+        (Action::Appoint(Administrator), vec![Administrator]),
+        (Action::Appoint(Manager), vec![Administrator]),
+        (Action::Appoint(OperationsLead), vec![Manager]),
+        (Action::Appoint(ImageHandler), vec![Manager]),
+        (Action::Appoint(DelegatedStaff), vec![Manager]),
+        (Action::Appoint(Auditor), vec![Administrator, Manager]),
+        (Action::RegisterTerminal, vec![OperationsLead]),
+        (Action::RevokeTerminal, vec![OperationsLead]),
+        (Action::IssueOrder, vec![Manager]),
+        (Action::RegisterProvision, wards_footage.clone()),
+        (Action::Chain(Step::Accept), vec![Manager]),
+        (Action::Chain(Step::Decline), vec![Manager]),
+        (Action::Chain(Step::Instruct), vec![OperationsLead]),
+        (Action::Chain(Step::Retrieve), vec![ImageHandler]),
+        (Action::Chain(Step::Report), vec![ImageHandler]),
+        (Action::Chain(Step::HandOver), wards_footage),
+        (Action::Chain(Step::RecordForm3), vec![ImageHandler]),
+        (Action::Chain(Step::Cancel), vec![Manager]),
+        (Action::RecordDelegation, vec![Manager]),
+        (Action::EmergencyRetrieve, vec![DelegatedStaff]),
+        (Action::PlaceHold, vec![Manager]),
+        (
+            Action::ReadRecords,
+            vec![Manager, OperationsLead, ImageHandler, Auditor],
+        ),
+        (Action::ReconcileHistory, vec![Manager, OperationsLead]),
+        (Action::AcknowledgePledge, Role::ALL.to_vec()),
+        (Action::ChangeOwnPassword, Role::ALL.to_vec()),
+    ]
+}
+
+fn actor(roles: &[Role]) -> Actor<'_> {
+    Actor {
+        login: "someone",
+        roles,
+        pledged: true,
+        password_due: false,
+    }
+}
+
+#[test]
+fn n7_every_role_times_every_action() {
+    let table = guideline_table();
+    assert_eq!(
+        table.len(),
+        Action::all().len(),
+        "the table covers every action"
+    );
+    let mut checked = 0;
+    for (action, allowed) in &table {
+        for role in Role::ALL {
+            let got = decide(&actor(&[role]), *action);
+            let want = allowed.contains(&role);
+            assert_eq!(got.is_ok(), want, "{role:?} {action:?}: {got:?}");
+            if let Err(refusal) = got {
+                assert_eq!(refusal.code, "role_not_permitted");
+                assert!(refusal.rule.starts_with('N') || refusal.rule.starts_with('T'));
+                assert!(!refusal.ja.is_empty());
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, Action::all().len() * Role::ALL.len());
+}
+
+#[test]
+fn n7_no_roles_may_do_nothing_but_upkeep() {
+    for action in Action::all() {
+        let ok = decide(&actor(&[]), action).is_ok();
+        assert_eq!(ok, action.is_account_upkeep(), "{action:?}");
+    }
+}
+
+#[test]
+fn n12_the_pledge_comes_before_anything_else() {
+    let roles = Role::ALL;
+    let unpledged = Actor {
+        pledged: false,
+        ..actor(&roles)
+    };
+    for action in Action::all() {
+        match decide(&unpledged, action) {
+            Ok(()) => assert!(action.is_account_upkeep(), "{action:?}"),
+            Err(r) => assert_eq!((r.code, r.rule), ("pledge_required", "N12")),
+        }
+    }
+}
+
+#[test]
+fn n3_3_1_a_due_password_is_changed_first() {
+    let roles = Role::ALL;
+    let due = Actor {
+        password_due: true,
+        ..actor(&roles)
+    };
+    assert!(decide(&due, Action::ChangeOwnPassword).is_ok());
+    let r = decide(&due, Action::IssueOrder).unwrap_err();
+    assert_eq!((r.code, r.rule), ("password_change_due", "N3.3.1"));
+}
+
+fn office(manager_may_operate: bool) -> Office {
+    let text = format!(
+        "[ward]\nname = \"区\"\noperator = \"区役所\"\n[retention]\ndays = 10\n\
+         [office]\nmanager_may_operate = {manager_may_operate}\n\
+         [[camera]]\nid = \"c\"\nname = \"n\"\nsite = \"s\"\nurl = \"rtsp://127.0.0.1/x\"\n"
+    );
+    crate::Policy::parse(&text, std::path::Path::new("p.toml"))
+        .unwrap()
+        .office
+}
+
+#[test]
+fn t3_the_manager_operates_only_where_the_policy_allows() {
+    use Role::*;
+    let strict = office(false);
+    let r = decide_appointment(&strict, &[Manager], ImageHandler).unwrap_err();
+    assert_eq!((r.code, r.rule), ("separation_of_duties", "T3"));
+    let r = decide_appointment(&strict, &[OperationsLead], Manager).unwrap_err();
+    assert_eq!(r.rule, "T3");
+    assert!(decide_appointment(&strict, &[OperationsLead], ImageHandler).is_ok());
+    let lenient = office(true);
+    assert!(decide_appointment(&lenient, &[Manager], ImageHandler).is_ok());
+    assert!(decide_appointment(&lenient, &[Manager, ImageHandler], OperationsLead).is_ok());
+}
+
+#[test]
+fn n10_3_delegated_staff_hold_no_ward_role() {
+    use Role::*;
+    let o = office(true);
+    let r = decide_appointment(&o, &[ImageHandler], DelegatedStaff).unwrap_err();
+    assert_eq!(r.rule, "N10.3");
+    let r = decide_appointment(&o, &[DelegatedStaff], ImageHandler).unwrap_err();
+    assert_eq!(r.rule, "N10.3");
+    let r = decide_appointment(&o, &[ImageHandler], ImageHandler).unwrap_err();
+    assert_eq!(r.code, "already_appointed");
+}
+
+fn instructed<'a>(handler: &'a str, terminal: &'a str, now: Timestamp) -> RequestFacts<'a> {
+    RequestFacts {
+        kind: RequestKind::Internal,
+        state: RequestState::Instructed,
+        handler: Some(handler),
+        terminal: Some(terminal),
+        instruction_expires: Some(now + jiff::SignedDuration::from_hours(1)),
+        retrieved_by: None,
+    }
+}
+
+const WARD_PC: TerminalFacts = TerminalFacts {
+    id: "pc-1",
+    revoked: false,
+    delegated: false,
+};
+
+#[test]
+fn n9_4_retrieval_needs_the_live_instruction_naming_the_handler() {
+    let now = Timestamp::now();
+    let roles = [Role::ImageHandler];
+    let handler = Actor {
+        login: "sato",
+        ..actor(&roles)
+    };
+    let facts = instructed("sato", "pc-1", now);
+    assert!(decide_step(&handler, &facts, Step::Retrieve, Some(&WARD_PC), now).is_ok());
+
+    let other = Actor {
+        login: "tanaka",
+        ..handler.clone()
+    };
+    let r = decide_step(&other, &facts, Step::Retrieve, Some(&WARD_PC), now).unwrap_err();
+    assert_eq!((r.code, r.rule), ("not_the_instructed_handler", "N9.4"));
+
+    let later = now + jiff::SignedDuration::from_hours(2);
+    let r = decide_step(&handler, &facts, Step::Retrieve, Some(&WARD_PC), later).unwrap_err();
+    assert_eq!((r.code, r.rule), ("instruction_expired", "N9.4"));
+
+    let ordered = RequestFacts {
+        state: RequestState::Ordered,
+        ..facts.clone()
+    };
+    let r = decide_step(&handler, &ordered, Step::Retrieve, Some(&WARD_PC), now).unwrap_err();
+    assert_eq!((r.code, r.rule), ("illegal_transition", "N9.4"));
+}
+
+#[test]
+fn n8_retrieval_only_at_the_instructed_registered_terminal() {
+    let now = Timestamp::now();
+    let roles = [Role::ImageHandler];
+    let handler = Actor {
+        login: "sato",
+        ..actor(&roles)
+    };
+    let facts = instructed("sato", "pc-1", now);
+    let r = decide_step(&handler, &facts, Step::Retrieve, None, now).unwrap_err();
+    assert_eq!((r.code, r.rule), ("unregistered_terminal", "N2"));
+    let pc2 = TerminalFacts {
+        id: "pc-2",
+        ..WARD_PC
+    };
+    let r = decide_step(&handler, &facts, Step::Retrieve, Some(&pc2), now).unwrap_err();
+    assert_eq!((r.code, r.rule), ("wrong_terminal", "N8"));
+    let revoked = TerminalFacts {
+        revoked: true,
+        ..WARD_PC
+    };
+    let r = decide_step(&handler, &facts, Step::Retrieve, Some(&revoked), now).unwrap_err();
+    assert_eq!((r.code, r.rule), ("terminal_revoked", "N3.3"));
+}
+
+#[test]
+fn n9_3_the_retriever_reports() {
+    let now = Timestamp::now();
+    let roles = [Role::ImageHandler];
+    let facts = RequestFacts {
+        state: RequestState::Retrieved,
+        retrieved_by: Some("sato"),
+        ..instructed("sato", "pc-1", now)
+    };
+    let sato = Actor {
+        login: "sato",
+        ..actor(&roles)
+    };
+    assert!(decide_step(&sato, &facts, Step::Report, None, now).is_ok());
+    let other = Actor {
+        login: "suzuki",
+        ..actor(&roles)
+    };
+    let r = decide_step(&other, &facts, Step::Report, None, now).unwrap_err();
+    assert_eq!((r.code, r.rule), ("not_the_retriever", "N9.3"));
+}
+
+#[test]
+fn n11_1_emergency_only_for_delegated_staff_at_night_at_their_terminal() {
+    let o = office(false);
+    let tz = jiff::tz::TimeZone::get("Asia/Tokyo").unwrap();
+    let roles = [Role::DelegatedStaff];
+    let staff = actor(&roles);
+    let police_pc = TerminalFacts {
+        id: "police-1",
+        revoked: false,
+        delegated: true,
+    };
+    // Monday 2026-11-23 is a weekday (勤労感謝の日 is not in this policy's holiday list).
+    let night: Timestamp = "2026-11-23T23:30:00+09:00".parse().unwrap();
+    let noon: Timestamp = "2026-11-23T12:00:00+09:00".parse().unwrap();
+    let saturday: Timestamp = "2026-11-21T12:00:00+09:00".parse().unwrap();
+    assert!(decide_emergency(&o, &tz, &staff, Some(&police_pc), night).is_ok());
+    assert!(decide_emergency(&o, &tz, &staff, Some(&police_pc), saturday).is_ok());
+    let r = decide_emergency(&o, &tz, &staff, Some(&police_pc), noon).unwrap_err();
+    assert_eq!((r.code, r.rule), ("not_an_emergency_hour", "N11.1"));
+    let r = decide_emergency(&o, &tz, &staff, Some(&WARD_PC), night).unwrap_err();
+    assert_eq!((r.code, r.rule), ("not_a_delegated_terminal", "N10.4"));
+    let ward_roles = [Role::ImageHandler];
+    let r = decide_emergency(&o, &tz, &actor(&ward_roles), Some(&police_pc), night).unwrap_err();
+    assert_eq!(r.code, "role_not_permitted");
+}

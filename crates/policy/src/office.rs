@@ -1,0 +1,230 @@
+//! The `[office]` section: the guideline's blanks about people, sign-in and the request chain
+//! (T3 whether the Manager may also operate, N3.3.1 password rotation, N11.1 when an emergency
+//! retrieval is allowed and how soon Form 3 is due).
+
+use std::time::Duration;
+
+use jiff::civil::{Date, Time, Weekday};
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use serde::Deserialize;
+
+use crate::file::{path, Validator};
+
+/// The office's rules, validated.
+#[derive(Debug, Clone)]
+pub struct Office {
+    /// T3: "the Manager may also be the Operator". When false, nobody holding the Manager role
+    /// may also be appointed Operations lead or Image handler (separation of duties).
+    pub manager_may_operate: bool,
+    /// N3.1c, N3.3.1: a password older than this must be changed before anything else.
+    pub password_rotation: Duration,
+    /// Failed sign-ins in a row that lock an account.
+    pub lockout_attempts: u32,
+    /// How long a locked account stays locked.
+    pub lockout: Duration,
+    /// A session ends this long after its last use.
+    pub session_idle: Duration,
+    /// A retrieval grant must be used within this time (single use in any case).
+    pub grant_lifetime: Duration,
+    /// The longest an instruction may stay open (N9.2).
+    pub instruction_max: Duration,
+    pub emergency: Emergency,
+}
+
+/// N11.1: when delegated staff may retrieve without a prior order, and the Form 3 deadline.
+#[derive(Debug, Clone)]
+pub struct Emergency {
+    /// Office hours on weekdays; outside them (and all day on weekends and holidays) is "night
+    /// or holiday".
+    pub office_opens: Time,
+    pub office_closes: Time,
+    pub holidays: Vec<Date>,
+    /// Form 3 (様式第3号) is due this long after the emergency retrieval (N11.1 "without delay").
+    pub form3_deadline: Duration,
+}
+
+impl Emergency {
+    /// N11.1: is `at` night or a holiday in the ward's time zone?
+    pub fn is_night_or_holiday(&self, at: Timestamp, tz: &TimeZone) -> bool {
+        let local = at.to_zoned(tz.clone());
+        let weekend = matches!(local.weekday(), Weekday::Saturday | Weekday::Sunday);
+        let time = local.time();
+        weekend
+            || self.holidays.contains(&local.date())
+            || time < self.office_opens
+            || time >= self.office_closes
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawOffice {
+    #[serde(default)]
+    manager_may_operate: bool,
+    #[serde(default = "defaults::password_rotation_days")]
+    password_rotation_days: f64,
+    #[serde(default = "defaults::lockout_attempts")]
+    lockout_attempts: i64,
+    #[serde(default = "defaults::lockout_minutes")]
+    lockout_minutes: f64,
+    #[serde(default = "defaults::session_minutes")]
+    session_minutes: f64,
+    #[serde(default = "defaults::grant_minutes")]
+    grant_minutes: f64,
+    #[serde(default = "defaults::instruction_max_days")]
+    instruction_max_days: f64,
+    #[serde(default)]
+    emergency: RawEmergency,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawEmergency {
+    #[serde(default = "defaults::office_opens")]
+    office_opens: String,
+    #[serde(default = "defaults::office_closes")]
+    office_closes: String,
+    #[serde(default)]
+    holidays: Vec<String>,
+    #[serde(default = "defaults::form3_deadline_hours")]
+    form3_deadline_hours: f64,
+}
+
+mod defaults {
+    pub fn password_rotation_days() -> f64 {
+        90.0
+    }
+    pub fn lockout_attempts() -> i64 {
+        5
+    }
+    pub fn lockout_minutes() -> f64 {
+        15.0
+    }
+    pub fn session_minutes() -> f64 {
+        30.0
+    }
+    pub fn grant_minutes() -> f64 {
+        10.0
+    }
+    pub fn instruction_max_days() -> f64 {
+        7.0
+    }
+    pub fn office_opens() -> String {
+        "08:45".into()
+    }
+    pub fn office_closes() -> String {
+        "17:30".into()
+    }
+    pub fn form3_deadline_hours() -> f64 {
+        72.0
+    }
+}
+
+impl Default for RawOffice {
+    fn default() -> Self {
+        toml::from_str("").expect("every [office] field has a default")
+    }
+}
+
+impl Default for RawEmergency {
+    fn default() -> Self {
+        toml::from_str("").expect("every [office.emergency] field has a default")
+    }
+}
+
+const MINUTE: f64 = 60.0;
+const HOUR: f64 = 3600.0;
+const DAY: f64 = 86_400.0;
+
+impl Validator<'_> {
+    pub(crate) fn office(&mut self, raw: RawOffice) -> Office {
+        let at = |k: &str| path(&["office", k]);
+        let attempts = raw.lockout_attempts;
+        if !(1..=100).contains(&attempts) {
+            self.refuse(
+                at("lockout_attempts"),
+                format!("{attempts} is out of range: must be 1–100 (1〜100で指定してください)"),
+            );
+        }
+        Office {
+            manager_may_operate: raw.manager_may_operate,
+            password_rotation: self.span(
+                at("password_rotation_days"),
+                raw.password_rotation_days,
+                (1.0, 730.0, DAY),
+                "days (日)",
+            ),
+            lockout_attempts: attempts.clamp(1, 100) as u32,
+            lockout: self.span(
+                at("lockout_minutes"),
+                raw.lockout_minutes,
+                (1.0, 1440.0, MINUTE),
+                "minutes (分)",
+            ),
+            session_idle: self.span(
+                at("session_minutes"),
+                raw.session_minutes,
+                (1.0, 1440.0, MINUTE),
+                "minutes (分)",
+            ),
+            grant_lifetime: self.span(
+                at("grant_minutes"),
+                raw.grant_minutes,
+                (1.0, 120.0, MINUTE),
+                "minutes (分)",
+            ),
+            instruction_max: self.span(
+                at("instruction_max_days"),
+                raw.instruction_max_days,
+                (1.0, 90.0, DAY),
+                "days (日)",
+            ),
+            emergency: self.emergency(raw.emergency),
+        }
+    }
+
+    fn emergency(&mut self, raw: RawEmergency) -> Emergency {
+        let at = |k: &str| path(&["office", "emergency", k]);
+        let time = |v: &mut Self, key: &str, text: &str| {
+            text.parse::<Time>().unwrap_or_else(|_| {
+                v.refuse(
+                    at(key),
+                    format!(
+                        "{text:?} is not a time of day such as \"08:45\" (時刻の形式が不正です)"
+                    ),
+                );
+                Time::midnight()
+            })
+        };
+        let office_opens = time(self, "office_opens", &raw.office_opens);
+        let office_closes = time(self, "office_closes", &raw.office_closes);
+        if office_closes <= office_opens {
+            self.refuse(
+                at("office_closes"),
+                "must be later than office_opens (終業時刻は始業時刻より後にしてください)",
+            );
+        }
+        let mut holidays = Vec::new();
+        for (i, text) in raw.holidays.iter().enumerate() {
+            match text.parse::<Date>() {
+                Ok(d) => holidays.push(d),
+                Err(_) => self.refuse(
+                    at("holidays").index(i),
+                    format!("{text:?} is not a date such as \"2026-12-29\" (日付の形式が不正です)"),
+                ),
+            }
+        }
+        Emergency {
+            office_opens,
+            office_closes,
+            holidays,
+            form3_deadline: self.span(
+                at("form3_deadline_hours"),
+                raw.form3_deadline_hours,
+                (1.0, 720.0, HOUR),
+                "hours (時間)",
+            ),
+        }
+    }
+}
