@@ -12,6 +12,7 @@ mod gaps;
 mod holds;
 mod keys;
 mod ledger;
+mod office;
 mod segments;
 
 use std::path::Path;
@@ -28,12 +29,17 @@ pub use gaps::{AlertKind, AlertRow, GapRow};
 pub use holds::{HoldRow, NewHold};
 pub use keys::DayKeyRow;
 pub use ledger::{CheckpointRow, LedgerCheck, LedgerKeyRow};
+pub use office::{
+    AppointmentRow, DelegationRow, GrantRow, Instruction, NewDelegation, NewRequest, NewStaff,
+    NewTerminal, RequestRow, RequestUpdate, SessionRow, StaffRow, TerminalRow,
+};
 pub use segments::{NewSegment, SampleEntryRow, SegmentRow};
 
 /// Upgrades in order; the number is the schema version the database has after applying it.
 const UPGRADES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_recorder.sql")),
     (2, include_str!("../migrations/0002_ledger.sql")),
+    (3, include_str!("../migrations/0003_office.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +50,9 @@ pub enum DbError {
     TooNew { found: i64, known: i64 },
     #[error("{0}")]
     Invalid(String),
+    /// The record changed under the request (a unique name taken, a step already taken).
+    #[error("{0}")]
+    Conflict(String),
     #[error("ledger tree: {0}")]
     Tree(#[from] mimamori_ledger::TreeError),
 }
@@ -155,10 +164,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.db");
         let db = Db::open(&path).await.unwrap();
-        assert_eq!(db.schema_version().await.unwrap(), 2);
+        assert_eq!(db.schema_version().await.unwrap(), 3);
         drop(db);
         let db = Db::open(&path).await.unwrap();
-        assert_eq!(db.schema_version().await.unwrap(), 2);
+        assert_eq!(db.schema_version().await.unwrap(), 3);
     }
 
     #[tokio::test]
