@@ -19,6 +19,9 @@ pub struct NewStaff {
     pub contact: String,
     pub delegation_id: Option<i64>,
     pub password_hash: String,
+    /// When the password counts as set: the epoch for an initial password, which must be
+    /// changed at the first sign-in (N3.3.1).
+    pub password_changed: Timestamp,
     pub created_by: String,
 }
 
@@ -235,7 +238,7 @@ impl Db {
                 .bind(&new.contact)
                 .bind(new.delegation_id)
                 .bind(&new.password_hash)
-                .bind(to_us(now))
+                .bind(to_us(new.password_changed))
                 .bind(&new.created_by)
                 .bind(to_us(now))
                 .execute(&mut *c)
@@ -912,6 +915,7 @@ mod tests {
             contact: String::new(),
             delegation_id: None,
             password_hash: "x".into(),
+            password_changed: Timestamp::UNIX_EPOCH,
             created_by: "admin".into(),
         };
         let id = db

@@ -104,6 +104,8 @@ pub enum Purpose {
 pub struct App {
     pub ctx: Arc<RecorderContext>,
     pub notary: Arc<Notary>,
+    /// Where retrieval packages are built before they are sent.
+    pub work_dir: PathBuf,
 }
 
 impl App {
@@ -140,6 +142,7 @@ impl App {
         let notary = paths.notary(&db, &policy, purpose).await?;
         let store = Store::new(paths.segments);
         Ok(App {
+            work_dir: paths.data_dir.join("work"),
             ctx: Arc::new(RecorderContext::new(
                 policy,
                 db,
@@ -149,6 +152,15 @@ impl App {
             )),
             notary,
         })
+    }
+
+    /// The office's shared state for the API.
+    pub fn office(&self) -> mimamori_office::Shared {
+        mimamori_office::Shared(Arc::new(mimamori_office::OfficeState {
+            ctx: self.ctx.clone(),
+            notary: self.notary.clone(),
+            work_dir: self.work_dir.clone(),
+        }))
     }
 
     /// Records and serves the API until Ctrl-C or SIGTERM, then closes every open segment.
@@ -175,7 +187,7 @@ impl App {
         for cam in &policy.cameras {
             println!("  {}  {}  ({})  {}", cam.id, cam.name, cam.site, cam.url);
         }
-        let app = mimamori_office::router(self.ctx.clone());
+        let app = mimamori_office::router(self.office());
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown_signal())
             .await?;

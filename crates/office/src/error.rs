@@ -1,11 +1,17 @@
 //! Errors as the API returns them: a stable code, the rule that refused (if one did), and the
-//! message in English and Japanese.
+//! message in the caller's language (`Accept-Language`, Japanese unless English is preferred),
+//! with both languages alongside.
 
-use axum::http::StatusCode;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use mimamori_policy::access::Refusal;
+use serde::de::DeserializeOwned;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
     /// Stable, machine-readable: clients branch on this, never on the message.
@@ -16,9 +22,14 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn bad_request(code: &'static str, en: impl Into<String>, ja: impl Into<String>) -> Self {
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        en: impl Into<String>,
+        ja: impl Into<String>,
+    ) -> Self {
         ApiError {
-            status: StatusCode::BAD_REQUEST,
+            status,
             code,
             rule: None,
             en: en.into(),
@@ -26,30 +37,210 @@ impl ApiError {
         }
     }
 
+    pub fn bad_request(code: &'static str, en: impl Into<String>, ja: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, en, ja)
+    }
+
     pub fn not_found(code: &'static str, en: impl Into<String>, ja: impl Into<String>) -> Self {
-        ApiError {
-            status: StatusCode::NOT_FOUND,
-            ..Self::bad_request(code, en, ja)
-        }
+        Self::new(StatusCode::NOT_FOUND, code, en, ja)
+    }
+
+    pub fn conflict(en: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            en,
+            "他の操作と競合しました。最新の状態を確認してください",
+        )
+    }
+
+    pub fn unauthenticated() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "sign in first (Authorization: Bearer <token>)",
+            "先にサインインしてください",
+        )
+        .rule("N3.3.1")
     }
 
     pub fn internal(e: impl std::fmt::Display) -> Self {
         tracing::error!(error = %e, "request failed");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            e.to_string(),
+            "内部エラーが発生しました",
+        )
+    }
+
+    pub fn rule(mut self, rule: &'static str) -> Self {
+        self.rule = Some(rule);
+        self
+    }
+
+    /// A field of the request body or query is missing or wrong.
+    pub fn invalid(field: &str, en: impl std::fmt::Display, ja: impl std::fmt::Display) -> Self {
+        Self::bad_request(
+            "invalid_input",
+            format!("{field}: {en}"),
+            format!("{field}: {ja}"),
+        )
+    }
+
+    fn message(&self, lang: Lang) -> String {
+        let text = match lang {
+            Lang::Ja => &self.ja,
+            Lang::En => &self.en,
+        };
+        match self.rule {
+            Some(rule) => format!("{rule}: {text}"),
+            None => text.clone(),
+        }
+    }
+
+    fn body(&self, lang: Lang) -> serde_json::Value {
+        serde_json::json!({ "error": {
+            "code": self.code,
+            "rule": self.rule,
+            "message": self.message(lang),
+            "message_en": self.message(Lang::En),
+            "message_ja": self.message(Lang::Ja),
+        }})
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(r: Refusal) -> Self {
         ApiError {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            ..Self::bad_request("internal", e.to_string(), "内部エラーが発生しました")
+            status: StatusCode::FORBIDDEN,
+            code: r.code,
+            rule: Some(r.rule),
+            en: r.en,
+            ja: r.ja,
+        }
+    }
+}
+
+impl From<mimamori_db::DbError> for ApiError {
+    fn from(e: mimamori_db::DbError) -> Self {
+        match e {
+            mimamori_db::DbError::Conflict(what) => Self::conflict(what),
+            e => Self::internal(e),
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({ "error": {
-            "code": self.code,
-            "rule": self.rule,
-            "message": self.en,
-            "message_ja": self.ja,
-        }});
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(self.body(Lang::Ja))).into_response();
+        // `localize` re-renders the body in the caller's language.
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Ja,
+    En,
+}
+
+impl Lang {
+    /// The first of Japanese or English in the caller's `Accept-Language`, by weight;
+    /// Japanese when neither is named.
+    pub fn from_headers(headers: &HeaderMap) -> Lang {
+        let Some(value) = headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+        else {
+            return Lang::Ja;
+        };
+        let mut best: Option<(f32, Lang)> = None;
+        for part in value.split(',') {
+            let mut pieces = part.trim().split(';');
+            let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let lang = match tag.split('-').next() {
+                Some("ja") => Lang::Ja,
+                Some("en") => Lang::En,
+                _ => continue,
+            };
+            if best.is_none_or(|(bq, _)| q > bq) {
+                best = Some((q, lang));
+            }
+        }
+        best.map_or(Lang::Ja, |(_, l)| l)
+    }
+}
+
+/// Middleware: errors speak the caller's language.
+pub async fn localize(request: Request, next: Next) -> Response {
+    let lang = Lang::from_headers(request.headers());
+    let response = next.run(request).await;
+    match (lang, response.extensions().get::<ApiError>()) {
+        (Lang::En, Some(error)) => {
+            let error = error.clone();
+            (error.status, Json(error.body(Lang::En))).into_response()
+        }
+        _ => response,
+    }
+}
+
+/// A JSON request body whose rejections (malformed, wrong type, too large) are [`ApiError`]s.
+pub struct Body<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(Body(v)),
+            Err(e) => Err(json_rejection(e)),
+        }
+    }
+}
+
+fn json_rejection(e: JsonRejection) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "the request body is too large",
+            "リクエスト本文が大きすぎます",
+        );
+    }
+    let code = match e {
+        JsonRejection::MissingJsonContentType(_) => "not_json",
+        _ => "malformed_json",
+    };
+    ApiError::new(
+        e.status(),
+        code,
+        format!("the body is not the JSON this route takes: {}", e.body_text()),
+        "リクエスト本文のJSONが不正です",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lang(value: &str) -> Lang {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT_LANGUAGE, value.parse().unwrap());
+        Lang::from_headers(&h)
+    }
+
+    #[test]
+    fn accept_language_picks_japanese_or_english() {
+        assert_eq!(Lang::from_headers(&HeaderMap::new()), Lang::Ja);
+        assert_eq!(lang("en-US,en;q=0.9"), Lang::En);
+        assert_eq!(lang("ja,en;q=0.5"), Lang::Ja);
+        assert_eq!(lang("fr, en;q=0.3, ja;q=0.8"), Lang::Ja);
+        assert_eq!(lang("de"), Lang::Ja);
     }
 }

@@ -20,7 +20,7 @@ use crate::error::ApiError;
 
 type Ctx = State<Arc<RecorderContext>>;
 
-pub fn routes() -> Router<Arc<RecorderContext>> {
+pub fn routes() -> Router<crate::Shared> {
     Router::new()
         .route("/api/v1/ledger/checkpoint", get(latest_checkpoint))
         .route("/api/v1/ledger/checkpoints", get(checkpoints))

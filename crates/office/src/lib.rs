@@ -1,32 +1,78 @@
 //! The office: mimamori's HTTP API.
 //!
-//! It answers health, metrics and the ledger's public routes (checkpoints, keys, proofs). It has
-//! no route that streams or serves footage (N6.3: nobody watches live); the request chain of the
-//! office issue will add the only way footage leaves, behind a retrieval grant.
+//! It answers health, metrics and the ledger's public routes (checkpoints, keys, proofs), and
+//! runs the ward's side of the guideline: staff and appointments (N7), sign-in (N3.3.1),
+//! terminals (N2, N8), and the request chain (N9–N11) whose retrieval grant is the only way
+//! footage leaves. No route streams live footage (N6.3). Every permission is decided by
+//! `mimamori_policy::access`; handlers gather facts, ask, and record the answer.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, FromRef, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use mimamori_recorder::RecorderContext;
 
+pub mod auth;
 mod error;
 pub mod evidence;
+pub mod grant;
 mod ledger_api;
 pub mod notary;
+mod requests;
+mod staff;
+mod terminals;
 
 pub use error::ApiError;
 
+use notary::Notary;
+
+/// What every handler shares.
+pub struct OfficeState {
+    pub ctx: Arc<RecorderContext>,
+    pub notary: Arc<Notary>,
+    /// Where a retrieval's package is built before it is sent; it is removed once sent
+    /// (T5.2: no copy stays behind).
+    pub work_dir: PathBuf,
+}
+
+/// The router's state: the office, shared by every handler.
+#[derive(Clone)]
+pub struct Shared(pub Arc<OfficeState>);
+
+impl std::ops::Deref for Shared {
+    type Target = OfficeState;
+
+    fn deref(&self) -> &OfficeState {
+        &self.0
+    }
+}
+
+impl FromRef<Shared> for Arc<RecorderContext> {
+    fn from_ref(office: &Shared) -> Self {
+        office.ctx.clone()
+    }
+}
+
+/// Request bodies are small JSON documents; anything larger is refused.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
 /// The API's routes.
-pub fn router(ctx: Arc<RecorderContext>) -> Router {
+pub fn router(office: Shared) -> Router {
     Router::new()
         .route("/api/v1/health", get(health))
         .route("/metrics", get(metrics))
         .merge(ledger_api::routes())
-        .with_state(ctx)
+        .merge(auth::routes())
+        .merge(staff::routes())
+        .merge(terminals::routes())
+        .merge(requests::routes())
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(error::localize))
+        .with_state(office)
 }
 
 /// `GET /api/v1/health`: per camera state, last sample, recorded seconds today, gaps, bytes.

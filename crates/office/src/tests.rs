@@ -8,7 +8,10 @@ use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use mimamori_db::Db;
 use mimamori_policy::Policy;
-use mimamori_recorder::{Kek, RecorderContext, Store, SystemClock};
+use mimamori_recorder::{Clock, Kek, RecorderContext, Store, SystemClock};
+
+use crate::notary::Notary;
+use crate::{OfficeState, Shared};
 use tower::ServiceExt;
 
 const POLICY: &str = r#"
@@ -24,21 +27,33 @@ site = "1丁目"
 url = "rtsp://127.0.0.1:1/cam1"
 "#;
 
-async fn context(dir: &Path) -> Arc<RecorderContext> {
-    let policy = Arc::new(Policy::parse(POLICY, Path::new("policy.toml")).unwrap());
+pub(crate) async fn office_with(dir: &Path, policy: &str, clock: Arc<dyn Clock>) -> Shared {
+    let policy = Arc::new(Policy::parse(policy, Path::new("policy.toml")).unwrap());
     let db = Db::open(&dir.join("m.db")).await.unwrap();
     let kek = Arc::new(Kek::from_bytes(&[1; 32]));
-    Arc::new(RecorderContext::new(
+    let ctx = Arc::new(RecorderContext::new(
         policy,
-        db,
+        db.clone(),
         Store::new(dir.join("segments")),
         kek,
-        Arc::new(SystemClock),
-    ))
+        clock,
+    ));
+    let notary = Notary::open(db, &ctx.policy.ledger.origin, &dir.join("ledger.key"), true)
+        .await
+        .unwrap();
+    Shared(Arc::new(OfficeState {
+        ctx,
+        notary: Arc::new(notary),
+        work_dir: dir.join("work"),
+    }))
 }
 
-async fn get(ctx: Arc<RecorderContext>, uri: &str) -> (StatusCode, String) {
-    let response = super::router(ctx)
+async fn context(dir: &Path) -> Shared {
+    office_with(dir, POLICY, Arc::new(SystemClock)).await
+}
+
+async fn get(office: &Shared, uri: &str) -> (StatusCode, String) {
+    let response = crate::router(office.clone())
         .oneshot(Request::get(uri).body(Body::empty()).unwrap())
         .await
         .unwrap();
@@ -50,7 +65,7 @@ async fn get(ctx: Arc<RecorderContext>, uri: &str) -> (StatusCode, String) {
 #[tokio::test]
 async fn health_lists_every_policy_camera() {
     let dir = tempfile::tempdir().unwrap();
-    let (status, body) = get(context(dir.path()).await, "/api/v1/health").await;
+    let (status, body) = get(&context(dir.path()).await, "/api/v1/health").await;
     assert_eq!(status, StatusCode::OK);
     let json: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(json["cameras"][0]["id"], "cam1");
@@ -62,7 +77,7 @@ async fn health_lists_every_policy_camera() {
 #[tokio::test]
 async fn metrics_are_prometheus_text() {
     let dir = tempfile::tempdir().unwrap();
-    let (status, body) = get(context(dir.path()).await, "/metrics").await;
+    let (status, body) = get(&context(dir.path()).await, "/metrics").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         body.contains("mimamori_frames_received_total{camera=\"cam1\"} 0"),
@@ -77,7 +92,7 @@ async fn metrics_are_prometheus_text() {
 #[tokio::test]
 async fn n6_3_no_live_view_or_footage_route_exists() {
     let dir = tempfile::tempdir().unwrap();
-    let ctx = context(dir.path()).await;
+    let office = context(dir.path()).await;
     for uri in [
         "/api/v1/live",
         "/api/v1/cameras/cam1/live",
@@ -86,7 +101,7 @@ async fn n6_3_no_live_view_or_footage_route_exists() {
         "/api/v1/export",
         "/api/v1/segments",
     ] {
-        let (status, _) = get(ctx.clone(), uri).await;
+        let (status, _) = get(&office, uri).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{uri}");
     }
 }
@@ -114,39 +129,33 @@ async fn n3_2_1_ledger_routes_publish_checkpoints_keys_and_proofs() {
     use mimamori_ledger::{CheckpointBody, TrustedKeys};
 
     let dir = tempfile::tempdir().unwrap();
-    let ctx = context(dir.path()).await;
-    let (status, _) = get(ctx.clone(), "/api/v1/ledger/checkpoint").await;
+    let office = context(dir.path()).await;
+    let ctx = office.ctx.clone();
+    let (status, _) = get(&office, "/api/v1/ledger/checkpoint").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let notary = crate::notary::Notary::open(
-        ctx.db.clone(),
-        &ctx.policy.ledger.origin,
-        &dir.path().join("ledger.key"),
-        true,
-    )
-    .await
-    .unwrap();
+    let notary = office.notary.clone();
     let events: Vec<_> = (0..20)
         .map(|i| mimamori_db::Event::system("test", "probe", None, serde_json::json!({ "i": i })))
         .collect();
     ctx.db.append_events(&events).await.unwrap();
     notary.sign_checkpoint().await.unwrap();
 
-    let (_, keys) = get(ctx.clone(), "/api/v1/ledger/keys").await;
+    let (_, keys) = get(&office, "/api/v1/ledger/keys").await;
     let vkey = json(&keys)["keys"][0]["verifier_key"]
         .as_str()
         .unwrap()
         .to_owned();
     let trusted = TrustedKeys::parse(&vkey).unwrap();
-    let (status, note) = get(ctx.clone(), "/api/v1/ledger/checkpoint").await;
+    let (status, note) = get(&office, "/api/v1/ledger/checkpoint").await;
     assert_eq!(status, StatusCode::OK);
     let head = CheckpointBody::open(note.as_bytes(), &trusted).unwrap();
     assert_eq!(head.size, 21);
     assert_eq!(head.origin, "mimamori/テスト区");
-    let (_, list) = get(ctx.clone(), "/api/v1/ledger/checkpoints").await;
+    let (_, list) = get(&office, "/api/v1/ledger/checkpoints").await;
     assert_eq!(json(&list)["checkpoints"][0]["signed_note"], note.as_str());
 
     let (status, body) = get(
-        ctx.clone(),
+        &office,
         "/api/v1/ledger/proof/inclusion?index=7&size=21",
     )
     .await;
@@ -163,7 +172,7 @@ async fn n3_2_1_ledger_routes_publish_checkpoints_keys_and_proofs() {
     );
     check_record(&proof, 21, head.root, 7, leaf).unwrap();
 
-    let (status, body) = get(ctx.clone(), "/api/v1/ledger/proof/consistency?old=5&new=21").await;
+    let (status, body) = get(&office, "/api/v1/ledger/proof/consistency?old=5&new=21").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let proof = proof_of(&body);
     let old_root = ctx.db.ledger_root(5).await.unwrap();
@@ -185,7 +194,7 @@ async fn n3_2_1_ledger_routes_publish_checkpoints_keys_and_proofs() {
         ),
         ("/api/v1/ledger/checkpoints?limit=0", "bad_page"),
     ] {
-        let (status, body) = get(ctx.clone(), uri).await;
+        let (status, body) = get(&office, uri).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}");
         assert_eq!(json(&body)["error"]["code"], code, "{uri}");
         assert!(json(&body)["error"]["message_ja"].is_string());

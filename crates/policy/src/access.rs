@@ -234,6 +234,22 @@ pub fn decide(actor: &Actor, action: Action) -> Result<(), Refusal> {
     ))
 }
 
+/// May `actor` take any of `actions`? The first refusal is returned when none is allowed.
+pub fn decide_any(actor: &Actor, actions: &[Action]) -> Result<(), Refusal> {
+    let mut first = None;
+    for &action in actions {
+        match decide(actor, action) {
+            Ok(()) => return Ok(()),
+            Err(r) => {
+                first.get_or_insert(r);
+            }
+        }
+    }
+    Err(first.unwrap_or_else(|| {
+        Refusal::new("role_not_permitted", "N7.1", "nobody may", "誰も行えません")
+    }))
+}
+
 /// T3, N10.3: may a person now holding `current` roles be appointed to `role`?
 pub fn decide_appointment(office: &Office, current: &[Role], role: Role) -> Result<(), Refusal> {
     if current.contains(&role) {

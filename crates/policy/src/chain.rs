@@ -174,6 +174,84 @@ impl RequestState {
     }
 }
 
+
+/// T6.1: the grounds on which footage may be used or given beyond its purpose, each with the
+/// facts it needs on record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum LegalBasis {
+    /// (a) a law requires it: which law.
+    #[serde(rename = "t6_1_a")]
+    Law,
+    /// (b) an investigative body investigates a crime or accident: its document (N10.1).
+    #[serde(rename = "t6_1_b")]
+    Investigation,
+    /// (c) urgent protection of someone's life, body or property: what is at stake.
+    #[serde(rename = "t6_1_c")]
+    Urgent,
+    /// (d) consent of, or disclosure to, the person shown: who.
+    #[serde(rename = "t6_1_d")]
+    Consent,
+    /// (e) otherwise needed for the purpose (N1): the reason suffices.
+    #[serde(rename = "t6_1_e")]
+    Purpose,
+}
+
+impl LegalBasis {
+    pub const ALL: [LegalBasis; 5] = [
+        Self::Law,
+        Self::Investigation,
+        Self::Urgent,
+        Self::Consent,
+        Self::Purpose,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            LegalBasis::Law => "t6_1_a",
+            LegalBasis::Investigation => "t6_1_b",
+            LegalBasis::Urgent => "t6_1_c",
+            LegalBasis::Consent => "t6_1_d",
+            LegalBasis::Purpose => "t6_1_e",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|b| b.code() == code)
+    }
+
+    /// The rule ID as cited in refusals and forms.
+    pub fn rule(self) -> &'static str {
+        match self {
+            LegalBasis::Law => "T6.1a",
+            LegalBasis::Investigation => "T6.1b",
+            LegalBasis::Urgent => "T6.1c",
+            LegalBasis::Consent => "T6.1d",
+            LegalBasis::Purpose => "T6.1e",
+        }
+    }
+
+    /// The fields a request on this basis must fill, with their Japanese names.
+    pub fn required_fields(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            LegalBasis::Law => &[("law", "根拠法令")],
+            LegalBasis::Investigation => &[("document", "照会文書等")],
+            LegalBasis::Urgent => &[("urgency", "緊急の事情")],
+            LegalBasis::Consent => &[("consent_of", "同意した本人")],
+            LegalBasis::Purpose => &[],
+        }
+    }
+
+    pub fn ja(self) -> &'static str {
+        match self {
+            LegalBasis::Law => "法令に基づくとき",
+            LegalBasis::Investigation => "捜査機関等から犯罪・事故の捜査のため要請があったとき",
+            LegalBasis::Urgent => "人の生命・身体・財産の保護のため緊急の必要があるとき",
+            LegalBasis::Consent => "本人の同意があるとき又は本人に提供するとき",
+            LegalBasis::Purpose => "その他設置目的のために必要があるとき",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

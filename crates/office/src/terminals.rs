@@ -1,0 +1,145 @@
+//! Dedicated terminals (N2, N3.3, N8, N10.4): registered by the Operations lead with a
+//! location, a custodian and the public half of the terminal's own key; revoked, never deleted.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use mimamori_db::{NewTerminal, Outcome, TerminalRow};
+use mimamori_policy::access::Action;
+use serde::Deserialize;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, Body};
+use crate::grant::parse_public_key;
+use crate::staff::required_text;
+use crate::Shared;
+
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/api/v1/terminals", get(list).post(register))
+        .route("/api/v1/terminals/{id}/revoke", post(revoke))
+}
+
+#[derive(Deserialize)]
+struct Registration {
+    id: String,
+    name: String,
+    /// Where it stands (N8: in the crime-prevention section; N10.4: at the body).
+    location: String,
+    /// Who keeps it (N3.3.2: the locked cabinet is this person's attestation).
+    custodian: String,
+    /// From `mimamori terminal init`.
+    public_key: String,
+    /// For a terminal placed at an investigative body (N10.4).
+    delegation_id: Option<i64>,
+}
+
+/// `POST /api/v1/terminals`.
+async fn register(
+    State(office): State<Shared>,
+    caller: Caller,
+    Body(req): Body<Registration>,
+) -> Result<(StatusCode, Json<TerminalRow>), ApiError> {
+    caller
+        .may(&office, Action::RegisterTerminal, "terminal_registered")
+        .await?;
+    crate::staff::check_login(&req.id).map_err(|_| {
+        ApiError::invalid(
+            "id",
+            "use 1–32 lower-case letters, digits, '.', '-' or '_'",
+            "英小文字・数字・「.」「-」「_」の1〜32文字にしてください",
+        )
+    })?;
+    if parse_public_key(&req.public_key).is_none() {
+        return Err(ApiError::invalid(
+            "public_key",
+            "is not an Ed25519 public key in base64 (from `mimamori terminal init`)",
+            "Ed25519公開鍵（base64）ではありません",
+        )
+        .rule("N3.3"));
+    }
+    let db = &office.ctx.db;
+    if let Some(id) = req.delegation_id {
+        if db.delegation(id).await?.is_none() {
+            return Err(ApiError::not_found(
+                "unknown_delegation",
+                format!("no delegation {id}"),
+                format!("委任 {id} は登録されていません"),
+            )
+            .rule("N10.4"));
+        }
+    }
+    let new = NewTerminal {
+        id: req.id.clone(),
+        name: required_text("name", &req.name, 100)?,
+        location: required_text("location", &req.location, 200)?,
+        custodian: required_text("custodian", &req.custodian, 100)?,
+        public_key: req.public_key.trim().to_owned(),
+        delegation_id: req.delegation_id,
+        registered_by: caller.login().to_owned(),
+    };
+    let event = caller.event(
+        Action::RegisterTerminal,
+        "terminal_registered",
+        if new.delegation_id.is_some() {
+            "N10.4"
+        } else {
+            "N8"
+        },
+        Outcome::Done,
+        serde_json::json!({
+            "terminal": new.id, "location": new.location, "custodian": new.custodian,
+            "public_key": new.public_key, "delegation_id": new.delegation_id,
+        }),
+    );
+    let now = office.ctx.clock.now();
+    db.register_terminal(&new, now, event).await?;
+    let row = db.terminal(&new.id).await?.ok_or_else(|| ApiError::internal("lost"))?;
+    Ok((StatusCode::CREATED, Json(row)))
+}
+
+/// `GET /api/v1/terminals`.
+async fn list(
+    State(office): State<Shared>,
+    caller: Caller,
+) -> Result<Json<Vec<TerminalRow>>, ApiError> {
+    caller
+        .may(&office, Action::ReadRecords, "terminals_read")
+        .await?;
+    Ok(Json(office.ctx.db.terminals().await?))
+}
+
+/// `POST /api/v1/terminals/{id}/revoke`: lost, stolen or retired (N3.3.2).
+async fn revoke(
+    State(office): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    caller
+        .may(&office, Action::RevokeTerminal, "terminal_revoked")
+        .await?;
+    let db = &office.ctx.db;
+    if db.terminal(&id).await?.is_none() {
+        return Err(unknown_terminal(&id));
+    }
+    let event = caller.event(
+        Action::RevokeTerminal,
+        "terminal_revoked",
+        "N3.3",
+        Outcome::Done,
+        serde_json::json!({ "terminal": id }),
+    );
+    db.revoke_terminal(&id, caller.login(), office.ctx.clock.now(), event)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub fn unknown_terminal(id: &str) -> ApiError {
+    ApiError::not_found(
+        "unknown_terminal",
+        format!("no terminal {id:?} is registered"),
+        format!("端末 {id:?} は登録されていません"),
+    )
+    .rule("N2")
+}
