@@ -42,7 +42,10 @@ pub fn routes() -> Router<Shared> {
         .route("/api/v1/sessions", post(sign_in).delete(sign_out))
         .route("/api/v1/me", get(me))
         .route("/api/v1/me/password", post(change_password))
-        .route("/api/v1/me/pledge", get(pledge_text).post(acknowledge_pledge))
+        .route(
+            "/api/v1/me/pledge",
+            get(pledge_text).post(acknowledge_pledge),
+        )
 }
 
 /// Hashes a password with Argon2id (the crate's defaults: 19 MiB, 2 passes).
@@ -55,8 +58,11 @@ pub fn hash_password(password: &str) -> String {
 }
 
 fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash)
-        .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// Hashing is deliberately slow; it runs off the async workers.
@@ -130,7 +136,12 @@ impl Caller {
     }
 
     /// Asks the policy module; a refusal is recorded before it is returned.
-    pub async fn may(&self, office: &OfficeState, action: Action, kind: &str) -> Result<(), ApiError> {
+    pub async fn may(
+        &self,
+        office: &OfficeState,
+        action: Action,
+        kind: &str,
+    ) -> Result<(), ApiError> {
         let verdict = decide(&self.actor(), action);
         self.record_refusal(office, action, kind, verdict).await
     }
@@ -252,11 +263,13 @@ async fn sign_in(
     let Some(staff) = staff else {
         // Spend the time a real check would, so timing does not tell which logins exist.
         verify_blocking(dummy_hash().to_owned(), req.password).await;
-        db.append_event(&refused("unknown_login", serde_json::json!({}))).await?;
+        db.append_event(&refused("unknown_login", serde_json::json!({})))
+            .await?;
         return Err(bad_credentials());
     };
     if let Some(until) = staff.locked_until_us.filter(|&u| from_us(u) > now) {
-        db.append_event(&refused("locked", serde_json::json!({}))).await?;
+        db.append_event(&refused("locked", serde_json::json!({})))
+            .await?;
         return Err(locked(from_us(until)));
     }
     if !verify_blocking(staff.password_hash.clone(), req.password).await {
@@ -287,7 +300,8 @@ async fn sign_in(
         .iter()
         .filter_map(|r| Role::parse(r))
         .collect();
-    let rotation = SignedDuration::try_from(policy.password_rotation).map_err(ApiError::internal)?;
+    let rotation =
+        SignedDuration::try_from(policy.password_rotation).map_err(ApiError::internal)?;
     Ok(Json(SignedIn {
         token,
         idle_seconds: policy.session_idle.as_secs(),

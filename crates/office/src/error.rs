@@ -220,7 +220,10 @@ fn json_rejection(e: JsonRejection) -> ApiError {
     ApiError::new(
         e.status(),
         code,
-        format!("the body is not the JSON this route takes: {}", e.body_text()),
+        format!(
+            "the body is not the JSON this route takes: {}",
+            e.body_text()
+        ),
         "リクエスト本文のJSONが不正です",
     )
 }

@@ -53,10 +53,7 @@ impl GrantClaims {
 #[derive(Debug, thiserror::Error)]
 pub enum TerminalKeyError {
     #[error("cannot read or write the terminal key {path}: {error}")]
-    Io {
-        path: String,
-        error: std::io::Error,
-    },
+    Io { path: String, error: std::io::Error },
     #[error("{0} is not a mimamori terminal key file")]
     Malformed(String),
     #[error("{0} already exists; a terminal key is never overwritten")]
@@ -191,7 +188,11 @@ mod tests {
         let note = "mimamori retrieval grant\n{}\n\n— ward abc=\n";
         let sig = loaded.sign_grant(note);
         assert!(terminal_signed(&key.public_key(), note, &sig));
-        assert!(!terminal_signed(&key.public_key(), &note.replace("{}", "{ }"), &sig));
+        assert!(!terminal_signed(
+            &key.public_key(),
+            &note.replace("{}", "{ }"),
+            &sig
+        ));
         let other = TerminalKey::generate("pc-2");
         assert!(!terminal_signed(&other.public_key(), note, &sig));
         assert!(!terminal_signed("not a key", note, &sig));

@@ -23,6 +23,7 @@ pub mod grant;
 mod ledger_api;
 pub mod notary;
 mod requests;
+pub mod setup;
 mod staff;
 mod terminals;
 
@@ -155,5 +156,7 @@ fn internal_error(e: impl std::fmt::Display) -> Response {
         .into_response()
 }
 
+#[cfg(test)]
+mod chain_tests;
 #[cfg(test)]
 mod tests;

@@ -67,12 +67,20 @@ pub fn check_basis(input: &BasisInput) -> Result<(LegalBasis, serde_json::Value)
     let mut record = serde_json::Map::new();
     record.insert("kind".into(), basis.code().into());
     for &(field, ja) in basis.required_fields() {
-        let value = input.fields.get(field).and_then(|v| v.as_str()).unwrap_or("");
+        let value = input
+            .fields
+            .get(field)
+            .and_then(|v| v.as_str())
+            .unwrap_or("");
         let value = required_text(&format!("basis.{field}"), value, 500).map_err(|_| {
             ApiError::invalid(
                 &format!("basis.{field}"),
                 format!("{} needs {field}", basis.rule()),
-                format!("{}（{}）には「{ja}」の記載が必要です", basis.rule(), basis.ja()),
+                format!(
+                    "{}（{}）には「{ja}」の記載が必要です",
+                    basis.rule(),
+                    basis.ja()
+                ),
             )
             .rule(basis.rule())
         })?;
@@ -94,7 +102,9 @@ async fn order(
     caller: Caller,
     Body(req): Body<OrderInput>,
 ) -> Result<(StatusCode, Json<RequestView>), ApiError> {
-    caller.may(&office, Action::IssueOrder, "order_issued").await?;
+    caller
+        .may(&office, Action::IssueOrder, "order_issued")
+        .await?;
     let purpose = required_text("purpose", &req.purpose, 200)?;
     let reason = required_text("reason", &req.reason, 2000)?;
     let (basis, basis_record) = check_basis(&req.basis)?;
@@ -235,7 +245,11 @@ async fn list(
     caller
         .may(&office, Action::ReadRecords, "requests_read")
         .await?;
-    if let Some(s) = q.state.as_deref().filter(|s| RequestState::parse(s).is_none()) {
+    if let Some(s) = q
+        .state
+        .as_deref()
+        .filter(|s| RequestState::parse(s).is_none())
+    {
         return Err(ApiError::invalid(
             "state",
             format!("unknown state {s:?}"),
@@ -528,7 +542,13 @@ async fn issue_grant(
     );
     event.terminal = Some(claims.terminal.clone());
     office.ctx.db.issue_grant(&grant, event).await?;
-    Ok((StatusCode::CREATED, Json(GrantOutput { grant: note, claims })))
+    Ok((
+        StatusCode::CREATED,
+        Json(GrantOutput {
+            grant: note,
+            claims,
+        }),
+    ))
 }
 
 fn terminal_facts(t: &mimamori_db::TerminalRow) -> TerminalFacts<'_> {
@@ -625,7 +645,9 @@ async fn retrieve(
         .and_then(|r| r["manifest_sha256"].as_str())
         .unwrap_or_default()
         .to_owned();
-    let file = tokio::fs::File::open(&zip).await.map_err(ApiError::internal)?;
+    let file = tokio::fs::File::open(&zip)
+        .await
+        .map_err(ApiError::internal)?;
     // T5.2: the office keeps no copy; the open handle still reads the unlinked file.
     let _ = std::fs::remove_file(&zip);
     let stream = tokio_util::io::ReaderStream::new(file);

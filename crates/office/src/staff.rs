@@ -44,7 +44,11 @@ pub fn check_login(login: &str) -> Result<(), ApiError> {
 pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
     let value = value.trim();
     if value.is_empty() {
-        return Err(ApiError::invalid(field, "must not be empty", "入力してください"));
+        return Err(ApiError::invalid(
+            field,
+            "must not be empty",
+            "入力してください",
+        ));
     }
     if value.chars().count() > max {
         return Err(ApiError::invalid(
@@ -123,7 +127,10 @@ async fn create(
             )
         })
         .await?;
-    let row = db.staff_by_id(id).await?.ok_or_else(|| ApiError::internal("lost"))?;
+    let row = db
+        .staff_by_id(id)
+        .await?
+        .ok_or_else(|| ApiError::internal("lost"))?;
     Ok((StatusCode::CREATED, Json(row)))
 }
 
@@ -139,7 +146,10 @@ async fn may_read(office: &Shared, caller: &Caller) -> Result<(), ApiError> {
 }
 
 /// `GET /api/v1/staff`.
-async fn list(State(office): State<Shared>, caller: Caller) -> Result<Json<Vec<StaffRow>>, ApiError> {
+async fn list(
+    State(office): State<Shared>,
+    caller: Caller,
+) -> Result<Json<Vec<StaffRow>>, ApiError> {
     may_read(&office, &caller).await?;
     Ok(Json(office.ctx.db.staff_list().await?))
 }
@@ -261,11 +271,19 @@ async fn appoint(
     });
     let rule = action.permitted().1;
     let id = db
-        .appoint(staff.id, role.as_str(), caller.login(), now, req.until, |_| {
-            caller.event(action, "appointed", rule, Outcome::Done, detail)
-        })
+        .appoint(
+            staff.id,
+            role.as_str(),
+            caller.login(),
+            now,
+            req.until,
+            |_| caller.event(action, "appointed", rule, Outcome::Done, detail),
+        )
         .await?;
-    let row = db.appointment(id).await?.ok_or_else(|| ApiError::internal("lost"))?;
+    let row = db
+        .appointment(id)
+        .await?
+        .ok_or_else(|| ApiError::internal("lost"))?;
     Ok((StatusCode::CREATED, Json(row)))
 }
 

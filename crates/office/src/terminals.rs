@@ -95,7 +95,10 @@ async fn register(
     );
     let now = office.ctx.clock.now();
     db.register_terminal(&new, now, event).await?;
-    let row = db.terminal(&new.id).await?.ok_or_else(|| ApiError::internal("lost"))?;
+    let row = db
+        .terminal(&new.id)
+        .await?
+        .ok_or_else(|| ApiError::internal("lost"))?;
     Ok((StatusCode::CREATED, Json(row)))
 }
 

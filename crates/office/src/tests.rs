@@ -154,11 +154,7 @@ async fn n3_2_1_ledger_routes_publish_checkpoints_keys_and_proofs() {
     let (_, list) = get(&office, "/api/v1/ledger/checkpoints").await;
     assert_eq!(json(&list)["checkpoints"][0]["signed_note"], note.as_str());
 
-    let (status, body) = get(
-        &office,
-        "/api/v1/ledger/proof/inclusion?index=7&size=21",
-    )
-    .await;
+    let (status, body) = get(&office, "/api/v1/ledger/proof/inclusion?index=7&size=21").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let proof = proof_of(&body);
     let leaf = leaf_hash(

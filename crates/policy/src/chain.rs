@@ -174,7 +174,6 @@ impl RequestState {
     }
 }
 
-
 /// T6.1: the grounds on which footage may be used or given beyond its purpose, each with the
 /// facts it needs on record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

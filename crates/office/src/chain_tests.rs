@@ -1,0 +1,703 @@
+//! The request chain over HTTP, without footage: each step by the right person, every refusal
+//! naming its rule and leaving a refused event, bad input changing nothing. The retrieval of
+//! real footage is tested end to end in `crates/mimamori/tests/chain.rs`.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use jiff::{SignedDuration, Timestamp};
+use mimamori_policy::access::Role;
+use mimamori_recorder::{ShiftedClock, SystemClock};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+use crate::grant::TerminalKey;
+use crate::setup::{seed_account, Seed};
+use crate::tests::office_with;
+use crate::Shared;
+
+const POLICY: &str = r#"
+[ward]
+name = "テスト区"
+operator = "テスト区役所"
+[retention]
+days = 10
+[office]
+lockout_attempts = 3
+[[camera]]
+id = "cam1"
+name = "駅前"
+site = "1丁目"
+url = "rtsp://127.0.0.1:1/cam1"
+"#;
+
+const PASSWORD: &str = "correct horse battery";
+
+struct World {
+    office: Shared,
+    _dir: tempfile::TempDir,
+}
+
+impl World {
+    async fn new() -> World {
+        Self::with_clock(Arc::new(SystemClock)).await
+    }
+
+    async fn with_clock(clock: Arc<dyn mimamori_recorder::Clock>) -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let office = office_with(dir.path(), POLICY, clock).await;
+        let now = Timestamp::now() - SignedDuration::from_secs(1);
+        for (login, roles) in [
+            ("admin", &[Role::Administrator][..]),
+            ("mayor", &[Role::Manager]),
+            ("lead", &[Role::OperationsLead]),
+            ("sato", &[Role::ImageHandler]),
+            ("suzuki", &[Role::ImageHandler]),
+            ("auditor", &[Role::Auditor]),
+        ] {
+            let seed = Seed {
+                login,
+                name: login,
+                unit: "防犯係",
+                password: PASSWORD,
+                roles,
+                ready: true,
+                delegation_id: None,
+            };
+            seed_account(&office.ctx.db, &seed, "system:test", now)
+                .await
+                .unwrap();
+        }
+        World { office, _dir: dir }
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        self.raw(method, uri, token, body.map(|b| b.to_string()), &[])
+            .await
+    }
+
+    async fn raw(
+        &self,
+        method: Method,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<String>,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
+        let mut req = Request::builder().method(method).uri(uri);
+        if let Some(t) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = match body {
+            Some(b) => req
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(b)),
+            None => req.body(Body::empty()),
+        }
+        .unwrap();
+        let response = crate::router(self.office.clone())
+            .oneshot(req)
+            .await
+            .unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        (status, value)
+    }
+
+    async fn sign_in(&self, login: &str) -> String {
+        let (status, body) = self
+            .call(
+                Method::POST,
+                "/api/v1/sessions",
+                None,
+                Some(json!({ "login": login, "password": PASSWORD })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    async fn refused_events(&self) -> usize {
+        let events = self.office.ctx.db.events(Some("refused")).await.unwrap();
+        events.len()
+    }
+
+    /// Registers terminal `id` (by the Operations lead) and returns its key.
+    async fn terminal(&self, lead: &str, id: &str) -> TerminalKey {
+        let key = TerminalKey::generate(id);
+        let (status, body) = self
+            .call(
+                Method::POST,
+                "/api/v1/terminals",
+                Some(lead),
+                Some(json!({
+                    "id": id, "name": "専用端末", "location": "防犯係 執務室",
+                    "custodian": "運用責任者", "public_key": key.public_key(),
+                })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        key
+    }
+
+    async fn order(&self, mayor: &str) -> i64 {
+        let (status, body) = self
+            .call(
+                Method::POST,
+                "/api/v1/orders",
+                Some(mayor),
+                Some(json!({
+                    "purpose": "ひったくり事件の確認", "reason": "駅前での通報",
+                    "basis": { "kind": "t6_1_e" },
+                })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert_eq!(body["state"], "ordered");
+        body["id"].as_i64().unwrap()
+    }
+
+    async fn instruct(&self, lead: &str, id: i64, handler: &str, terminal: &str) {
+        let (status, body) = self
+            .call(
+                Method::POST,
+                &format!("/api/v1/requests/{id}/instruction"),
+                Some(lead),
+                Some(instruction(handler, terminal)),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["state"], "instructed");
+    }
+}
+
+fn instruction(handler: &str, terminal: &str) -> Value {
+    let now = Timestamp::now();
+    json!({
+        "camera": "cam1",
+        "from": (now - SignedDuration::from_mins(30)).to_string(),
+        "to": (now - SignedDuration::from_mins(20)).to_string(),
+        "handler": handler,
+        "terminal": terminal,
+    })
+}
+
+fn assert_refused(status: StatusCode, body: &Value, code: &str, rule: &str) {
+    assert_eq!(body["error"]["code"], code, "{status} {body}");
+    assert_eq!(body["error"]["rule"], rule, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.starts_with(&format!("{rule}: ")), "{message}");
+    assert!(status.is_client_error(), "{status}");
+}
+
+#[tokio::test]
+async fn n9_the_chain_goes_order_instruction_grant_and_refuses_every_shortcut() {
+    let w = World::new().await;
+    let mayor = w.sign_in("mayor").await;
+    let lead = w.sign_in("lead").await;
+    let sato = w.sign_in("sato").await;
+    let suzuki = w.sign_in("suzuki").await;
+    w.terminal(&lead, "pc-1").await;
+    w.terminal(&lead, "pc-2").await;
+
+    // N9.1: only the Manager orders.
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/orders",
+            Some(&sato),
+            Some(json!({ "purpose": "p", "reason": "r", "basis": { "kind": "t6_1_e" } })),
+        )
+        .await;
+    assert_refused(status, &body, "role_not_permitted", "N9.1");
+    let id = w.order(&mayor).await;
+
+    // N9.4 / N9.2: nobody retrieves on an order alone.
+    let (status, body) = w
+        .call(
+            Method::POST,
+            &format!("/api/v1/requests/{id}/grants"),
+            Some(&sato),
+            Some(json!({ "terminal": "pc-1" })),
+        )
+        .await;
+    assert_refused(status, &body, "illegal_transition", "N9.4");
+    // N9.2: only the Operations lead instructs.
+    let uri = format!("/api/v1/requests/{id}/instruction");
+    let (status, body) = w
+        .call(
+            Method::POST,
+            &uri,
+            Some(&mayor),
+            Some(instruction("sato", "pc-1")),
+        )
+        .await;
+    assert_refused(status, &body, "role_not_permitted", "N9.2");
+    // N7.4: the handler must be appointed.
+    let (status, body) = w
+        .call(
+            Method::POST,
+            &uri,
+            Some(&lead),
+            Some(instruction("mayor", "pc-1")),
+        )
+        .await;
+    assert_refused(status, &body, "invalid_input", "N7.4");
+    w.instruct(&lead, id, "sato", "pc-1").await;
+    // A step is taken once.
+    let (status, body) = w
+        .call(
+            Method::POST,
+            &uri,
+            Some(&lead),
+            Some(instruction("sato", "pc-1")),
+        )
+        .await;
+    assert_refused(status, &body, "illegal_transition", "N9.2");
+
+    let grants = format!("/api/v1/requests/{id}/grants");
+    // N9.4: only the instructed handler; N8: only at the instructed terminal.
+    let (status, body) = w
+        .call(
+            Method::POST,
+            &grants,
+            Some(&suzuki),
+            Some(json!({ "terminal": "pc-1" })),
+        )
+        .await;
+    assert_refused(status, &body, "not_the_instructed_handler", "N9.4");
+    let (status, body) = w
+        .call(
+            Method::POST,
+            &grants,
+            Some(&sato),
+            Some(json!({ "terminal": "pc-2" })),
+        )
+        .await;
+    assert_refused(status, &body, "wrong_terminal", "N8");
+    let (status, body) = w
+        .call(
+            Method::POST,
+            &grants,
+            Some(&sato),
+            Some(json!({ "terminal": "pc-1" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["claims"]["camera"], "cam1");
+    assert_eq!(body["claims"]["terminal"], "pc-1");
+
+    // N9.3: no report before a retrieval.
+    let (status, body) = w
+        .call(
+            Method::POST,
+            &format!("/api/v1/requests/{id}/report"),
+            Some(&sato),
+            Some(json!({ "media": "DVD-R", "copies": 1 })),
+        )
+        .await;
+    assert_refused(status, &body, "illegal_transition", "N9.3");
+
+    // Every refusal above is a refused event naming its actor and rule.
+    let refused = w.office.ctx.db.events(Some("refused")).await.unwrap();
+    assert!(refused.len() >= 7, "{refused:?}");
+    assert!(refused
+        .iter()
+        .all(|e| e.outcome == "refused" && e.rule.is_some()));
+    assert!(refused
+        .iter()
+        .any(|e| e.actor == "suzuki" && e.rule.as_deref() == Some("N9.4")));
+}
+
+#[tokio::test]
+async fn n9_4_a_grant_needs_the_ward_signature_the_terminal_key_and_is_used_once() {
+    let w = World::new().await;
+    let mayor = w.sign_in("mayor").await;
+    let lead = w.sign_in("lead").await;
+    let sato = w.sign_in("sato").await;
+    let key = w.terminal(&lead, "pc-1").await;
+    let id = w.order(&mayor).await;
+    w.instruct(&lead, id, "sato", "pc-1").await;
+    let (_, body) = w
+        .call(
+            Method::POST,
+            &format!("/api/v1/requests/{id}/grants"),
+            Some(&sato),
+            Some(json!({ "terminal": "pc-1" })),
+        )
+        .await;
+    let grant = body["grant"].as_str().unwrap().to_owned();
+    let retrieve = |grant: String, signature: String| {
+        w.call(
+            Method::POST,
+            "/api/v1/retrievals",
+            Some(&sato),
+            Some(json!({ "grant": grant, "signature": signature })),
+        )
+    };
+
+    // A grant whose text was changed (here: another camera) no longer carries the ward's
+    // signature.
+    let forged = grant.replace("\"cam1\"", "\"cam2\"");
+    let (status, body) = retrieve(forged.clone(), key.sign_grant(&forged)).await;
+    assert_refused(status, &body, "grant_invalid", "N9.4");
+    // Signed by another terminal's key.
+    let stranger = TerminalKey::generate("pc-1");
+    let (status, body) = retrieve(grant.clone(), stranger.sign_grant(&grant)).await;
+    assert_refused(status, &body, "terminal_signature_invalid", "N3.3");
+    let state = w.office.ctx.db.request(id).await.unwrap().unwrap().state;
+    assert_eq!(state, "instructed", "refusals change nothing");
+
+    // The right signature: the grant is spent even though this test recorded no footage.
+    let (status, body) = retrieve(grant.clone(), key.sign_grant(&grant)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(body["error"]["code"], "no_footage");
+    let (status, body) = retrieve(grant.clone(), key.sign_grant(&grant)).await;
+    assert_refused(status, &body, "grant_used", "N9.4");
+    let failed = w
+        .office
+        .ctx
+        .db
+        .events(Some("retrieval_failed"))
+        .await
+        .unwrap();
+    assert_eq!(failed.len(), 1);
+}
+
+#[tokio::test]
+async fn n9_4_an_expired_grant_or_instruction_lets_nothing_out() {
+    let clock = Arc::new(ShiftedClock::starting_at(Timestamp::now()));
+    let w = World::with_clock(clock.clone()).await;
+    let mayor = w.sign_in("mayor").await;
+    let lead = w.sign_in("lead").await;
+    let sato = w.sign_in("sato").await;
+    let key = w.terminal(&lead, "pc-1").await;
+    let id = w.order(&mayor).await;
+    w.instruct(&lead, id, "sato", "pc-1").await;
+    let (_, body) = w
+        .call(
+            Method::POST,
+            &format!("/api/v1/requests/{id}/grants"),
+            Some(&sato),
+            Some(json!({ "terminal": "pc-1" })),
+        )
+        .await;
+    let grant = body["grant"].as_str().unwrap().to_owned();
+    // Eleven minutes later the ten-minute grant is dead (the session is 30 minutes idle).
+    clock.advance(SignedDuration::from_mins(11));
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/retrievals",
+            Some(&sato),
+            Some(json!({ "grant": grant, "signature": key.sign_grant(&grant) })),
+        )
+        .await;
+    assert_refused(status, &body, "grant_expired", "N9.4");
+}
+
+#[tokio::test]
+async fn n3_3_1_failed_sign_ins_lock_and_every_attempt_is_recorded() {
+    let w = World::new().await;
+    let bad = json!({ "login": "sato", "password": "wrong password!" });
+    for _ in 0..2 {
+        let (status, body) = w
+            .call(Method::POST, "/api/v1/sessions", None, Some(bad.clone()))
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body["error"]["code"], "bad_credentials");
+    }
+    let (status, body) = w
+        .call(Method::POST, "/api/v1/sessions", None, Some(bad.clone()))
+        .await;
+    assert_refused(status, &body, "account_locked", "N3.3.1");
+    // Locked: even the right password is refused for now.
+    let good = json!({ "login": "sato", "password": PASSWORD });
+    let (status, body) = w
+        .call(Method::POST, "/api/v1/sessions", None, Some(good))
+        .await;
+    assert_refused(status, &body, "account_locked", "N3.3.1");
+    let unknown = json!({ "login": "nobody", "password": PASSWORD });
+    let (status, _) = w
+        .call(Method::POST, "/api/v1/sessions", None, Some(unknown))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let refusals = w
+        .office
+        .ctx
+        .db
+        .events(Some("signin_refused"))
+        .await
+        .unwrap();
+    assert_eq!(refusals.len(), 5);
+    assert!(refusals.iter().all(|e| e.rule.as_deref() == Some("N3.3.1")));
+}
+
+#[tokio::test]
+async fn n3_3_1_a_new_account_changes_its_password_and_pledges_first() {
+    let w = World::new().await;
+    let admin = w.sign_in("admin").await;
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/staff",
+            Some(&admin),
+            Some(json!({ "login": "tanaka", "name": "田中", "password": "initial-pass-1" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let mayor = w.sign_in("mayor").await;
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/staff/tanaka/appointments",
+            Some(&mayor),
+            Some(json!({ "role": "image_handler" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/sessions",
+            None,
+            Some(json!({ "login": "tanaka", "password": "initial-pass-1" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["password_change_due"], true);
+    assert_eq!(body["pledge_required"], true);
+    let tanaka = body["token"].as_str().unwrap().to_owned();
+    let (status, body) = w
+        .call(Method::GET, "/api/v1/requests", Some(&tanaka), None)
+        .await;
+    assert_refused(status, &body, "password_change_due", "N3.3.1");
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/me/password",
+            Some(&tanaka),
+            Some(json!({ "current": "initial-pass-1", "new": "short" })),
+        )
+        .await;
+    assert_refused(status, &body, "invalid_input", "N3.3.1");
+    let (status, _) = w
+        .call(
+            Method::POST,
+            "/api/v1/me/password",
+            Some(&tanaka),
+            Some(json!({ "current": "initial-pass-1", "new": "a much longer one" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = w
+        .call(Method::GET, "/api/v1/requests", Some(&tanaka), None)
+        .await;
+    assert_refused(status, &body, "pledge_required", "N12");
+    let (_, pledge) = w
+        .call(Method::GET, "/api/v1/me/pledge", Some(&tanaka), None)
+        .await;
+    let (status, _) = w
+        .call(
+            Method::POST,
+            "/api/v1/me/pledge",
+            Some(&tanaka),
+            Some(json!({ "sha256": pledge["sha256"] })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = w
+        .call(Method::GET, "/api/v1/requests", Some(&tanaka), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn t3_the_manager_is_not_appointed_handler_unless_the_policy_allows() {
+    let w = World::new().await;
+    let mayor = w.sign_in("mayor").await;
+    let admin = w.sign_in("admin").await;
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/staff/mayor/appointments",
+            Some(&mayor),
+            Some(json!({ "role": "image_handler" })),
+        )
+        .await;
+    assert_refused(status, &body, "separation_of_duties", "T3");
+    // N7.2: the Administrator records who the Manager is; the Manager appoints handlers.
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/staff/sato/appointments",
+            Some(&admin),
+            Some(json!({ "role": "image_handler" })),
+        )
+        .await;
+    assert_refused(status, &body, "role_not_permitted", "N7.4");
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_4xx_in_the_callers_language_and_changes_nothing() {
+    let w = World::new().await;
+    let mayor = w.sign_in("mayor").await;
+    let lead = w.sign_in("lead").await;
+    let before = w.office.ctx.db.ledger_size().await.unwrap();
+    let refused_before = w.refused_events().await;
+    let cases: Vec<(&str, String, StatusCode, &str)> = vec![
+        (
+            "/api/v1/orders",
+            "{not json".into(),
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+        ),
+        (
+            "/api/v1/orders",
+            json!({ "purpose": 1 }).to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "malformed_json",
+        ),
+        (
+            "/api/v1/orders",
+            "x".repeat(crate::MAX_BODY_BYTES + 1),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+        ),
+        (
+            "/api/v1/orders",
+            json!({ "purpose": " ", "reason": "r", "basis": { "kind": "t6_1_e" } }).to_string(),
+            StatusCode::BAD_REQUEST,
+            "invalid_input",
+        ),
+        (
+            "/api/v1/orders",
+            json!({ "purpose": "p", "reason": "r", "basis": { "kind": "t6_1_a" } }).to_string(),
+            StatusCode::BAD_REQUEST,
+            "invalid_input",
+        ),
+        (
+            "/api/v1/orders",
+            json!({ "purpose": "p", "reason": "r", "basis": { "kind": "t6_1_z" } }).to_string(),
+            StatusCode::BAD_REQUEST,
+            "invalid_input",
+        ),
+    ];
+    for (uri, body, status, code) in cases {
+        let (got, value) = w
+            .raw(
+                Method::POST,
+                uri,
+                Some(&mayor),
+                Some(body),
+                &[("accept-language", "en")],
+            )
+            .await;
+        assert_eq!(
+            (got, value["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{value}"
+        );
+        assert!(value["error"]["message_ja"].is_string());
+    }
+    // English when asked, Japanese by default, both always present.
+    let body = json!({ "purpose": "p", "reason": "r", "basis": { "kind": "t6_1_a" } });
+    let (_, en) = w
+        .raw(
+            Method::POST,
+            "/api/v1/orders",
+            Some(&mayor),
+            Some(body.to_string()),
+            &[("accept-language", "en-GB")],
+        )
+        .await;
+    assert!(
+        en["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("T6.1a: "),
+        "{en}"
+    );
+    assert!(
+        en["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("needs law"),
+        "{en}"
+    );
+    let (_, ja) = w
+        .call(Method::POST, "/api/v1/orders", Some(&mayor), Some(body))
+        .await;
+    assert!(
+        ja["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("根拠法令"),
+        "{ja}"
+    );
+
+    let id = w.order(&mayor).await;
+    let after_order = w.office.ctx.db.ledger_size().await.unwrap();
+    assert_eq!(after_order, before + 1, "only the good order was recorded");
+    let uri = format!("/api/v1/requests/{id}/instruction");
+    let now = Timestamp::now();
+    let eleven_days = SignedDuration::from_hours(24 * 11);
+    for (edit, code, rule) in [
+        (json!({ "camera": "cam9" }), "unknown_camera", Value::Null),
+        (
+            json!({ "terminal": "pc-9" }),
+            "unknown_terminal",
+            json!("N8"),
+        ),
+        (
+            json!({ "from": (now - eleven_days).to_string(), "to": (now - eleven_days + SignedDuration::from_mins(5)).to_string() }),
+            "invalid_input",
+            json!("N6.1"),
+        ),
+        (
+            json!({ "to": (now + SignedDuration::from_hours(1)).to_string() }),
+            "invalid_input",
+            Value::Null,
+        ),
+        (
+            json!({ "from": (now - SignedDuration::from_hours(30)).to_string() }),
+            "invalid_input",
+            json!("T6.1"),
+        ),
+    ] {
+        let mut body = instruction("sato", "pc-1");
+        for (k, v) in edit.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let (status, value) = w.call(Method::POST, &uri, Some(&lead), Some(body)).await;
+        assert!(status.is_client_error(), "{value}");
+        assert_eq!(value["error"]["code"], code, "{value}");
+        assert_eq!(value["error"]["rule"], rule, "{value}");
+    }
+    let state = w.office.ctx.db.request(id).await.unwrap().unwrap().state;
+    assert_eq!(state, "ordered");
+    assert_eq!(w.office.ctx.db.ledger_size().await.unwrap(), after_order);
+    assert_eq!(w.refused_events().await, refused_before);
+    let (status, body) = w
+        .call(Method::GET, "/api/v1/requests/999", Some(&mayor), None)
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("unknown_request"))
+    );
+    let (status, _) = w.call(Method::GET, "/api/v1/requests", None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
