@@ -117,6 +117,9 @@ CREATE INDEX request_by_state ON request (state);
 CREATE TRIGGER request_is_kept BEFORE DELETE ON request
 BEGIN SELECT RAISE(ABORT, 'requests are kept (N9.3)'); END;
 
+-- Form 1 and other views read events by kind.
+CREATE INDEX event_by_kind ON event (kind);
+
 -- Single-use retrieval grants (N9.4): bound to a request, and so to its camera, range,
 -- handler and terminal.
 CREATE TABLE retrieval_grant (

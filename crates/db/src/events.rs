@@ -176,6 +176,18 @@ impl Db {
         Ok(ids)
     }
 
+    /// Events of any of these kinds, oldest first.
+    pub async fn events_of_kinds(&self, kinds: &[&str]) -> Result<Vec<EventRow>> {
+        let kinds = serde_json::to_string(kinds).expect("strings serialize");
+        Ok(sqlx::query_as(
+            "SELECT id, time_us, actor, role, terminal, kind, rule, outcome, detail FROM event
+             WHERE kind IN (SELECT value FROM json_each(?)) ORDER BY id",
+        )
+        .bind(kinds)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Events of one kind (or all), oldest first.
     pub async fn events(&self, kind: Option<&str>) -> Result<Vec<EventRow>> {
         Ok(sqlx::query_as(

@@ -6,6 +6,11 @@ use std::net::SocketAddr;
 use anyhow::Context as _;
 use mimamori_democam::{demo_clip, DemoCamera, Mount};
 
+use mimamori_db::{Event, NewTerminal, Outcome};
+use mimamori_office::grant::TerminalKey;
+use mimamori_office::setup::{seed_account, Seed};
+use mimamori_policy::access::Role;
+
 use crate::app::{App, Paths, Purpose};
 use crate::DataArgs;
 
@@ -50,6 +55,7 @@ pub async fn run(data: DataArgs, listen: SocketAddr, cameras: u16) -> anyhow::Re
     );
     println!("demo: policy written to {}", paths.default_policy.display());
     let app = App::open(&data, None, Purpose::Record).await?;
+    seed_people(&app, &paths, listen).await?;
     let result = app.serve(listen).await;
     democam.shutdown().await;
     result
@@ -79,4 +85,87 @@ fn demo_policy(democam: &DemoCamera, cameras: u16) -> String {
         }
     }
     policy
+}
+
+/// One account per role, as (login, name, role, password).
+const PEOPLE: &[(&str, &str, Role, &str)] = &[
+    (
+        "admin",
+        "システム 管理者",
+        Role::Administrator,
+        "demo-admin-pass",
+    ),
+    ("mayor", "区長 見守", Role::Manager, "demo-mayor-pass"),
+    (
+        "lead",
+        "防犯係長 運用",
+        Role::OperationsLead,
+        "demo-lead-pass",
+    ),
+    ("sato", "佐藤 取扱", Role::ImageHandler, "demo-sato-pass"),
+    ("auditor", "監査 担当", Role::Auditor, "demo-auditor-pass"),
+];
+
+const DEMO_TERMINAL: &str = "demo-pc";
+
+/// On a fresh demo ward: one account per role (pledged, passwords printed) and one registered
+/// terminal whose key lives in DATA_DIR/terminal/. Every one of these is a ledger event.
+async fn seed_people(app: &App, paths: &Paths, listen: SocketAddr) -> anyhow::Result<()> {
+    let db = &app.ctx.db;
+    let key_path = paths
+        .data_dir
+        .join("terminal")
+        .join(format!("{DEMO_TERMINAL}.key"));
+    if db.staff_list().await?.is_empty() {
+        let now = jiff::Timestamp::now();
+        for &(login, name, role, password) in PEOPLE {
+            let seed = Seed {
+                login,
+                name,
+                unit: "西淀川区役所 市民協働課",
+                password,
+                roles: &[role],
+                ready: true,
+                delegation_id: None,
+            };
+            seed_account(db, &seed, "system:demo", now).await?;
+        }
+        let key = TerminalKey::generate(DEMO_TERMINAL);
+        if key_path.exists() {
+            std::fs::remove_file(&key_path)?;
+        }
+        key.create_file(&key_path)?;
+        let terminal = NewTerminal {
+            id: DEMO_TERMINAL.into(),
+            name: "防犯カメラ専用端末 (デモ)".into(),
+            location: "西淀川区役所 市民協働課 執務室".into(),
+            custodian: "lead".into(),
+            public_key: key.public_key(),
+            delegation_id: None,
+            registered_by: "system:demo".into(),
+        };
+        let event = Event {
+            outcome: Outcome::Done,
+            ..Event::system(
+                "demo",
+                "terminal_registered",
+                Some("N8"),
+                serde_json::json!({ "terminal": DEMO_TERMINAL, "public_key": terminal.public_key }),
+            )
+        };
+        db.register_terminal(&terminal, now, event).await?;
+    }
+    println!("demo accounts (one per role; passwords are for the demo only):");
+    for (login, _, role, password) in PEOPLE {
+        println!(
+            "  {login:<8} {password:<18} {} ({})",
+            role.ja(),
+            role.as_str()
+        );
+    }
+    println!(
+        "demo terminal: {DEMO_TERMINAL}, key {} (try: mimamori terminal retrieve --server http://{listen} --key …)",
+        key_path.display()
+    );
+    Ok(())
 }

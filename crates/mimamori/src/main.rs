@@ -5,6 +5,8 @@ mod app;
 mod commands;
 mod demo;
 mod ledger;
+mod staff;
+mod terminal;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -119,6 +121,16 @@ enum Command {
         #[command(subcommand)]
         command: ledger::LedgerCommand,
     },
+    /// The dedicated terminal: its key, retrievals, and its own history (N2, N9.3, N11.3).
+    Terminal {
+        #[command(subcommand)]
+        command: terminal::TerminalCommand,
+    },
+    /// Accounts made at the server itself: the first Administrator of a new ward.
+    Staff {
+        #[command(subcommand)]
+        command: staff::StaffCommand,
+    },
     /// Verifies an evidence package (directory or zip) offline with the ward's public keys.
     Verify {
         /// The package directory or its zip.
@@ -229,6 +241,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
             command: HoldCommand::List { data },
         } => commands::hold_list(&data).await,
         Command::Ledger { command } => ledger::run(command).await,
+        Command::Terminal { command } => terminal::run(command).await,
+        Command::Staff { command } => staff::run(command).await,
         Command::Verify {
             package,
             keys,

@@ -19,6 +19,7 @@ use mimamori_recorder::RecorderContext;
 pub mod auth;
 mod error;
 pub mod evidence;
+pub mod form1;
 pub mod grant;
 mod ledger_api;
 pub mod notary;
@@ -71,6 +72,7 @@ pub fn router(office: Shared) -> Router {
         .merge(staff::routes())
         .merge(terminals::routes())
         .merge(requests::routes())
+        .merge(form1::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(error::localize))
         .with_state(office)

@@ -90,6 +90,8 @@ pub enum Action {
     ReadRecords,
     /// N11.3: compare a terminal's own retrieval history with the office's.
     ReconcileHistory,
+    /// Add a correction to a Form 1 row (the row itself is never edited).
+    CorrectRecord,
     AcknowledgePledge,
     ChangeOwnPassword,
 }
@@ -108,6 +110,7 @@ impl Action {
             Action::PlaceHold,
             Action::ReadRecords,
             Action::ReconcileHistory,
+            Action::CorrectRecord,
             Action::AcknowledgePledge,
             Action::ChangeOwnPassword,
         ];
@@ -142,6 +145,7 @@ impl Action {
             Action::PlaceHold => (&[Manager], "T5.3"),
             Action::ReadRecords => (&[Manager, OperationsLead, ImageHandler, Auditor], "T4"),
             Action::ReconcileHistory => (&[Manager, OperationsLead], "N11.3"),
+            Action::CorrectRecord => (&[OperationsLead, ImageHandler], "N9.3"),
             Action::AcknowledgePledge | Action::ChangeOwnPassword => (&Role::ALL, "N12"),
         }
     }

@@ -36,6 +36,7 @@ fn guideline_table() -> Vec<(Action, Vec<Role>)> {
             vec![Manager, OperationsLead, ImageHandler, Auditor],
         ),
         (Action::ReconcileHistory, vec![Manager, OperationsLead]),
+        (Action::CorrectRecord, vec![OperationsLead, ImageHandler]),
         (Action::AcknowledgePledge, Role::ALL.to_vec()),
         (Action::ChangeOwnPassword, Role::ALL.to_vec()),
     ]

@@ -1,0 +1,300 @@
+//! `mimamori terminal`: the dedicated terminal's side of a retrieval (N2, N3.3, N8, N9.3).
+//!
+//! The terminal holds its own Ed25519 key (`init`). To retrieve, the handler signs in, the
+//! office issues a grant for the instruction, the terminal key signs it, and the office answers
+//! with the evidence package, which the terminal checks against the ward's public keys before
+//! it says anything was retrieved. Each retrieval is appended to the terminal's own history
+//! file, which `history` prints signed by the terminal key for the monthly check (N11.3).
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _};
+use clap::Subcommand;
+use mimamori_ledger::checkpoint::TrustedKeys;
+use mimamori_ledger::package::verify_package;
+use mimamori_office::grant::TerminalKey;
+use serde_json::{json, Value};
+
+#[derive(Subcommand)]
+pub enum TerminalCommand {
+    /// Creates this terminal's key pair; prints the public key to register (private key: 0600).
+    Init {
+        /// The terminal's id, as it will be registered (e.g. pc-1).
+        #[arg(long)]
+        id: String,
+        /// Where to keep the private key.
+        #[arg(long, default_value = "./mimamori-terminal/terminal.key")]
+        key: PathBuf,
+    },
+    /// Retrieves an instructed request's footage at this terminal and writes the evidence
+    /// package OUT/ (and OUT.zip), checked against the ward's keys.
+    Retrieve {
+        /// The office, e.g. http://127.0.0.1:8080.
+        #[arg(long, env = "MIMAMORI_SERVER")]
+        server: String,
+        #[arg(long, default_value = "./mimamori-terminal/terminal.key")]
+        key: PathBuf,
+        /// The image handler's login name.
+        #[arg(long)]
+        login: String,
+        /// Environment variable holding the password (it is never a command-line argument).
+        #[arg(long, default_value = "MIMAMORI_PASSWORD")]
+        password_env: String,
+        /// The request number (Form 1 serial).
+        #[arg(long)]
+        request: i64,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Prints this terminal's retrieval history, signed by its key (N11.3).
+    History {
+        #[arg(long, default_value = "./mimamori-terminal/terminal.key")]
+        key: PathBuf,
+        /// Only this month (YYYY-MM, Asia/Tokyo).
+        #[arg(long)]
+        month: Option<String>,
+    },
+}
+
+pub async fn run(command: TerminalCommand) -> anyhow::Result<()> {
+    tokio::task::spawn_blocking(move || run_blocking(command)).await?
+}
+
+fn run_blocking(command: TerminalCommand) -> anyhow::Result<()> {
+    match command {
+        TerminalCommand::Init { id, key } => init(&id, &key),
+        TerminalCommand::Retrieve {
+            server,
+            key,
+            login,
+            password_env,
+            request,
+            out,
+        } => {
+            let password = std::env::var(&password_env).with_context(|| {
+                format!(
+                    "set the password in ${password_env} (パスワードを環境変数に設定してください)"
+                )
+            })?;
+            let summary = retrieve(&server, &key, &login, &password, request, &out)?;
+            println!("{}", serde_json::to_string_pretty(&summary)?);
+            Ok(())
+        }
+        TerminalCommand::History { key, month } => {
+            let history = signed_history(&key, month.as_deref())?;
+            println!("{}", serde_json::to_string_pretty(&history)?);
+            Ok(())
+        }
+    }
+}
+
+fn init(id: &str, key_path: &Path) -> anyhow::Result<()> {
+    let key = TerminalKey::generate(id);
+    key.create_file(key_path)?;
+    println!("terminal key written to {} (mode 0600)", key_path.display());
+    println!("register it (Operations lead): POST /api/v1/terminals");
+    println!(
+        "{}",
+        json!({
+            "id": id, "name": "専用端末", "location": "…", "custodian": "…",
+            "public_key": key.public_key(),
+        })
+    );
+    Ok(())
+}
+
+/// A small JSON client for the office API.
+pub struct Client {
+    base: String,
+    token: Option<String>,
+}
+
+impl Client {
+    pub fn new(server: &str) -> Client {
+        Client {
+            base: server.trim_end_matches('/').to_owned(),
+            token: None,
+        }
+    }
+
+    fn request(&self, method: &str, path: &str) -> ureq::Request {
+        let mut req = ureq::request(method, &format!("{}{path}", self.base))
+            .set("Accept-Language", "ja, en;q=0.5");
+        if let Some(token) = &self.token {
+            req = req.set("Authorization", &format!("Bearer {token}"));
+        }
+        req
+    }
+
+    fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> anyhow::Result<ureq::Response> {
+        let req = self.request(method, path);
+        let result = match body {
+            Some(b) => req.send_json(b),
+            None => req.call(),
+        };
+        match result {
+            Ok(r) => Ok(r),
+            Err(ureq::Error::Status(status, r)) => {
+                let body: Value = r.into_json().unwrap_or(Value::Null);
+                let message = body["error"]["message"].as_str().unwrap_or("(no message)");
+                bail!("{method} {path}: {status}: {message}")
+            }
+            Err(e) => Err(e).with_context(|| format!("{method} {path}")),
+        }
+    }
+
+    pub fn json(&self, method: &str, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
+        Ok(self.send(method, path, body)?.into_json()?)
+    }
+
+    pub fn sign_in(&mut self, login: &str, password: &str) -> anyhow::Result<Value> {
+        let body = json!({ "login": login, "password": password });
+        let answer = self.json("POST", "/api/v1/sessions", Some(body))?;
+        self.token = answer["token"].as_str().map(str::to_owned);
+        Ok(answer)
+    }
+}
+
+/// The whole retrieval at the terminal; returns what was written.
+pub fn retrieve(
+    server: &str,
+    key_path: &Path,
+    login: &str,
+    password: &str,
+    request: i64,
+    out: &Path,
+) -> anyhow::Result<Value> {
+    let key = TerminalKey::load(key_path)?;
+    let zip_path = out.with_extension("zip");
+    for p in [out, zip_path.as_path()] {
+        if p.exists() {
+            bail!("{} already exists (既に存在します)", p.display());
+        }
+    }
+    let mut client = Client::new(server);
+    client.sign_in(login, password)?;
+    let grant = client.json(
+        "POST",
+        &format!("/api/v1/requests/{request}/grants"),
+        Some(json!({ "terminal": key.terminal_id })),
+    )?;
+    let note = grant["grant"].as_str().context("no grant in the answer")?;
+    let body = json!({ "grant": note, "signature": key.sign_grant(note) });
+    let response = client.send("POST", "/api/v1/retrievals", Some(body))?;
+    let mut file = std::fs::File::create(&zip_path)
+        .with_context(|| format!("cannot write {}", zip_path.display()))?;
+    std::io::copy(&mut response.into_reader(), &mut file)?;
+    file.sync_all()?;
+    let trusted = ward_keys(&client)?;
+    let verified = verify_package(&zip_path, &trusted).with_context(|| {
+        format!(
+            "{} does not verify (検証に失敗しました)",
+            zip_path.display()
+        )
+    })?;
+    unzip(&zip_path, out)?;
+    let entry = json!({
+        "request": request,
+        "grant": grant["claims"]["grant"],
+        "camera": grant["claims"]["camera"],
+        "from": grant["claims"]["from"],
+        "to": grant["claims"]["to"],
+        "handler": login,
+        "terminal": key.terminal_id,
+        "retrieved": jiff::Timestamp::now().to_string(),
+        "manifest_sha256": hex_sha256(&std::fs::read(out.join(mimamori_ledger::package::MANIFEST))?),
+    });
+    append_history(key_path, &entry)?;
+    Ok(json!({
+        "dir": out,
+        "zip": zip_path,
+        "clip": out.join(&verified.manifest.clips[0].file),
+        "verified": true,
+        "checkpoint_size": verified.checkpoint_size,
+        "history": entry,
+    }))
+}
+
+/// The ward's verifier keys, as published.
+fn ward_keys(client: &Client) -> anyhow::Result<TrustedKeys> {
+    let keys = client.json("GET", "/api/v1/ledger/keys", None)?;
+    let lines: Vec<&str> = keys["keys"]
+        .as_array()
+        .context("no keys")?
+        .iter()
+        .filter_map(|k| k["verifier_key"].as_str())
+        .collect();
+    Ok(TrustedKeys::parse(&lines.join("\n"))?)
+}
+
+fn unzip(zip_path: &Path, out: &Path) -> anyhow::Result<()> {
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(zip_path)?)?;
+    std::fs::create_dir(out)?;
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i)?;
+        // Only plain names: a package has no directories, and no name may climb out of OUT.
+        let name = entry.name().to_owned();
+        if name.contains('/') || name.contains('\\') || name.starts_with('.') {
+            bail!("unexpected file name {name:?} in the package");
+        }
+        let mut file = std::fs::File::create(out.join(&name))?;
+        std::io::copy(&mut entry, &mut file)?;
+    }
+    Ok(())
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+fn history_path(key_path: &Path) -> PathBuf {
+    key_path.with_extension("history.jsonl")
+}
+
+fn append_history(key_path: &Path, entry: &Value) -> anyhow::Result<()> {
+    let path = history_path(key_path);
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .with_context(|| format!("cannot append to {}", path.display()))?;
+    writeln!(file, "{entry}")?;
+    file.sync_all()?;
+    Ok(())
+}
+
+/// N11.3: the terminal's own record, signed by its key, to be compared with the office's.
+pub fn signed_history(key_path: &Path, month: Option<&str>) -> anyhow::Result<Value> {
+    let key = TerminalKey::load(key_path)?;
+    let path = history_path(key_path);
+    let mut entries = Vec::new();
+    if path.exists() {
+        for line in std::io::BufReader::new(std::fs::File::open(&path)?).lines() {
+            let entry: Value = serde_json::from_str(&line?)?;
+            let in_month = month.is_none_or(|m| {
+                entry["retrieved"]
+                    .as_str()
+                    .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                    .map(|t| t.to_zoned(jiff::tz::TimeZone::get("Asia/Tokyo").expect("tzdb")))
+                    .is_some_and(|z| z.strftime("%Y-%m").to_string() == m)
+            });
+            if in_month {
+                entries.push(entry);
+            }
+        }
+    }
+    let body = json!({ "terminal": key.terminal_id, "month": month, "entries": entries });
+    let bytes = serde_json::to_vec(&body)?;
+    Ok(json!({
+        "history": body,
+        "signature": key.sign("mimamori terminal history", &bytes),
+        "public_key": key.public_key(),
+    }))
+}
