@@ -1,0 +1,296 @@
+//! End-to-end for the office (issue 4): from an empty ward to a playable, verified clip, only
+//! through the chain. A real `mimamori serve` records a GStreamer camera; the first
+//! Administrator is bootstrapped at the server; every other account, appointment, terminal,
+//! order and instruction goes over HTTP; the handler retrieves with the `mimamori terminal`
+//! CLI holding the terminal's own key; the report completes Form 1.
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+use std::time::Duration;
+
+use common::*;
+use jiff::{SignedDuration, Timestamp};
+use serde_json::{json, Value};
+
+struct Api {
+    base: String,
+}
+
+impl Api {
+    fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = ureq::request(method, &format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.set("Authorization", &format!("Bearer {t}"));
+        }
+        let result = match body {
+            Some(b) => req.send_json(b),
+            None => req.call(),
+        };
+        let response = match result {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("{method} {path}: {e}"),
+        };
+        let status = response.status();
+        (status, response.into_json().unwrap_or(Value::Null))
+    }
+
+    fn ok(&self, method: &str, path: &str, token: &str, body: Value) -> Value {
+        let (status, answer) = self.call(method, path, Some(token), Some(body));
+        assert!(
+            (200..300).contains(&status),
+            "{method} {path}: {status} {answer}"
+        );
+        answer
+    }
+
+    /// Signs in for the first time: changes the initial password and acknowledges the pledge.
+    fn first_sign_in(&self, login: &str, initial: &str) -> String {
+        let (status, answer) = self.call(
+            "POST",
+            "/api/v1/sessions",
+            None,
+            Some(json!({ "login": login, "password": initial })),
+        );
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer["password_change_due"], true);
+        let token = answer["token"].as_str().unwrap().to_owned();
+        let new = format!("{login}-chosen-password");
+        self.ok(
+            "POST",
+            "/api/v1/me/password",
+            &token,
+            json!({ "current": initial, "new": new }),
+        );
+        let (_, pledge) = self.call("GET", "/api/v1/me/pledge", Some(&token), None);
+        self.ok(
+            "POST",
+            "/api/v1/me/pledge",
+            &token,
+            json!({ "sha256": pledge["sha256"] }),
+        );
+        token
+    }
+}
+
+fn ok(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn terminal_retrieve(server: &str, key: &Path, request: i64, out: &Path) -> Output {
+    mimamori()
+        .args([
+            "terminal", "retrieve", "--server", server, "--login", "sato",
+        ])
+        .arg("--key")
+        .arg(key)
+        .args(["--request", &request.to_string()])
+        .arg("--out")
+        .arg(out)
+        .env("MIMAMORI_PASSWORD", "sato-chosen-password")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn n9_order_instruction_retrieval_report_ends_in_a_verified_playable_clip() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let cams = GstCameras::start(&["cam1"]);
+    let policy = write_policy(
+        dir.path(),
+        &[TestCamera {
+            id: "cam1".into(),
+            url: cams.url("cam1"),
+            credentials_file: None,
+        }],
+        "",
+    );
+    let started = Timestamp::now();
+    let server = Server::start(&data, &policy);
+    let api = Api {
+        base: format!("http://{}", server.listen),
+    };
+
+    // The first Administrator, at the server; a second bootstrap is refused.
+    let bootstrap = |login: &str| {
+        mimamori()
+            .args([
+                "staff",
+                "bootstrap",
+                "--login",
+                login,
+                "--name",
+                "管理者",
+                "--data-dir",
+            ])
+            .arg(&data)
+            .env("MIMAMORI_PASSWORD", "bootstrap-pass-1")
+            .output()
+            .unwrap()
+    };
+    ok(bootstrap("admin"));
+    assert!(!bootstrap("admin2").status.success());
+    let admin = api.first_sign_in("admin", "bootstrap-pass-1");
+
+    for (login, name) in [("mayor", "区長"), ("lead", "係長"), ("sato", "佐藤")] {
+        api.ok(
+            "POST",
+            "/api/v1/staff",
+            &admin,
+            json!({ "login": login, "name": name, "password": format!("{login}-initial-1") }),
+        );
+    }
+    api.ok(
+        "POST",
+        "/api/v1/staff/mayor/appointments",
+        &admin,
+        json!({ "role": "manager" }),
+    );
+    let mayor = api.first_sign_in("mayor", "mayor-initial-1");
+    for (login, role) in [("lead", "operations_lead"), ("sato", "image_handler")] {
+        api.ok(
+            "POST",
+            &format!("/api/v1/staff/{login}/appointments"),
+            &mayor,
+            json!({ "role": role }),
+        );
+    }
+    let lead = api.first_sign_in("lead", "lead-initial-1");
+    api.first_sign_in("sato", "sato-initial-1");
+
+    // The terminal makes its own key; the Operations lead registers the public half.
+    let key = dir.path().join("terminal").join("pc-1.key");
+    let init = ok(mimamori()
+        .args(["terminal", "init", "--id", "pc-1", "--key"])
+        .arg(&key)
+        .output()
+        .unwrap());
+    let registration: Value = serde_json::from_str(init.lines().last().unwrap()).unwrap();
+    api.ok(
+        "POST",
+        "/api/v1/terminals",
+        &lead,
+        json!({
+            "id": "pc-1", "name": "専用端末", "location": "防犯係 執務室", "custodian": "係長",
+            "public_key": registration["public_key"],
+        }),
+    );
+
+    std::thread::sleep(Duration::from_secs(12));
+    let order = api.ok(
+        "POST",
+        "/api/v1/orders",
+        &mayor,
+        json!({
+            "purpose": "ひったくり事件の確認", "reason": "110番通報（駅前）",
+            "basis": { "kind": "t6_1_b", "document": "捜査関係事項照会書 第123号" },
+        }),
+    );
+    let id = order["id"].as_i64().unwrap();
+    let from = started + SignedDuration::from_secs(2);
+    let to = from + SignedDuration::from_secs(5);
+    api.ok(
+        "POST",
+        &format!("/api/v1/requests/{id}/instruction"),
+        &lead,
+        json!({ "camera": "cam1", "from": from.to_string(), "to": to.to_string(),
+                "handler": "sato", "terminal": "pc-1" }),
+    );
+
+    // The handler, at the terminal.
+    let out = dir.path().join("request-1");
+    let summary: Value =
+        serde_json::from_str(&ok(terminal_retrieve(&api.base, &key, id, &out))).unwrap();
+    assert_eq!(summary["verified"], true);
+    let clip = out.join("clip-1.mp4");
+    assert_decodes_cleanly(&clip);
+    let (_, duration) = probe_frames_and_duration(&clip);
+    // Exactly the instructed range, from the keyframe before it (the camera's GOP is 2 s).
+    assert!((4.8..=7.2).contains(&duration), "duration {duration}");
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let retrieval = &manifest["retrieval"];
+    assert_eq!(retrieval["request_id"], id.to_string());
+    assert_eq!(retrieval["ordered_by"], "mayor");
+    assert_eq!(retrieval["instructed_by"], "lead");
+    assert_eq!(retrieval["retrieved_by"], "sato");
+    assert_eq!(retrieval["terminal"], "pc-1");
+    assert_eq!(retrieval["legal_basis"], "t6_1_b");
+    // `mimamori verify` accepts it with only the published keys.
+    let (_, keys) = api.call("GET", "/api/v1/ledger/keys", None, None);
+    let keys_file = dir.path().join("keys.txt");
+    std::fs::write(
+        &keys_file,
+        keys["keys"][0]["verifier_key"].as_str().unwrap(),
+    )
+    .unwrap();
+    ok(mimamori()
+        .arg("verify")
+        .arg(&out)
+        .arg("--keys")
+        .arg(&keys_file)
+        .output()
+        .unwrap());
+    // The office kept no copy (T5.2).
+    let work = data.join("work");
+    let left = std::fs::read_dir(&work).map_or(0, |d| d.count());
+    assert_eq!(left, 0, "nothing stays in {}", work.display());
+
+    // N9.4: the request is spent; the same terminal cannot retrieve again.
+    let again = terminal_retrieve(&api.base, &key, id, &dir.path().join("request-1-again"));
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("N9.4"));
+
+    // N9.3: the report completes the Form 1 row.
+    let (_, session) = api.call(
+        "POST",
+        "/api/v1/sessions",
+        None,
+        Some(json!({ "login": "sato", "password": "sato-chosen-password" })),
+    );
+    let sato = session["token"].as_str().unwrap().to_owned();
+    api.ok(
+        "POST",
+        &format!("/api/v1/requests/{id}/report"),
+        &sato,
+        json!({ "media": "DVD-R", "copies": 1, "recipient": "西淀川警察署 刑事課", "remarks": "" }),
+    );
+    let (status, rows) = api.call("GET", "/api/v1/form1", Some(&mayor), None);
+    assert_eq!(status, 200, "{rows}");
+    let row = &rows[0];
+    assert_eq!(row["serial"], id);
+    assert_eq!(row["retrieved_by"], "sato");
+    assert_eq!(row["terminal"], "pc-1");
+    assert_eq!(row["site"], "テスト町");
+    assert_eq!(row["media"], "DVD-R");
+    assert_eq!(
+        row["manifest_sha256"],
+        summary["history"]["manifest_sha256"]
+    );
+
+    // The terminal's own history, signed by its key (N11.3).
+    let history: Value = serde_json::from_str(&ok(mimamori()
+        .args(["terminal", "history", "--key"])
+        .arg(&key)
+        .output()
+        .unwrap()))
+    .unwrap();
+    assert_eq!(history["history"]["entries"][0]["request"], id);
+    assert!(history["signature"].as_str().is_some_and(|s| s.len() > 40));
+    drop(server);
+}
