@@ -1,15 +1,14 @@
 //! The local commands: status, export (as an evidence package), integrity check, holds.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{bail, Context as _};
 use jiff::Timestamp;
 use mimamori_db::{from_us, NewHold};
 use mimamori_policy::{CameraId, Policy};
-use mimamori_recorder::export::ExportRequest;
 use mimamori_recorder::{Clock as _, Store, SystemClock};
 
-use crate::app::{App, Paths, Purpose};
+use crate::app::Paths;
 use crate::{DataArgs, FootageRange};
 
 pub async fn status(data: &DataArgs, policy: Option<&Path>, json: bool) -> anyhow::Result<()> {
@@ -48,36 +47,6 @@ pub async fn status(data: &DataArgs, policy: Option<&Path>, json: bool) -> anyho
     for a in &status.open_alerts {
         println!("alert: {} {}", a.kind, a.message);
     }
-    Ok(())
-}
-
-pub async fn export(
-    data: &DataArgs,
-    policy: Option<&Path>,
-    range: &FootageRange,
-    reason: &str,
-    out: PathBuf,
-) -> anyhow::Result<()> {
-    // Input first: a bad request is refused before any key is touched.
-    let policy = Paths::new(data).policy(policy)?;
-    let (camera, start, end) = resolve(&policy, range)?;
-    if reason.trim().is_empty() {
-        bail!("N3.2.2: an export needs a reason (利用目的を記載してください)");
-    }
-    let app = App::with_policy(data, policy, Purpose::Read).await?;
-    let request = ExportRequest {
-        camera,
-        start,
-        end,
-        actor: cli_actor(),
-        reason: reason.to_owned(),
-        output: out.join(mimamori_office::evidence::CLIP),
-    };
-    let chain = mimamori_office::evidence::Chain::default();
-    let summary =
-        mimamori_office::evidence::create_package(&app.ctx, &app.notary, &request, &chain, &out)
-            .await?;
-    println!("{}", serde_json::to_string_pretty(&summary)?);
     Ok(())
 }
 

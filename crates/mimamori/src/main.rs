@@ -89,21 +89,6 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Exports a camera's footage for a time range as an evidence package: a new directory OUT
-    /// (and OUT.zip) with the MP4, a signed manifest and the ledger proof (local; recorded).
-    Export {
-        #[command(flatten)]
-        data: DataArgs,
-        #[command(flatten)]
-        policy: PolicyArg,
-        #[command(flatten)]
-        range: FootageRange,
-        /// Why the footage is exported; recorded with the export.
-        #[arg(long)]
-        reason: String,
-        #[arg(long)]
-        out: PathBuf,
-    },
     /// Re-reads every stored segment and reports any whose content no longer matches its hash.
     Check {
         #[command(flatten)]
@@ -208,13 +193,6 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Status { data, policy, json } => {
             commands::status(&data, policy.policy.as_deref(), json).await
         }
-        Command::Export {
-            data,
-            policy,
-            range,
-            reason,
-            out,
-        } => commands::export(&data, policy.policy.as_deref(), &range, &reason, out).await,
         Command::Check { data, json } => commands::check(&data, json).await,
         Command::Hold {
             command:

@@ -149,32 +149,8 @@ fn export(
     to: Timestamp,
     package: &Path,
 ) -> (serde_json::Value, PathBuf) {
-    let output = run(
-        data,
-        &[
-            "export",
-            "--policy",
-            policy.to_str().unwrap(),
-            "--camera",
-            camera,
-            "--from",
-            &from.to_string(),
-            "--to",
-            &to.to_string(),
-            "--reason",
-            "end-to-end test",
-            "--out",
-            package.to_str().unwrap(),
-        ],
-    );
-    assert!(
-        output.status.success(),
-        "export: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let clip = PathBuf::from(summary["clip"].as_str().unwrap());
-    (summary["export"].clone(), clip)
+    let summary = build_package(data, policy, camera, from, to, package);
+    (serde_json::to_value(&summary.export).unwrap(), summary.clip)
 }
 
 /// N5 for H.265: GStreamer's live H.265 camera is recorded without transcoding and exported
@@ -410,7 +386,7 @@ fn bad_input_is_refused_clearly_and_starts_nothing() {
         "nothing starts half-configured"
     );
 
-    // Export: an unknown camera, an inverted range and an unreadable time are refused.
+    // A range: an unknown camera, an inverted range and an unreadable time are refused.
     let good = text.replace("days = 0", "days = 10");
     std::fs::write(&policy, good).unwrap();
     let p = policy.to_str().unwrap();
@@ -449,19 +425,18 @@ fn bad_input_is_refused_clearly_and_starts_nothing() {
             "is not a time",
         ),
     ] {
-        let out = run(
-            &data,
-            &[
-                &["export", "--policy", p, "--reason", "r", "--out", "x.mp4"][..],
-                &args[..],
-            ]
-            .concat(),
-        );
+        let out = mimamori()
+            .args(["hold", "add", "--data-dir"])
+            .arg(&data)
+            .args(["--policy", p, "--until", "2026-12-01 10:00:00"])
+            .args(["--reason", "r", "--by", "mayor"])
+            .args(args)
+            .output()
+            .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
             !out.status.success() && stderr.contains(expect),
             "{args:?}: {stderr}"
         );
     }
-    assert!(!Path::new("x.mp4").exists());
 }

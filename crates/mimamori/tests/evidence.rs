@@ -34,24 +34,7 @@ fn ok(out: Output) -> String {
 
 fn export_package(data: &Path, policy: &Path, from: Timestamp, secs: i64, out: &Path) {
     let to = from + SignedDuration::from_secs(secs);
-    ok(run(
-        data,
-        &[
-            "export",
-            "--policy",
-            policy.to_str().unwrap(),
-            "--camera",
-            "cam1",
-            "--from",
-            &from.to_string(),
-            "--to",
-            &to.to_string(),
-            "--reason",
-            "N9: 事件捜査のため",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-    ));
+    build_package(data, policy, "cam1", from, to, out);
 }
 
 fn verify(package: &Path, keys: &Path) -> Output {

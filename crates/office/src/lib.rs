@@ -1,10 +1,11 @@
 //! The office: mimamori's HTTP API.
 //!
-//! It answers health, metrics and the ledger's public routes (checkpoints, keys, proofs), and
-//! runs the ward's side of the guideline: staff and appointments (N7), sign-in (N3.3.1),
-//! terminals (N2, N8), and the request chain (N9–N11) whose retrieval grant is the only way
-//! footage leaves. No route streams live footage (N6.3). Every permission is decided by
-//! `mimamori_policy::access`; handlers gather facts, ask, and record the answer.
+//! It answers health, metrics, its OpenAPI document and the ledger's public routes
+//! (checkpoints, keys, proofs), and runs the ward's side of the guideline: staff and
+//! appointments (N7), sign-in (N3.3.1), terminals (N2, N8), and the request chain (N9–N11)
+//! whose retrieval grant is the only way footage leaves. No route streams live footage (N6.3).
+//! Every permission is decided by `mimamori_policy::access`; handlers gather facts, ask, and
+//! record the answer.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -67,6 +68,7 @@ pub fn router(office: Shared) -> Router {
     Router::new()
         .route("/api/v1/health", get(health))
         .route("/metrics", get(metrics))
+        .route("/api/v1/openapi.json", get(openapi))
         .merge(ledger_api::routes())
         .merge(auth::routes())
         .merge(staff::routes())
@@ -85,6 +87,15 @@ async fn health(State(ctx): State<Arc<RecorderContext>>) -> Response {
         Ok(status) => Json(status).into_response(),
         Err(e) => internal_error(e),
     }
+}
+
+/// The API's OpenAPI document, compiled in so the binary always serves the one its routes were
+/// tested against (`tests::openapi_documents_every_route`).
+const OPENAPI: &str = include_str!("../openapi.json");
+
+/// `GET /api/v1/openapi.json`: no authentication, so clients can be generated before sign-in.
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
 }
 
 /// `GET /metrics`: counters and gauges in the Prometheus text format.

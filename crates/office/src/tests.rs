@@ -196,3 +196,107 @@ async fn n3_2_1_ledger_routes_publish_checkpoints_keys_and_proofs() {
         assert!(json(&body)["error"]["message_ja"].is_string());
     }
 }
+
+/// Every route call in the crate's sources (`route("PATH", get(a).post(b))` after a dot), as
+/// (method, path). The needle is assembled so this function's own source is not a match.
+fn routes_in_source() -> std::collections::BTreeSet<(String, String)> {
+    let needle = concat!(".", "route(");
+    let mut found = std::collections::BTreeSet::new();
+    let dir = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src")).unwrap();
+    for entry in dir {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (at, _) in text.match_indices(needle) {
+            let call = text[at + needle.len()..].trim_start();
+            let Some(call) = call.strip_prefix('"') else {
+                continue;
+            };
+            let (route, rest) = call.split_once('"').unwrap();
+            // The method routers are the calls at the top level of the route call's arguments.
+            let (mut depth, mut ident) = (1, String::new());
+            for c in rest.chars() {
+                match c {
+                    '(' => {
+                        if depth == 1 && !ident.is_empty() {
+                            found.insert((ident.clone(), route.to_owned()));
+                        }
+                        ident.clear();
+                        depth += 1;
+                    }
+                    ')' => {
+                        ident.clear();
+                        depth -= 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    c if c.is_alphanumeric() || c == '_' => ident.push(c),
+                    _ => ident.clear(),
+                }
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn openapi_documents_every_route() {
+    let dir = tempfile::tempdir().unwrap();
+    let (status, body) = get(&context(dir.path()).await, "/api/v1/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    let doc = json(&body);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.0"));
+
+    let methods = [
+        "get", "put", "post", "delete", "patch", "head", "options", "trace",
+    ];
+    let documented: std::collections::BTreeSet<(String, String)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            methods
+                .iter()
+                .filter(|m| item.get(**m).is_some())
+                .map(|m| (m.to_string(), path.clone()))
+        })
+        .collect();
+    let routed = routes_in_source();
+    assert!(
+        routed.len() > 20,
+        "the scanner found too little: {routed:?}"
+    );
+    let undocumented: Vec<_> = routed.difference(&documented).collect();
+    assert!(
+        undocumented.is_empty(),
+        "not in openapi.json: {undocumented:?}"
+    );
+    let unrouted: Vec<_> = documented.difference(&routed).collect();
+    assert!(
+        unrouted.is_empty(),
+        "documented but not routed: {unrouted:?}"
+    );
+
+    // Every reference resolves, so the document is usable as it stands.
+    fn refs<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+        match v {
+            serde_json::Value::Object(map) => {
+                out.extend(map.get("$ref").and_then(|r| r.as_str()));
+                map.values().for_each(|v| refs(v, out));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    for r in all {
+        let pointer = r
+            .strip_prefix('#')
+            .unwrap_or_else(|| panic!("external {r}"));
+        assert!(doc.pointer(pointer).is_some(), "dangling {r}");
+    }
+}

@@ -316,3 +316,53 @@ pub fn probe_frames_and_duration(file: &Path) -> (u64, f64) {
     let frames: u64 = parts.next().unwrap().parse().unwrap();
     (frames, duration)
 }
+
+/// Builds an evidence package in-process with the recorder and office libraries, as the
+/// retrieval route does after its checks. The binary has no command for this: footage leaves
+/// only through the request chain (N9.4). These tests judge the recorder's export and the
+/// package format, not the chain, which `tests/chain.rs` covers.
+pub fn build_package(
+    data: &Path,
+    policy: &Path,
+    camera: &str,
+    from: jiff::Timestamp,
+    to: jiff::Timestamp,
+    out: &Path,
+) -> mimamori_office::evidence::PackageSummary {
+    use std::sync::Arc;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let policy = Arc::new(mimamori_policy::Policy::load(policy).unwrap());
+        let db = mimamori_db::Db::open(&data.join("mimamori.db"))
+            .await
+            .unwrap();
+        let kek = mimamori_recorder::Kek::load(&data.with_extension("kek")).unwrap();
+        let ctx = mimamori_recorder::RecorderContext::new(
+            policy,
+            db.clone(),
+            mimamori_recorder::Store::new(data.join("segments")),
+            Arc::new(kek),
+            Arc::new(mimamori_recorder::SystemClock),
+        );
+        let notary = mimamori_office::notary::Notary::open(
+            db,
+            &ctx.policy.ledger.origin,
+            &data.join("keys").join("ledger.key"),
+            false,
+        )
+        .await
+        .unwrap();
+        let request = mimamori_recorder::export::ExportRequest {
+            camera: mimamori_policy::CameraId::new(camera).unwrap(),
+            start: from,
+            end: to,
+            actor: "test".into(),
+            reason: "end-to-end test".into(),
+            output: out.join(mimamori_office::evidence::CLIP),
+        };
+        let chain = mimamori_office::evidence::Chain::default();
+        mimamori_office::evidence::create_package(&ctx, &notary, &request, &chain, out)
+            .await
+            .unwrap()
+    })
+}

@@ -1,0 +1,404 @@
+//! Office API benchmark (issue 4). Serves the real router on 127.0.0.1 over the SQLite default
+//! (on disk, WAL, synchronous FULL) and drives it from `--clients` keep-alive HTTP/1.1
+//! connections with an open-loop schedule: each client sends at a fixed pace, and latency is
+//! measured from when a request was due, not when it went out, so a stall counts in full
+//! (no coordinated omission). The mix is the ward's daily work: reading requests, Form 1, the
+//! health page and checkpoints, and writing orders, instructions and retrieval grants.
+//!
+//! Prints throughput, p50/p90/p99/max overall and per kind, and errors.
+//! Run: `cargo run --release -p mimamori-bench --bin api` (defaults: 200 clients, 1,000
+//! requests/s for 30 s; target p99 < 50 ms).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use bytes::Bytes;
+use clap::Parser;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::SendRequest;
+use hyper::Request;
+use hyper_util::rt::TokioIo;
+use jiff::{SignedDuration, Timestamp};
+use mimamori_db::{Db, Event, NewTerminal, Outcome};
+use mimamori_office::grant::TerminalKey;
+use mimamori_office::notary::Notary;
+use mimamori_office::setup::{seed_account, Seed};
+use mimamori_office::{OfficeState, Shared};
+use mimamori_policy::access::Role;
+use mimamori_policy::Policy;
+use mimamori_recorder::{Kek, RecorderContext, Store, SystemClock};
+use serde_json::{json, Value};
+
+#[derive(Parser)]
+struct Args {
+    #[arg(long, default_value_t = 200)]
+    clients: usize,
+    /// Offered load, requests per second over all clients.
+    #[arg(long, default_value_t = 1000.0)]
+    rate: f64,
+    #[arg(long, default_value_t = 30)]
+    seconds: u64,
+}
+
+const POLICY: &str = r#"
+[ward]
+name = "ベンチ区"
+operator = "ベンチ区役所"
+[retention]
+days = 10
+[office]
+session_minutes = 600
+instruction_max_days = 7
+[[camera]]
+id = "cam1"
+name = "駅前"
+site = "1丁目"
+url = "rtsp://127.0.0.1:1/cam1"
+"#;
+
+const PASSWORD: &str = "bench-password-1";
+const HANDLERS: usize = 20;
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let work = tempfile::tempdir_in(std::env::current_dir()?)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(run(&args, work.path()))
+}
+
+async fn run(args: &Args, dir: &Path) -> anyhow::Result<()> {
+    let office = open_office(dir).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let app = mimamori_office::router(office);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let tokens = Arc::new(sign_in_everyone(addr).await?);
+    println!(
+        "api: {} clients, offered {:.0} req/s for {} s on {addr} (SQLite, synchronous FULL)",
+        args.clients, args.rate, args.seconds
+    );
+    let interval = Duration::from_secs_f64(args.clients as f64 / args.rate);
+    let start = Instant::now() + Duration::from_millis(200);
+    let end = start + Duration::from_secs(args.seconds);
+    let mut tasks = Vec::new();
+    for client in 0..args.clients {
+        let tokens = tokens.clone();
+        // Stagger the clients evenly over one interval.
+        let first = start + interval.mul_f64(client as f64 / args.clients as f64);
+        tasks.push(tokio::spawn(async move {
+            drive(addr, client, &tokens, first, interval, end).await
+        }));
+    }
+    let mut samples: BTreeMap<&'static str, Vec<Duration>> = BTreeMap::new();
+    let mut errors: BTreeMap<String, usize> = BTreeMap::new();
+    for task in tasks {
+        let (s, e) = task.await??;
+        for (kind, d) in s {
+            samples.entry(kind).or_default().push(d);
+        }
+        for (k, n) in e {
+            *errors.entry(k).or_default() += n;
+        }
+    }
+    report(&samples, &errors, Duration::from_secs(args.seconds));
+    Ok(())
+}
+
+async fn open_office(dir: &Path) -> anyhow::Result<Shared> {
+    let policy = Arc::new(Policy::parse(POLICY, Path::new("bench.toml"))?);
+    let db = Db::open(&dir.join("mimamori.db")).await?;
+    let ctx = Arc::new(RecorderContext::new(
+        policy,
+        db.clone(),
+        Store::new(dir.join("segments")),
+        Arc::new(Kek::from_bytes(&[7; 32])),
+        Arc::new(SystemClock),
+    ));
+    let notary = Notary::open(
+        db.clone(),
+        &ctx.policy.ledger.origin,
+        &dir.join("ledger.key"),
+        true,
+    )
+    .await?;
+    notary.sign_checkpoint().await?;
+    let now = Timestamp::now() - SignedDuration::from_secs(1);
+    let mut people = vec![
+        ("mayor".to_owned(), Role::Manager),
+        ("lead".to_owned(), Role::OperationsLead),
+        ("auditor".to_owned(), Role::Auditor),
+    ];
+    people.extend((0..HANDLERS).map(|i| (format!("h{i}"), Role::ImageHandler)));
+    for (login, role) in &people {
+        let seed = Seed {
+            login,
+            name: login,
+            unit: "防犯係",
+            password: PASSWORD,
+            roles: &[*role],
+            ready: true,
+            delegation_id: None,
+        };
+        seed_account(&db, &seed, "system:bench", now).await?;
+    }
+    let key = TerminalKey::generate("pc-1");
+    let terminal = NewTerminal {
+        id: "pc-1".into(),
+        name: "端末".into(),
+        location: "防犯係".into(),
+        custodian: "lead".into(),
+        public_key: key.public_key(),
+        delegation_id: None,
+        registered_by: "system:bench".into(),
+    };
+    let event = Event {
+        outcome: Outcome::Done,
+        ..Event::system("bench", "terminal_registered", Some("N8"), json!({}))
+    };
+    db.register_terminal(&terminal, now, event).await?;
+    Ok(Shared(Arc::new(OfficeState {
+        ctx,
+        notary: Arc::new(notary),
+        work_dir: dir.join("work"),
+    })))
+}
+
+struct Tokens {
+    mayor: String,
+    lead: String,
+    auditor: String,
+    handlers: Vec<String>,
+}
+
+async fn sign_in_everyone(addr: std::net::SocketAddr) -> anyhow::Result<Tokens> {
+    let mut conn = connect(addr).await?;
+    let mut sign_in = async |login: &str| -> anyhow::Result<String> {
+        let body = json!({ "login": login, "password": PASSWORD });
+        let (status, answer) =
+            send(&mut conn, "POST", "/api/v1/sessions", None, Some(body)).await?;
+        anyhow::ensure!(status == 200, "sign-in {login}: {status} {answer}");
+        Ok(answer["token"].as_str().context("token")?.to_owned())
+    };
+    let mut handlers = Vec::new();
+    for i in 0..HANDLERS {
+        handlers.push(sign_in(&format!("h{i}")).await?);
+    }
+    Ok(Tokens {
+        mayor: sign_in("mayor").await?,
+        lead: sign_in("lead").await?,
+        auditor: sign_in("auditor").await?,
+        handlers,
+    })
+}
+
+async fn connect(addr: std::net::SocketAddr) -> anyhow::Result<SendRequest<Full<Bytes>>> {
+    let stream = tokio::net::TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
+    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(conn);
+    Ok(sender)
+}
+
+async fn send(
+    conn: &mut SendRequest<Full<Bytes>>,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> anyhow::Result<(u16, Value)> {
+    let mut req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", "127.0.0.1");
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let body = match body {
+        Some(b) => {
+            req = req.header("content-type", "application/json");
+            Full::new(Bytes::from(b.to_string()))
+        }
+        None => Full::new(Bytes::new()),
+    };
+    conn.ready().await?;
+    let response = conn.send_request(req.body(body)?).await?;
+    let status = response.status().as_u16();
+    let bytes = response.into_body().collect().await?.to_bytes();
+    Ok((
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    ))
+}
+
+type Samples = Vec<(&'static str, Duration)>;
+type Errors = BTreeMap<String, usize>;
+
+/// One client: a fixed pace, one request kind after another from the mix.
+async fn drive(
+    addr: std::net::SocketAddr,
+    client: usize,
+    tokens: &Tokens,
+    first: Instant,
+    interval: Duration,
+    end: Instant,
+) -> anyhow::Result<(Samples, Errors)> {
+    let mut conn = connect(addr).await?;
+    let mut samples = Vec::new();
+    let mut errors = Errors::new();
+    let mut due = first;
+    let mut state = Workflow::default();
+    let mut n = client;
+    while due < end {
+        tokio::time::sleep_until(due.into()).await;
+        let (kind, method, path, token, body) = state.next(n, client, tokens);
+        let result = send(&mut conn, method, &path, Some(token), body).await;
+        samples.push((kind, due.elapsed()));
+        match result {
+            Ok((status, answer)) if status < 300 => state.learn(kind, &answer),
+            Ok((status, answer)) => {
+                *errors
+                    .entry(format!("{kind} {status} {}", answer["error"]["code"]))
+                    .or_default() += 1;
+            }
+            Err(e) => *errors.entry(format!("{kind} transport: {e}")).or_default() += 1,
+        }
+        n += 1;
+        due += interval;
+    }
+    Ok((samples, errors))
+}
+
+/// Each client works through requests of its own: order, instruct, grant; and reads between.
+#[derive(Default)]
+struct Workflow {
+    ordered: Option<i64>,
+    instructed: Option<i64>,
+    last: Option<i64>,
+}
+
+impl Workflow {
+    fn next<'t>(
+        &mut self,
+        n: usize,
+        client: usize,
+        t: &'t Tokens,
+    ) -> (&'static str, &'static str, String, &'t str, Option<Value>) {
+        let handler = client % HANDLERS;
+        // 1 in 10 is a write: order, then instruction, then grant, in turn per client.
+        if n % 10 == 0 {
+            if let Some(id) = self.instructed.take() {
+                let body = json!({ "terminal": "pc-1" });
+                let path = format!("/api/v1/requests/{id}/grants");
+                return ("grant", "POST", path, &t.handlers[handler], Some(body));
+            }
+            if let Some(id) = self.ordered.take() {
+                let now = Timestamp::now();
+                let body = json!({
+                    "camera": "cam1",
+                    "from": (now - SignedDuration::from_mins(30)).to_string(),
+                    "to": (now - SignedDuration::from_mins(20)).to_string(),
+                    "handler": format!("h{handler}"), "terminal": "pc-1",
+                });
+                self.instructed = Some(id);
+                let path = format!("/api/v1/requests/{id}/instruction");
+                return ("instruct", "POST", path, &t.lead, Some(body));
+            }
+            let body = json!({
+                "purpose": "事件の確認", "reason": "ベンチマーク", "basis": { "kind": "t6_1_e" },
+            });
+            return (
+                "order",
+                "POST",
+                "/api/v1/orders".into(),
+                &t.mayor,
+                Some(body),
+            );
+        }
+        match n % 10 {
+            1 | 5 => (
+                "list",
+                "GET",
+                "/api/v1/requests?limit=20".into(),
+                &t.auditor,
+                None,
+            ),
+            2 | 6 => match self.last {
+                Some(id) => (
+                    "show",
+                    "GET",
+                    format!("/api/v1/requests/{id}"),
+                    &t.lead,
+                    None,
+                ),
+                None => ("me", "GET", "/api/v1/me".into(), &t.lead, None),
+            },
+            3 | 7 => ("me", "GET", "/api/v1/me".into(), &t.handlers[handler], None),
+            4 => ("health", "GET", "/api/v1/health".into(), &t.auditor, None),
+            8 => (
+                "checkpoint",
+                "GET",
+                "/api/v1/ledger/checkpoint".into(),
+                &t.auditor,
+                None,
+            ),
+            _ => ("staff", "GET", "/api/v1/staff".into(), &t.auditor, None),
+        }
+    }
+
+    fn learn(&mut self, kind: &str, answer: &Value) {
+        if kind == "order" {
+            self.ordered = answer["id"].as_i64();
+            self.last = self.ordered;
+        }
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn report(samples: &BTreeMap<&'static str, Vec<Duration>>, errors: &Errors, span: Duration) {
+    let mut all: Vec<Duration> = samples.values().flatten().copied().collect();
+    all.sort();
+    let line = |name: &str, sorted: &[Duration]| {
+        println!(
+            "  {name:<11} {:>7} req  p50 {:>7.2} ms  p90 {:>7.2} ms  p99 {:>7.2} ms  max {:>8.2} ms",
+            sorted.len(),
+            ms(percentile(sorted, 0.50)),
+            ms(percentile(sorted, 0.90)),
+            ms(percentile(sorted, 0.99)),
+            ms(*sorted.last().unwrap_or(&Duration::ZERO)),
+        );
+    };
+    println!(
+        "throughput: {:.0} req/s completed ({} requests in {} s)",
+        all.len() as f64 / span.as_secs_f64(),
+        all.len(),
+        span.as_secs()
+    );
+    line("all", &all);
+    for (kind, v) in samples {
+        let mut v = v.clone();
+        v.sort();
+        line(kind, &v);
+    }
+    let failed: usize = errors.values().sum();
+    println!("errors: {failed}");
+    for (k, n) in errors {
+        println!("  {n:>6}  {k}");
+    }
+    let p99 = ms(percentile(&all, 0.99));
+    println!(
+        "target p99 < 50 ms: {} ({p99:.2} ms)",
+        if p99 < 50.0 { "met" } else { "NOT met" }
+    );
+}
