@@ -41,6 +41,9 @@ struct Args {
     rate: f64,
     #[arg(long, default_value_t = 30)]
     seconds: u64,
+    /// Seconds of load before measuring (connections, statement caches, first pages).
+    #[arg(long, default_value_t = 3)]
+    warmup: u64,
 }
 
 const POLICY: &str = r#"
@@ -78,19 +81,21 @@ async fn run(args: &Args, dir: &Path) -> anyhow::Result<()> {
 
     let tokens = Arc::new(sign_in_everyone(addr).await?);
     println!(
-        "api: {} clients, offered {:.0} req/s for {} s on {addr} (SQLite, synchronous FULL)",
-        args.clients, args.rate, args.seconds
+        "api: {} clients, offered {:.0} req/s for {} s after {} s of warm-up, on {addr} \
+         (SQLite, synchronous FULL)",
+        args.clients, args.rate, args.seconds, args.warmup
     );
     let interval = Duration::from_secs_f64(args.clients as f64 / args.rate);
     let start = Instant::now() + Duration::from_millis(200);
-    let end = start + Duration::from_secs(args.seconds);
+    let measured = start + Duration::from_secs(args.warmup);
+    let end = measured + Duration::from_secs(args.seconds);
     let mut tasks = Vec::new();
     for client in 0..args.clients {
         let tokens = tokens.clone();
         // Stagger the clients evenly over one interval.
         let first = start + interval.mul_f64(client as f64 / args.clients as f64);
         tasks.push(tokio::spawn(async move {
-            drive(addr, client, &tokens, first, interval, end).await
+            drive(addr, client, &tokens, first, interval, (measured, end)).await
         }));
     }
     let mut samples: BTreeMap<&'static str, Vec<Duration>> = BTreeMap::new();
@@ -235,6 +240,8 @@ async fn send(
 }
 
 type Samples = Vec<(&'static str, Duration)>;
+
+const WARM_UP: &str = "(warm-up)";
 type Errors = BTreeMap<String, usize>;
 
 /// One client: a fixed pace, one request kind after another from the mix.
@@ -244,7 +251,7 @@ async fn drive(
     tokens: &Tokens,
     first: Instant,
     interval: Duration,
-    end: Instant,
+    (measured, end): (Instant, Instant),
 ) -> anyhow::Result<(Samples, Errors)> {
     let mut conn = connect(addr).await?;
     let mut samples = Vec::new();
@@ -256,7 +263,8 @@ async fn drive(
         tokio::time::sleep_until(due.into()).await;
         let (kind, method, path, token, body) = state.next(n, client, tokens);
         let result = send(&mut conn, method, &path, Some(token), body).await;
-        samples.push((kind, due.elapsed()));
+        // Warm-up is reported apart: the first requests wait for 200 connections' set-up.
+        samples.push((if due >= measured { kind } else { WARM_UP }, due.elapsed()));
         match result {
             Ok((status, answer)) if status < 300 => state.learn(kind, &answer),
             Ok((status, answer)) => {
@@ -367,7 +375,11 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn report(samples: &BTreeMap<&'static str, Vec<Duration>>, errors: &Errors, span: Duration) {
-    let mut all: Vec<Duration> = samples.values().flatten().copied().collect();
+    let mut all: Vec<Duration> = samples
+        .iter()
+        .filter(|(kind, _)| **kind != WARM_UP)
+        .flat_map(|(_, v)| v.iter().copied())
+        .collect();
     all.sort();
     let line = |name: &str, sorted: &[Duration]| {
         println!(

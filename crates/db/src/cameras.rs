@@ -57,7 +57,7 @@ impl Db {
         .bind(&cam.site)
         .bind(&cam.url)
         .bind(to_us(now))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -94,7 +94,7 @@ impl Db {
         .bind(to_us(now))
         .bind(last_sample.map(to_us))
         .bind(last_error)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }

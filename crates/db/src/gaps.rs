@@ -58,7 +58,7 @@ impl Db {
                 .bind(camera.as_str())
                 .bind(to_us(start))
                 .bind(cause)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?
                 .last_insert_rowid(),
         )
@@ -83,7 +83,7 @@ impl Db {
         sqlx::query("UPDATE gap SET end_us = ? WHERE id = ?")
             .bind(end_us)
             .bind(gap.id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         gap.end_us = Some(end_us);
         Ok(Some(gap))
@@ -123,7 +123,7 @@ impl Db {
         .bind(camera.map(|c| c.as_str()))
         .bind(message)
         .bind(to_us(now))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?
         .last_insert_rowid())
     }
@@ -142,7 +142,7 @@ impl Db {
         .bind(to_us(now))
         .bind(kind.as_str())
         .bind(camera.map(|c| c.as_str()))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?
         .rows_affected())
     }

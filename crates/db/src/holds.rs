@@ -58,7 +58,7 @@ impl Db {
         .bind(&hold.held_by)
         .bind(to_us(hold.until))
         .bind(to_us(now))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?
         .last_insert_rowid())
     }

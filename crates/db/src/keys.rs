@@ -54,7 +54,7 @@ impl Db {
         .bind(kek_id)
         .bind(wrapped_key)
         .bind(to_us(now))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(self
             .day_key(camera, day)

@@ -111,7 +111,7 @@ impl Db {
     /// Starts a transaction that takes SQLite's write lock at once, so concurrent writers queue
     /// on `busy_timeout` instead of failing when one of them upgrades a read lock.
     pub async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 
     /// Number of leaves in the log.
@@ -195,7 +195,7 @@ impl Db {
             sqlx::query("INSERT INTO ledger_key (verifier_key, created_us) VALUES (?, ?)")
                 .bind(verifier_key)
                 .bind(to_us(now))
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?
                 .last_insert_rowid(),
         )
@@ -205,7 +205,7 @@ impl Db {
         sqlx::query("UPDATE ledger_key SET retired_us = ? WHERE id = ? AND retired_us IS NULL")
             .bind(to_us(now))
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -233,7 +233,7 @@ impl Db {
         .bind(to_us(body.time))
         .bind(key_id)
         .bind(note)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?
         .last_insert_rowid())
     }

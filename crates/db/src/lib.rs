@@ -62,7 +62,11 @@ pub type Result<T, E = DbError> = std::result::Result<T, E>;
 /// A handle to the metadata database; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Db {
+    /// Readers (several connections; WAL lets them run beside a writer).
     pool: SqlitePool,
+    /// The one writing connection. Writers queue here, in order, instead of in SQLite's busy
+    /// handler, whose back-off sleeps (up to 100 ms a try) stalled every request behind them.
+    writer: SqlitePool,
 }
 
 impl Db {
@@ -79,22 +83,34 @@ impl Db {
             // T5.4: deleted rows (shredded day keys above all) are overwritten, not just unlinked.
             .pragma("secure_delete", "ON")
             .busy_timeout(std::time::Duration::from_secs(10));
-        Self::connect(options, 4).await
+        Self::connect(options, 4, true).await
     }
 
     /// Opens a fresh in-memory database, for tests.
     pub async fn open_in_memory() -> Result<Db> {
         let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
         // One connection: every connection to :memory: is its own database.
-        Self::connect(options, 1).await
+        Self::connect(options, 1, false).await
     }
 
-    async fn connect(options: SqliteConnectOptions, max_connections: u32) -> Result<Db> {
+    async fn connect(
+        options: SqliteConnectOptions,
+        readers: u32,
+        separate_writer: bool,
+    ) -> Result<Db> {
         let pool = SqlitePoolOptions::new()
-            .max_connections(max_connections)
-            .connect_with(options)
+            .max_connections(readers)
+            .connect_with(options.clone())
             .await?;
-        let db = Db { pool };
+        let writer = if separate_writer {
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(options)
+                .await?
+        } else {
+            pool.clone()
+        };
+        let db = Db { pool, writer };
         db.upgrade().await?;
         Ok(db)
     }
@@ -116,7 +132,7 @@ impl Db {
             "CREATE TABLE IF NOT EXISTS schema_upgrade (
                  version INTEGER PRIMARY KEY, applied_us INTEGER NOT NULL)",
         )
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         let current = self.schema_version().await?;
         let known = UPGRADES.last().map_or(0, |u| u.0);
@@ -127,7 +143,7 @@ impl Db {
             });
         }
         for (version, sql) in UPGRADES.iter().filter(|u| u.0 > current) {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.writer.begin().await?;
             sqlx::raw_sql(sql).execute(&mut *tx).await?;
             sqlx::query("INSERT INTO schema_upgrade (version, applied_us) VALUES (?, ?)")
                 .bind(version)

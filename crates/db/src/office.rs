@@ -353,7 +353,7 @@ impl Db {
         .bind(token_sha256)
         .bind(to_us(now))
         .bind(to_us(now) - coarse_us)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }

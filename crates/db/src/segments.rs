@@ -79,7 +79,7 @@ impl Db {
         .bind(height)
         .bind(codec)
         .bind(data)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(
             sqlx::query_scalar("SELECT id FROM video_sample_entry WHERE sha256 = ?")
@@ -122,7 +122,7 @@ impl Db {
         .bind(&s.sha256[..])
         .bind(s.video_sample_entry_id)
         .bind(&s.sample_index)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?
         .last_insert_rowid();
         Ok(id)

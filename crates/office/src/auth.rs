@@ -201,8 +201,12 @@ impl FromRequestParts<Shared> for Caller {
         let rotation = SignedDuration::try_from(office.ctx.policy.office.password_rotation)
             .map_err(ApiError::internal)?;
         let password_due = from_us(staff.password_changed_us) + rotation <= now;
-        // Written at most once a minute, so reads stay reads.
-        db.touch_session(&token_sha256, now, 60_000_000).await?;
+        // Written at most once a minute, so reads stay reads: an UPDATE on every request
+        // would queue every reader behind the single writer.
+        const TOUCH_US: i64 = 60_000_000;
+        if mimamori_db::to_us(now) - session.last_used_us > TOUCH_US {
+            db.touch_session(&token_sha256, now, TOUCH_US).await?;
+        }
         Ok(Caller {
             staff,
             roles,
