@@ -111,7 +111,8 @@ CREATE TABLE request (
     reported_us            INTEGER,
     report                 TEXT,            -- JSON: media, copies, recipient, remarks
     closed_us              INTEGER,
-    closing                TEXT             -- JSON: hand-over (T6.2), Form 3 (N11.2), reason
+    closing                TEXT,            -- JSON: hand-over (T6.2), Form 3 (N11.2), reason
+    form3_alert_id         INTEGER          -- N11.2: the open alert while Form 3 is overdue
 );
 CREATE INDEX request_by_state ON request (state);
 CREATE TRIGGER request_is_kept BEFORE DELETE ON request

@@ -24,6 +24,10 @@ pub enum AlertKind {
     Integrity,
     /// A camera sends no keyframes, so its segment cannot end and become durable.
     NoKeyframes,
+    /// N11.1: delegated staff were allowed an emergency retrieval; the Manager is told at once.
+    EmergencyRetrieval,
+    /// N11.1, N11.2: an emergency retrieval's Form 3 is past its deadline.
+    Form3Overdue,
 }
 
 impl AlertKind {
@@ -33,6 +37,8 @@ impl AlertKind {
             AlertKind::RetentionBelowPolicy => "retention_below_policy",
             AlertKind::Integrity => "integrity",
             AlertKind::NoKeyframes => "no_keyframes",
+            AlertKind::EmergencyRetrieval => "emergency_retrieval",
+            AlertKind::Form3Overdue => "form3_overdue",
         }
     }
 }
@@ -145,6 +151,16 @@ impl Db {
         .execute(&self.writer)
         .await?
         .rows_affected())
+    }
+
+    /// Marks one alert resolved.
+    pub async fn resolve_alert(&self, id: i64, now: Timestamp) -> Result<()> {
+        sqlx::query("UPDATE alert SET resolved_us = ? WHERE id = ? AND resolved_us IS NULL")
+            .bind(to_us(now))
+            .bind(id)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
     }
 
     /// Alerts, open ones first, newest first.

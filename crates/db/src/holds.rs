@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use mimamori_policy::CameraId;
 
-use crate::{to_us, Db, DbError, Result};
+use crate::{to_us, Db, DbError, Event, Result};
 
 #[derive(Debug, Clone)]
 pub struct NewHold {
@@ -35,8 +35,13 @@ impl HoldRow {
 }
 
 impl Db {
-    /// Records a hold. T5.3: the reason is required.
-    pub async fn insert_hold(&self, hold: &NewHold, now: Timestamp) -> Result<i64> {
+    /// Records a hold and its event together. T5.3: the reason is required.
+    pub async fn insert_hold(
+        &self,
+        hold: &NewHold,
+        now: Timestamp,
+        event: impl FnOnce(i64) -> Event,
+    ) -> Result<i64> {
         if hold.reason.trim().is_empty() {
             return Err(DbError::Invalid(
                 "T5.3: a hold needs a reason (延長の理由を記録してください)".into(),
@@ -47,20 +52,26 @@ impl Db {
                 "a hold's range must end after it starts".into(),
             ));
         }
-        Ok(sqlx::query(
-            "INSERT INTO hold (camera_id, start_us, end_us, reason, held_by, until_us, created_us)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        self.write_with(
+            async |c| {
+                Ok(sqlx::query(
+                    "INSERT INTO hold (camera_id, start_us, end_us, reason, held_by, until_us,
+                         created_us) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                )
+                .bind(hold.camera_id.as_str())
+                .bind(to_us(hold.start))
+                .bind(to_us(hold.end))
+                .bind(&hold.reason)
+                .bind(&hold.held_by)
+                .bind(to_us(hold.until))
+                .bind(to_us(now))
+                .execute(&mut *c)
+                .await?
+                .last_insert_rowid())
+            },
+            |&id| vec![event(id)],
         )
-        .bind(hold.camera_id.as_str())
-        .bind(to_us(hold.start))
-        .bind(to_us(hold.end))
-        .bind(&hold.reason)
-        .bind(&hold.held_by)
-        .bind(to_us(hold.until))
-        .bind(to_us(now))
-        .execute(&self.writer)
-        .await?
-        .last_insert_rowid())
+        .await
     }
 
     /// Holds still in force at `now`.

@@ -121,6 +121,8 @@ pub struct NewRequest {
     pub created_by: String,
     /// Set for an internal request, which starts as the Manager's order (N9.1).
     pub ordered: bool,
+    /// An emergency request (N11.1) is created with its scope, as if instructed.
+    pub scope: Option<Instruction>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
@@ -151,6 +153,7 @@ pub struct RequestRow {
     pub report: Option<String>,
     pub closed_us: Option<i64>,
     pub closing: Option<String>,
+    pub form3_alert_id: Option<i64>,
 }
 
 /// N9.2: what the Operations lead instructs.
@@ -714,12 +717,15 @@ impl Db {
     ) -> Result<i64> {
         let provision = new.provision.as_ref().map(|p| p.to_string());
         let ordered = new.ordered.then_some(new.created_by.as_str());
+        let scope = new.scope.as_ref();
         self.write_with(
             async |c| {
                 Ok(sqlx::query(
                     "INSERT INTO request (kind, state, purpose, basis, reason, provision,
-                         created_by, created_us, ordered_by, ordered_us)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         created_by, created_us, ordered_by, ordered_us, camera_id, start_us,
+                         end_us, handler, terminal_id, instruction_expires_us, instructed_by,
+                         instructed_us)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 )
                 .bind(&new.kind)
                 .bind(&new.state)
@@ -731,6 +737,14 @@ impl Db {
                 .bind(to_us(now))
                 .bind(ordered)
                 .bind(ordered.map(|_| to_us(now)))
+                .bind(scope.map(|i| &i.camera_id))
+                .bind(scope.map(|i| to_us(i.start)))
+                .bind(scope.map(|i| to_us(i.end)))
+                .bind(scope.map(|i| &i.handler))
+                .bind(scope.map(|i| &i.terminal_id))
+                .bind(scope.map(|i| to_us(i.expires)))
+                .bind(scope.map(|i| &i.instructed_by))
+                .bind(scope.map(|_| to_us(now)))
                 .execute(&mut *c)
                 .await?
                 .last_insert_rowid())
@@ -738,6 +752,33 @@ impl Db {
             |&id| vec![event(id)],
         )
         .await
+    }
+
+    /// N11.2: emergency requests whose Form 3 is overdue at `now` and not yet alerted.
+    pub async fn form3_overdue(&self, retrieved_before: Timestamp) -> Result<Vec<RequestRow>> {
+        Ok(sqlx::query_as(&format!(
+            "{REQUEST} WHERE kind = 'emergency' AND state = 'emergency_retrieved'
+             AND retrieved_us < ? AND form3_alert_id IS NULL ORDER BY id"
+        ))
+        .bind(to_us(retrieved_before))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Remembers the alert raised for a request's overdue Form 3.
+    pub async fn set_form3_alert(&self, request_id: i64, alert_id: i64) -> Result<()> {
+        sqlx::query("UPDATE request SET form3_alert_id = ? WHERE id = ?")
+            .bind(alert_id)
+            .bind(request_id)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delegations(&self) -> Result<Vec<DelegationRow>> {
+        Ok(sqlx::query_as("SELECT * FROM delegation ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     pub async fn request(&self, id: i64) -> Result<Option<RequestRow>> {
@@ -984,6 +1025,7 @@ mod tests {
             provision: None,
             created_by: "mgr".into(),
             ordered: true,
+            scope: None,
         };
         let id = db
             .create_request(&new, now, |_| event("order"))

@@ -187,13 +187,20 @@ impl App {
         for cam in &policy.cameras {
             println!("  {}  {}  ({})  {}", cam.id, cam.name, cam.site, cam.url);
         }
-        let app = mimamori_office::router(self.office());
+        let office = self.office();
+        // N11.1, N11.2: overdue Form 3s raise alerts until received.
+        let form3 = tokio::spawn(mimamori_office::outside::watch_form3(
+            office.clone(),
+            std::time::Duration::from_secs(60),
+        ));
+        let app = mimamori_office::router(office);
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown_signal())
             .await?;
         println!("stopping: closing open segments…");
         recorder.stop().await;
         checkpoints.abort();
+        form3.abort();
         // The last events (recording stopped) are covered by a checkpoint before exit.
         self.notary.sign_checkpoint().await?;
         Ok(())

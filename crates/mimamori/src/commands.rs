@@ -100,14 +100,18 @@ pub async fn hold_add(
         held_by: by.to_owned(),
     };
     let db = paths.open_db().await?;
-    let id = db.insert_hold(&hold, SystemClock.now()).await?;
-    let detail =
-        serde_json::json!({ "hold_id": id, "camera": range.camera, "reason": reason, "by": by });
-    let event = mimamori_db::Event {
-        actor: by.to_owned(),
-        ..mimamori_db::Event::system("cli", "hold_added", Some("T5.3"), detail)
+    let event = |id| mimamori_db::Event {
+        actor: cli_actor(),
+        ..mimamori_db::Event::system(
+            "cli",
+            "hold_added",
+            Some("T5.3"),
+            serde_json::json!({
+                "hold_id": id, "camera": range.camera, "reason": reason, "decided_by": by,
+            }),
+        )
     };
-    db.append_event(&event).await?;
+    let id = db.insert_hold(&hold, SystemClock.now(), event).await?;
     println!("hold {id} recorded");
     Ok(())
 }

@@ -748,3 +748,373 @@ async fn n9_3_form1_is_a_view_of_the_log_and_corrections_are_new_events() {
         (StatusCode::BAD_REQUEST, Some("invalid_input"))
     );
 }
+
+#[tokio::test]
+async fn n10_1_a_provision_needs_its_document_the_managers_decision_and_t6_2_a_handover_record() {
+    let w = World::new().await;
+    let mayor = w.sign_in("mayor").await;
+    let sato = w.sign_in("sato").await;
+    let provision = |document: Value| {
+        json!({
+            "body": "西淀川警察署", "applicant": "刑事課長",
+            "purpose": "窃盗事件の捜査", "reason": "被疑者の足取り確認",
+            "basis": { "kind": "t6_1_b", "document": "捜査関係事項照会書 第45号" },
+            "document": document,
+            "identity_check": { "document_type": "警察手帳", "document_number": "A-1234", "checked_by": "sato" },
+        })
+    };
+    // A Form 2 without its pledge is refused (N10.1).
+    let unpledged = json!({ "type": "form2", "case": "c", "offence": "窃盗", "purpose": "p",
+                            "cameras": "cam1", "range": "11/20 10時", "pledged": false });
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/provisions",
+            Some(&sato),
+            Some(provision(unpledged)),
+        )
+        .await;
+    assert_refused(status, &body, "invalid_input", "N10.1");
+    let inquiry = json!({ "type": "inquiry", "number": "第45号", "dated": "2026-11-20" });
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/provisions",
+            Some(&sato),
+            Some(provision(inquiry)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["state"], "received");
+    assert_eq!(body["provision"]["document"]["number"], "第45号");
+    let id = body["id"].as_i64().unwrap();
+
+    // Only the Manager decides (N10.1); nothing is retrieved before.
+    let accept = format!("/api/v1/requests/{id}/accept");
+    let (status, body) = w.call(Method::POST, &accept, Some(&sato), None).await;
+    assert_refused(status, &body, "role_not_permitted", "N10.1");
+    let (status, body) = w
+        .call(
+            Method::POST,
+            &format!("/api/v1/requests/{id}/instruction"),
+            Some(&w.sign_in("lead").await),
+            Some(instruction("sato", "pc-1")),
+        )
+        .await;
+    assert_refused(status, &body, "illegal_transition", "N9.2");
+    let (status, body) = w.call(Method::POST, &accept, Some(&mayor), None).await;
+    assert_eq!(
+        (status, body["state"].as_str()),
+        (StatusCode::OK, Some("ordered")),
+        "{body}"
+    );
+    assert_eq!(body["ordered_by"], "mayor");
+    // T6.2: a hand-over comes after the report, not before.
+    let handover = json!({ "recipient": "西淀川警察署 刑事課 山田", "purpose": "捜査", "content": "DVD-R 1枚",
+                           "identity_check": { "document_type": "警察手帳", "document_number": "A-1234", "checked_by": "sato" } });
+    let (status, body) = w
+        .call(
+            Method::POST,
+            &format!("/api/v1/requests/{id}/handover"),
+            Some(&sato),
+            Some(handover),
+        )
+        .await;
+    assert_refused(status, &body, "illegal_transition", "T6.2");
+    let (_, rows) = w
+        .call(Method::GET, "/api/v1/form1", Some(&mayor), None)
+        .await;
+    assert_eq!(rows[0]["provision"]["body"], "西淀川警察署");
+    assert_eq!(rows[0]["ordered_by"], "mayor");
+}
+
+#[tokio::test]
+async fn n11_1_emergency_retrieval_by_delegated_staff_alerts_the_manager_and_form3_is_chased() {
+    // A Monday night in the ward's zone.
+    let night: Timestamp = "2026-11-23T23:30:00+09:00".parse().unwrap();
+    let clock = Arc::new(ShiftedClock::starting_at(night));
+    let w = World::with_clock(clock.clone()).await;
+    let mayor = w.sign_in("mayor").await;
+    let admin = w.sign_in("admin").await;
+    let lead = w.sign_in("lead").await;
+    let (status, delegation) = w
+        .call(
+            Method::POST,
+            "/api/v1/delegations",
+            Some(&mayor),
+            Some(
+                json!({ "body": "西淀川警察署", "document_ref": "西淀署発第7号",
+                         "scope": "夜間・休日の緊急時の取り出し",
+                         "from": (night - SignedDuration::from_hours(24 * 30)).to_string(),
+                         "until": (night + SignedDuration::from_hours(24 * 300)).to_string() }),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{delegation}");
+    let delegation = delegation["id"].as_i64().unwrap();
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/staff",
+            Some(&admin),
+            Some(
+                json!({ "login": "yamada", "name": "山田", "unit": "西淀川警察署 刑事課",
+                         "password": "initial-pass-1", "delegation_id": delegation }),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/staff/yamada/appointments",
+            Some(&mayor),
+            Some(json!({ "role": "delegated_staff" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let police_key = TerminalKey::generate("police-1");
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/terminals",
+            Some(&lead),
+            Some(
+                json!({ "id": "police-1", "name": "警察署端末", "location": "西淀川警察署",
+                         "custodian": "刑事課長", "public_key": police_key.public_key(),
+                         "delegation_id": delegation }),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    w.terminal(&lead, "pc-1").await;
+
+    // The delegated officer signs in, changes the password and pledges like anyone else.
+    let (_, session) = w
+        .call(
+            Method::POST,
+            "/api/v1/sessions",
+            None,
+            Some(json!({ "login": "yamada", "password": "initial-pass-1" })),
+        )
+        .await;
+    let yamada = session["token"].as_str().unwrap().to_owned();
+    w.call(
+        Method::POST,
+        "/api/v1/me/password",
+        Some(&yamada),
+        Some(json!({ "current": "initial-pass-1", "new": "yamada-new-pass" })),
+    )
+    .await;
+    let (_, pledge) = w
+        .call(Method::GET, "/api/v1/me/pledge", Some(&yamada), None)
+        .await;
+    w.call(
+        Method::POST,
+        "/api/v1/me/pledge",
+        Some(&yamada),
+        Some(json!({ "sha256": pledge["sha256"] })),
+    )
+    .await;
+
+    let emergency = |terminal: &str| {
+        json!({ "camera": "cam1", "from": (night - SignedDuration::from_mins(40)).to_string(),
+                "to": (night - SignedDuration::from_mins(30)).to_string(),
+                "purpose": "強盗事件の被疑者追跡", "urgency": "被疑者が逃走中で翌朝まで待てない",
+                "terminal": terminal })
+    };
+    // Not at a ward terminal (N10.4), and not for ward staff (N11.1).
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/emergency-retrievals",
+            Some(&yamada),
+            Some(emergency("pc-1")),
+        )
+        .await;
+    assert_refused(status, &body, "not_a_delegated_terminal", "N10.4");
+    let sato = w.sign_in("sato").await;
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/emergency-retrievals",
+            Some(&sato),
+            Some(emergency("police-1")),
+        )
+        .await;
+    assert_refused(status, &body, "role_not_permitted", "N11.1");
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/emergency-retrievals",
+            Some(&yamada),
+            Some(emergency("police-1")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["state"], "emergency_authorized");
+    let id = body["id"].as_i64().unwrap();
+    // The Manager knows at once.
+    let alerts = w.office.ctx.db.alerts(10).await.unwrap();
+    assert!(alerts
+        .iter()
+        .any(|a| a.kind == "emergency_retrieval" && a.resolved_us.is_none()));
+    // The grant goes to the officer at the police terminal only.
+    let grants = format!("/api/v1/requests/{id}/grants");
+    let (status, body) = w
+        .call(
+            Method::POST,
+            &grants,
+            Some(&yamada),
+            Some(json!({ "terminal": "police-1" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = w
+        .call(
+            Method::POST,
+            &grants,
+            Some(&sato),
+            Some(json!({ "terminal": "pc-1" })),
+        )
+        .await;
+    assert_refused(status, &body, "role_not_permitted", "N11.1");
+
+    // At noon on a weekday, the same request is refused: the Manager orders then.
+    clock.set("2026-11-24T12:00:00+09:00".parse().unwrap());
+    let (_, session) = w
+        .call(
+            Method::POST,
+            "/api/v1/sessions",
+            None,
+            Some(json!({ "login": "yamada", "password": "yamada-new-pass" })),
+        )
+        .await;
+    let yamada = session["token"].as_str().unwrap().to_owned();
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/emergency-retrievals",
+            Some(&yamada),
+            Some(emergency("police-1")),
+        )
+        .await;
+    assert_refused(status, &body, "not_an_emergency_hour", "N11.1");
+
+    // Form 3 is chased once overdue, if the retrieval happened; mark it retrieved directly
+    // (the retrieval of real footage is the end-to-end test's).
+    let row = w.office.ctx.db.request(id).await.unwrap().unwrap();
+    w.office
+        .ctx
+        .db
+        .advance_request(
+            id,
+            &row.state,
+            "emergency_retrieved",
+            &mimamori_db::RequestUpdate::Retrieved {
+                by: "yamada".into(),
+                detail: json!({}),
+            },
+            night,
+            vec![],
+        )
+        .await
+        .unwrap();
+    clock.set(night + SignedDuration::from_hours(73));
+    assert_eq!(
+        crate::outside::check_form3_deadlines(&w.office)
+            .await
+            .unwrap(),
+        [id]
+    );
+    assert!(
+        crate::outside::check_form3_deadlines(&w.office)
+            .await
+            .unwrap()
+            .is_empty(),
+        "alerted once"
+    );
+    assert_eq!(open_form3_alerts(&w).await, 1);
+    let handler = w.sign_in("suzuki").await;
+    let form3 = json!({ "purpose": "強盗事件の被疑者追跡", "camera_site": "1丁目", "retrieval_date": "2026-11-23",
+                        "urgency": "被疑者が逃走中", "pledged": true, "document": "様式第3号" });
+    let (status, body) = w
+        .call(
+            Method::POST,
+            &format!("/api/v1/requests/{id}/form3"),
+            Some(&handler),
+            Some(form3),
+        )
+        .await;
+    assert_eq!(
+        (status, body["state"].as_str()),
+        (StatusCode::OK, Some("form3_recorded")),
+        "{body}"
+    );
+    assert_eq!(
+        open_form3_alerts(&w).await,
+        0,
+        "N11.2: received, the alert is resolved"
+    );
+    let mayor = w.sign_in("mayor").await;
+    let (_, rows) = w
+        .call(Method::GET, "/api/v1/form1", Some(&mayor), None)
+        .await;
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["serial"] == id)
+        .unwrap();
+    assert_eq!(row["emergency"], true);
+    assert_eq!(row["form3"]["document"], "様式第3号");
+}
+
+#[tokio::test]
+async fn t5_3_the_manager_holds_footage_for_a_recorded_reason() {
+    let w = World::new().await;
+    let mayor = w.sign_in("mayor").await;
+    let sato = w.sign_in("sato").await;
+    let now = Timestamp::now();
+    let hold = |reason: &str| {
+        json!({ "camera": "cam1", "from": (now - SignedDuration::from_hours(2)).to_string(),
+                "to": (now - SignedDuration::from_hours(1)).to_string(),
+                "until": (now + SignedDuration::from_hours(24 * 30)).to_string(), "reason": reason })
+    };
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/holds",
+            Some(&sato),
+            Some(hold("捜査のため")),
+        )
+        .await;
+    assert_refused(status, &body, "role_not_permitted", "T5.3");
+    let (status, body) = w
+        .call(Method::POST, "/api/v1/holds", Some(&mayor), Some(hold(" ")))
+        .await;
+    assert_refused(status, &body, "invalid_input", "T5.3");
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/holds",
+            Some(&mayor),
+            Some(hold("公判のため保存期間を延長")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (_, holds) = w
+        .call(Method::GET, "/api/v1/holds", Some(&mayor), None)
+        .await;
+    assert_eq!(holds[0]["held_by"], "mayor");
+    let events = w.office.ctx.db.events(Some("hold_added")).await.unwrap();
+    assert_eq!((events.len(), events[0].rule.as_deref()), (1, Some("T5.3")));
+}
+
+async fn open_form3_alerts(w: &World) -> usize {
+    let alerts = w.office.ctx.db.alerts(10).await.unwrap();
+    alerts
+        .iter()
+        .filter(|a| a.kind == "form3_overdue" && a.resolved_us.is_none())
+        .count()
+}

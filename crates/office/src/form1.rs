@@ -25,7 +25,11 @@ use crate::Shared;
 /// The events a row is built from.
 const KINDS: &[&str] = &[
     "order_issued",
+    "provision_registered",
     "provision_accepted",
+    "emergency_authorized",
+    "form3_recorded",
+    "handed_over",
     "instruction_issued",
     "retrieval_done",
     "report_filed",
@@ -70,6 +74,13 @@ pub struct Form1Row {
     pub recipient: Option<String>,
     pub remarks: Option<String>,
     pub reported: Option<Timestamp>,
+    /// N10.1: the outside body, its document and the identity check.
+    pub provision: Option<Value>,
+    /// T6.2: the hand-over record.
+    pub handed_over: Option<Value>,
+    /// N11.1: an emergency retrieval by delegated staff; N11.2: its Form 3 once received.
+    pub emergency: bool,
+    pub form3: Option<Value>,
     pub corrections: Vec<Correction>,
     /// Leaf indexes (event id − 1) of every event the row was built from.
     pub ledger_leaves: Vec<u64>,
@@ -123,6 +134,19 @@ fn apply(row: &mut Form1Row, e: &EventRow, d: &Value) {
             row.reason = text(&d["reason"]);
             row.basis = Some(d["basis"].clone());
         }
+        "provision_registered" => row.provision = Some(d["provision"].clone()),
+        "emergency_authorized" => {
+            row.emergency = true;
+            row.purpose = text(&d["purpose"]);
+            row.reason = text(&d["reason"]);
+            row.handler = text(&d["handler"]);
+            row.camera = text(&d["camera"]);
+            row.site = text(&d["site"]);
+            row.recorded_from = text(&d["from"]);
+            row.recorded_to = text(&d["to"]);
+        }
+        "form3_recorded" => row.form3 = Some(d.clone()),
+        "handed_over" => row.handed_over = Some(d.clone()),
         "instruction_issued" => {
             row.instructed_by = Some(e.actor.clone());
             row.handler = text(&d["handler"]);

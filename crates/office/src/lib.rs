@@ -24,6 +24,7 @@ pub mod form1;
 pub mod grant;
 mod ledger_api;
 pub mod notary;
+pub mod outside;
 mod requests;
 pub mod setup;
 mod staff;
@@ -75,6 +76,7 @@ pub fn router(office: Shared) -> Router {
         .merge(terminals::routes())
         .merge(requests::routes())
         .merge(form1::routes())
+        .merge(outside::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(error::localize))
         .with_state(office)

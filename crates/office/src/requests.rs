@@ -13,7 +13,7 @@ use base64::prelude::{Engine, BASE64_URL_SAFE_NO_PAD};
 use jiff::{SignedDuration, Timestamp, ToSpan};
 use mimamori_db::{Event, Instruction, NewRequest, Outcome, RequestRow, RequestUpdate};
 use mimamori_ledger::checkpoint::TrustedKeys;
-use mimamori_policy::access::{decide_step, Action, RequestFacts, TerminalFacts};
+use mimamori_policy::access::{decide_step, step_action, Action, RequestFacts, TerminalFacts};
 use mimamori_policy::chain::{LegalBasis, RequestKind, RequestState, Step};
 use mimamori_policy::CameraId;
 use mimamori_recorder::export::ExportRequest;
@@ -118,6 +118,7 @@ async fn order(
         provision: None,
         created_by: caller.login().to_owned(),
         ordered: true,
+        scope: None,
     };
     let now = office.ctx.clock.now();
     let id = office
@@ -216,7 +217,7 @@ impl From<&RequestRow> for RequestView {
     }
 }
 
-async fn row(office: &OfficeState, id: i64) -> Result<RequestRow, ApiError> {
+pub(crate) async fn row(office: &OfficeState, id: i64) -> Result<RequestRow, ApiError> {
     office.ctx.db.request(id).await?.ok_or_else(|| {
         ApiError::not_found(
             "unknown_request",
@@ -226,7 +227,7 @@ async fn row(office: &OfficeState, id: i64) -> Result<RequestRow, ApiError> {
     })
 }
 
-async fn load(office: &OfficeState, id: i64) -> Result<RequestView, ApiError> {
+pub(crate) async fn load(office: &OfficeState, id: i64) -> Result<RequestView, ApiError> {
     Ok(RequestView::from(&row(office, id).await?))
 }
 
@@ -294,7 +295,7 @@ fn facts(row: &RequestRow) -> Result<RequestFacts<'_>, ApiError> {
 }
 
 /// Asks the policy module about a step on `row`; records a refusal.
-async fn may_step(
+pub(crate) async fn may_step(
     office: &OfficeState,
     caller: &Caller,
     row: &RequestRow,
@@ -306,7 +307,7 @@ async fn may_step(
     let verdict = decide_step(&caller.actor(), &facts, step, terminal, now);
     let kind = format!("{step:?}").to_lowercase();
     caller
-        .record_refusal(office, Action::Chain(step), &kind, verdict)
+        .record_refusal(office, step_action(facts.kind, step), &kind, verdict)
         .await?;
     facts
         .state
@@ -315,7 +316,7 @@ async fn may_step(
 }
 
 /// Takes a step: moves the request and writes its event together.
-async fn advance(
+pub(crate) async fn advance(
     office: &OfficeState,
     row: &RequestRow,
     next: RequestState,
@@ -408,7 +409,7 @@ async fn instruct(
     Ok(Json(view))
 }
 
-fn check_camera(office: &OfficeState, id: &str) -> Result<CameraId, ApiError> {
+pub(crate) fn check_camera(office: &OfficeState, id: &str) -> Result<CameraId, ApiError> {
     CameraId::new(id)
         .ok()
         .filter(|c| office.ctx.policy.camera(c).is_some())
@@ -422,7 +423,7 @@ fn check_camera(office: &OfficeState, id: &str) -> Result<CameraId, ApiError> {
 }
 
 /// N6.1: only footage still kept; T6.1: only the relevant part.
-fn check_range(
+pub(crate) fn check_range(
     office: &OfficeState,
     from: Timestamp,
     to: Timestamp,
@@ -534,7 +535,7 @@ async fn issue_grant(
         used_us: None,
     };
     let mut event = caller.event(
-        Action::Chain(Step::Retrieve),
+        retrieve_action(&row),
         "retrieval_grant_issued",
         "N9.4",
         Outcome::Allowed,
@@ -551,7 +552,13 @@ async fn issue_grant(
     ))
 }
 
-fn terminal_facts(t: &mimamori_db::TerminalRow) -> TerminalFacts<'_> {
+/// The action a retrieval on `row` is (delegated staff's for an emergency, N11.1).
+fn retrieve_action(row: &RequestRow) -> Action {
+    let kind = RequestKind::parse(&row.kind).unwrap_or(RequestKind::Internal);
+    step_action(kind, Step::Retrieve)
+}
+
+pub(crate) fn terminal_facts(t: &mimamori_db::TerminalRow) -> TerminalFacts<'_> {
     TerminalFacts {
         id: &t.id,
         revoked: t.revoked_us.is_some(),
@@ -619,7 +626,7 @@ async fn retrieve(
         Ok(())
     };
     caller
-        .record_refusal(&office, Action::Chain(Step::Retrieve), "retrieval", verdict)
+        .record_refusal(&office, retrieve_action(&row), "retrieval", verdict)
         .await?;
     let next = may_step(
         &office,
@@ -630,7 +637,7 @@ async fn retrieve(
     )
     .await?;
     let mut used = caller.event(
-        Action::Chain(Step::Retrieve),
+        retrieve_action(&row),
         "retrieval_started",
         "N9.3",
         Outcome::Allowed,
@@ -747,7 +754,7 @@ async fn export_for(
         "export_finished_event": package.export.finished_event,
     });
     let mut event = caller.event(
-        Action::Chain(Step::Retrieve),
+        retrieve_action(row),
         "retrieval_done",
         "N9.3",
         Outcome::Done,
@@ -769,7 +776,7 @@ async fn retrieval_failed(
     error: EvidenceError,
 ) -> ApiError {
     let event = caller.event(
-        Action::Chain(Step::Retrieve),
+        retrieve_action(row),
         "retrieval_failed",
         "N9.3",
         Outcome::Failed,

@@ -38,6 +38,9 @@ pub(crate) async fn office_with(dir: &Path, policy: &str, clock: Arc<dyn Clock>)
         kek,
         clock,
     ));
+    mimamori_recorder::record_policy_cameras(&ctx)
+        .await
+        .unwrap();
     let notary = Notary::open(db, &ctx.policy.ledger.origin, &dir.join("ledger.key"), true)
         .await
         .unwrap();

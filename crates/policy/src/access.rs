@@ -320,7 +320,7 @@ pub fn decide_step(
     terminal: Option<&TerminalFacts>,
     now: Timestamp,
 ) -> Result<(), Refusal> {
-    decide(actor, Action::Chain(step))?;
+    decide(actor, step_action(request.kind, step))?;
     let next = request.state.after(request.kind, step);
     if next.is_none() {
         return Err(illegal_step(request.state, step));
@@ -337,8 +337,16 @@ pub fn decide_step(
     }
 }
 
+/// The action a step is: an emergency request's retrieval is delegated staff's (N11.1).
+pub fn step_action(kind: RequestKind, step: Step) -> Action {
+    match (kind, step) {
+        (RequestKind::Emergency, Step::Retrieve) => Action::EmergencyRetrieve,
+        _ => Action::Chain(step),
+    }
+}
+
 /// N9.4, N2, N8: the named handler, at the named registered terminal, before the instruction
-/// expires.
+/// expires. An emergency retrieval (N11.1) is at the body's own terminal (N10.4).
 fn decide_retrieval(
     actor: &Actor,
     request: &RequestFacts,
@@ -372,7 +380,8 @@ fn decide_retrieval(
             format!("端末 {} は登録を取り消されています", terminal.id),
         ));
     }
-    if request.terminal != Some(terminal.id) || terminal.delegated {
+    let emergency = request.kind == RequestKind::Emergency;
+    if request.terminal != Some(terminal.id) || terminal.delegated != emergency {
         return Err(Refusal::new(
             "wrong_terminal",
             "N8",

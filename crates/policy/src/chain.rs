@@ -29,7 +29,7 @@ impl RequestKind {
         match self {
             RequestKind::Internal => RequestState::Ordered,
             RequestKind::Provision => RequestState::Received,
-            RequestKind::Emergency => RequestState::EmergencyRetrieved,
+            RequestKind::Emergency => RequestState::EmergencyAuthorized,
         }
     }
 
@@ -61,6 +61,8 @@ pub enum RequestState {
     Reported,
     /// The footage was handed to the outside recipient and the hand-over recorded (T6.2).
     HandedOver,
+    /// Delegated staff may retrieve in an emergency, without a prior order (N11.1).
+    EmergencyAuthorized,
     /// Delegated staff retrieved in an emergency (N11.1); Form 3 is due.
     EmergencyRetrieved,
     /// Form 3 arrived and an image handler recorded it (N11.2).
@@ -101,13 +103,14 @@ impl Step {
 }
 
 impl RequestState {
-    pub const ALL: [RequestState; 10] = [
+    pub const ALL: [RequestState; 11] = [
         Self::Received,
         Self::Ordered,
         Self::Instructed,
         Self::Retrieved,
         Self::Reported,
         Self::HandedOver,
+        Self::EmergencyAuthorized,
         Self::EmergencyRetrieved,
         Self::Form3Recorded,
         Self::Declined,
@@ -125,6 +128,8 @@ impl RequestState {
             (S::Received | S::Ordered | S::Instructed, Cancel) => S::Cancelled,
             (S::Ordered, Instruct) => S::Instructed,
             (S::Instructed, Retrieve) => S::Retrieved,
+            // N11.1: the one retrieval without an instruction, by delegated staff.
+            (S::EmergencyAuthorized, Retrieve) => S::EmergencyRetrieved,
             (S::Retrieved, Report) => S::Reported,
             // T6.2: only footage given to an outside body is handed over.
             (S::Reported, HandOver) if kind == RequestKind::Provision => S::HandedOver,
@@ -146,6 +151,7 @@ impl RequestState {
             RequestState::Retrieved => "retrieved",
             RequestState::Reported => "reported",
             RequestState::HandedOver => "handed_over",
+            RequestState::EmergencyAuthorized => "emergency_authorized",
             RequestState::EmergencyRetrieved => "emergency_retrieved",
             RequestState::Form3Recorded => "form3_recorded",
             RequestState::Declined => "declined",
@@ -166,6 +172,7 @@ impl RequestState {
             RequestState::Retrieved => "取り出し済み",
             RequestState::Reported => "報告済み",
             RequestState::HandedOver => "提供済み",
+            RequestState::EmergencyAuthorized => "緊急取り出し可（夜間・休日）",
             RequestState::EmergencyRetrieved => "緊急取り出し済み（様式第3号待ち）",
             RequestState::Form3Recorded => "様式第3号受領済み",
             RequestState::Declined => "不承認",
@@ -268,6 +275,11 @@ mod tests {
             (S::Ordered, Step::Instruct, S::Instructed),
             (S::Instructed, Step::Retrieve, S::Retrieved),
             (S::Retrieved, Step::Report, S::Reported),
+            (
+                S::EmergencyAuthorized,
+                Step::Retrieve,
+                S::EmergencyRetrieved,
+            ),
             (S::EmergencyRetrieved, Step::RecordForm3, S::Form3Recorded),
         ];
         if kind == RequestKind::Provision && from == S::Reported && step == Step::HandOver {
@@ -295,19 +307,27 @@ mod tests {
                 }
             }
         }
-        // 9 transitions for each of the 3 kinds, plus the provision's hand-over.
-        assert_eq!(legal, 9 * 3 + 1);
+        // 10 transitions for each of the 3 kinds, plus the provision's hand-over.
+        assert_eq!(legal, 10 * 3 + 1);
     }
 
     #[test]
-    fn n9_4_no_retrieval_before_an_instruction() {
+    fn n9_4_no_retrieval_before_an_instruction_except_n11_1_emergencies() {
         for kind in RequestKind::ALL {
             for from in RequestState::ALL {
                 if from.after(kind, Step::Retrieve).is_some() {
-                    assert_eq!(from, RequestState::Instructed);
+                    assert!(matches!(
+                        from,
+                        RequestState::Instructed | RequestState::EmergencyAuthorized
+                    ));
                 }
             }
         }
+        // Only an emergency request can ever reach the emergency state.
+        assert_eq!(
+            RequestKind::Emergency.initial_state(),
+            RequestState::EmergencyAuthorized
+        );
     }
 
     #[test]

@@ -88,20 +88,27 @@ pub struct Recorder {
     tasks: JoinSet<()>,
 }
 
+/// Records the policy's cameras in the database (footage, holds and gaps refer to them).
+pub async fn record_policy_cameras(ctx: &RecorderContext) -> Result<(), RecorderError> {
+    let now = ctx.clock.now();
+    for cam in &ctx.policy.cameras {
+        let record = mimamori_db::CameraRecord {
+            id: cam.id.to_string(),
+            name: cam.name.clone(),
+            site: cam.site.clone(),
+            url: cam.url.clone(),
+        };
+        ctx.db.upsert_camera(&record, now).await?;
+    }
+    Ok(())
+}
+
 impl Recorder {
     /// Recovers the store, records the policy's cameras, opens a gap for every camera that was
     /// recording when mimamori last stopped, and starts recording and sweeping.
     pub async fn start(ctx: Arc<RecorderContext>) -> Result<Recorder, RecorderError> {
         let now = ctx.clock.now();
-        for cam in &ctx.policy.cameras {
-            let record = mimamori_db::CameraRecord {
-                id: cam.id.to_string(),
-                name: cam.name.clone(),
-                site: cam.site.clone(),
-                url: cam.url.clone(),
-            };
-            ctx.db.upsert_camera(&record, now).await?;
-        }
+        record_policy_cameras(&ctx).await?;
         let recovery = ctx.store.recover(&ctx.db, ctx.clock.as_ref()).await?;
         if !recovery.removed_unindexed.is_empty() {
             tracing::warn!(

@@ -68,7 +68,15 @@ async fn n6_1_t5_3_twelve_days_with_a_ten_day_window_and_a_hold() {
         held_by: "manager".into(),
         until: tokyo_10am(date(2026, 12, 31)),
     };
-    db.insert_hold(&hold, clock.now()).await.unwrap();
+    let event = |id| {
+        mimamori_db::Event::system(
+            "test",
+            "hold_added",
+            Some("T5.3"),
+            serde_json::json!({ "hold": id }),
+        )
+    };
+    db.insert_hold(&hold, clock.now(), event).await.unwrap();
 
     // Days 2 to 12, recording a few seconds each.
     for offset in 1..12 {

@@ -267,3 +267,37 @@ fn n11_1_emergency_only_for_delegated_staff_at_night_at_their_terminal() {
     let r = decide_emergency(&o, &tz, &actor(&ward_roles), Some(&police_pc), night).unwrap_err();
     assert_eq!(r.code, "role_not_permitted");
 }
+
+#[test]
+fn n11_1_an_emergency_request_is_retrieved_by_its_delegated_staff_at_their_terminal() {
+    let now = Timestamp::now();
+    let police_pc = TerminalFacts {
+        id: "police-1",
+        revoked: false,
+        delegated: true,
+    };
+    let facts = RequestFacts {
+        kind: RequestKind::Emergency,
+        state: RequestState::EmergencyAuthorized,
+        ..instructed("yamada", "police-1", now)
+    };
+    let staff_roles = [Role::DelegatedStaff];
+    let yamada = Actor {
+        login: "yamada",
+        ..actor(&staff_roles)
+    };
+    assert!(decide_step(&yamada, &facts, Step::Retrieve, Some(&police_pc), now).is_ok());
+    let r = decide_step(&yamada, &facts, Step::Retrieve, Some(&WARD_PC), now).unwrap_err();
+    assert_eq!((r.code, r.rule), ("wrong_terminal", "N8"));
+    let handler_roles = [Role::ImageHandler];
+    let handler = Actor {
+        login: "yamada",
+        ..actor(&handler_roles)
+    };
+    let r = decide_step(&handler, &facts, Step::Retrieve, Some(&police_pc), now).unwrap_err();
+    assert_eq!((r.code, r.rule), ("role_not_permitted", "N11.1"));
+    // And a ward request is never retrieved at a police terminal.
+    let ward = instructed("yamada", "police-1", now);
+    let r = decide_step(&handler, &ward, Step::Retrieve, Some(&police_pc), now).unwrap_err();
+    assert_eq!(r.code, "wrong_terminal");
+}

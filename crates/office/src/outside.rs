@@ -1,0 +1,651 @@
+//! Footage for outside bodies (N10, N11, T6): provision requests with their documents and the
+//! recipient's identity check, the hand-over record, delegations to an investigative body,
+//! emergency retrievals by its registered staff, Form 3 and its deadline; and the Manager's
+//! holds (T5.3). The chain steps themselves are those of `requests`.
+
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use jiff::{SignedDuration, Timestamp};
+use mimamori_db::{
+    AlertKind, DelegationRow, Instruction, NewDelegation, NewHold, NewRequest, Outcome,
+    RequestUpdate,
+};
+use mimamori_policy::access::{decide_emergency, Action};
+use mimamori_policy::chain::{LegalBasis, RequestKind, Step};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::auth::Caller;
+use crate::error::{ApiError, Body};
+use crate::requests::{
+    advance, check_basis, check_camera, check_range, load, may_step, row, terminal_facts,
+    BasisInput, RequestView,
+};
+use crate::staff::required_text;
+use crate::terminals::unknown_terminal;
+use crate::{OfficeState, Shared};
+
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/api/v1/provisions", post(register_provision))
+        .route("/api/v1/requests/{id}/accept", post(accept))
+        .route("/api/v1/requests/{id}/decline", post(decline))
+        .route("/api/v1/requests/{id}/handover", post(hand_over))
+        .route(
+            "/api/v1/delegations",
+            get(delegations).post(record_delegation),
+        )
+        .route("/api/v1/emergency-retrievals", post(authorize_emergency))
+        .route("/api/v1/requests/{id}/form3", post(record_form3))
+        .route("/api/v1/holds", get(holds).post(place_hold))
+}
+
+// ---- provision (N10.1, T6.1, T6.2) --------------------------------------------------------
+
+/// N10.1: the document an investigative body's request comes with.
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Document {
+    /// 捜査関係事項照会書: an official inquiry with its number.
+    Inquiry { number: String, dated: String },
+    /// 様式第2号: the body's application and pledge.
+    Form2 {
+        case: String,
+        offence: String,
+        purpose: String,
+        cameras: String,
+        range: String,
+        /// The pledge not to use the images for anything else.
+        pledged: bool,
+    },
+}
+
+/// T6.2: how the recipient's identity was checked.
+#[derive(Deserialize)]
+struct IdentityCheck {
+    document_type: String,
+    document_number: String,
+    checked_by: String,
+}
+
+#[derive(Deserialize)]
+struct ProvisionInput {
+    body: String,
+    /// The applicant: the body's head or the officer who asks.
+    applicant: String,
+    purpose: String,
+    reason: String,
+    basis: BasisInput,
+    document: Document,
+    identity_check: IdentityCheck,
+}
+
+fn check_document(doc: &Document) -> Result<Value, ApiError> {
+    let rule = |e: ApiError| e.rule("N10.1");
+    Ok(match doc {
+        Document::Inquiry { number, dated } => json!({
+            "type": "inquiry",
+            "number": required_text("document.number", number, 100).map_err(rule)?,
+            "dated": required_text("document.dated", dated, 40).map_err(rule)?,
+        }),
+        Document::Form2 {
+            case,
+            offence,
+            purpose,
+            cameras,
+            range,
+            pledged,
+        } => {
+            if !pledged {
+                return Err(ApiError::invalid(
+                    "document.pledged",
+                    "Form 2 carries the pledge not to use the images for anything else",
+                    "様式第2号には目的外利用をしない旨の誓約が必要です",
+                )
+                .rule("N10.1"));
+            }
+            json!({
+                "type": "form2",
+                "case": required_text("document.case", case, 200).map_err(rule)?,
+                "offence": required_text("document.offence", offence, 200).map_err(rule)?,
+                "purpose": required_text("document.purpose", purpose, 500).map_err(rule)?,
+                "cameras": required_text("document.cameras", cameras, 500).map_err(rule)?,
+                "range": required_text("document.range", range, 200).map_err(rule)?,
+                "pledged": true,
+            })
+        }
+    })
+}
+
+/// `POST /api/v1/provisions`: N10.1, an outside body's request with its document, waiting for
+/// the Manager.
+async fn register_provision(
+    State(office): State<Shared>,
+    caller: Caller,
+    Body(req): Body<ProvisionInput>,
+) -> Result<(StatusCode, Json<RequestView>), ApiError> {
+    caller
+        .may(&office, Action::RegisterProvision, "provision_registered")
+        .await?;
+    let (basis, basis_record) = check_basis(&req.basis)?;
+    let provision = json!({
+        "body": required_text("body", &req.body, 200)?,
+        "applicant": required_text("applicant", &req.applicant, 200)?,
+        "document": check_document(&req.document)?,
+        "identity_check": {
+            "document_type": required_text("identity_check.document_type", &req.identity_check.document_type, 100).map_err(|e| e.rule("T6.2"))?,
+            "document_number": required_text("identity_check.document_number", &req.identity_check.document_number, 100).map_err(|e| e.rule("T6.2"))?,
+            "checked_by": required_text("identity_check.checked_by", &req.identity_check.checked_by, 100).map_err(|e| e.rule("T6.2"))?,
+        },
+    });
+    let kind = RequestKind::Provision;
+    let new = NewRequest {
+        kind: kind.as_str().into(),
+        state: kind.initial_state().as_str().into(),
+        purpose: required_text("purpose", &req.purpose, 200)?,
+        basis: basis_record.to_string(),
+        reason: required_text("reason", &req.reason, 2000)?,
+        provision: Some(provision.clone()),
+        created_by: caller.login().to_owned(),
+        ordered: false,
+        scope: None,
+    };
+    let now = office.ctx.clock.now();
+    let id = office
+        .ctx
+        .db
+        .create_request(&new, now, |id| {
+            caller.event(
+                Action::RegisterProvision,
+                "provision_registered",
+                "N10.1",
+                Outcome::Done,
+                json!({ "request": id, "provision": provision, "basis": basis_record,
+                        "basis_rule": basis.rule(), "purpose": new.purpose }),
+            )
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(load(&office, id).await?)))
+}
+
+/// `POST /api/v1/requests/{id}/accept`: N10.1, the Manager decides to provide; the request
+/// becomes an order and goes through the chain.
+async fn accept(
+    State(office): State<Shared>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<RequestView>, ApiError> {
+    let row = row(&office, id).await?;
+    let next = may_step(&office, &caller, &row, Step::Accept, None).await?;
+    let event = caller.event(
+        Action::Chain(Step::Accept),
+        "provision_accepted",
+        "N10.1",
+        Outcome::Done,
+        json!({ "request": id, "purpose": row.purpose, "reason": row.reason,
+                "basis": serde_json::from_str::<Value>(&row.basis).unwrap_or_default() }),
+    );
+    let update = RequestUpdate::Ordered {
+        by: caller.login().to_owned(),
+    };
+    Ok(Json(
+        advance(&office, &row, next, update, vec![event]).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct ReasonInput {
+    reason: String,
+}
+
+/// `POST /api/v1/requests/{id}/decline`: T6.1, the Manager declines, with the reason.
+async fn decline(
+    State(office): State<Shared>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(req): Body<ReasonInput>,
+) -> Result<Json<RequestView>, ApiError> {
+    let row = row(&office, id).await?;
+    let next = may_step(&office, &caller, &row, Step::Decline, None).await?;
+    let detail = json!({ "request": id, "reason": required_text("reason", &req.reason, 2000)? });
+    let event = caller.event(
+        Action::Chain(Step::Decline),
+        "provision_declined",
+        "T6.1",
+        Outcome::Done,
+        detail.clone(),
+    );
+    let update = RequestUpdate::Closed { detail };
+    Ok(Json(
+        advance(&office, &row, next, update, vec![event]).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct HandOverInput {
+    recipient: String,
+    purpose: String,
+    /// What was handed over (media, clip, range).
+    content: String,
+    identity_check: IdentityCheck,
+}
+
+/// `POST /api/v1/requests/{id}/handover`: T6.2, the record of giving footage to the recipient.
+async fn hand_over(
+    State(office): State<Shared>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(req): Body<HandOverInput>,
+) -> Result<Json<RequestView>, ApiError> {
+    let row = row(&office, id).await?;
+    let next = may_step(&office, &caller, &row, Step::HandOver, None).await?;
+    let t62 = |e: ApiError| e.rule("T6.2");
+    let detail = json!({
+        "request": id,
+        "handed_over": office.ctx.clock.now().to_string(),
+        "recipient": required_text("recipient", &req.recipient, 200).map_err(t62)?,
+        "purpose": required_text("purpose", &req.purpose, 500).map_err(t62)?,
+        "content": required_text("content", &req.content, 1000).map_err(t62)?,
+        "identity_check": {
+            "document_type": required_text("identity_check.document_type", &req.identity_check.document_type, 100).map_err(t62)?,
+            "document_number": required_text("identity_check.document_number", &req.identity_check.document_number, 100).map_err(t62)?,
+            "checked_by": required_text("identity_check.checked_by", &req.identity_check.checked_by, 100).map_err(t62)?,
+        },
+    });
+    let event = caller.event(
+        Action::Chain(Step::HandOver),
+        "handed_over",
+        "T6.2",
+        Outcome::Done,
+        detail.clone(),
+    );
+    let update = RequestUpdate::Closed { detail };
+    Ok(Json(
+        advance(&office, &row, next, update, vec![event]).await?,
+    ))
+}
+
+// ---- delegation and emergency (N10.2–N11.3) -----------------------------------------------
+
+#[derive(Deserialize)]
+struct DelegationInput {
+    body: String,
+    /// The written confirmation (N10.2).
+    document_ref: String,
+    scope: String,
+    from: Timestamp,
+    until: Timestamp,
+}
+
+/// `POST /api/v1/delegations`: N10.2, the Manager records a written delegation.
+async fn record_delegation(
+    State(office): State<Shared>,
+    caller: Caller,
+    Body(req): Body<DelegationInput>,
+) -> Result<(StatusCode, Json<DelegationRow>), ApiError> {
+    caller
+        .may(&office, Action::RecordDelegation, "delegation_recorded")
+        .await?;
+    if req.until <= req.from {
+        return Err(ApiError::invalid(
+            "until",
+            "must be after from",
+            "終了日は開始日より後にしてください",
+        ));
+    }
+    let new = NewDelegation {
+        body: required_text("body", &req.body, 200)?,
+        document_ref: required_text("document_ref", &req.document_ref, 200)
+            .map_err(|e| e.rule("N10.2"))?,
+        scope: required_text("scope", &req.scope, 1000)?,
+        from: req.from,
+        until: req.until,
+        recorded_by: caller.login().to_owned(),
+    };
+    let db = &office.ctx.db;
+    let id = db
+        .create_delegation(&new, office.ctx.clock.now(), |id| {
+            caller.event(
+                Action::RecordDelegation,
+                "delegation_recorded",
+                "N10.2",
+                Outcome::Done,
+                json!({ "delegation": id, "body": new.body, "document_ref": new.document_ref,
+                        "scope": new.scope, "from": new.from.to_string(),
+                        "until": new.until.to_string() }),
+            )
+        })
+        .await?;
+    let row = db
+        .delegation(id)
+        .await?
+        .ok_or_else(|| ApiError::internal("lost"))?;
+    Ok((StatusCode::CREATED, Json(row)))
+}
+
+/// `GET /api/v1/delegations`.
+async fn delegations(
+    State(office): State<Shared>,
+    caller: Caller,
+) -> Result<Json<Vec<DelegationRow>>, ApiError> {
+    caller
+        .may(&office, Action::ReadRecords, "delegations_read")
+        .await?;
+    Ok(Json(office.ctx.db.delegations().await?))
+}
+
+#[derive(Deserialize)]
+struct EmergencyInput {
+    camera: String,
+    from: Timestamp,
+    to: Timestamp,
+    purpose: String,
+    /// Why it could not wait for the office to open (Form 3 asks the same).
+    urgency: String,
+    terminal: String,
+}
+
+/// `POST /api/v1/emergency-retrievals`: N11.1, delegated staff at their terminal, at night or
+/// on a holiday, without a prior order. Allowed and at once known: the Manager is alerted, and
+/// Form 3 is due within the policy's deadline.
+async fn authorize_emergency(
+    State(office): State<Shared>,
+    caller: Caller,
+    Body(req): Body<EmergencyInput>,
+) -> Result<(StatusCode, Json<RequestView>), ApiError> {
+    let db = &office.ctx.db;
+    let now = office.ctx.clock.now();
+    let terminal = db.terminal(&req.terminal).await?;
+    let facts = terminal.as_ref().map(terminal_facts);
+    let policy = &office.ctx.policy;
+    let verdict = decide_emergency(
+        &policy.office,
+        &policy.ward.time_zone,
+        &caller.actor(),
+        facts.as_ref(),
+        now,
+    );
+    caller
+        .record_refusal(
+            &office,
+            Action::EmergencyRetrieve,
+            "emergency_retrieval",
+            verdict,
+        )
+        .await?;
+    let terminal = terminal.ok_or_else(|| unknown_terminal(&req.terminal))?;
+    delegation_in_force(&office, &caller, terminal.delegation_id, now).await?;
+    let camera = check_camera(&office, &req.camera)?;
+    check_range(&office, req.from, req.to, now)?;
+    let purpose = required_text("purpose", &req.purpose, 200)?;
+    let urgency = required_text("urgency", &req.urgency, 2000).map_err(|e| e.rule("N11.1"))?;
+    let lifetime =
+        SignedDuration::try_from(policy.office.grant_lifetime).map_err(ApiError::internal)?;
+    let kind = RequestKind::Emergency;
+    let new = NewRequest {
+        kind: kind.as_str().into(),
+        state: kind.initial_state().as_str().into(),
+        purpose,
+        basis:
+            json!({ "kind": LegalBasis::Investigation.code(), "document": "様式第3号（事後提出）" })
+                .to_string(),
+        reason: urgency,
+        provision: Some(json!({ "delegation_id": terminal.delegation_id })),
+        created_by: caller.login().to_owned(),
+        ordered: false,
+        scope: Some(Instruction {
+            camera_id: camera.to_string(),
+            start: req.from,
+            end: req.to,
+            handler: caller.login().to_owned(),
+            terminal_id: terminal.id.clone(),
+            expires: now + lifetime,
+            instructed_by: caller.login().to_owned(),
+        }),
+    };
+    let site = policy.camera(&camera).map(|c| c.site.clone());
+    let id = db
+        .create_request(&new, now, |id| {
+            let mut e = caller.event(
+                Action::EmergencyRetrieve,
+                "emergency_authorized",
+                "N11.1",
+                Outcome::Allowed,
+                json!({ "request": id, "purpose": new.purpose, "reason": new.reason,
+                        "camera": camera.as_str(), "site": site, "from": req.from.to_string(),
+                        "to": req.to.to_string(), "handler": caller.login(),
+                        "terminal": terminal.id, "delegation_id": terminal.delegation_id }),
+            );
+            e.terminal = Some(terminal.id.clone());
+            e
+        })
+        .await?;
+    // N11.1: the Manager learns of it at once.
+    let message = format!(
+        "緊急時の取り出し: 依頼 {id}, {} ({}), 端末 {} / emergency retrieval by delegated staff",
+        caller.login(),
+        caller.staff.unit,
+        terminal.id
+    );
+    db.raise_alert(AlertKind::EmergencyRetrieval, Some(&camera), &message, now)
+        .await?;
+    Ok((StatusCode::CREATED, Json(load(&office, id).await?)))
+}
+
+/// N10.2: the terminal's delegation exists and is in force.
+async fn delegation_in_force(
+    office: &OfficeState,
+    caller: &Caller,
+    delegation_id: Option<i64>,
+    now: Timestamp,
+) -> Result<(), ApiError> {
+    let delegation = match delegation_id {
+        Some(id) => office.ctx.db.delegation(id).await?,
+        None => None,
+    };
+    let in_force = delegation.is_some_and(|d| {
+        mimamori_db::from_us(d.from_us) <= now && now < mimamori_db::from_us(d.until_us)
+    }) && caller.staff.delegation_id == delegation_id;
+    let verdict = if in_force {
+        Ok(())
+    } else {
+        Err(mimamori_policy::access::Refusal::new(
+            "delegation_not_in_force",
+            "N10.2",
+            "no delegation in force covers this terminal and this person",
+            "この端末と担当者に有効な委任がありません",
+        ))
+    };
+    caller
+        .record_refusal(
+            office,
+            Action::EmergencyRetrieve,
+            "emergency_retrieval",
+            verdict,
+        )
+        .await
+}
+
+#[derive(Deserialize)]
+struct Form3Input {
+    /// 様式第3号 fields: purpose, camera site, retrieval date, why it could not wait.
+    purpose: String,
+    camera_site: String,
+    retrieval_date: String,
+    urgency: String,
+    /// The pledge not to use the images for anything else.
+    pledged: bool,
+    /// The document received: "様式第3号" or an inquiry's number.
+    document: String,
+}
+
+/// `POST /api/v1/requests/{id}/form3`: N11.2, an image handler records the Form 3 received
+/// for an emergency retrieval; its overdue alert (if any) is resolved.
+async fn record_form3(
+    State(office): State<Shared>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(req): Body<Form3Input>,
+) -> Result<Json<RequestView>, ApiError> {
+    let row = row(&office, id).await?;
+    let next = may_step(&office, &caller, &row, Step::RecordForm3, None).await?;
+    if !req.pledged {
+        return Err(ApiError::invalid(
+            "pledged",
+            "Form 3 carries the pledge not to use the images for anything else",
+            "様式第3号には目的外利用をしない旨の誓約が必要です",
+        )
+        .rule("N11.1"));
+    }
+    let detail = json!({
+        "request": id,
+        "purpose": required_text("purpose", &req.purpose, 500)?,
+        "camera_site": required_text("camera_site", &req.camera_site, 200)?,
+        "retrieval_date": required_text("retrieval_date", &req.retrieval_date, 40)?,
+        "urgency": required_text("urgency", &req.urgency, 2000)?,
+        "document": required_text("document", &req.document, 200)?,
+        "pledged": true,
+        "received": office.ctx.clock.now().to_string(),
+    });
+    let event = caller.event(
+        Action::Chain(Step::RecordForm3),
+        "form3_recorded",
+        "N11.2",
+        Outcome::Done,
+        detail.clone(),
+    );
+    let view = advance(
+        &office,
+        &row,
+        next,
+        RequestUpdate::Closed { detail },
+        vec![event],
+    )
+    .await?;
+    if let Some(alert) = row.form3_alert_id {
+        office
+            .ctx
+            .db
+            .resolve_alert(alert, office.ctx.clock.now())
+            .await?;
+    }
+    Ok(Json(view))
+}
+
+/// N11.1, N11.2: raises an alert for each emergency retrieval whose Form 3 is overdue. The
+/// alert stays open until the Form 3 is recorded. Returns the requests newly alerted.
+pub async fn check_form3_deadlines(office: &OfficeState) -> Result<Vec<i64>, mimamori_db::DbError> {
+    let now = office.ctx.clock.now();
+    let deadline = SignedDuration::try_from(office.ctx.policy.office.emergency.form3_deadline)
+        .unwrap_or(SignedDuration::from_hours(72));
+    let db = &office.ctx.db;
+    let mut alerted = Vec::new();
+    for row in db.form3_overdue(now - deadline).await? {
+        let message = format!(
+            "様式第3号が期限を過ぎても未提出です: 依頼 {} ({}) / Form 3 overdue for request {}",
+            row.id,
+            row.retrieved_by.as_deref().unwrap_or("-"),
+            row.id
+        );
+        let camera = row
+            .camera_id
+            .as_deref()
+            .and_then(|c| mimamori_policy::CameraId::new(c).ok());
+        let alert = db
+            .raise_alert(AlertKind::Form3Overdue, camera.as_ref(), &message, now)
+            .await?;
+        db.set_form3_alert(row.id, alert).await?;
+        let event = mimamori_db::Event::system(
+            "office",
+            "form3_overdue",
+            Some("N11.2"),
+            json!({ "request": row.id, "alert": alert }),
+        );
+        db.append_event(&event.at(now)).await?;
+        alerted.push(row.id);
+    }
+    Ok(alerted)
+}
+
+/// Checks Form 3 deadlines every `interval` until the task is dropped.
+pub async fn watch_form3(office: Shared, interval: Duration) {
+    let mut tick = tokio::time::interval(interval);
+    loop {
+        tick.tick().await;
+        if let Err(e) = check_form3_deadlines(&office).await {
+            tracing::error!(error = %e, "form 3 deadline check failed");
+        }
+    }
+}
+
+// ---- holds (T5.3) ---------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct HoldInput {
+    camera: String,
+    from: Timestamp,
+    to: Timestamp,
+    until: Timestamp,
+    reason: String,
+}
+
+/// `POST /api/v1/holds`: T5.3, the Manager keeps a range beyond retention, for a reason, to a
+/// date. The sweeper honours it until then.
+async fn place_hold(
+    State(office): State<Shared>,
+    caller: Caller,
+    Body(req): Body<HoldInput>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    caller.may(&office, Action::PlaceHold, "hold_added").await?;
+    let camera = check_camera(&office, &req.camera)?;
+    let now = office.ctx.clock.now();
+    if req.from >= req.to || req.until <= now {
+        return Err(ApiError::invalid(
+            "until",
+            "the range must start before it ends, and the hold must last past now",
+            "範囲の開始は終了より前、延長期限は現在より後にしてください",
+        ));
+    }
+    let reason = required_text("reason", &req.reason, 2000).map_err(|e| e.rule("T5.3"))?;
+    let hold = NewHold {
+        camera_id: camera,
+        start: req.from,
+        end: req.to,
+        reason,
+        held_by: caller.login().to_owned(),
+        until: req.until,
+    };
+    let id = office
+        .ctx
+        .db
+        .insert_hold(&hold, now, |id| {
+            caller.event(
+                Action::PlaceHold,
+                "hold_added",
+                "T5.3",
+                Outcome::Done,
+                json!({ "hold_id": id, "camera": hold.camera_id.as_str(),
+                        "from": req.from.to_string(), "to": req.to.to_string(),
+                        "until": req.until.to_string(), "reason": hold.reason }),
+            )
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
+}
+
+/// `GET /api/v1/holds`: holds in force.
+async fn holds(
+    State(office): State<Shared>,
+    caller: Caller,
+) -> Result<Json<Vec<mimamori_db::HoldRow>>, ApiError> {
+    caller
+        .may(&office, Action::ReadRecords, "holds_read")
+        .await?;
+    Ok(Json(
+        office.ctx.db.active_holds(office.ctx.clock.now()).await?,
+    ))
+}
