@@ -28,6 +28,8 @@ pub enum AlertKind {
     EmergencyRetrieval,
     /// N11.1, N11.2: an emergency retrieval's Form 3 is past its deadline.
     Form3Overdue,
+    /// N11.3: a terminal's own retrieval history disagrees with the office's record.
+    HistoryMismatch,
 }
 
 impl AlertKind {
@@ -39,6 +41,7 @@ impl AlertKind {
             AlertKind::NoKeyframes => "no_keyframes",
             AlertKind::EmergencyRetrieval => "emergency_retrieval",
             AlertKind::Form3Overdue => "form3_overdue",
+            AlertKind::HistoryMismatch => "history_mismatch",
         }
     }
 }

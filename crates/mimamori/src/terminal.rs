@@ -291,10 +291,11 @@ pub fn signed_history(key_path: &Path, month: Option<&str>) -> anyhow::Result<Va
         }
     }
     let body = json!({ "terminal": key.terminal_id, "month": month, "entries": entries });
-    let bytes = serde_json::to_vec(&body)?;
+    // Signed in RFC 8785 form, so the office re-derives the same bytes from the JSON.
+    let bytes = mimamori_ledger::canonical::canonical_json(&body)?;
     Ok(json!({
         "history": body,
-        "signature": key.sign("mimamori terminal history", &bytes),
+        "signature": key.sign(mimamori_office::grant::HISTORY_CONTEXT, bytes.as_bytes()),
         "public_key": key.public_key(),
     }))
 }

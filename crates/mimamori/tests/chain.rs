@@ -283,14 +283,20 @@ fn n9_order_instruction_retrieval_report_ends_in_a_verified_playable_clip() {
         summary["history"]["manifest_sha256"]
     );
 
-    // The terminal's own history, signed by its key (N11.3).
+    // The terminal's own history, signed by its key, agrees with the office's (N11.3).
+    let month = Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::get("Asia/Tokyo").unwrap())
+        .strftime("%Y-%m")
+        .to_string();
     let history: Value = serde_json::from_str(&ok(mimamori()
-        .args(["terminal", "history", "--key"])
+        .args(["terminal", "history", "--month", &month, "--key"])
         .arg(&key)
         .output()
         .unwrap()))
     .unwrap();
     assert_eq!(history["history"]["entries"][0]["request"], id);
-    assert!(history["signature"].as_str().is_some_and(|s| s.len() > 40));
+    let check = api.ok("POST", "/api/v1/terminals/pc-1/history", &lead, history);
+    assert_eq!(check["matched"], 1, "{check}");
+    assert_eq!(check["consistent"], true, "{check}");
     drop(server);
 }

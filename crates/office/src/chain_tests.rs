@@ -1118,3 +1118,69 @@ async fn open_form3_alerts(w: &World) -> usize {
         .filter(|a| a.kind == "form3_overdue" && a.resolved_us.is_none())
         .count()
 }
+
+#[tokio::test]
+async fn n11_3_a_terminals_signed_history_is_reconciled_with_the_log() {
+    let w = World::new().await;
+    let lead = w.sign_in("lead").await;
+    let sato = w.sign_in("sato").await;
+    let key = w.terminal(&lead, "pc-1").await;
+    let month = Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::get("Asia/Tokyo").unwrap())
+        .strftime("%Y-%m")
+        .to_string();
+    // The office recorded one retrieval at pc-1 this month (grant g-1).
+    let mut done = mimamori_db::Event::system(
+        "test",
+        "retrieval_done",
+        Some("N9.3"),
+        json!({ "request": 1, "grant": "g-1" }),
+    );
+    done.terminal = Some("pc-1".into());
+    w.office.ctx.db.append_event(&done).await.unwrap();
+    let submit = |history: Value, signature: String| {
+        w.call(
+            Method::POST,
+            "/api/v1/terminals/pc-1/history",
+            Some(&lead),
+            Some(json!({ "history": history, "signature": signature })),
+        )
+    };
+    let signed = |history: &Value| {
+        let bytes = mimamori_ledger::canonical::canonical_json(history).unwrap();
+        key.sign(crate::grant::HISTORY_CONTEXT, bytes.as_bytes())
+    };
+    let matching = json!({ "terminal": "pc-1", "month": month,
+                           "entries": [{ "request": 1, "grant": "g-1" }] });
+    let (status, body) = submit(matching.clone(), signed(&matching)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (body["matched"].as_u64(), body["consistent"].as_bool()),
+        (Some(1), Some(true))
+    );
+
+    // A retrieval the office never recorded, and one the terminal does not show: both flagged.
+    let odd = json!({ "terminal": "pc-1", "month": month,
+                      "entries": [{ "request": 9, "grant": "g-9" }] });
+    let (_, body) = submit(odd.clone(), signed(&odd)).await;
+    assert_eq!(body["consistent"], false);
+    assert_eq!(body["only_on_terminal"], json!(["g-9"]));
+    assert_eq!(body["only_on_server"], json!(["g-1"]));
+    let alerts = w.office.ctx.db.alerts(10).await.unwrap();
+    assert!(alerts.iter().any(|a| a.kind == "history_mismatch"));
+
+    // An edited history no longer carries the terminal's signature.
+    let mut edited = matching.clone();
+    edited["entries"] = json!([]);
+    let (status, body) = submit(edited, signed(&matching)).await;
+    assert_refused(status, &body, "history_signature_invalid", "N11.3");
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/terminals/pc-1/history",
+            Some(&sato),
+            Some(json!({ "history": matching, "signature": signed(&matching) })),
+        )
+        .await;
+    assert_refused(status, &body, "role_not_permitted", "N11.3");
+}

@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 
 /// The first line of a grant note's text.
 pub const STATEMENT: &str = "mimamori retrieval grant";
+/// The context a terminal's signed retrieval history is signed under (N11.3).
+pub const HISTORY_CONTEXT: &str = "mimamori terminal history";
 /// What a terminal signs: this line, a newline, then the grant note's bytes. The prefix keeps
 /// a terminal signature from meaning anything else.
 const TERMINAL_CONTEXT: &str = "mimamori terminal retrieval\n";
@@ -133,10 +135,24 @@ impl TerminalKey {
 
     /// Signs any other record the terminal vouches for (its retrieval history, N11.3).
     pub fn sign(&self, context: &str, bytes: &[u8]) -> String {
-        let mut message = format!("{context}\n").into_bytes();
-        message.extend_from_slice(bytes);
-        BASE64_STANDARD.encode(self.key.sign(&message).to_bytes())
+        BASE64_STANDARD.encode(self.key.sign(&record_message(context, bytes)).to_bytes())
     }
+}
+
+fn record_message(context: &str, bytes: &[u8]) -> Vec<u8> {
+    let mut message = format!("{context}\n").into_bytes();
+    message.extend_from_slice(bytes);
+    message
+}
+
+/// Did the terminal holding `public_key` sign `bytes` under `context` ([`TerminalKey::sign`])?
+pub fn terminal_signed_record(
+    public_key: &str,
+    context: &str,
+    bytes: &[u8],
+    signature: &str,
+) -> bool {
+    verify_with(public_key, &record_message(context, bytes), signature)
 }
 
 fn terminal_message(grant_note: &str) -> Vec<u8> {
@@ -151,6 +167,10 @@ pub fn parse_public_key(text: &str) -> Option<VerifyingKey> {
 
 /// Did the terminal holding `public_key` sign this grant note?
 pub fn terminal_signed(public_key: &str, grant_note: &str, signature: &str) -> bool {
+    verify_with(public_key, &terminal_message(grant_note), signature)
+}
+
+fn verify_with(public_key: &str, message: &[u8], signature: &str) -> bool {
     let Some(key) = parse_public_key(public_key) else {
         return false;
     };
@@ -161,7 +181,7 @@ pub fn terminal_signed(public_key: &str, grant_note: &str, signature: &str) -> b
     else {
         return false;
     };
-    key.verify(&terminal_message(grant_note), &sig).is_ok()
+    key.verify(message, &sig).is_ok()
 }
 
 #[cfg(test)]

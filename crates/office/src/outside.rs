@@ -42,6 +42,7 @@ pub fn routes() -> Router<Shared> {
         .route("/api/v1/emergency-retrievals", post(authorize_emergency))
         .route("/api/v1/requests/{id}/form3", post(record_form3))
         .route("/api/v1/holds", get(holds).post(place_hold))
+        .route("/api/v1/terminals/{id}/history", post(reconcile_history))
 }
 
 // ---- provision (N10.1, T6.1, T6.2) --------------------------------------------------------
@@ -580,6 +581,129 @@ pub async fn watch_form3(office: Shared, interval: Duration) {
             tracing::error!(error = %e, "form 3 deadline check failed");
         }
     }
+}
+
+#[derive(Deserialize)]
+struct SubmittedHistory {
+    /// `{terminal, month, entries: [{request, grant, …}]}` as `mimamori terminal history`
+    /// prints it.
+    history: Value,
+    /// The terminal key's signature over the history's RFC 8785 form.
+    signature: String,
+}
+
+/// `POST /api/v1/terminals/{id}/history`: N11.3, the month's retrieval history recorded on the
+/// terminal, signed by its key, compared with the office's own record. Any retrieval on one
+/// side only is flagged and raises an alert.
+async fn reconcile_history(
+    State(office): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Body(req): Body<SubmittedHistory>,
+) -> Result<Json<Value>, ApiError> {
+    caller
+        .may(&office, Action::ReconcileHistory, "history_reconciled")
+        .await?;
+    let db = &office.ctx.db;
+    let terminal = db
+        .terminal(&id)
+        .await?
+        .ok_or_else(|| unknown_terminal(&id))?;
+    let bytes = mimamori_ledger::canonical::canonical_json(&req.history).map_err(|e| {
+        ApiError::invalid("history", e.to_string(), "履歴の形式が不正です").rule("N11.3")
+    })?;
+    let signed = crate::grant::terminal_signed_record(
+        &terminal.public_key,
+        crate::grant::HISTORY_CONTEXT,
+        bytes.as_bytes(),
+        &req.signature,
+    );
+    let month = req.history["month"].as_str().unwrap_or_default().to_owned();
+    let valid_month = month.len() == 7
+        && month.as_bytes()[4] == b'-'
+        && month
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| i == 4 || b.is_ascii_digit());
+    let verdict = if !signed || req.history["terminal"] != id.as_str() {
+        Err(mimamori_policy::access::Refusal::new(
+            "history_signature_invalid",
+            "N11.3",
+            "the history is not signed by this terminal's registered key",
+            "履歴がこの端末の登録鍵で署名されていません",
+        ))
+    } else {
+        Ok(())
+    };
+    caller
+        .record_refusal(
+            &office,
+            Action::ReconcileHistory,
+            "history_reconciled",
+            verdict,
+        )
+        .await?;
+    if !valid_month {
+        return Err(ApiError::invalid(
+            "history.month",
+            "a month such as \"2026-11\" (print it with --month)",
+            "「2026-11」のような月を指定してください（--month）",
+        )
+        .rule("N11.3"));
+    }
+    let on_terminal: std::collections::BTreeSet<String> = req.history["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["grant"].as_str().map(str::to_owned))
+        .collect();
+    let tz = office.ctx.policy.ward.time_zone.clone();
+    let on_server: std::collections::BTreeSet<String> = db
+        .events_of_kinds(&["retrieval_done"])
+        .await?
+        .into_iter()
+        .filter(|e| e.terminal.as_deref() == Some(id.as_str()))
+        .filter(|e| {
+            mimamori_db::from_us(e.time_us)
+                .to_zoned(tz.clone())
+                .strftime("%Y-%m")
+                .to_string()
+                == month
+        })
+        .filter_map(|e| serde_json::from_str::<Value>(&e.detail).ok())
+        .filter_map(|d| d["grant"].as_str().map(str::to_owned))
+        .collect();
+    let only_on_terminal: Vec<&String> = on_terminal.difference(&on_server).collect();
+    let only_on_server: Vec<&String> = on_server.difference(&on_terminal).collect();
+    let matched = on_terminal.intersection(&on_server).count();
+    let consistent = only_on_terminal.is_empty() && only_on_server.is_empty();
+    let result = json!({
+        "terminal": id, "month": month, "matched": matched, "consistent": consistent,
+        "only_on_terminal": only_on_terminal, "only_on_server": only_on_server,
+    });
+    let now = office.ctx.clock.now();
+    let outcome = if consistent {
+        Outcome::Done
+    } else {
+        Outcome::Failed
+    };
+    let mut event = caller.event(
+        Action::ReconcileHistory,
+        "history_reconciled",
+        "N11.3",
+        outcome,
+        result.clone(),
+    );
+    event.terminal = Some(id.clone());
+    db.append_event(&event).await?;
+    if !consistent {
+        let message = format!(
+            "端末 {id} の{month}の取り出し履歴が記録と一致しません / terminal history does not match the ledger"
+        );
+        db.raise_alert(AlertKind::HistoryMismatch, None, &message, now)
+            .await?;
+    }
+    Ok(Json(result))
 }
 
 // ---- holds (T5.3) ---------------------------------------------------------------------------
