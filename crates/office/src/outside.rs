@@ -14,7 +14,7 @@ use mimamori_db::{
     AlertKind, DelegationRow, Instruction, NewDelegation, NewHold, NewRequest, Outcome,
     RequestUpdate,
 };
-use mimamori_policy::access::{decide_emergency, Action};
+use mimamori_policy::access::{decide_emergency, decide_history, Action};
 use mimamori_policy::chain::{LegalBasis, RequestKind, Step};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -22,8 +22,8 @@ use serde_json::{json, Value};
 use crate::auth::Caller;
 use crate::error::{ApiError, Body};
 use crate::requests::{
-    advance, check_basis, check_camera, check_range, load, may_step, row, terminal_facts,
-    BasisInput, RequestView,
+    advance, check_basis, check_camera, check_range, closed, load, may_step, record_step, row,
+    terminal_facts, BasisInput, RequestView,
 };
 use crate::staff::required_text;
 use crate::terminals::unknown_terminal;
@@ -85,6 +85,18 @@ struct ProvisionInput {
     identity_check: IdentityCheck,
 }
 
+/// T6.2: every field of the identity check is required.
+fn check_identity(check: &IdentityCheck) -> Result<Value, ApiError> {
+    let field = |name: &str, value: &str| {
+        required_text(&format!("identity_check.{name}"), value, 100).map_err(|e| e.rule("T6.2"))
+    };
+    Ok(json!({
+        "document_type": field("document_type", &check.document_type)?,
+        "document_number": field("document_number", &check.document_number)?,
+        "checked_by": field("checked_by", &check.checked_by)?,
+    }))
+}
+
 fn check_document(doc: &Document) -> Result<Value, ApiError> {
     let rule = |e: ApiError| e.rule("N10.1");
     Ok(match doc {
@@ -137,11 +149,7 @@ async fn register_provision(
         "body": required_text("body", &req.body, 200)?,
         "applicant": required_text("applicant", &req.applicant, 200)?,
         "document": check_document(&req.document)?,
-        "identity_check": {
-            "document_type": required_text("identity_check.document_type", &req.identity_check.document_type, 100).map_err(|e| e.rule("T6.2"))?,
-            "document_number": required_text("identity_check.document_number", &req.identity_check.document_number, 100).map_err(|e| e.rule("T6.2"))?,
-            "checked_by": required_text("identity_check.checked_by", &req.identity_check.checked_by, 100).map_err(|e| e.rule("T6.2"))?,
-        },
+        "identity_check": check_identity(&req.identity_check)?,
     });
     let kind = RequestKind::Provision;
     let new = NewRequest {
@@ -213,17 +221,16 @@ async fn decline(
     let row = row(&office, id).await?;
     let next = may_step(&office, &caller, &row, Step::Decline, None).await?;
     let detail = json!({ "request": id, "reason": required_text("reason", &req.reason, 2000)? });
-    let event = caller.event(
-        Action::Chain(Step::Decline),
-        "provision_declined",
-        "T6.1",
-        Outcome::Done,
-        detail.clone(),
+    let step = (&row, next, Step::Decline);
+    let view = record_step(
+        &office,
+        &caller,
+        step,
+        ("provision_declined", "T6.1"),
+        detail,
+        closed,
     );
-    let update = RequestUpdate::Closed { detail };
-    Ok(Json(
-        advance(&office, &row, next, update, vec![event]).await?,
-    ))
+    Ok(Json(view.await?))
 }
 
 #[derive(Deserialize)]
@@ -251,23 +258,18 @@ async fn hand_over(
         "recipient": required_text("recipient", &req.recipient, 200).map_err(t62)?,
         "purpose": required_text("purpose", &req.purpose, 500).map_err(t62)?,
         "content": required_text("content", &req.content, 1000).map_err(t62)?,
-        "identity_check": {
-            "document_type": required_text("identity_check.document_type", &req.identity_check.document_type, 100).map_err(t62)?,
-            "document_number": required_text("identity_check.document_number", &req.identity_check.document_number, 100).map_err(t62)?,
-            "checked_by": required_text("identity_check.checked_by", &req.identity_check.checked_by, 100).map_err(t62)?,
-        },
+        "identity_check": check_identity(&req.identity_check)?,
     });
-    let event = caller.event(
-        Action::Chain(Step::HandOver),
-        "handed_over",
-        "T6.2",
-        Outcome::Done,
-        detail.clone(),
+    let step = (&row, next, Step::HandOver);
+    let view = record_step(
+        &office,
+        &caller,
+        step,
+        ("handed_over", "T6.2"),
+        detail,
+        closed,
     );
-    let update = RequestUpdate::Closed { detail };
-    Ok(Json(
-        advance(&office, &row, next, update, vec![event]).await?,
-    ))
+    Ok(Json(view.await?))
 }
 
 // ---- delegation and emergency (N10.2–N11.3) -----------------------------------------------
@@ -363,11 +365,19 @@ async fn authorize_emergency(
     let terminal = db.terminal(&req.terminal).await?;
     let facts = terminal.as_ref().map(terminal_facts);
     let policy = &office.ctx.policy;
+    let delegation_in_force = delegation_in_force(
+        &office,
+        &caller,
+        terminal.as_ref().and_then(|t| t.delegation_id),
+        now,
+    )
+    .await?;
     let verdict = decide_emergency(
         &policy.office,
         &policy.ward.time_zone,
         &caller.actor(),
         facts.as_ref(),
+        delegation_in_force,
         now,
     );
     caller
@@ -379,7 +389,6 @@ async fn authorize_emergency(
         )
         .await?;
     let terminal = terminal.ok_or_else(|| unknown_terminal(&req.terminal))?;
-    delegation_in_force(&office, &caller, terminal.delegation_id, now).await?;
     let camera = check_camera(&office, &req.camera)?;
     check_range(&office, req.from, req.to, now)?;
     let purpose = required_text("purpose", &req.purpose, 200)?;
@@ -426,49 +435,27 @@ async fn authorize_emergency(
         })
         .await?;
     // N11.1: the Manager learns of it at once.
-    let message = format!(
-        "緊急時の取り出し: 依頼 {id}, {} ({}), 端末 {} / emergency retrieval by delegated staff",
-        caller.login(),
-        caller.staff.unit,
-        terminal.id
-    );
+    // Alerts are shown on the public health page: the request number only, no names (N12).
+    let message = format!("緊急時の取り出し 依頼 {id} / emergency retrieval, request {id}");
     db.raise_alert(AlertKind::EmergencyRetrieval, Some(&camera), &message, now)
         .await?;
     Ok((StatusCode::CREATED, Json(load(&office, id).await?)))
 }
 
-/// N10.2: the terminal's delegation exists and is in force.
+/// N10.2: the terminal's delegation exists, is within its dates, and is the caller's own.
 async fn delegation_in_force(
     office: &OfficeState,
     caller: &Caller,
     delegation_id: Option<i64>,
     now: Timestamp,
-) -> Result<(), ApiError> {
+) -> Result<bool, ApiError> {
     let delegation = match delegation_id {
         Some(id) => office.ctx.db.delegation(id).await?,
         None => None,
     };
-    let in_force = delegation.is_some_and(|d| {
+    Ok(delegation.is_some_and(|d| {
         mimamori_db::from_us(d.from_us) <= now && now < mimamori_db::from_us(d.until_us)
-    }) && caller.staff.delegation_id == delegation_id;
-    let verdict = if in_force {
-        Ok(())
-    } else {
-        Err(mimamori_policy::access::Refusal::new(
-            "delegation_not_in_force",
-            "N10.2",
-            "no delegation in force covers this terminal and this person",
-            "この端末と担当者に有効な委任がありません",
-        ))
-    };
-    caller
-        .record_refusal(
-            office,
-            Action::EmergencyRetrieve,
-            "emergency_retrieval",
-            verdict,
-        )
-        .await
+    }) && caller.staff.delegation_id == delegation_id)
 }
 
 #[derive(Deserialize)]
@@ -512,21 +499,16 @@ async fn record_form3(
         "pledged": true,
         "received": office.ctx.clock.now().to_string(),
     });
-    let event = caller.event(
-        Action::Chain(Step::RecordForm3),
-        "form3_recorded",
-        "N11.2",
-        Outcome::Done,
-        detail.clone(),
-    );
-    let view = advance(
+    let step = (&row, next, Step::RecordForm3);
+    let view = record_step(
         &office,
-        &row,
-        next,
-        RequestUpdate::Closed { detail },
-        vec![event],
-    )
-    .await?;
+        &caller,
+        step,
+        ("form3_recorded", "N11.2"),
+        detail,
+        closed,
+    );
+    let view = view.await?;
     if let Some(alert) = row.form3_alert_id {
         office
             .ctx
@@ -547,10 +529,8 @@ pub async fn check_form3_deadlines(office: &OfficeState) -> Result<Vec<i64>, mim
     let mut alerted = Vec::new();
     for row in db.form3_overdue(now - deadline).await? {
         let message = format!(
-            "様式第3号が期限を過ぎても未提出です: 依頼 {} ({}) / Form 3 overdue for request {}",
-            row.id,
-            row.retrieved_by.as_deref().unwrap_or("-"),
-            row.id
+            "様式第3号が期限を過ぎても未提出です 依頼 {} / Form 3 overdue, request {}",
+            row.id, row.id
         );
         let camera = row
             .camera_id
@@ -625,16 +605,7 @@ async fn reconcile_history(
             .bytes()
             .enumerate()
             .all(|(i, b)| i == 4 || b.is_ascii_digit());
-    let verdict = if !signed || req.history["terminal"] != id.as_str() {
-        Err(mimamori_policy::access::Refusal::new(
-            "history_signature_invalid",
-            "N11.3",
-            "the history is not signed by this terminal's registered key",
-            "履歴がこの端末の登録鍵で署名されていません",
-        ))
-    } else {
-        Ok(())
-    };
+    let verdict = decide_history(signed && req.history["terminal"] == id.as_str());
     caller
         .record_refusal(
             &office,
@@ -698,7 +669,7 @@ async fn reconcile_history(
     db.append_event(&event).await?;
     if !consistent {
         let message = format!(
-            "端末 {id} の{month}の取り出し履歴が記録と一致しません / terminal history does not match the ledger"
+            "端末の取り出し履歴が記録と一致しません（{month}） / a terminal's history does not match the ledger"
         );
         db.raise_alert(AlertKind::HistoryMismatch, None, &message, now)
             .await?;

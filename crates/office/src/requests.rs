@@ -13,7 +13,9 @@ use base64::prelude::{Engine, BASE64_URL_SAFE_NO_PAD};
 use jiff::{SignedDuration, Timestamp, ToSpan};
 use mimamori_db::{Event, Instruction, NewRequest, Outcome, RequestRow, RequestUpdate};
 use mimamori_ledger::checkpoint::TrustedKeys;
-use mimamori_policy::access::{decide_step, step_action, Action, RequestFacts, TerminalFacts};
+use mimamori_policy::access::{
+    decide_grant, decide_step, step_action, Action, GrantFacts, RequestFacts, TerminalFacts,
+};
 use mimamori_policy::chain::{LegalBasis, RequestKind, RequestState, Step};
 use mimamori_policy::CameraId;
 use mimamori_recorder::export::ExportRequest;
@@ -332,6 +334,27 @@ pub(crate) async fn advance(
     load(office, row.id).await
 }
 
+/// Takes a step that files a record: the event `kind` under `rule` carries `detail`, and the
+/// request keeps the same detail in the step's column (`update`).
+pub(crate) async fn record_step(
+    office: &OfficeState,
+    caller: &Caller,
+    (row, next, step): (&RequestRow, RequestState, Step),
+    (kind, rule): (&str, &str),
+    detail: serde_json::Value,
+    update: fn(serde_json::Value) -> RequestUpdate,
+) -> Result<RequestView, ApiError> {
+    let request_kind = RequestKind::parse(&row.kind).unwrap_or(RequestKind::Internal);
+    let action = step_action(request_kind, step);
+    let event = caller.event(action, kind, rule, Outcome::Done, detail.clone());
+    advance(office, row, next, update(detail), vec![event]).await
+}
+
+/// The final record of a step (hand-over, Form 3, decline, cancel).
+pub(crate) fn closed(detail: serde_json::Value) -> RequestUpdate {
+    RequestUpdate::Closed { detail }
+}
+
 #[derive(Deserialize)]
 struct InstructionInput {
     camera: String,
@@ -591,40 +614,14 @@ async fn retrieve(
         .terminal(&claims.terminal)
         .await?
         .ok_or_else(|| unknown_terminal(&claims.terminal))?;
-    let refuse = |code, rule, en: &str, ja: &str| {
-        Err(mimamori_policy::access::Refusal::new(code, rule, en, ja))
+    let facts = GrantFacts {
+        used: grant.used_us.is_some(),
+        expires: claims.expires,
+        matches_request: grant.request_id == row.id
+            && row.handler.as_deref() == Some(&claims.handler),
+        terminal_signed: terminal_signed(&terminal.public_key, &req.grant, &req.signature),
     };
-    let verdict = if grant.used_us.is_some() {
-        refuse(
-            "grant_used",
-            "N9.4",
-            "this grant was already used; a grant lets footage out once",
-            "この取り出し許可は使用済みです",
-        )
-    } else if now >= claims.expires {
-        refuse(
-            "grant_expired",
-            "N9.4",
-            "the grant has expired; ask for a new one",
-            "取り出し許可の有効期限が切れています",
-        )
-    } else if grant.request_id != row.id || row.handler.as_deref() != Some(&claims.handler) {
-        refuse(
-            "grant_mismatch",
-            "N9.4",
-            "the grant does not match the request's instruction",
-            "取り出し許可が指示の内容と一致しません",
-        )
-    } else if !terminal_signed(&terminal.public_key, &req.grant, &req.signature) {
-        refuse(
-            "terminal_signature_invalid",
-            "N3.3",
-            "the request is not signed by the registered key of the instructed terminal",
-            "指示された端末の登録鍵による署名がありません",
-        )
-    } else {
-        Ok(())
-    };
+    let verdict = decide_grant(&facts, now);
     caller
         .record_refusal(&office, retrieve_action(&row), "retrieval", verdict)
         .await?;
@@ -829,22 +826,17 @@ async fn report(
         "request": id, "media": media, "copies": req.copies,
         "recipient": req.recipient.trim(), "remarks": req.remarks.trim(),
     });
-    let event = caller.event(
-        Action::Chain(Step::Report),
-        "report_filed",
-        "N9.3",
-        Outcome::Done,
-        detail.clone(),
-    );
-    let view = advance(
+    let reported = |detail| RequestUpdate::Reported { detail };
+    let step = (&row, next, Step::Report);
+    let view = record_step(
         &office,
-        &row,
-        next,
-        RequestUpdate::Reported { detail },
-        vec![event],
-    )
-    .await?;
-    Ok(Json(view))
+        &caller,
+        step,
+        ("report_filed", "N9.3"),
+        detail,
+        reported,
+    );
+    Ok(Json(view.await?))
 }
 
 #[derive(Deserialize)]
@@ -863,20 +855,14 @@ async fn cancel(
     let next = may_step(&office, &caller, &row, Step::Cancel, None).await?;
     let reason = required_text("reason", &req.reason, 2000)?;
     let detail = serde_json::json!({ "request": id, "reason": reason });
-    let event = caller.event(
-        Action::Chain(Step::Cancel),
-        "request_cancelled",
-        "N9.1",
-        Outcome::Done,
-        detail.clone(),
-    );
-    let view = advance(
+    let step = (&row, next, Step::Cancel);
+    let view = record_step(
         &office,
-        &row,
-        next,
-        RequestUpdate::Closed { detail },
-        vec![event],
-    )
-    .await?;
-    Ok(Json(view))
+        &caller,
+        step,
+        ("request_cancelled", "N9.1"),
+        detail,
+        closed,
+    );
+    Ok(Json(view.await?))
 }

@@ -254,15 +254,12 @@ async fn appoint(
         .iter()
         .filter_map(|r| Role::parse(r))
         .collect();
-    let mut verdict = decide_appointment(&office.ctx.policy.office, &current, role);
-    if verdict.is_ok() && (role == Role::DelegatedStaff) != staff.delegation_id.is_some() {
-        verdict = Err(mimamori_policy::access::Refusal::new(
-            "outside_staff_separate",
-            "N10.3",
-            "delegated staff are accounts of a delegation, and only they",
-            "捜査機関等事務担当者は委任に属するアカウントに限られます",
-        ));
-    }
+    let verdict = decide_appointment(
+        &office.ctx.policy.office,
+        &current,
+        role,
+        staff.delegation_id.is_some(),
+    );
     caller
         .record_refusal(&office, action, "appointed", verdict)
         .await?;

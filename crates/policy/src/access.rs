@@ -255,7 +255,13 @@ pub fn decide_any(actor: &Actor, actions: &[Action]) -> Result<(), Refusal> {
 }
 
 /// T3, N10.3: may a person now holding `current` roles be appointed to `role`?
-pub fn decide_appointment(office: &Office, current: &[Role], role: Role) -> Result<(), Refusal> {
+/// `of_delegation`: the account belongs to an investigative body's delegation.
+pub fn decide_appointment(
+    office: &Office,
+    current: &[Role],
+    role: Role,
+    of_delegation: bool,
+) -> Result<(), Refusal> {
     if current.contains(&role) {
         return Err(Refusal::new(
             "already_appointed",
@@ -265,15 +271,16 @@ pub fn decide_appointment(office: &Office, current: &[Role], role: Role) -> Resu
         ));
     }
     let outside = role == Role::DelegatedStaff;
-    if current
-        .iter()
-        .any(|&r| (r == Role::DelegatedStaff) != outside)
+    if outside != of_delegation
+        || current
+            .iter()
+            .any(|&r| (r == Role::DelegatedStaff) != outside)
     {
         return Err(Refusal::new(
             "outside_staff_separate",
             "N10.3",
-            "an investigative body's staff hold no ward role, and ward staff are not delegated staff",
-            "捜査機関等の事務担当者は区の役割を兼ねられません",
+            "only a delegation's own accounts are delegated staff, and they hold no ward role",
+            "捜査機関等事務担当者は委任に属するアカウントに限られ、区の役割を兼ねられません",
         ));
     }
     let manager_operates = (role == Role::Manager && current.iter().any(|r| r.operates()))
@@ -401,11 +408,13 @@ fn decide_retrieval(
 }
 
 /// N11.1: delegated staff, at a delegated terminal, at night or on a holiday.
+/// `delegation_in_force`: the terminal's delegation is within its dates and is the actor's own.
 pub fn decide_emergency(
     office: &Office,
     tz: &jiff::tz::TimeZone,
     actor: &Actor,
     terminal: Option<&TerminalFacts>,
+    delegation_in_force: bool,
     now: Timestamp,
 ) -> Result<(), Refusal> {
     decide(actor, Action::EmergencyRetrieve)?;
@@ -421,6 +430,14 @@ pub fn decide_emergency(
         }
         Some(_) => {}
     }
+    if !delegation_in_force {
+        return Err(Refusal::new(
+            "delegation_not_in_force",
+            "N10.2",
+            "no delegation in force covers this terminal and this person",
+            "この端末と担当者に有効な委任がありません",
+        ));
+    }
     if !office.emergency.is_night_or_holiday(now, tz) {
         return Err(Refusal::new(
             "not_an_emergency_hour",
@@ -430,6 +447,66 @@ pub fn decide_emergency(
         ));
     }
     Ok(())
+}
+
+/// What the office knows about a retrieval grant presented for use (N9.4, N3.3).
+#[derive(Debug, Clone)]
+pub struct GrantFacts {
+    pub used: bool,
+    pub expires: Timestamp,
+    /// The grant's request and handler are the request's and instruction's.
+    pub matches_request: bool,
+    /// The request is signed by the registered key of the grant's terminal.
+    pub terminal_signed: bool,
+}
+
+/// May this grant be used now? The chain step is decided on top ([`decide_step`]).
+pub fn decide_grant(grant: &GrantFacts, now: Timestamp) -> Result<(), Refusal> {
+    let refuse = |code, rule, en: &str, ja: &str| Err(Refusal::new(code, rule, en, ja));
+    if grant.used {
+        refuse(
+            "grant_used",
+            "N9.4",
+            "this grant was already used; a grant lets footage out once",
+            "この取り出し許可は使用済みです",
+        )
+    } else if now >= grant.expires {
+        refuse(
+            "grant_expired",
+            "N9.4",
+            "the grant has expired; ask for a new one",
+            "取り出し許可の有効期限が切れています",
+        )
+    } else if !grant.matches_request {
+        refuse(
+            "grant_mismatch",
+            "N9.4",
+            "the grant does not match the request's instruction",
+            "取り出し許可が指示の内容と一致しません",
+        )
+    } else if !grant.terminal_signed {
+        refuse(
+            "terminal_signature_invalid",
+            "N3.3",
+            "the request is not signed by the registered key of the instructed terminal",
+            "指示された端末の登録鍵による署名がありません",
+        )
+    } else {
+        Ok(())
+    }
+}
+
+/// N11.3: is a submitted history the terminal's own?
+pub fn decide_history(signed_by_terminal: bool) -> Result<(), Refusal> {
+    if signed_by_terminal {
+        return Ok(());
+    }
+    Err(Refusal::new(
+        "history_signature_invalid",
+        "N11.3",
+        "the history is not signed by this terminal's registered key",
+        "履歴がこの端末の登録鍵で署名されていません",
+    ))
 }
 
 fn unregistered_terminal() -> Refusal {

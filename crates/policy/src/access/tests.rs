@@ -126,25 +126,30 @@ fn office(manager_may_operate: bool) -> Office {
 fn t3_the_manager_operates_only_where_the_policy_allows() {
     use Role::*;
     let strict = office(false);
-    let r = decide_appointment(&strict, &[Manager], ImageHandler).unwrap_err();
+    let r = decide_appointment(&strict, &[Manager], ImageHandler, false).unwrap_err();
     assert_eq!((r.code, r.rule), ("separation_of_duties", "T3"));
-    let r = decide_appointment(&strict, &[OperationsLead], Manager).unwrap_err();
+    let r = decide_appointment(&strict, &[OperationsLead], Manager, false).unwrap_err();
     assert_eq!(r.rule, "T3");
-    assert!(decide_appointment(&strict, &[OperationsLead], ImageHandler).is_ok());
+    assert!(decide_appointment(&strict, &[OperationsLead], ImageHandler, false).is_ok());
     let lenient = office(true);
-    assert!(decide_appointment(&lenient, &[Manager], ImageHandler).is_ok());
-    assert!(decide_appointment(&lenient, &[Manager, ImageHandler], OperationsLead).is_ok());
+    assert!(decide_appointment(&lenient, &[Manager], ImageHandler, false).is_ok());
+    assert!(decide_appointment(&lenient, &[Manager, ImageHandler], OperationsLead, false).is_ok());
 }
 
 #[test]
 fn n10_3_delegated_staff_hold_no_ward_role() {
     use Role::*;
     let o = office(true);
-    let r = decide_appointment(&o, &[ImageHandler], DelegatedStaff).unwrap_err();
+    let r = decide_appointment(&o, &[ImageHandler], DelegatedStaff, true).unwrap_err();
     assert_eq!(r.rule, "N10.3");
-    let r = decide_appointment(&o, &[DelegatedStaff], ImageHandler).unwrap_err();
+    let r = decide_appointment(&o, &[DelegatedStaff], ImageHandler, true).unwrap_err();
     assert_eq!(r.rule, "N10.3");
-    let r = decide_appointment(&o, &[ImageHandler], ImageHandler).unwrap_err();
+    let r = decide_appointment(&o, &[], DelegatedStaff, false).unwrap_err();
+    assert_eq!(r.rule, "N10.3");
+    let r = decide_appointment(&o, &[], ImageHandler, true).unwrap_err();
+    assert_eq!(r.rule, "N10.3");
+    assert!(decide_appointment(&o, &[], DelegatedStaff, true).is_ok());
+    let r = decide_appointment(&o, &[ImageHandler], ImageHandler, false).unwrap_err();
     assert_eq!(r.code, "already_appointed");
 }
 
@@ -257,14 +262,17 @@ fn n11_1_emergency_only_for_delegated_staff_at_night_at_their_terminal() {
     let night: Timestamp = "2026-11-23T23:30:00+09:00".parse().unwrap();
     let noon: Timestamp = "2026-11-23T12:00:00+09:00".parse().unwrap();
     let saturday: Timestamp = "2026-11-21T12:00:00+09:00".parse().unwrap();
-    assert!(decide_emergency(&o, &tz, &staff, Some(&police_pc), night).is_ok());
-    assert!(decide_emergency(&o, &tz, &staff, Some(&police_pc), saturday).is_ok());
-    let r = decide_emergency(&o, &tz, &staff, Some(&police_pc), noon).unwrap_err();
+    assert!(decide_emergency(&o, &tz, &staff, Some(&police_pc), true, night).is_ok());
+    assert!(decide_emergency(&o, &tz, &staff, Some(&police_pc), true, saturday).is_ok());
+    let r = decide_emergency(&o, &tz, &staff, Some(&police_pc), true, noon).unwrap_err();
     assert_eq!((r.code, r.rule), ("not_an_emergency_hour", "N11.1"));
-    let r = decide_emergency(&o, &tz, &staff, Some(&WARD_PC), night).unwrap_err();
+    let r = decide_emergency(&o, &tz, &staff, Some(&WARD_PC), true, night).unwrap_err();
     assert_eq!((r.code, r.rule), ("not_a_delegated_terminal", "N10.4"));
+    let r = decide_emergency(&o, &tz, &staff, Some(&police_pc), false, night).unwrap_err();
+    assert_eq!((r.code, r.rule), ("delegation_not_in_force", "N10.2"));
     let ward_roles = [Role::ImageHandler];
-    let r = decide_emergency(&o, &tz, &actor(&ward_roles), Some(&police_pc), night).unwrap_err();
+    let r =
+        decide_emergency(&o, &tz, &actor(&ward_roles), Some(&police_pc), true, night).unwrap_err();
     assert_eq!(r.code, "role_not_permitted");
 }
 
@@ -300,4 +308,55 @@ fn n11_1_an_emergency_request_is_retrieved_by_its_delegated_staff_at_their_termi
     let ward = instructed("yamada", "police-1", now);
     let r = decide_step(&handler, &ward, Step::Retrieve, Some(&police_pc), now).unwrap_err();
     assert_eq!(r.code, "wrong_terminal");
+}
+
+#[test]
+fn n9_4_a_grant_is_used_once_before_it_expires_by_its_terminal() {
+    let now = Timestamp::now();
+    let good = GrantFacts {
+        used: false,
+        expires: now + jiff::SignedDuration::from_mins(10),
+        matches_request: true,
+        terminal_signed: true,
+    };
+    assert!(decide_grant(&good, now).is_ok());
+    let cases = [
+        (
+            GrantFacts {
+                used: true,
+                ..good.clone()
+            },
+            "grant_used",
+            "N9.4",
+        ),
+        (
+            GrantFacts {
+                expires: now,
+                ..good.clone()
+            },
+            "grant_expired",
+            "N9.4",
+        ),
+        (
+            GrantFacts {
+                matches_request: false,
+                ..good.clone()
+            },
+            "grant_mismatch",
+            "N9.4",
+        ),
+        (
+            GrantFacts {
+                terminal_signed: false,
+                ..good.clone()
+            },
+            "terminal_signature_invalid",
+            "N3.3",
+        ),
+    ];
+    for (facts, code, rule) in cases {
+        let r = decide_grant(&facts, now).unwrap_err();
+        assert_eq!((r.code, r.rule), (code, rule));
+    }
+    assert_eq!(decide_history(false).unwrap_err().rule, "N11.3");
 }
