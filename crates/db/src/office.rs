@@ -402,16 +402,7 @@ impl Db {
                 .bind(staff_id)
                 .execute(&mut *c)
                 .await?;
-                sqlx::query(
-                    "UPDATE session SET ended_us = ? WHERE staff_id = ? AND token_sha256 <> ?
-                     AND ended_us IS NULL",
-                )
-                .bind(to_us(now))
-                .bind(staff_id)
-                .bind(keep_session)
-                .execute(&mut *c)
-                .await?;
-                Ok(())
+                end_sessions(c, staff_id, now, keep_session).await
             },
             |_| vec![event],
         )
@@ -435,9 +426,7 @@ impl Db {
                         .execute(&mut *c)
                         .await?
                         .rows_affected();
-                if n == 0 {
-                    return Err(DbError::Conflict("the person has already left".into()));
-                }
+                changed_one(n, || "the person has already left".into())?;
                 sqlx::query(
                     "UPDATE appointment SET ended_us = ?, ended_by = ? WHERE staff_id = ?
                      AND ended_us IS NULL",
@@ -447,14 +436,7 @@ impl Db {
                 .bind(staff_id)
                 .execute(&mut *c)
                 .await?;
-                sqlx::query(
-                    "UPDATE session SET ended_us = ? WHERE staff_id = ? AND ended_us IS NULL",
-                )
-                .bind(to_us(now))
-                .bind(staff_id)
-                .execute(&mut *c)
-                .await?;
-                Ok(())
+                end_sessions(c, staff_id, now, &[]).await
             },
             |_| vec![event],
         )
@@ -510,9 +492,7 @@ impl Db {
                 .execute(&mut *c)
                 .await?
                 .rows_affected();
-                if n == 0 {
-                    return Err(DbError::Conflict("the appointment has already ended".into()));
-                }
+                changed_one(n, || "the appointment has already ended".into())?;
                 Ok(())
             },
             |_| vec![event],
@@ -684,9 +664,7 @@ impl Db {
                 .execute(&mut *c)
                 .await?
                 .rows_affected();
-                if n == 0 {
-                    return Err(DbError::Conflict("the terminal is already revoked".into()));
-                }
+                changed_one(n, || "the terminal is already revoked".into())?;
                 Ok(())
             },
             |_| vec![event],
@@ -819,12 +797,7 @@ impl Db {
                     .execute(&mut *c)
                     .await?
                     .rows_affected();
-                if n == 0 {
-                    return Err(DbError::Conflict(format!(
-                        "request {id} is no longer {from}"
-                    )));
-                }
-                Ok(())
+                changed_one(n, || format!("request {id} is no longer {from}"))
             },
             |_| events,
         )
@@ -871,15 +844,40 @@ impl Db {
                 .execute(&mut *c)
                 .await?
                 .rows_affected();
-                if n == 0 {
-                    return Err(DbError::Conflict("the grant was already used".into()));
-                }
+                changed_one(n, || "the grant was already used".into())?;
                 Ok(())
             },
             |_| vec![event],
         )
         .await
     }
+}
+
+/// Ends a person's open sessions, except `keep` (the one changing its password).
+async fn end_sessions(
+    c: &mut SqliteConnection,
+    staff_id: i64,
+    now: Timestamp,
+    keep: &[u8],
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE session SET ended_us = ? WHERE staff_id = ? AND token_sha256 <> ?
+         AND ended_us IS NULL",
+    )
+    .bind(to_us(now))
+    .bind(staff_id)
+    .bind(keep)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// A guarded UPDATE changed its one row, or someone else got there first.
+fn changed_one(rows: u64, conflict: impl FnOnce() -> String) -> Result<()> {
+    if rows == 0 {
+        return Err(DbError::Conflict(conflict()));
+    }
+    Ok(())
 }
 
 type Update = sqlx::query::Query<'static, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'static>>;
