@@ -25,6 +25,8 @@ CREATE TABLE staff (
     password_changed_us INTEGER NOT NULL,
     failed_signins      INTEGER NOT NULL DEFAULT 0,
     locked_until_us     INTEGER,
+    totp_secret         TEXT,                -- base32; the second factor (N3.3.1)
+    totp_enabled_us     INTEGER,             -- set once a code confirmed the enrolment
     created_by          TEXT NOT NULL,
     created_us          INTEGER NOT NULL,
     left_us             INTEGER
@@ -64,6 +66,7 @@ CREATE TABLE session (
     staff_id     INTEGER NOT NULL REFERENCES staff(id),
     created_us   INTEGER NOT NULL,
     last_used_us INTEGER NOT NULL,
+    second_factor INTEGER NOT NULL DEFAULT 0,  -- signed in with a TOTP code
     ended_us     INTEGER
 );
 

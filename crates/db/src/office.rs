@@ -38,6 +38,9 @@ pub struct StaffRow {
     pub password_changed_us: i64,
     pub failed_signins: i64,
     pub locked_until_us: Option<i64>,
+    #[serde(skip)]
+    pub totp_secret: Option<String>,
+    pub totp_enabled_us: Option<i64>,
     pub created_by: String,
     pub created_us: i64,
     pub left_us: Option<i64>,
@@ -60,6 +63,7 @@ pub struct SessionRow {
     pub staff_id: i64,
     pub created_us: i64,
     pub last_used_us: i64,
+    pub second_factor: bool,
     pub ended_us: Option<i64>,
 }
 
@@ -199,8 +203,8 @@ pub struct GrantRow {
 }
 
 const STAFF: &str = "SELECT id, login, name, unit, contact, delegation_id, password_hash,
-     password_changed_us, failed_signins, locked_until_us, created_by, created_us, left_us
-     FROM staff";
+     password_changed_us, failed_signins, locked_until_us, totp_secret, totp_enabled_us,
+     created_by, created_us, left_us FROM staff";
 
 const REQUEST: &str = "SELECT * FROM request";
 
@@ -299,11 +303,13 @@ impl Db {
         .await
     }
 
-    /// A successful sign-in: clears the failure count and opens a session.
+    /// A successful sign-in: clears the failure count and opens a session. `second_factor`:
+    /// the sign-in included a valid TOTP code.
     pub async fn open_session(
         &self,
         staff_id: i64,
         token_sha256: &[u8],
+        second_factor: bool,
         now: Timestamp,
         event: Event,
     ) -> Result<()> {
@@ -316,13 +322,14 @@ impl Db {
                 .execute(&mut *c)
                 .await?;
                 sqlx::query(
-                    "INSERT INTO session (token_sha256, staff_id, created_us, last_used_us)
-                     VALUES (?, ?, ?, ?)",
+                    "INSERT INTO session (token_sha256, staff_id, created_us, last_used_us,
+                         second_factor) VALUES (?, ?, ?, ?, ?)",
                 )
                 .bind(token_sha256)
                 .bind(staff_id)
                 .bind(to_us(now))
                 .bind(to_us(now))
+                .bind(second_factor)
                 .execute(&mut *c)
                 .await?;
                 Ok(())
@@ -332,9 +339,46 @@ impl Db {
         .await
     }
 
+    /// N3.3.1: stores a new TOTP secret (pending until [`Db::enable_totp`]).
+    pub async fn set_totp_secret(&self, staff_id: i64, secret: &str, event: Event) -> Result<()> {
+        self.write_with(
+            async |c| {
+                sqlx::query(
+                    "UPDATE staff SET totp_secret = ?, totp_enabled_us = NULL WHERE id = ?",
+                )
+                .bind(secret)
+                .bind(staff_id)
+                .execute(&mut *c)
+                .await?;
+                Ok(())
+            },
+            |_| vec![event],
+        )
+        .await
+    }
+
+    /// A code confirmed the pending secret: sign-ins need a code from now on.
+    pub async fn enable_totp(&self, staff_id: i64, now: Timestamp, event: Event) -> Result<()> {
+        self.write_with(
+            async |c| {
+                let n = sqlx::query(
+                    "UPDATE staff SET totp_enabled_us = ? WHERE id = ? AND totp_secret IS NOT NULL",
+                )
+                .bind(to_us(now))
+                .bind(staff_id)
+                .execute(&mut *c)
+                .await?
+                .rows_affected();
+                changed_one(n, || "no second factor is being set up".into())
+            },
+            |_| vec![event],
+        )
+        .await
+    }
+
     pub async fn session(&self, token_sha256: &[u8]) -> Result<Option<SessionRow>> {
         Ok(sqlx::query_as(
-            "SELECT staff_id, created_us, last_used_us, ended_us FROM session
+            "SELECT staff_id, created_us, last_used_us, second_factor, ended_us FROM session
              WHERE token_sha256 = ?",
         )
         .bind(token_sha256)

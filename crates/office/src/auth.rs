@@ -15,7 +15,7 @@ use axum::{Json, Router};
 use base64::prelude::{Engine, BASE64_URL_SAFE_NO_PAD};
 use jiff::{SignedDuration, Timestamp};
 use mimamori_db::{from_us, Event, Outcome, StaffRow};
-use mimamori_policy::access::{decide, Action, Actor, Refusal, Role};
+use mimamori_policy::access::{decide, needs_second_factor, Action, Actor, Refusal, Role};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -46,6 +46,23 @@ pub fn routes() -> Router<Shared> {
             "/api/v1/me/pledge",
             get(pledge_text).post(acknowledge_pledge),
         )
+        .route("/api/v1/me/totp", post(start_totp))
+        .route("/api/v1/me/totp/confirm", post(confirm_totp))
+}
+
+/// RFC 6238 with the parameters every authenticator app takes: SHA-1, 6 digits, 30 s, and one
+/// step of clock skew either way.
+fn totp(secret: &[u8]) -> Option<totp_rs::TOTP> {
+    totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, secret.to_vec()).ok()
+}
+
+/// Does `code` match the base32 `secret` at `now`?
+pub fn totp_matches(secret_base32: &str, code: &str, now: Timestamp) -> bool {
+    let Ok(secret) = totp_rs::Secret::Encoded(secret_base32.to_owned()).to_bytes() else {
+        return false;
+    };
+    let now = u64::try_from(now.as_second()).unwrap_or(0);
+    totp(&secret).is_some_and(|t| t.check(code.trim(), now))
 }
 
 /// Hashes a password with Argon2id (the crate's defaults: 19 MiB, 2 passes).
@@ -91,6 +108,7 @@ pub struct Caller {
     pub roles: Vec<Role>,
     pub pledged: bool,
     pub password_due: bool,
+    pub second_factor_missing: bool,
     token_sha256: Vec<u8>,
 }
 
@@ -105,6 +123,7 @@ impl Caller {
             roles: &self.roles,
             pledged: self.pledged,
             password_due: self.password_due,
+            second_factor_missing: self.second_factor_missing,
         }
     }
 
@@ -191,12 +210,14 @@ impl FromRequestParts<Shared> for Caller {
             .await?
             .filter(|s| s.left_us.is_none())
             .ok_or_else(session_ended)?;
-        let roles = db
+        let roles: Vec<Role> = db
             .roles_in_force(staff.id, now)
             .await?
             .iter()
             .filter_map(|r| Role::parse(r))
             .collect();
+        let second_factor_missing =
+            needs_second_factor(&office.ctx.policy.office, &roles, session.second_factor);
         let pledged = db.has_pledged(staff.id, &pledge_sha256()).await?;
         let rotation = SignedDuration::try_from(office.ctx.policy.office.password_rotation)
             .map_err(ApiError::internal)?;
@@ -212,6 +233,7 @@ impl FromRequestParts<Shared> for Caller {
             roles,
             pledged,
             password_due,
+            second_factor_missing,
             token_sha256,
         })
     }
@@ -231,6 +253,8 @@ fn session_ended() -> ApiError {
 struct SignIn {
     login: String,
     password: String,
+    /// The TOTP code, for an account with a second factor.
+    totp: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -241,6 +265,8 @@ struct SignedIn {
     roles: Vec<Role>,
     password_change_due: bool,
     pledge_required: bool,
+    /// The policy wants a TOTP code from this person, and this session has none.
+    second_factor_required: bool,
 }
 
 /// `POST /api/v1/sessions`: sign in. Every sign-in and every refusal is an event (N3.3.1).
@@ -288,6 +314,28 @@ async fn sign_in(
             None => bad_credentials(),
         });
     }
+    // N3.3.1: an enrolled second factor is required at every sign-in; a wrong code counts as
+    // a failed attempt.
+    let enrolled = staff
+        .totp_secret
+        .as_deref()
+        .filter(|_| staff.totp_enabled_us.is_some());
+    let second_factor = match (enrolled, req.totp.as_deref()) {
+        (None, _) => false,
+        (Some(secret), Some(code)) if totp_matches(secret, code, now) => true,
+        (Some(_), _) => {
+            let detail = serde_json::json!({ "failures": staff.failed_signins + 1 });
+            db.record_signin_failure(staff.id, None, refused("bad_second_factor", detail))
+                .await?;
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "second_factor_failed",
+                "this account signs in with a TOTP code (field \"totp\"); it was missing or wrong",
+                "このアカウントはワンタイムコードが必要です（未入力または誤り）",
+            )
+            .rule("N3.3.1"));
+        }
+    };
     let mut raw = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut raw);
     let token = BASE64_URL_SAFE_NO_PAD.encode(raw);
@@ -296,9 +344,15 @@ async fn sign_in(
         ..Event::system("office", "signed_in", Some("N3.3.1"), serde_json::json!({}))
     }
     .at(now);
-    db.open_session(staff.id, &Sha256::digest(token.as_bytes()), now, event)
-        .await?;
-    let roles = db
+    db.open_session(
+        staff.id,
+        &Sha256::digest(token.as_bytes()),
+        second_factor,
+        now,
+        event,
+    )
+    .await?;
+    let roles: Vec<Role> = db
         .roles_in_force(staff.id, now)
         .await?
         .iter()
@@ -309,9 +363,10 @@ async fn sign_in(
     Ok(Json(SignedIn {
         token,
         idle_seconds: policy.session_idle.as_secs(),
-        roles,
         password_change_due: from_us(staff.password_changed_us) + rotation <= now,
         pledge_required: !db.has_pledged(staff.id, &pledge_sha256()).await?,
+        second_factor_required: needs_second_factor(policy, &roles, second_factor),
+        roles,
     }))
 }
 
@@ -472,6 +527,83 @@ async fn acknowledge_pledge(
         .ctx
         .db
         .acknowledge_pledge(caller.staff.id, &current, now, event)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/me/totp`: a new TOTP secret for the caller's authenticator app (N3.3.1). It
+/// takes effect once a code from the app confirms it.
+async fn start_totp(
+    State(office): State<Shared>,
+    caller: Caller,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    caller
+        .may(&office, Action::EnrollSecondFactor, "totp_started")
+        .await?;
+    let mut secret = [0u8; 20];
+    rand::thread_rng().fill_bytes(&mut secret);
+    let encoded = totp_rs::Secret::Raw(secret.to_vec())
+        .to_encoded()
+        .to_string();
+    let event = caller.event(
+        Action::EnrollSecondFactor,
+        "totp_started",
+        "N3.3.1",
+        Outcome::Done,
+        serde_json::json!({}),
+    );
+    office
+        .ctx
+        .db
+        .set_totp_secret(caller.staff.id, &encoded, event)
+        .await?;
+    let issuer: String =
+        url::form_urlencoded::byte_serialize(office.ctx.policy.ward.name.as_bytes()).collect();
+    let uri = format!(
+        "otpauth://totp/{issuer}:{}?secret={encoded}&issuer={issuer}&algorithm=SHA1&digits=6&period=30",
+        caller.login()
+    );
+    Ok(Json(
+        serde_json::json!({ "secret": encoded, "otpauth_uri": uri }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct Code {
+    code: String,
+}
+
+/// `POST /api/v1/me/totp/confirm`: a code from the app switches the second factor on; every
+/// later sign-in needs one.
+async fn confirm_totp(
+    State(office): State<Shared>,
+    caller: Caller,
+    Body(req): Body<Code>,
+) -> Result<StatusCode, ApiError> {
+    caller
+        .may(&office, Action::EnrollSecondFactor, "totp_enabled")
+        .await?;
+    let now = office.ctx.clock.now();
+    let pending = caller.staff.totp_secret.as_deref().unwrap_or_default();
+    if !totp_matches(pending, &req.code, now) {
+        return Err(ApiError::invalid(
+            "code",
+            "does not match the secret being set up (POST /api/v1/me/totp first)",
+            "設定中のシークレットと一致しません",
+        )
+        .rule("N3.3.1"));
+    }
+    let event = caller.event(
+        Action::EnrollSecondFactor,
+        "totp_enabled",
+        "N3.3.1",
+        Outcome::Done,
+        serde_json::json!({}),
+    );
+    office
+        .ctx
+        .db
+        .enable_totp(caller.staff.id, now, event)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -46,8 +46,12 @@ impl World {
     }
 
     async fn with_clock(clock: Arc<dyn mimamori_recorder::Clock>) -> World {
+        Self::with_policy(POLICY, clock).await
+    }
+
+    async fn with_policy(policy: &str, clock: Arc<dyn mimamori_recorder::Clock>) -> World {
         let dir = tempfile::tempdir().unwrap();
-        let office = office_with(dir.path(), POLICY, clock).await;
+        let office = office_with(dir.path(), policy, clock).await;
         let now = Timestamp::now() - SignedDuration::from_secs(1);
         for (login, roles) in [
             ("admin", &[Role::Administrator][..]),
@@ -1183,4 +1187,104 @@ async fn n11_3_a_terminals_signed_history_is_reconciled_with_the_log() {
         )
         .await;
     assert_refused(status, &body, "role_not_permitted", "N11.3");
+}
+
+fn totp_code(secret: &str) -> String {
+    let bytes = totp_rs::Secret::Encoded(secret.to_owned())
+        .to_bytes()
+        .unwrap();
+    let totp = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, bytes).unwrap();
+    totp.generate(Timestamp::now().as_second() as u64)
+}
+
+#[tokio::test]
+async fn n3_3_1_the_leads_sign_in_with_a_totp_code_when_the_policy_asks() {
+    let policy = POLICY.replace("[office]\n", "[office]\nsecond_factor_for_leads = true\n");
+    let w = World::with_policy(&policy, Arc::new(SystemClock)).await;
+    let (_, session) = w
+        .call(
+            Method::POST,
+            "/api/v1/sessions",
+            None,
+            Some(json!({ "login": "mayor", "password": PASSWORD })),
+        )
+        .await;
+    assert_eq!(session["second_factor_required"], true);
+    let mayor = session["token"].as_str().unwrap().to_owned();
+    let order = json!({ "purpose": "p", "reason": "r", "basis": { "kind": "t6_1_e" } });
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/orders",
+            Some(&mayor),
+            Some(order.clone()),
+        )
+        .await;
+    assert_refused(status, &body, "second_factor_required", "N3.3.1");
+    // An image handler is not asked.
+    w.sign_in("sato").await;
+
+    let (status, setup) = w
+        .call(Method::POST, "/api/v1/me/totp", Some(&mayor), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{setup}");
+    let secret = setup["secret"].as_str().unwrap().to_owned();
+    assert!(setup["otpauth_uri"]
+        .as_str()
+        .unwrap()
+        .starts_with("otpauth://totp/"));
+    let confirm = "/api/v1/me/totp/confirm";
+    let (status, body) = w
+        .call(
+            Method::POST,
+            confirm,
+            Some(&mayor),
+            Some(json!({ "code": "000000" })),
+        )
+        .await;
+    assert_refused(status, &body, "invalid_input", "N3.3.1");
+    let (status, _) = w
+        .call(
+            Method::POST,
+            confirm,
+            Some(&mayor),
+            Some(json!({ "code": totp_code(&secret) })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    // From now on the password alone is not enough, and a wrong code is a failed attempt.
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/sessions",
+            None,
+            Some(json!({ "login": "mayor", "password": PASSWORD })),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("second_factor_failed"))
+    );
+    let with_code = json!({ "login": "mayor", "password": PASSWORD, "totp": totp_code(&secret) });
+    let (status, session) = w
+        .call(Method::POST, "/api/v1/sessions", None, Some(with_code))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{session}");
+    assert_eq!(session["second_factor_required"], false);
+    let mayor = session["token"].as_str().unwrap();
+    let (status, body) = w
+        .call(Method::POST, "/api/v1/orders", Some(mayor), Some(order))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let refusals = w
+        .office
+        .ctx
+        .db
+        .events(Some("signin_refused"))
+        .await
+        .unwrap();
+    assert!(refusals
+        .iter()
+        .any(|e| e.detail.contains("bad_second_factor")));
 }

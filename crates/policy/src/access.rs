@@ -94,6 +94,8 @@ pub enum Action {
     CorrectRecord,
     AcknowledgePledge,
     ChangeOwnPassword,
+    /// Set up one's own TOTP second factor (N3.3.1).
+    EnrollSecondFactor,
 }
 
 impl Action {
@@ -113,6 +115,7 @@ impl Action {
             Action::CorrectRecord,
             Action::AcknowledgePledge,
             Action::ChangeOwnPassword,
+            Action::EnrollSecondFactor,
         ];
         all.extend(Role::ALL.map(Action::Appoint));
         all.extend(Step::ALL.map(Action::Chain));
@@ -146,13 +149,19 @@ impl Action {
             Action::ReadRecords => (&[Manager, OperationsLead, ImageHandler, Auditor], "T4"),
             Action::ReconcileHistory => (&[Manager, OperationsLead], "N11.3"),
             Action::CorrectRecord => (&[OperationsLead, ImageHandler], "N9.3"),
-            Action::AcknowledgePledge | Action::ChangeOwnPassword => (&Role::ALL, "N12"),
+            Action::AcknowledgePledge | Action::ChangeOwnPassword | Action::EnrollSecondFactor => {
+                (&Role::ALL, "N12")
+            }
         }
     }
 
-    /// Allowed before the pledge and before a due password change: the way out of both.
+    /// Allowed before the pledge, a due password change or a missing second factor: the way
+    /// out of each.
     fn is_account_upkeep(self) -> bool {
-        matches!(self, Action::AcknowledgePledge | Action::ChangeOwnPassword)
+        matches!(
+            self,
+            Action::AcknowledgePledge | Action::ChangeOwnPassword | Action::EnrollSecondFactor
+        )
     }
 }
 
@@ -166,6 +175,17 @@ pub struct Actor<'a> {
     pub pledged: bool,
     /// N3.3.1: the password is older than the policy's rotation period.
     pub password_due: bool,
+    /// N3.3.1: the policy wants a second factor from this person and the session has none
+    /// ([`needs_second_factor`]).
+    pub second_factor_missing: bool,
+}
+
+/// N3.3.1: must this session show a TOTP code, under the policy, for these roles?
+pub fn needs_second_factor(office: &Office, roles: &[Role], session_has_it: bool) -> bool {
+    let lead = roles
+        .iter()
+        .any(|r| matches!(r, Role::Manager | Role::OperationsLead));
+    office.second_factor_for_leads && lead && !session_has_it
 }
 
 /// Why the office said no.
@@ -206,6 +226,15 @@ pub fn decide(actor: &Actor, action: Action) -> Result<(), Refusal> {
             "N3.3.1",
             "the password is due for its periodic change; change it first",
             "パスワードの定期変更の期限を過ぎています。先に変更してください",
+        ));
+    }
+    if actor.second_factor_missing {
+        return Err(Refusal::new(
+            "second_factor_required",
+            "N3.3.1",
+            "the policy asks the Manager and the Operations lead for a TOTP code: set one up \
+             (POST /api/v1/me/totp) and sign in with it",
+            "運用方針により管理責任者・運用責任者はワンタイムコードでのサインインが必要です",
         ));
     }
     if !actor.pledged {

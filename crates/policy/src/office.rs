@@ -29,6 +29,8 @@ pub struct Office {
     pub grant_lifetime: Duration,
     /// The longest an instruction may stay open (N9.2).
     pub instruction_max: Duration,
+    /// N3.3.1: the Manager and the Operations lead sign in with a TOTP code as well.
+    pub second_factor_for_leads: bool,
     pub emergency: Emergency,
 }
 
@@ -74,6 +76,8 @@ pub(crate) struct RawOffice {
     grant_minutes: f64,
     #[serde(default = "defaults::instruction_max_days")]
     instruction_max_days: f64,
+    #[serde(default)]
+    second_factor_for_leads: bool,
     #[serde(default)]
     emergency: RawEmergency,
 }
@@ -180,6 +184,7 @@ impl Validator<'_> {
                 (1.0, 90.0, DAY),
                 "days (日)",
             ),
+            second_factor_for_leads: raw.second_factor_for_leads,
             emergency: self.emergency(raw.emergency),
         }
     }

@@ -39,6 +39,7 @@ fn guideline_table() -> Vec<(Action, Vec<Role>)> {
         (Action::CorrectRecord, vec![OperationsLead, ImageHandler]),
         (Action::AcknowledgePledge, Role::ALL.to_vec()),
         (Action::ChangeOwnPassword, Role::ALL.to_vec()),
+        (Action::EnrollSecondFactor, Role::ALL.to_vec()),
     ]
 }
 
@@ -48,6 +49,7 @@ fn actor(roles: &[Role]) -> Actor<'_> {
         roles,
         pledged: true,
         password_due: false,
+        second_factor_missing: false,
     }
 }
 
@@ -359,4 +361,27 @@ fn n9_4_a_grant_is_used_once_before_it_expires_by_its_terminal() {
         assert_eq!((r.code, r.rule), (code, rule));
     }
     assert_eq!(decide_history(false).unwrap_err().rule, "N11.3");
+}
+
+#[test]
+fn n3_3_1_leads_need_a_second_factor_when_the_policy_says_so() {
+    use Role::*;
+    let mut o = office(false);
+    assert!(
+        !needs_second_factor(&o, &[Manager], false),
+        "off by default"
+    );
+    o.second_factor_for_leads = true;
+    assert!(needs_second_factor(&o, &[Manager], false));
+    assert!(needs_second_factor(&o, &[OperationsLead], false));
+    assert!(!needs_second_factor(&o, &[Manager], true));
+    assert!(!needs_second_factor(&o, &[ImageHandler], false));
+    let roles = [Manager];
+    let missing = Actor {
+        second_factor_missing: true,
+        ..actor(&roles)
+    };
+    let r = decide(&missing, Action::IssueOrder).unwrap_err();
+    assert_eq!((r.code, r.rule), ("second_factor_required", "N3.3.1"));
+    assert!(decide(&missing, Action::EnrollSecondFactor).is_ok());
 }
