@@ -9,11 +9,13 @@
 //! - [`checkpoint`]: the ward's Ed25519 keys, signed checkpoints (C2SP tlog-checkpoint in a
 //!   C2SP signed note);
 //! - [`verify`]: offline verification of a log dump against saved checkpoints;
-//! - [`package`]: evidence packages (clips, manifest, proofs, signature) and their verifier.
+//! - [`package`]: evidence packages (clips, manifest, proofs, signature) and their verifier;
+//! - [`audit`]: the erasure audit: no footage read after its erasure was recorded.
 //!
 //! The database crate stores leaves and hashes; nothing here does I/O except reading and
 //! writing package and dump files the caller names.
 
+pub mod audit;
 pub mod canonical;
 pub mod checkpoint;
 pub mod package;

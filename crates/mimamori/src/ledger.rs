@@ -1,6 +1,6 @@
 //! `mimamori ledger …` and `mimamori verify`: the ledger's local and offline commands.
 
-use std::io::{BufWriter, Write as _};
+use std::io::{BufRead as _, BufWriter, Write as _};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
@@ -62,6 +62,18 @@ pub enum LedgerCommand {
         /// The ward's verifier keys, one per line.
         #[arg(long)]
         keys: Option<PathBuf>,
+    },
+    /// T5.4, N6.2: checks that no footage was read after its erasure was recorded, and (on a
+    /// data directory) that no unheld footage older than the window is still stored. With
+    /// --log it checks a dump offline. Exits non-zero on any finding.
+    AuditErasures {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        policy: PolicyArg,
+        /// A dump (`ledger dump`) to audit instead of the data directory.
+        #[arg(long)]
+        log: Option<PathBuf>,
     },
     /// T5.4, N6.2: what retention erased, per camera and day, with the segment hashes.
     Erasures {
@@ -149,6 +161,9 @@ pub async fn run(command: LedgerCommand) -> anyhow::Result<()> {
                     check.problems[0]
                 );
             }
+        }
+        LedgerCommand::AuditErasures { data, policy, log } => {
+            audit_erasures(&data, policy.policy.as_deref(), log.as_deref()).await?
         }
         LedgerCommand::Erasures { data, camera, json } => {
             let (_, db) = open(&data).await?;
@@ -254,5 +269,64 @@ pub fn verify_package(package: &Path, keys: &Path, json: bool) -> anyhow::Result
         m.retrieval.finished_event,
         verified.checkpoint_size
     );
+    Ok(())
+}
+
+/// `ledger audit-erasures`: the log's read-after-erasure check, plus overdue footage when the
+/// data directory is at hand.
+async fn audit_erasures(
+    data: &DataArgs,
+    policy: Option<&Path>,
+    log: Option<&Path>,
+) -> anyhow::Result<()> {
+    use mimamori_ledger::audit::audit_erasures;
+    let kinds = ["erasure", "export_finished"];
+    let (events, overdue) = match log {
+        Some(log) => {
+            let mut events = Vec::new();
+            for line in std::io::BufReader::new(std::fs::File::open(log)?).lines() {
+                let event: serde_json::Value = serde_json::from_str(&line?)?;
+                if kinds.contains(&event["kind"].as_str().unwrap_or_default()) {
+                    events.push(event);
+                }
+            }
+            (events, None)
+        }
+        None => {
+            let paths = Paths::new(data);
+            let policy = paths.policy(policy)?;
+            let db = paths.open_db().await?;
+            let mut events = Vec::new();
+            for row in db.events_of_kinds(&kinds).await? {
+                events.push(serde_json::from_slice(&row.canonical_bytes()?)?);
+            }
+            let now = jiff::Timestamp::now();
+            let overdue = mimamori_recorder::retention::overdue(&db, &policy, now).await?;
+            (events, Some(overdue))
+        }
+    };
+    let audit = audit_erasures(events.iter().map(|e| {
+        (
+            e["seq"].as_u64().unwrap_or_default(),
+            e["kind"].as_str().unwrap_or_default(),
+            &e["detail"],
+        )
+    }));
+    let overdue: Vec<serde_json::Value> = overdue
+        .unwrap_or_default()
+        .iter()
+        .map(|s| serde_json::json!({ "camera": s.camera_id, "day": s.day, "segment": s.id }))
+        .collect();
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&serde_json::json!({ "log": audit, "overdue": overdue }))?
+    );
+    if !audit.violations.is_empty() || !overdue.is_empty() {
+        bail!(
+            "T5.4: {} read(s) after erasure, {} overdue segment(s) (消去の監査で問題が見つかりました)",
+            audit.violations.len(),
+            overdue.len()
+        );
+    }
     Ok(())
 }

@@ -40,8 +40,7 @@ pub async fn sweep(ctx: &RecorderContext) -> Result<SweepReport, RecorderError> 
         .oldest_kept_day(now, &ctx.policy.ward.time_zone);
     let holds = ctx.db.active_holds(now).await?;
 
-    // N6.1: everything recorded before the oldest kept day.
-    let expired = unheld(ctx.db.segments_before_day(oldest_kept).await?, &holds);
+    let expired = overdue(&ctx.db, &ctx.policy, now).await?;
     report.retention_erased = expired.len();
     report.keys_shredded +=
         erase_segments(ctx, ErasureTrigger::Retention, expired, now, None).await?;
@@ -52,6 +51,21 @@ pub async fn sweep(ctx: &RecorderContext) -> Result<SweepReport, RecorderError> 
         enforce_cap(ctx, cap.0 as i64, &holds, oldest_kept, now, &mut report).await?;
     }
     Ok(report)
+}
+
+/// N6.1, T5.3: stored segments recorded before the oldest kept day and not held: what a sweep
+/// at `now` erases, and what an audit expects to find gone.
+pub async fn overdue(
+    db: &mimamori_db::Db,
+    policy: &mimamori_policy::Policy,
+    now: Timestamp,
+) -> Result<Vec<SegmentRow>, mimamori_db::DbError> {
+    let oldest_kept = policy
+        .retention
+        .days
+        .oldest_kept_day(now, &policy.ward.time_zone);
+    let holds = db.active_holds(now).await?;
+    Ok(unheld(db.segments_before_day(oldest_kept).await?, &holds))
 }
 
 /// T5.3: held footage is never erased.

@@ -12,7 +12,7 @@ use jiff::civil::{date, Date};
 use jiff::{SignedDuration, Timestamp};
 use mimamori_db::{Db, NewHold};
 use mimamori_policy::CameraId;
-use mimamori_recorder::retention::sweep;
+use mimamori_recorder::retention::{overdue, sweep};
 use mimamori_recorder::{Clock, Recorder, ShiftedClock};
 use support::DemoWard;
 
@@ -91,7 +91,13 @@ async fn n6_1_t5_3_twelve_days_with_a_ten_day_window_and_a_hold() {
     assert_eq!(days_with_footage(&db).await.len(), 12);
 
     // On day 12 (12 November), the window holds 2–12 November: 1 November goes, but the hold.
+    let due = overdue(&db, &ctx.policy, clock.now()).await.unwrap();
+    assert!(due.iter().all(|s| s.day == "2026-11-01") && !due.is_empty());
     sweep(&ctx).await.unwrap();
+    assert!(overdue(&db, &ctx.policy, clock.now())
+        .await
+        .unwrap()
+        .is_empty());
     let segments = db.all_segments().await.unwrap();
     let day1: Vec<_> = segments.iter().filter(|s| s.day == "2026-11-01").collect();
     assert!(!day1.is_empty(), "T5.3: held footage of day 1 stays");
@@ -161,6 +167,38 @@ async fn n6_1_t5_3_twelve_days_with_a_ten_day_window_and_a_hold() {
         "all twelve days are past the window now"
     );
     assert_eq!(count_files(&dir.path().join("segments")), 0);
+
+    // T5.4: the log shows no read after an erasure; a forged late read of an erased segment
+    // is found.
+    let audit = |db: Db| async move {
+        let rows = db
+            .events_of_kinds(&["erasure", "export_finished"])
+            .await
+            .unwrap();
+        let details: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| serde_json::from_str(&r.detail).unwrap())
+            .collect();
+        let events = rows
+            .iter()
+            .zip(&details)
+            .map(|(r, d)| (r.seq(), r.kind.as_str(), d));
+        mimamori_ledger::audit::audit_erasures(events)
+    };
+    let clean = audit(db.clone()).await;
+    assert_eq!((clean.erasure_events, clean.violations.len()), (3, 0));
+    assert!(clean.erased_segments > 10);
+    let erased = hex::encode(&erasures[1].segment_hashes[..32]);
+    let late_read = mimamori_db::Event::system(
+        "test",
+        "export_finished",
+        None,
+        serde_json::json!({ "segment_sha256": [erased] }),
+    );
+    db.append_event(&late_read).await.unwrap();
+    let found = audit(db.clone()).await;
+    assert_eq!(found.violations.len(), 1);
+    assert_eq!(found.violations[0].day, "2026-11-02");
 }
 
 fn count_files(dir: &Path) -> usize {
