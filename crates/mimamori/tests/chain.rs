@@ -107,7 +107,7 @@ fn terminal_retrieve(server: &str, key: &Path, request: i64, out: &Path) -> Outp
 }
 
 #[test]
-fn n9_order_instruction_retrieval_report_ends_in_a_verified_playable_clip() {
+fn n9_t5_2_order_instruction_retrieval_report_ends_in_a_verified_playable_clip() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let cams = GstCameras::start(&["cam1"]);

@@ -38,7 +38,7 @@ fn camera_field(health: &serde_json::Value, camera: &str, field: &str) -> serde_
 /// N5 against a real peer: three cameras (one behind digest auth) for over 60 s; one camera's
 /// server is stopped for 10 s; segments and index agree; an inner export plays correctly.
 #[test]
-fn n5_records_three_gstreamer_cameras_through_an_outage() {
+fn n5_t7_1_records_three_gstreamer_cameras_through_an_outage() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let cams = GstCameras::start(&["cam1", "cam3:operator:s3cret-pass"]);

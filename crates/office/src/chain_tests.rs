@@ -207,7 +207,7 @@ fn assert_refused(status: StatusCode, body: &Value, code: &str, rule: &str) {
 }
 
 #[tokio::test]
-async fn n9_the_chain_goes_order_instruction_grant_and_refuses_every_shortcut() {
+async fn n9_1_n9_2_n9_4_the_chain_goes_order_instruction_grant_and_refuses_every_shortcut() {
     let w = World::new().await;
     let mayor = w.sign_in("mayor").await;
     let lead = w.sign_in("lead").await;
@@ -833,7 +833,8 @@ async fn n10_1_a_provision_needs_its_document_the_managers_decision_and_t6_2_a_h
 }
 
 #[tokio::test]
-async fn n11_1_emergency_retrieval_by_delegated_staff_alerts_the_manager_and_form3_is_chased() {
+async fn n11_1_n11_2_emergency_retrieval_by_delegated_staff_alerts_the_manager_and_form3_is_chased()
+{
     // A Monday night in the ward's zone.
     let night: Timestamp = "2026-11-23T23:30:00+09:00".parse().unwrap();
     let clock = Arc::new(ShiftedClock::starting_at(night));
@@ -1287,4 +1288,67 @@ async fn n3_3_1_the_leads_sign_in_with_a_totp_code_when_the_policy_asks() {
     assert!(refusals
         .iter()
         .any(|e| e.detail.contains("bad_second_factor")));
+}
+
+#[tokio::test]
+async fn n3_2_2_t2_t6_1_every_order_states_purpose_and_basis_and_takes_only_the_relevant_part() {
+    let w = World::new().await;
+    let mayor = w.sign_in("mayor").await;
+    let lead = w.sign_in("lead").await;
+    w.terminal(&lead, "pc-1").await;
+    let order = |purpose: &str, basis: Value| json!({ "purpose": purpose, "reason": "通報", "basis": basis });
+    // N3.2.2: no purpose, no order.
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/orders",
+            Some(&mayor),
+            Some(order("", json!({ "kind": "t6_1_e" }))),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_input"))
+    );
+    // T6.1 (a)–(d): each basis with the fact it needs.
+    for (basis, rule) in [
+        (json!({ "kind": "t6_1_a" }), "T6.1a"),
+        (json!({ "kind": "t6_1_b" }), "T6.1b"),
+        (json!({ "kind": "t6_1_c" }), "T6.1c"),
+        (json!({ "kind": "t6_1_d" }), "T6.1d"),
+    ] {
+        let (status, body) = w
+            .call(
+                Method::POST,
+                "/api/v1/orders",
+                Some(&mayor),
+                Some(order("確認", basis)),
+            )
+            .await;
+        assert_refused(status, &body, "invalid_input", rule);
+    }
+    let consent = json!({ "kind": "t6_1_d", "consent_of": "映像に写る本人（申出書あり）" });
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/orders",
+            Some(&mayor),
+            Some(order("本人への開示", consent)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["basis"]["consent_of"], "映像に写る本人（申出書あり）");
+    // T2, T6.1: one instruction covers at most a day of one camera.
+    let id = body["id"].as_i64().unwrap();
+    let mut wide = instruction("sato", "pc-1");
+    wide["from"] = json!((Timestamp::now() - SignedDuration::from_hours(30)).to_string());
+    let (status, body) = w
+        .call(
+            Method::POST,
+            &format!("/api/v1/requests/{id}/instruction"),
+            Some(&lead),
+            Some(wide),
+        )
+        .await;
+    assert_refused(status, &body, "invalid_input", "T6.1");
 }

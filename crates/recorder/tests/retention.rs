@@ -43,7 +43,7 @@ async fn wait_for_day(db: &Db, day: Date) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn n6_1_t5_3_twelve_days_with_a_ten_day_window_and_a_hold() {
+async fn n6_1_n6_2_t5_3_t5_4_twelve_days_with_a_ten_day_window_and_a_hold() {
     let dir = tempfile::tempdir().unwrap();
     let first_day = date(2026, 11, 1);
     let clock = Arc::new(ShiftedClock::starting_at(tokyo_10am(first_day)));

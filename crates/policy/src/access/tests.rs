@@ -54,7 +54,7 @@ fn actor(roles: &[Role]) -> Actor<'_> {
 }
 
 #[test]
-fn n7_every_role_times_every_action() {
+fn n7_1_n7_2_n7_3_n7_4_t3_3_t4_every_role_times_every_action() {
     let table = guideline_table();
     assert_eq!(
         table.len(),
@@ -203,7 +203,7 @@ fn n9_4_retrieval_needs_the_live_instruction_naming_the_handler() {
 }
 
 #[test]
-fn n8_retrieval_only_at_the_instructed_registered_terminal() {
+fn n2_n8_retrieval_only_at_the_instructed_registered_terminal() {
     let now = Timestamp::now();
     let roles = [Role::ImageHandler];
     let handler = Actor {
@@ -250,7 +250,7 @@ fn n9_3_the_retriever_reports() {
 }
 
 #[test]
-fn n11_1_emergency_only_for_delegated_staff_at_night_at_their_terminal() {
+fn n10_2_n10_4_n11_1_emergency_only_for_delegated_staff_at_night_at_their_terminal() {
     let o = office(false);
     let tz = jiff::tz::TimeZone::get("Asia/Tokyo").unwrap();
     let roles = [Role::DelegatedStaff];
