@@ -22,8 +22,8 @@ use serde_json::{json, Value};
 use crate::auth::Caller;
 use crate::error::{ApiError, Body};
 use crate::requests::{
-    advance, check_basis, check_camera, check_range, closed, load, may_step, record_step, row,
-    terminal_facts, BasisInput, RequestView,
+    advance, check_basis, check_camera, check_range, close_with_reason, closed, load, may_step,
+    record_step, row, terminal_facts, BasisInput, ReasonInput, RequestView,
 };
 use crate::staff::required_text;
 use crate::terminals::unknown_terminal;
@@ -206,11 +206,6 @@ async fn accept(
     ))
 }
 
-#[derive(Deserialize)]
-struct ReasonInput {
-    reason: String,
-}
-
 /// `POST /api/v1/requests/{id}/decline`: T6.1, the Manager declines, with the reason.
 async fn decline(
     State(office): State<Shared>,
@@ -218,19 +213,8 @@ async fn decline(
     Path(id): Path<i64>,
     Body(req): Body<ReasonInput>,
 ) -> Result<Json<RequestView>, ApiError> {
-    let row = row(&office, id).await?;
-    let next = may_step(&office, &caller, &row, Step::Decline, None).await?;
-    let detail = json!({ "request": id, "reason": required_text("reason", &req.reason, 2000)? });
-    let step = (&row, next, Step::Decline);
-    let view = record_step(
-        &office,
-        &caller,
-        step,
-        ("provision_declined", "T6.1"),
-        detail,
-        closed,
-    );
-    Ok(Json(view.await?))
+    let kind = ("provision_declined", "T6.1");
+    close_with_reason(&office, &caller, id, Step::Decline, kind, req).await
 }
 
 #[derive(Deserialize)]
@@ -440,6 +424,26 @@ async fn authorize_emergency(
     db.raise_alert(AlertKind::EmergencyRetrieval, Some(&camera), &message, now)
         .await?;
     Ok((StatusCode::CREATED, Json(load(&office, id).await?)))
+}
+
+/// N10.3, N10.4: an account or terminal names a delegation that is on record.
+pub(crate) async fn check_delegation(
+    office: &OfficeState,
+    delegation_id: Option<i64>,
+    rule: &'static str,
+) -> Result<(), ApiError> {
+    let Some(id) = delegation_id else {
+        return Ok(());
+    };
+    if office.ctx.db.delegation(id).await?.is_some() {
+        return Ok(());
+    }
+    Err(ApiError::not_found(
+        "unknown_delegation",
+        format!("no delegation {id}"),
+        format!("委任 {id} は登録されていません"),
+    )
+    .rule(rule))
 }
 
 /// N10.2: the terminal's delegation exists, is within its dates, and is the caller's own.

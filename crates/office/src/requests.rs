@@ -839,9 +839,34 @@ async fn report(
     Ok(Json(view.await?))
 }
 
+/// The body of a step that only needs a reason (cancel, decline).
 #[derive(Deserialize)]
-struct CancelInput {
+pub(crate) struct ReasonInput {
     reason: String,
+}
+
+/// Closes a request with a stated reason: the step, its event `kind` and `rule`.
+pub(crate) async fn close_with_reason(
+    office: &OfficeState,
+    caller: &Caller,
+    id: i64,
+    step: Step,
+    (kind, rule): (&str, &str),
+    req: ReasonInput,
+) -> Result<Json<RequestView>, ApiError> {
+    let row = row(office, id).await?;
+    let next = may_step(office, caller, &row, step, None).await?;
+    let reason = required_text("reason", &req.reason, 2000)?;
+    let detail = serde_json::json!({ "request": id, "reason": reason });
+    let view = record_step(
+        office,
+        caller,
+        (&row, next, step),
+        (kind, rule),
+        detail,
+        closed,
+    );
+    Ok(Json(view.await?))
 }
 
 /// `POST /api/v1/requests/{id}/cancel`: the Manager withdraws an order before retrieval.
@@ -849,20 +874,8 @@ async fn cancel(
     State(office): State<Shared>,
     caller: Caller,
     Path(id): Path<i64>,
-    Body(req): Body<CancelInput>,
+    Body(req): Body<ReasonInput>,
 ) -> Result<Json<RequestView>, ApiError> {
-    let row = row(&office, id).await?;
-    let next = may_step(&office, &caller, &row, Step::Cancel, None).await?;
-    let reason = required_text("reason", &req.reason, 2000)?;
-    let detail = serde_json::json!({ "request": id, "reason": reason });
-    let step = (&row, next, Step::Cancel);
-    let view = record_step(
-        &office,
-        &caller,
-        step,
-        ("request_cancelled", "N9.1"),
-        detail,
-        closed,
-    );
-    Ok(Json(view.await?))
+    let kind = ("request_cancelled", "N9.1");
+    close_with_reason(&office, &caller, id, Step::Cancel, kind, req).await
 }

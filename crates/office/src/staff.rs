@@ -25,15 +25,20 @@ pub fn routes() -> Router<Shared> {
 
 /// A login name: 1–32 lower-case ASCII letters, digits, `.`, `-` or `_`.
 pub fn check_login(login: &str) -> Result<(), ApiError> {
-    let ok = (1..=32).contains(&login.len())
-        && login
+    check_id("login", login)
+}
+
+/// An identifier (login, terminal id): 1–32 lower-case ASCII letters, digits, `.`, `-`, `_`.
+pub fn check_id(field: &str, value: &str) -> Result<(), ApiError> {
+    let ok = (1..=32).contains(&value.len())
+        && value
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
     if ok {
         Ok(())
     } else {
         Err(ApiError::invalid(
-            "login",
+            field,
             "use 1–32 lower-case letters, digits, '.', '-' or '_'",
             "英小文字・数字・「.」「-」「_」の1〜32文字にしてください",
         ))
@@ -87,16 +92,7 @@ async fn create(
     check_new_password(&req.login, &req.password)?;
     let name = required_text("name", &req.name, 100)?;
     let db = &office.ctx.db;
-    if let Some(id) = req.delegation_id {
-        if db.delegation(id).await?.is_none() {
-            return Err(ApiError::not_found(
-                "unknown_delegation",
-                format!("no delegation {id}"),
-                format!("委任 {id} は登録されていません"),
-            )
-            .rule("N10.3"));
-        }
-    }
+    crate::outside::check_delegation(&office, req.delegation_id, "N10.3").await?;
     let password = req.password;
     let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
         .await

@@ -44,13 +44,7 @@ async fn register(
     caller
         .may(&office, Action::RegisterTerminal, "terminal_registered")
         .await?;
-    crate::staff::check_login(&req.id).map_err(|_| {
-        ApiError::invalid(
-            "id",
-            "use 1–32 lower-case letters, digits, '.', '-' or '_'",
-            "英小文字・数字・「.」「-」「_」の1〜32文字にしてください",
-        )
-    })?;
+    crate::staff::check_id("id", &req.id)?;
     if parse_public_key(&req.public_key).is_none() {
         return Err(ApiError::invalid(
             "public_key",
@@ -60,16 +54,7 @@ async fn register(
         .rule("N3.3"));
     }
     let db = &office.ctx.db;
-    if let Some(id) = req.delegation_id {
-        if db.delegation(id).await?.is_none() {
-            return Err(ApiError::not_found(
-                "unknown_delegation",
-                format!("no delegation {id}"),
-                format!("委任 {id} は登録されていません"),
-            )
-            .rule("N10.4"));
-        }
-    }
+    crate::outside::check_delegation(&office, req.delegation_id, "N10.4").await?;
     let new = NewTerminal {
         id: req.id.clone(),
         name: required_text("name", &req.name, 100)?,
