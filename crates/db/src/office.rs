@@ -223,6 +223,19 @@ impl Db {
         Ok(out)
     }
 
+    /// Runs an UPDATE that must change exactly one row (else [`DbError::Conflict`] with
+    /// `conflict`), with its event, in one transaction.
+    async fn update_one(&self, query: Update, conflict: &str, event: Event) -> Result<()> {
+        self.write_with(
+            async |c| {
+                let n = query.execute(&mut *c).await?.rows_affected();
+                changed_one(n, || conflict.to_owned())
+            },
+            |_| vec![event],
+        )
+        .await
+    }
+
     // ---- staff ----------------------------------------------------------------------------
 
     /// Creates an account; its event gets the new id.
@@ -525,23 +538,14 @@ impl Db {
         now: Timestamp,
         event: Event,
     ) -> Result<()> {
-        self.write_with(
-            async |c| {
-                let n = sqlx::query(
-                    "UPDATE appointment SET ended_us = ?, ended_by = ? WHERE id = ? AND ended_us IS NULL",
-                )
-                .bind(to_us(now))
-                .bind(by)
-                .bind(id)
-                .execute(&mut *c)
-                .await?
-                .rows_affected();
-                changed_one(n, || "the appointment has already ended".into())?;
-                Ok(())
-            },
-            |_| vec![event],
+        let query = sqlx::query(
+            "UPDATE appointment SET ended_us = ?, ended_by = ? WHERE id = ? AND ended_us IS NULL",
         )
-        .await
+        .bind(to_us(now))
+        .bind(by.to_owned())
+        .bind(id);
+        self.update_one(query, "the appointment has already ended", event)
+            .await
     }
 
     pub async fn appointments(&self, staff_id: i64) -> Result<Vec<AppointmentRow>> {
@@ -696,24 +700,14 @@ impl Db {
         now: Timestamp,
         event: Event,
     ) -> Result<()> {
-        self.write_with(
-            async |c| {
-                let n = sqlx::query(
-                    "UPDATE terminal SET revoked_by = ?, revoked_us = ? WHERE id = ?
-                     AND revoked_us IS NULL",
-                )
-                .bind(by)
-                .bind(to_us(now))
-                .bind(id)
-                .execute(&mut *c)
-                .await?
-                .rows_affected();
-                changed_one(n, || "the terminal is already revoked".into())?;
-                Ok(())
-            },
-            |_| vec![event],
+        let query = sqlx::query(
+            "UPDATE terminal SET revoked_by = ?, revoked_us = ? WHERE id = ? AND revoked_us IS NULL",
         )
-        .await
+        .bind(by.to_owned())
+        .bind(to_us(now))
+        .bind(id.to_owned());
+        self.update_one(query, "the terminal is already revoked", event)
+            .await
     }
 
     pub async fn terminal(&self, id: &str) -> Result<Option<TerminalRow>> {
@@ -878,22 +872,12 @@ impl Db {
     /// Uses a grant once: refuses with [`DbError::Conflict`] if it was used already. The event
     /// (the retrieval's start) is written in the same transaction.
     pub async fn use_grant(&self, id: &str, now: Timestamp, event: Event) -> Result<()> {
-        self.write_with(
-            async |c| {
-                let n = sqlx::query(
-                    "UPDATE retrieval_grant SET used_us = ? WHERE id = ? AND used_us IS NULL",
-                )
+        let query =
+            sqlx::query("UPDATE retrieval_grant SET used_us = ? WHERE id = ? AND used_us IS NULL")
                 .bind(to_us(now))
-                .bind(id)
-                .execute(&mut *c)
-                .await?
-                .rows_affected();
-                changed_one(n, || "the grant was already used".into())?;
-                Ok(())
-            },
-            |_| vec![event],
-        )
-        .await
+                .bind(id.to_owned());
+        self.update_one(query, "the grant was already used", event)
+            .await
     }
 }
 

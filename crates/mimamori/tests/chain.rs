@@ -81,16 +81,6 @@ impl Api {
     }
 }
 
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 fn terminal_retrieve(server: &str, key: &Path, request: i64, out: &Path) -> Output {
     mimamori()
         .args([

@@ -22,16 +22,6 @@ fn ledger(data: &Path, args: &[&str]) -> Output {
     cmd.output().unwrap()
 }
 
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 fn export_package(data: &Path, policy: &Path, from: Timestamp, secs: i64, out: &Path) {
     let to = from + SignedDuration::from_secs(secs);
     build_package(data, policy, "cam1", from, to, out);

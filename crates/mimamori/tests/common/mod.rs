@@ -218,6 +218,17 @@ pub fn http_get(addr: &str, path: &str) -> Option<String> {
         .or_else(|| head.starts_with("HTTP/1.1 200").then(|| body.to_owned()))
 }
 
+/// A command's stdout, after asserting it succeeded (its output is the failure message).
+pub fn ok(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// Runs a mimamori subcommand against a data directory and returns its output.
 pub fn run(data_dir: &Path, args: &[&str]) -> Output {
     let (subcommand, rest) = args.split_first().expect("a subcommand");
