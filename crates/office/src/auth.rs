@@ -102,7 +102,7 @@ pub fn check_new_password(login: &str, password: &str) -> Result<(), ApiError> {
 }
 
 /// The signed-in person behind a request.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Caller {
     pub staff: StaffRow,
     pub roles: Vec<Role>,
@@ -110,6 +110,8 @@ pub struct Caller {
     pub password_due: bool,
     pub second_factor_missing: bool,
     token_sha256: Vec<u8>,
+    /// The office's clock: events are timed by it, like every record they describe.
+    clock: std::sync::Arc<dyn mimamori_recorder::Clock>,
 }
 
 impl Caller {
@@ -143,7 +145,7 @@ impl Caller {
         detail: serde_json::Value,
     ) -> Event {
         Event {
-            time: Timestamp::now(),
+            time: self.clock.now(),
             actor: self.staff.login.clone(),
             role: self.role_for(action).map(|r| r.as_str().to_owned()),
             terminal: None,
@@ -235,6 +237,7 @@ impl FromRequestParts<Shared> for Caller {
             password_due,
             second_factor_missing,
             token_sha256,
+            clock: office.ctx.clock.clone(),
         })
     }
 }
