@@ -9,7 +9,7 @@ use axum::http::{header, Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use jiff::{SignedDuration, Timestamp};
 use mimamori_policy::access::Role;
-use mimamori_recorder::{ShiftedClock, SystemClock};
+use mimamori_recorder::{Clock, ShiftedClock};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -37,12 +37,13 @@ const PASSWORD: &str = "correct horse battery";
 
 struct World {
     office: Shared,
+    clock: Arc<dyn mimamori_recorder::Clock>,
     _dir: tempfile::TempDir,
 }
 
 impl World {
     async fn new() -> World {
-        Self::with_clock(Arc::new(SystemClock)).await
+        Self::with_clock(fixed_clock()).await
     }
 
     async fn with_clock(clock: Arc<dyn mimamori_recorder::Clock>) -> World {
@@ -51,8 +52,9 @@ impl World {
 
     async fn with_policy(policy: &str, clock: Arc<dyn mimamori_recorder::Clock>) -> World {
         let dir = tempfile::tempdir().unwrap();
-        let office = office_with(dir.path(), policy, clock).await;
-        let now = Timestamp::now() - SignedDuration::from_secs(1);
+        let office = office_with(dir.path(), policy, clock.clone()).await;
+        // Fixtures take their time from the test's clock, never the wall clock.
+        let now = clock.now() - SignedDuration::from_secs(1);
         for (login, roles) in [
             ("admin", &[Role::Administrator][..]),
             ("mayor", &[Role::Manager]),
@@ -74,7 +76,15 @@ impl World {
                 .await
                 .unwrap();
         }
-        World { office, _dir: dir }
+        World {
+            office,
+            clock,
+            _dir: dir,
+        }
+    }
+
+    fn now(&self) -> Timestamp {
+        self.clock.now()
     }
 
     async fn call(
@@ -179,7 +189,7 @@ impl World {
                 Method::POST,
                 &format!("/api/v1/requests/{id}/instruction"),
                 Some(lead),
-                Some(instruction(handler, terminal)),
+                Some(instruction(self.now(), handler, terminal)),
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
@@ -187,8 +197,15 @@ impl World {
     }
 }
 
-fn instruction(handler: &str, terminal: &str) -> Value {
-    let now = Timestamp::now();
+/// A weekday morning in the ward (Monday 2026-11-23, 10:00 JST), running on from there: every
+/// test's time comes from its world's clock, so no test depends on the real date.
+fn fixed_clock() -> Arc<ShiftedClock> {
+    Arc::new(ShiftedClock::starting_at(
+        "2026-11-23T10:00:00+09:00".parse().unwrap(),
+    ))
+}
+
+fn instruction(now: Timestamp, handler: &str, terminal: &str) -> Value {
     json!({
         "camera": "cam1",
         "from": (now - SignedDuration::from_mins(30)).to_string(),
@@ -245,7 +262,7 @@ async fn n9_1_n9_2_n9_4_the_chain_goes_order_instruction_grant_and_refuses_every
             Method::POST,
             &uri,
             Some(&mayor),
-            Some(instruction("sato", "pc-1")),
+            Some(instruction(w.now(), "sato", "pc-1")),
         )
         .await;
     assert_refused(status, &body, "role_not_permitted", "N9.2");
@@ -255,7 +272,7 @@ async fn n9_1_n9_2_n9_4_the_chain_goes_order_instruction_grant_and_refuses_every
             Method::POST,
             &uri,
             Some(&lead),
-            Some(instruction("mayor", "pc-1")),
+            Some(instruction(w.now(), "mayor", "pc-1")),
         )
         .await;
     assert_refused(status, &body, "invalid_input", "N7.4");
@@ -266,7 +283,7 @@ async fn n9_1_n9_2_n9_4_the_chain_goes_order_instruction_grant_and_refuses_every
             Method::POST,
             &uri,
             Some(&lead),
-            Some(instruction("sato", "pc-1")),
+            Some(instruction(w.now(), "sato", "pc-1")),
         )
         .await;
     assert_refused(status, &body, "illegal_transition", "N9.2");
@@ -382,7 +399,7 @@ async fn n9_4_a_grant_needs_the_ward_signature_the_terminal_key_and_is_used_once
 
 #[tokio::test]
 async fn n9_4_an_expired_grant_or_instruction_lets_nothing_out() {
-    let clock = Arc::new(ShiftedClock::starting_at(Timestamp::now()));
+    let clock = Arc::new(ShiftedClock::starting_at(fixed_clock().now()));
     let w = World::with_clock(clock.clone()).await;
     let mayor = w.sign_in("mayor").await;
     let lead = w.sign_in("lead").await;
@@ -657,7 +674,7 @@ async fn bad_input_gets_a_clear_4xx_in_the_callers_language_and_changes_nothing(
     let after_order = w.office.ctx.db.ledger_size().await.unwrap();
     assert_eq!(after_order, before + 1, "only the good order was recorded");
     let uri = format!("/api/v1/requests/{id}/instruction");
-    let now = Timestamp::now();
+    let now = w.now();
     let eleven_days = SignedDuration::from_hours(24 * 11);
     for (edit, code, rule) in [
         (json!({ "camera": "cam9" }), "unknown_camera", Value::Null),
@@ -682,7 +699,7 @@ async fn bad_input_gets_a_clear_4xx_in_the_callers_language_and_changes_nothing(
             json!("T6.1"),
         ),
     ] {
-        let mut body = instruction("sato", "pc-1");
+        let mut body = instruction(w.now(), "sato", "pc-1");
         for (k, v) in edit.as_object().unwrap() {
             body[k] = v.clone();
         }
@@ -802,7 +819,7 @@ async fn n10_1_a_provision_needs_its_document_the_managers_decision_and_t6_2_a_h
             Method::POST,
             &format!("/api/v1/requests/{id}/instruction"),
             Some(&w.sign_in("lead").await),
-            Some(instruction("sato", "pc-1")),
+            Some(instruction(w.now(), "sato", "pc-1")),
         )
         .await;
     assert_refused(status, &body, "illegal_transition", "N9.2");
@@ -1080,7 +1097,7 @@ async fn t5_3_the_manager_holds_footage_for_a_recorded_reason() {
     let w = World::new().await;
     let mayor = w.sign_in("mayor").await;
     let sato = w.sign_in("sato").await;
-    let now = Timestamp::now();
+    let now = w.now();
     let hold = |reason: &str| {
         json!({ "camera": "cam1", "from": (now - SignedDuration::from_hours(2)).to_string(),
                 "to": (now - SignedDuration::from_hours(1)).to_string(),
@@ -1130,7 +1147,8 @@ async fn n11_3_a_terminals_signed_history_is_reconciled_with_the_log() {
     let lead = w.sign_in("lead").await;
     let sato = w.sign_in("sato").await;
     let key = w.terminal(&lead, "pc-1").await;
-    let month = Timestamp::now()
+    let month = w
+        .now()
         .to_zoned(jiff::tz::TimeZone::get("Asia/Tokyo").unwrap())
         .strftime("%Y-%m")
         .to_string();
@@ -1138,9 +1156,10 @@ async fn n11_3_a_terminals_signed_history_is_reconciled_with_the_log() {
     let mut done = mimamori_db::Event::system(
         "test",
         "retrieval_done",
-        Some("N9.3"),
+        Some(mimamori_policy::Rule::N9_3),
         json!({ "request": 1, "grant": "g-1" }),
-    );
+    )
+    .at(w.now());
     done.terminal = Some("pc-1".into());
     w.office.ctx.db.append_event(&done).await.unwrap();
     let submit = |history: Value, signature: String| {
@@ -1190,18 +1209,18 @@ async fn n11_3_a_terminals_signed_history_is_reconciled_with_the_log() {
     assert_refused(status, &body, "role_not_permitted", "N11.3");
 }
 
-fn totp_code(secret: &str) -> String {
+fn totp_code(secret: &str, now: Timestamp) -> String {
     let bytes = totp_rs::Secret::Encoded(secret.to_owned())
         .to_bytes()
         .unwrap();
     let totp = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, bytes).unwrap();
-    totp.generate(Timestamp::now().as_second() as u64)
+    totp.generate(now.as_second() as u64)
 }
 
 #[tokio::test]
 async fn n3_3_1_the_leads_sign_in_with_a_totp_code_when_the_policy_asks() {
     let policy = POLICY.replace("[office]\n", "[office]\nsecond_factor_for_leads = true\n");
-    let w = World::with_policy(&policy, Arc::new(SystemClock)).await;
+    let w = World::with_policy(&policy, fixed_clock()).await;
     let (_, session) = w
         .call(
             Method::POST,
@@ -1249,7 +1268,7 @@ async fn n3_3_1_the_leads_sign_in_with_a_totp_code_when_the_policy_asks() {
             Method::POST,
             confirm,
             Some(&mayor),
-            Some(json!({ "code": totp_code(&secret) })),
+            Some(json!({ "code": totp_code(&secret, w.now()) })),
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
@@ -1267,7 +1286,8 @@ async fn n3_3_1_the_leads_sign_in_with_a_totp_code_when_the_policy_asks() {
         (status, body["error"]["code"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("second_factor_failed"))
     );
-    let with_code = json!({ "login": "mayor", "password": PASSWORD, "totp": totp_code(&secret) });
+    let with_code =
+        json!({ "login": "mayor", "password": PASSWORD, "totp": totp_code(&secret, w.now()) });
     let (status, session) = w
         .call(Method::POST, "/api/v1/sessions", None, Some(with_code))
         .await;
@@ -1340,8 +1360,8 @@ async fn n3_2_2_t2_t6_1_every_order_states_purpose_and_basis_and_takes_only_the_
     assert_eq!(body["basis"]["consent_of"], "映像に写る本人（申出書あり）");
     // T2, T6.1: one instruction covers at most a day of one camera.
     let id = body["id"].as_i64().unwrap();
-    let mut wide = instruction("sato", "pc-1");
-    wide["from"] = json!((Timestamp::now() - SignedDuration::from_hours(30)).to_string());
+    let mut wide = instruction(w.now(), "sato", "pc-1");
+    wide["from"] = json!((w.now() - SignedDuration::from_hours(30)).to_string());
     let (status, body) = w
         .call(
             Method::POST,
