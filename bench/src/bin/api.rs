@@ -162,7 +162,12 @@ async fn open_office(dir: &Path) -> anyhow::Result<Shared> {
     };
     let event = Event {
         outcome: Outcome::Done,
-        ..Event::system("bench", "terminal_registered", Some("N8"), json!({}))
+        ..Event::system(
+            "bench",
+            "terminal_registered",
+            Some(mimamori_policy::Rule::N8),
+            json!({}),
+        )
     };
     db.register_terminal(&terminal, now, event).await?;
     Ok(Shared(Arc::new(OfficeState {

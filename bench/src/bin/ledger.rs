@@ -58,7 +58,7 @@ fn sample_event(i: usize) -> Event {
         ..Event::system(
             "bench",
             "retrieval",
-            Some("N9.3"),
+            Some(mimamori_policy::Rule::N9_3),
             serde_json::json!({
                 "camera": format!("cam-{:03}", i % 200),
                 "range_start_us": 1_795_000_000_000_000i64 + i as i64,

@@ -4,6 +4,8 @@
 
 use jiff::Timestamp;
 
+use mimamori_policy::{Rule, Rules};
+
 use crate::events::{self, Event};
 use crate::{to_us, Db, Result};
 
@@ -109,8 +111,8 @@ impl Db {
             .await?;
         }
         let rule = match run.trigger {
-            ErasureTrigger::Retention => "N6.1,N6.2,T5.4",
-            ErasureTrigger::StorageCap => "N6.2,T5.4",
+            ErasureTrigger::Retention => Rules(&[Rule::N6_1, Rule::N6_2, Rule::T5_4]),
+            ErasureTrigger::StorageCap => Rules(&[Rule::N6_2, Rule::T5_4]),
         };
         let detail = serde_json::json!({
             "run_id": run_id,
@@ -120,7 +122,10 @@ impl Db {
         });
         events::insert(
             &mut tx,
-            &Event::system("sweeper", "erasure", Some(rule), detail).at(run.finished),
+            &Event {
+                rule: Some(rule.to_string()),
+                ..Event::system("sweeper", "erasure", None, detail).at(run.finished)
+            },
         )
         .await?;
         tx.commit().await?;

@@ -6,6 +6,7 @@ use jiff::Timestamp;
 use mimamori_ledger::canonical::canonical_json;
 use mimamori_ledger::tree::leaf_hash;
 use mimamori_ledger::{encode_event, CanonicalError, EventFields};
+use mimamori_policy::Rule;
 use sqlx::SqliteConnection;
 
 use crate::{ledger, to_us, Db, DbError, Result};
@@ -48,7 +49,7 @@ impl Event {
     pub fn system(
         component: &str,
         kind: &str,
-        rule: Option<&str>,
+        rule: Option<Rule>,
         detail: serde_json::Value,
     ) -> Self {
         Event {
@@ -57,7 +58,7 @@ impl Event {
             role: None,
             terminal: None,
             kind: kind.to_owned(),
-            rule: rule.map(str::to_owned),
+            rule: rule.map(|r| r.to_string()),
             outcome: Outcome::Done,
             detail,
         }

@@ -105,7 +105,7 @@ pub async fn hold_add(
         ..mimamori_db::Event::system(
             "cli",
             "hold_added",
-            Some("T5.3"),
+            Some(mimamori_policy::Rule::T5_3),
             serde_json::json!({
                 "hold_id": id, "camera": range.camera, "reason": reason, "decided_by": by,
             }),

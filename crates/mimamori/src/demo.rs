@@ -149,7 +149,7 @@ async fn seed_people(app: &App, paths: &Paths, listen: SocketAddr) -> anyhow::Re
             ..Event::system(
                 "demo",
                 "terminal_registered",
-                Some("N8"),
+                Some(mimamori_policy::Rule::N8),
                 serde_json::json!({ "terminal": DEMO_TERMINAL, "public_key": terminal.public_key }),
             )
         };

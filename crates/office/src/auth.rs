@@ -16,6 +16,7 @@ use base64::prelude::{Engine, BASE64_URL_SAFE_NO_PAD};
 use jiff::{SignedDuration, Timestamp};
 use mimamori_db::{from_us, Event, Outcome, StaffRow};
 use mimamori_policy::access::{decide, needs_second_factor, Action, Actor, Refusal, Role};
+use mimamori_policy::Rule;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -96,7 +97,7 @@ pub fn check_new_password(login: &str, password: &str) -> Result<(), ApiError> {
             format!("use at least {MIN_PASSWORD_CHARS} characters, not the login name"),
             format!("{MIN_PASSWORD_CHARS}文字以上で、ログイン名と異なるものにしてください"),
         )
-        .rule("N3.3.1"));
+        .rule(Rule::N3_3_1));
     }
     Ok(())
 }
@@ -140,7 +141,7 @@ impl Caller {
         &self,
         action: Action,
         kind: &str,
-        rule: &str,
+        rule: Rule,
         outcome: Outcome,
         detail: serde_json::Value,
     ) -> Event {
@@ -150,7 +151,7 @@ impl Caller {
             role: self.role_for(action).map(|r| r.as_str().to_owned()),
             terminal: None,
             kind: kind.to_owned(),
-            rule: Some(rule.to_owned()),
+            rule: Some(rule.to_string()),
             outcome,
             detail,
         }
@@ -249,7 +250,7 @@ fn session_ended() -> ApiError {
         "the session has ended; sign in again",
         "セッションが終了しました。再度サインインしてください",
     )
-    .rule("N3.3.1")
+    .rule(Rule::N3_3_1)
 }
 
 #[derive(Deserialize)]
@@ -289,7 +290,7 @@ async fn sign_in(
         Event {
             actor: req.login.clone(),
             outcome: Outcome::Refused,
-            ..Event::system("office", "signin_refused", Some("N3.3.1"), detail)
+            ..Event::system("office", "signin_refused", Some(Rule::N3_3_1), detail)
         }
         .at(now)
     };
@@ -336,7 +337,7 @@ async fn sign_in(
                 "this account signs in with a TOTP code (field \"totp\"); it was missing or wrong",
                 "このアカウントはワンタイムコードが必要です（未入力または誤り）",
             )
-            .rule("N3.3.1"));
+            .rule(Rule::N3_3_1));
         }
     };
     let mut raw = [0u8; 32];
@@ -344,7 +345,12 @@ async fn sign_in(
     let token = BASE64_URL_SAFE_NO_PAD.encode(raw);
     let event = Event {
         actor: staff.login.clone(),
-        ..Event::system("office", "signed_in", Some("N3.3.1"), serde_json::json!({}))
+        ..Event::system(
+            "office",
+            "signed_in",
+            Some(Rule::N3_3_1),
+            serde_json::json!({}),
+        )
     }
     .at(now);
     db.open_session(
@@ -386,7 +392,7 @@ fn bad_credentials() -> ApiError {
         "wrong login name or password",
         "ログイン名またはパスワードが違います",
     )
-    .rule("N3.3.1")
+    .rule(Rule::N3_3_1)
 }
 
 fn locked(until: Timestamp) -> ApiError {
@@ -398,7 +404,7 @@ fn locked(until: Timestamp) -> ApiError {
         format!("too many failed sign-ins; the account is locked until {until}"),
         format!("サインインの失敗が続いたため、{local} までアカウントをロックしています"),
     )
-    .rule("N3.3.1")
+    .rule(Rule::N3_3_1)
 }
 
 /// `DELETE /api/v1/sessions`: sign out.
@@ -407,7 +413,7 @@ async fn sign_out(State(office): State<Shared>, caller: Caller) -> Result<Status
     let event = caller.event(
         Action::ChangeOwnPassword,
         "signed_out",
-        "N3.3.1",
+        Rule::N3_3_1,
         Outcome::Done,
         serde_json::json!({}),
     );
@@ -460,7 +466,7 @@ async fn change_password(
             "the new password must differ from the current one",
             "現在と異なるパスワードにしてください",
         )
-        .rule("N3.3.1"));
+        .rule(Rule::N3_3_1));
     }
     if !verify_blocking(caller.staff.password_hash.clone(), req.current).await {
         return Err(bad_credentials());
@@ -472,7 +478,7 @@ async fn change_password(
     let event = caller.event(
         Action::ChangeOwnPassword,
         "password_changed",
-        "N3.3.1",
+        Rule::N3_3_1,
         Outcome::Done,
         serde_json::json!({}),
     );
@@ -487,7 +493,7 @@ async fn change_password(
 /// `GET /api/v1/me/pledge`: the text to acknowledge.
 async fn pledge_text() -> Json<serde_json::Value> {
     Json(serde_json::json!({
-        "rule": "N12",
+        "rule": Rule::N12,
         "ja": PLEDGE_JA,
         "en": PLEDGE_EN,
         "sha256": pledge_sha256(),
@@ -513,7 +519,7 @@ async fn acknowledge_pledge(
             "is not the hash of the current pledge text (GET /api/v1/me/pledge)",
             "現在の誓約文のハッシュ値ではありません",
         )
-        .rule("N12"));
+        .rule(Rule::N12));
     }
     if caller.pledged {
         return Ok(StatusCode::NO_CONTENT);
@@ -522,7 +528,7 @@ async fn acknowledge_pledge(
     let event = caller.event(
         Action::AcknowledgePledge,
         "pledge_acknowledged",
-        "N12",
+        Rule::N12,
         Outcome::Done,
         serde_json::json!({ "text_sha256": current }),
     );
@@ -551,7 +557,7 @@ async fn start_totp(
     let event = caller.event(
         Action::EnrollSecondFactor,
         "totp_started",
-        "N3.3.1",
+        Rule::N3_3_1,
         Outcome::Done,
         serde_json::json!({}),
     );
@@ -594,12 +600,12 @@ async fn confirm_totp(
             "does not match the secret being set up (POST /api/v1/me/totp first)",
             "設定中のシークレットと一致しません",
         )
-        .rule("N3.3.1"));
+        .rule(Rule::N3_3_1));
     }
     let event = caller.event(
         Action::EnrollSecondFactor,
         "totp_enabled",
-        "N3.3.1",
+        Rule::N3_3_1,
         Outcome::Done,
         serde_json::json!({}),
     );

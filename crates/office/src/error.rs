@@ -9,6 +9,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use mimamori_policy::access::Refusal;
+use mimamori_policy::Rule;
 use serde::de::DeserializeOwned;
 
 #[derive(Debug, Clone)]
@@ -16,7 +17,7 @@ pub struct ApiError {
     pub status: StatusCode,
     /// Stable, machine-readable: clients branch on this, never on the message.
     pub code: &'static str,
-    pub rule: Option<&'static str>,
+    pub rule: Option<Rule>,
     pub en: String,
     pub ja: String,
 }
@@ -61,7 +62,7 @@ impl ApiError {
             "sign in first (Authorization: Bearer <token>)",
             "先にサインインしてください",
         )
-        .rule("N3.3.1")
+        .rule(Rule::N3_3_1)
     }
 
     pub fn internal(e: impl std::fmt::Display) -> Self {
@@ -74,7 +75,7 @@ impl ApiError {
         )
     }
 
-    pub fn rule(mut self, rule: &'static str) -> Self {
+    pub fn rule(mut self, rule: Rule) -> Self {
         self.rule = Some(rule);
         self
     }
@@ -102,7 +103,7 @@ impl ApiError {
     fn body(&self, lang: Lang) -> serde_json::Value {
         serde_json::json!({ "error": {
             "code": self.code,
-            "rule": self.rule,
+            "rule": self.rule.map(Rule::id),
             "message": self.message(lang),
             "message_en": self.message(Lang::En),
             "message_ja": self.message(Lang::Ja),

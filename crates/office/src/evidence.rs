@@ -11,6 +11,7 @@ use mimamori_db::{Event, Outcome};
 use mimamori_ledger::package::{
     self, Clip, FileEntry, Manifest, Proof, ProvenEvent, Retrieval, SourceSegment, Times,
 };
+use mimamori_policy::Rule;
 use mimamori_recorder::export::{export, ExportRequest, ExportSummary};
 use mimamori_recorder::{RecorderContext, RecorderError};
 use sha2::{Digest, Sha256};
@@ -147,7 +148,12 @@ pub async fn create_package(
         .append_event(&Event {
             actor: req.actor.clone(),
             outcome: Outcome::Done,
-            ..Event::system("evidence", "evidence_package_created", Some("N9.3"), detail)
+            ..Event::system(
+                "evidence",
+                "evidence_package_created",
+                Some(Rule::N9_3),
+                detail,
+            )
         })
         .await?;
     Ok(PackageSummary {

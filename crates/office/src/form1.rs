@@ -14,6 +14,7 @@ use axum::{Json, Router};
 use jiff::Timestamp;
 use mimamori_db::{from_us, EventRow, Outcome};
 use mimamori_policy::access::Action;
+use mimamori_policy::Rule;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -284,7 +285,7 @@ async fn correct(
     let event = caller.event(
         Action::CorrectRecord,
         "form1_corrected",
-        "N9.3",
+        Rule::N9_3,
         Outcome::Done,
         serde_json::json!({
             "request": serial, "corrects_leaf": corrected.seq(), "field": req.field,

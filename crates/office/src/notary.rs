@@ -14,6 +14,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use mimamori_db::{CheckpointRow, Db, Event, Outcome};
 use mimamori_ledger::{CheckpointBody, SigningKey};
+use mimamori_policy::Rule;
 use tokio::sync::Mutex;
 
 #[derive(Debug, thiserror::Error)]
@@ -192,7 +193,7 @@ fn key_event(kind: &str, new_key: &str, old_key: Option<&str>) -> Event {
     let mut event = Event::system(
         "notary",
         kind,
-        Some("N3.2.1"),
+        Some(Rule::N3_2_1),
         serde_json::json!({ "verifier_key": new_key, "previous_verifier_key": old_key }),
     );
     event.outcome = Outcome::Done;

@@ -16,6 +16,7 @@ use mimamori_db::{
 };
 use mimamori_policy::access::{decide_emergency, decide_history, Action};
 use mimamori_policy::chain::{LegalBasis, RequestKind, Step};
+use mimamori_policy::Rule;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -88,7 +89,7 @@ struct ProvisionInput {
 /// T6.2: every field of the identity check is required.
 fn check_identity(check: &IdentityCheck) -> Result<Value, ApiError> {
     let field = |name: &str, value: &str| {
-        required_text(&format!("identity_check.{name}"), value, 100).map_err(|e| e.rule("T6.2"))
+        required_text(&format!("identity_check.{name}"), value, 100).map_err(|e| e.rule(Rule::T6_2))
     };
     Ok(json!({
         "document_type": field("document_type", &check.document_type)?,
@@ -98,7 +99,7 @@ fn check_identity(check: &IdentityCheck) -> Result<Value, ApiError> {
 }
 
 fn check_document(doc: &Document) -> Result<Value, ApiError> {
-    let rule = |e: ApiError| e.rule("N10.1");
+    let rule = |e: ApiError| e.rule(Rule::N10_1);
     Ok(match doc {
         Document::Inquiry { number, dated } => json!({
             "type": "inquiry",
@@ -119,7 +120,7 @@ fn check_document(doc: &Document) -> Result<Value, ApiError> {
                     "Form 2 carries the pledge not to use the images for anything else",
                     "様式第2号には目的外利用をしない旨の誓約が必要です",
                 )
-                .rule("N10.1"));
+                .rule(Rule::N10_1));
             }
             json!({
                 "type": "form2",
@@ -171,7 +172,7 @@ async fn register_provision(
             caller.event(
                 Action::RegisterProvision,
                 "provision_registered",
-                "N10.1",
+                Rule::N10_1,
                 Outcome::Done,
                 json!({ "request": id, "provision": provision, "basis": basis_record,
                         "basis_rule": basis.rule(), "purpose": new.purpose }),
@@ -193,7 +194,7 @@ async fn accept(
     let event = caller.event(
         Action::Chain(Step::Accept),
         "provision_accepted",
-        "N10.1",
+        Rule::N10_1,
         Outcome::Done,
         json!({ "request": id, "purpose": row.purpose, "reason": row.reason,
                 "basis": serde_json::from_str::<Value>(&row.basis).unwrap_or_default() }),
@@ -213,7 +214,7 @@ async fn decline(
     Path(id): Path<i64>,
     Body(req): Body<ReasonInput>,
 ) -> Result<Json<RequestView>, ApiError> {
-    let kind = ("provision_declined", "T6.1");
+    let kind = ("provision_declined", Rule::T6_1);
     close_with_reason(&office, &caller, id, Step::Decline, kind, req).await
 }
 
@@ -235,7 +236,7 @@ async fn hand_over(
 ) -> Result<Json<RequestView>, ApiError> {
     let row = row(&office, id).await?;
     let next = may_step(&office, &caller, &row, Step::HandOver, None).await?;
-    let t62 = |e: ApiError| e.rule("T6.2");
+    let t62 = |e: ApiError| e.rule(Rule::T6_2);
     let detail = json!({
         "request": id,
         "handed_over": office.ctx.clock.now().to_string(),
@@ -249,7 +250,7 @@ async fn hand_over(
         &office,
         &caller,
         step,
-        ("handed_over", "T6.2"),
+        ("handed_over", Rule::T6_2),
         detail,
         closed,
     );
@@ -287,7 +288,7 @@ async fn record_delegation(
     let new = NewDelegation {
         body: required_text("body", &req.body, 200)?,
         document_ref: required_text("document_ref", &req.document_ref, 200)
-            .map_err(|e| e.rule("N10.2"))?,
+            .map_err(|e| e.rule(Rule::N10_2))?,
         scope: required_text("scope", &req.scope, 1000)?,
         from: req.from,
         until: req.until,
@@ -299,7 +300,7 @@ async fn record_delegation(
             caller.event(
                 Action::RecordDelegation,
                 "delegation_recorded",
-                "N10.2",
+                Rule::N10_2,
                 Outcome::Done,
                 json!({ "delegation": id, "body": new.body, "document_ref": new.document_ref,
                         "scope": new.scope, "from": new.from.to_string(),
@@ -376,7 +377,7 @@ async fn authorize_emergency(
     let camera = check_camera(&office, &req.camera)?;
     check_range(&office, req.from, req.to, now)?;
     let purpose = required_text("purpose", &req.purpose, 200)?;
-    let urgency = required_text("urgency", &req.urgency, 2000).map_err(|e| e.rule("N11.1"))?;
+    let urgency = required_text("urgency", &req.urgency, 2000).map_err(|e| e.rule(Rule::N11_1))?;
     let lifetime =
         SignedDuration::try_from(policy.office.grant_lifetime).map_err(ApiError::internal)?;
     let kind = RequestKind::Emergency;
@@ -407,7 +408,7 @@ async fn authorize_emergency(
             let mut e = caller.event(
                 Action::EmergencyRetrieve,
                 "emergency_authorized",
-                "N11.1",
+                Rule::N11_1,
                 Outcome::Allowed,
                 json!({ "request": id, "purpose": new.purpose, "reason": new.reason,
                         "camera": camera.as_str(), "site": site, "from": req.from.to_string(),
@@ -430,7 +431,7 @@ async fn authorize_emergency(
 pub(crate) async fn check_delegation(
     office: &OfficeState,
     delegation_id: Option<i64>,
-    rule: &'static str,
+    rule: Rule,
 ) -> Result<(), ApiError> {
     let Some(id) = delegation_id else {
         return Ok(());
@@ -491,7 +492,7 @@ async fn record_form3(
             "Form 3 carries the pledge not to use the images for anything else",
             "様式第3号には目的外利用をしない旨の誓約が必要です",
         )
-        .rule("N11.1"));
+        .rule(Rule::N11_1));
     }
     let detail = json!({
         "request": id,
@@ -508,7 +509,7 @@ async fn record_form3(
         &office,
         &caller,
         step,
-        ("form3_recorded", "N11.2"),
+        ("form3_recorded", Rule::N11_2),
         detail,
         closed,
     );
@@ -547,7 +548,7 @@ pub async fn check_form3_deadlines(office: &OfficeState) -> Result<Vec<i64>, mim
         let event = mimamori_db::Event::system(
             "office",
             "form3_overdue",
-            Some("N11.2"),
+            Some(Rule::N11_2),
             json!({ "request": row.id, "alert": alert }),
         );
         db.append_event(&event.at(now)).await?;
@@ -594,7 +595,7 @@ async fn reconcile_history(
         .await?
         .ok_or_else(|| unknown_terminal(&id))?;
     let bytes = mimamori_ledger::canonical::canonical_json(&req.history).map_err(|e| {
-        ApiError::invalid("history", e.to_string(), "履歴の形式が不正です").rule("N11.3")
+        ApiError::invalid("history", e.to_string(), "履歴の形式が不正です").rule(Rule::N11_3)
     })?;
     let signed = crate::grant::terminal_signed_record(
         &terminal.public_key,
@@ -624,7 +625,7 @@ async fn reconcile_history(
             "a month such as \"2026-11\" (print it with --month)",
             "「2026-11」のような月を指定してください（--month）",
         )
-        .rule("N11.3"));
+        .rule(Rule::N11_3));
     }
     let on_terminal: std::collections::BTreeSet<String> = req.history["entries"]
         .as_array()
@@ -665,7 +666,7 @@ async fn reconcile_history(
     let mut event = caller.event(
         Action::ReconcileHistory,
         "history_reconciled",
-        "N11.3",
+        Rule::N11_3,
         outcome,
         result.clone(),
     );
@@ -709,7 +710,7 @@ async fn place_hold(
             "範囲の開始は終了より前、延長期限は現在より後にしてください",
         ));
     }
-    let reason = required_text("reason", &req.reason, 2000).map_err(|e| e.rule("T5.3"))?;
+    let reason = required_text("reason", &req.reason, 2000).map_err(|e| e.rule(Rule::T5_3))?;
     let hold = NewHold {
         camera_id: camera,
         start: req.from,
@@ -725,7 +726,7 @@ async fn place_hold(
             caller.event(
                 Action::PlaceHold,
                 "hold_added",
-                "T5.3",
+                Rule::T5_3,
                 Outcome::Done,
                 json!({ "hold_id": id, "camera": hold.camera_id.as_str(),
                         "from": req.from.to_string(), "to": req.to.to_string(),

@@ -18,6 +18,7 @@ use mimamori_policy::access::{
 };
 use mimamori_policy::chain::{LegalBasis, RequestKind, RequestState, Step};
 use mimamori_policy::CameraId;
+use mimamori_policy::Rule;
 use mimamori_recorder::export::ExportRequest;
 use mimamori_recorder::RecorderError;
 use rand::RngCore;
@@ -64,7 +65,7 @@ pub fn check_basis(input: &BasisInput) -> Result<(LegalBasis, serde_json::Value)
             "must be one of t6_1_a … t6_1_e",
             "t6_1_a〜t6_1_e のいずれかにしてください",
         )
-        .rule("T6.1")
+        .rule(Rule::T6_1)
     })?;
     let mut record = serde_json::Map::new();
     record.insert("kind".into(), basis.code().into());
@@ -130,7 +131,7 @@ async fn order(
             caller.event(
                 Action::IssueOrder,
                 "order_issued",
-                "N9.1",
+                Rule::N9_1,
                 Outcome::Done,
                 serde_json::json!({
                     "request": id, "purpose": new.purpose, "reason": new.reason,
@@ -340,7 +341,7 @@ pub(crate) async fn record_step(
     office: &OfficeState,
     caller: &Caller,
     (row, next, step): (&RequestRow, RequestState, Step),
-    (kind, rule): (&str, &str),
+    (kind, rule): (&str, Rule),
     detail: serde_json::Value,
     update: fn(serde_json::Value) -> RequestUpdate,
 ) -> Result<RequestView, ApiError> {
@@ -385,7 +386,7 @@ async fn instruct(
         .terminal(&req.terminal)
         .await?
         .filter(|t| t.revoked_us.is_none() && t.delegation_id.is_none())
-        .ok_or_else(|| unknown_terminal(&req.terminal).rule("N8"))?;
+        .ok_or_else(|| unknown_terminal(&req.terminal).rule(Rule::N8))?;
     let max = SignedDuration::try_from(office.ctx.policy.office.instruction_max)
         .map_err(ApiError::internal)?;
     let expires = req
@@ -397,7 +398,7 @@ async fn instruct(
             "must be in the future and within the policy's instruction_max_days",
             "未来の日時で、運用方針の指示有効期間内にしてください",
         )
-        .rule("N9.2"));
+        .rule(Rule::N9_2));
     }
     let instruction = Instruction {
         camera_id: camera.to_string(),
@@ -411,7 +412,7 @@ async fn instruct(
     let event = caller.event(
         Action::Chain(Step::Instruct),
         "instruction_issued",
-        "N9.2",
+        Rule::N9_2,
         Outcome::Done,
         serde_json::json!({
             "request": id, "camera": instruction.camera_id,
@@ -465,7 +466,7 @@ pub(crate) fn check_range(
             "one instruction covers at most 24 hours; limit it to the relevant part",
             "1件の指示は24時間以内です。必要な範囲に限ってください",
         )
-        .rule("T6.1"));
+        .rule(Rule::T6_1));
     }
     let policy = &office.ctx.policy;
     let tz = &policy.ward.time_zone;
@@ -483,7 +484,7 @@ pub(crate) fn check_range(
             format!("footage before {oldest_kept} is past the {days}-day retention and erased"),
             format!("保存期間（{days}日）を過ぎた映像は消去されています"),
         )
-        .rule("N6.1"));
+        .rule(Rule::N6_1));
     }
     Ok(())
 }
@@ -499,7 +500,7 @@ async fn check_handler(office: &OfficeState, login: &str, now: Timestamp) -> Res
         format!("{login:?} is not an appointed image handler"),
         format!("{login:?} は任命された画像取扱員ではありません"),
     )
-    .rule("N7.4"))
+    .rule(Rule::N7_4))
 }
 
 #[derive(Deserialize)]
@@ -560,7 +561,7 @@ async fn issue_grant(
     let mut event = caller.event(
         retrieve_action(&row),
         "retrieval_grant_issued",
-        "N9.4",
+        Rule::N9_4,
         Outcome::Allowed,
         serde_json::json!({ "request": id, "grant": claims.grant, "expires": claims.expires.to_string() }),
     );
@@ -636,7 +637,7 @@ async fn retrieve(
     let mut used = caller.event(
         retrieve_action(&row),
         "retrieval_started",
-        "N9.3",
+        Rule::N9_3,
         Outcome::Allowed,
         serde_json::json!({ "request": row.id, "grant": claims.grant }),
     );
@@ -697,7 +698,7 @@ fn invalid_grant() -> ApiError {
         "this is not a retrieval grant issued by this ward",
         "この区が発行した取り出し許可ではありません",
     )
-    .rule("N9.4")
+    .rule(Rule::N9_4)
 }
 
 /// Exports exactly the grant's scope into a package, records the retrieval, and returns the
@@ -753,7 +754,7 @@ async fn export_for(
     let mut event = caller.event(
         retrieve_action(row),
         "retrieval_done",
-        "N9.3",
+        Rule::N9_3,
         Outcome::Done,
         detail.clone(),
     );
@@ -775,7 +776,7 @@ async fn retrieval_failed(
     let event = caller.event(
         retrieve_action(row),
         "retrieval_failed",
-        "N9.3",
+        Rule::N9_3,
         Outcome::Failed,
         serde_json::json!({ "request": row.id, "error": error.to_string() }),
     );
@@ -820,7 +821,7 @@ async fn report(
             "must be 1–100 (T5.2: no unnecessary copies)",
             "1〜100にしてください（不必要な複製は禁止です）",
         )
-        .rule("T5.2"));
+        .rule(Rule::T5_2));
     }
     let detail = serde_json::json!({
         "request": id, "media": media, "copies": req.copies,
@@ -832,7 +833,7 @@ async fn report(
         &office,
         &caller,
         step,
-        ("report_filed", "N9.3"),
+        ("report_filed", Rule::N9_3),
         detail,
         reported,
     );
@@ -851,7 +852,7 @@ pub(crate) async fn close_with_reason(
     caller: &Caller,
     id: i64,
     step: Step,
-    (kind, rule): (&str, &str),
+    (kind, rule): (&str, Rule),
     req: ReasonInput,
 ) -> Result<Json<RequestView>, ApiError> {
     let row = row(office, id).await?;
@@ -876,6 +877,6 @@ async fn cancel(
     Path(id): Path<i64>,
     Body(req): Body<ReasonInput>,
 ) -> Result<Json<RequestView>, ApiError> {
-    let kind = ("request_cancelled", "N9.1");
+    let kind = ("request_cancelled", Rule::N9_1);
     close_with_reason(&office, &caller, id, Step::Cancel, kind, req).await
 }

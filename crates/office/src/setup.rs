@@ -5,6 +5,7 @@
 use jiff::Timestamp;
 use mimamori_db::{Db, DbError, Event, NewStaff, Outcome};
 use mimamori_policy::access::Role;
+use mimamori_policy::Rule;
 
 use crate::auth::{hash_password, pledge_sha256};
 
@@ -28,7 +29,7 @@ pub async fn seed_account(
     by: &str,
     now: Timestamp,
 ) -> Result<i64, DbError> {
-    let event = |kind: &str, rule: &str, detail: serde_json::Value| {
+    let event = |kind: &str, rule: Rule, detail: serde_json::Value| {
         Event {
             actor: by.to_owned(),
             outcome: Outcome::Done,
@@ -52,20 +53,25 @@ pub async fn seed_account(
     };
     let detail = serde_json::json!({ "login": seed.login, "name": seed.name, "unit": seed.unit });
     let id = db
-        .create_staff(&new, now, |_| event("staff_created", "N7.1", detail))
+        .create_staff(&new, now, |_| event("staff_created", Rule::N7_1, detail))
         .await?;
     for role in seed.roles {
         let detail = serde_json::json!({ "login": seed.login, "role": role.as_str() });
         db.appoint(id, role.as_str(), by, now, None, |_| {
-            event("appointed", "N7.1", detail)
+            event("appointed", Rule::N7_1, detail)
         })
         .await?;
     }
     if seed.ready {
         let sha = pledge_sha256();
         let detail = serde_json::json!({ "login": seed.login, "text_sha256": sha });
-        db.acknowledge_pledge(id, &sha, now, event("pledge_acknowledged", "N12", detail))
-            .await?;
+        db.acknowledge_pledge(
+            id,
+            &sha,
+            now,
+            event("pledge_acknowledged", Rule::N12, detail),
+        )
+        .await?;
     }
     Ok(id)
 }

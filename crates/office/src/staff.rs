@@ -8,6 +8,7 @@ use axum::{Json, Router};
 use jiff::Timestamp;
 use mimamori_db::{AppointmentRow, NewStaff, Outcome, StaffRow};
 use mimamori_policy::access::{decide_any, decide_appointment, Action, Role};
+use mimamori_policy::Rule;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{check_new_password, hash_password, Caller};
@@ -92,7 +93,7 @@ async fn create(
     check_new_password(&req.login, &req.password)?;
     let name = required_text("name", &req.name, 100)?;
     let db = &office.ctx.db;
-    crate::outside::check_delegation(&office, req.delegation_id, "N10.3").await?;
+    crate::outside::check_delegation(&office, req.delegation_id, Rule::N10_3).await?;
     let password = req.password;
     let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
         .await
@@ -117,7 +118,7 @@ async fn create(
             caller.event(
                 Action::ManageAccounts,
                 "staff_created",
-                "N7.1",
+                Rule::N7_1,
                 Outcome::Done,
                 detail,
             )
@@ -195,7 +196,7 @@ async fn leave(
     let event = caller.event(
         Action::ManageAccounts,
         "staff_left",
-        "T3.4",
+        Rule::T3_4,
         Outcome::Done,
         serde_json::json!({ "login": login }),
     );

@@ -7,6 +7,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use mimamori_db::{NewTerminal, Outcome, TerminalRow};
 use mimamori_policy::access::Action;
+use mimamori_policy::Rule;
 use serde::Deserialize;
 
 use crate::auth::Caller;
@@ -51,10 +52,10 @@ async fn register(
             "is not an Ed25519 public key in base64 (from `mimamori terminal init`)",
             "Ed25519公開鍵（base64）ではありません",
         )
-        .rule("N3.3"));
+        .rule(Rule::N3_3));
     }
     let db = &office.ctx.db;
-    crate::outside::check_delegation(&office, req.delegation_id, "N10.4").await?;
+    crate::outside::check_delegation(&office, req.delegation_id, Rule::N10_4).await?;
     let new = NewTerminal {
         id: req.id.clone(),
         name: required_text("name", &req.name, 100)?,
@@ -68,9 +69,9 @@ async fn register(
         Action::RegisterTerminal,
         "terminal_registered",
         if new.delegation_id.is_some() {
-            "N10.4"
+            Rule::N10_4
         } else {
-            "N8"
+            Rule::N8
         },
         Outcome::Done,
         serde_json::json!({
@@ -114,7 +115,7 @@ async fn revoke(
     let event = caller.event(
         Action::RevokeTerminal,
         "terminal_revoked",
-        "N3.3",
+        Rule::N3_3,
         Outcome::Done,
         serde_json::json!({ "terminal": id }),
     );
@@ -129,5 +130,5 @@ pub fn unknown_terminal(id: &str) -> ApiError {
         format!("no terminal {id:?} is registered"),
         format!("端末 {id:?} は登録されていません"),
     )
-    .rule("N2")
+    .rule(Rule::N2)
 }

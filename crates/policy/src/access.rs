@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::chain::{RequestKind, RequestState, Step};
-use crate::Office;
+use crate::{Office, Rule};
 
 /// The roles (N7.1, T3, N10.3). Administrator and Auditor are not in the guideline: the
 /// Administrator keeps the account list and nothing else; the Auditor reads the records.
@@ -123,34 +123,34 @@ impl Action {
     }
 
     /// Who may, and the rule that says so. An empty list: nobody may.
-    pub fn permitted(self) -> (&'static [Role], &'static str) {
+    pub fn permitted(self) -> (&'static [Role], Rule) {
         use Role::*;
         match self {
-            Action::ManageAccounts => (&[Administrator], "N7.1"),
+            Action::ManageAccounts => (&[Administrator], Rule::N7_1),
             // The ward mayor is Manager by office (N7.2); the Administrator records that fact.
-            Action::Appoint(Manager | Administrator) => (&[Administrator], "N7.2"),
-            Action::Appoint(OperationsLead) => (&[Manager], "N7.3"),
-            Action::Appoint(ImageHandler) => (&[Manager], "N7.4"),
-            Action::Appoint(DelegatedStaff) => (&[Manager], "N10.3"),
-            Action::Appoint(Auditor) => (&[Manager, Administrator], "T3.3"),
-            Action::RegisterTerminal | Action::RevokeTerminal => (&[OperationsLead], "N7.3"),
-            Action::IssueOrder => (&[Manager], "N9.1"),
-            Action::RegisterProvision => (&[Manager, OperationsLead, ImageHandler], "N10.1"),
-            Action::Chain(Step::Accept | Step::Decline) => (&[Manager], "N10.1"),
-            Action::Chain(Step::Instruct) => (&[OperationsLead], "N9.2"),
-            Action::Chain(Step::Retrieve) => (&[ImageHandler], "N9.4"),
-            Action::Chain(Step::Report) => (&[ImageHandler], "N9.3"),
-            Action::Chain(Step::HandOver) => (&[Manager, OperationsLead, ImageHandler], "T6.2"),
-            Action::Chain(Step::RecordForm3) => (&[ImageHandler], "N11.2"),
-            Action::Chain(Step::Cancel) => (&[Manager], "N9.1"),
-            Action::RecordDelegation => (&[Manager], "N10.2"),
-            Action::EmergencyRetrieve => (&[DelegatedStaff], "N11.1"),
-            Action::PlaceHold => (&[Manager], "T5.3"),
-            Action::ReadRecords => (&[Manager, OperationsLead, ImageHandler, Auditor], "T4"),
-            Action::ReconcileHistory => (&[Manager, OperationsLead], "N11.3"),
-            Action::CorrectRecord => (&[OperationsLead, ImageHandler], "N9.3"),
+            Action::Appoint(Manager | Administrator) => (&[Administrator], Rule::N7_2),
+            Action::Appoint(OperationsLead) => (&[Manager], Rule::N7_3),
+            Action::Appoint(ImageHandler) => (&[Manager], Rule::N7_4),
+            Action::Appoint(DelegatedStaff) => (&[Manager], Rule::N10_3),
+            Action::Appoint(Auditor) => (&[Manager, Administrator], Rule::T3_3),
+            Action::RegisterTerminal | Action::RevokeTerminal => (&[OperationsLead], Rule::N7_3),
+            Action::IssueOrder => (&[Manager], Rule::N9_1),
+            Action::RegisterProvision => (&[Manager, OperationsLead, ImageHandler], Rule::N10_1),
+            Action::Chain(Step::Accept | Step::Decline) => (&[Manager], Rule::N10_1),
+            Action::Chain(Step::Instruct) => (&[OperationsLead], Rule::N9_2),
+            Action::Chain(Step::Retrieve) => (&[ImageHandler], Rule::N9_4),
+            Action::Chain(Step::Report) => (&[ImageHandler], Rule::N9_3),
+            Action::Chain(Step::HandOver) => (&[Manager, OperationsLead, ImageHandler], Rule::T6_2),
+            Action::Chain(Step::RecordForm3) => (&[ImageHandler], Rule::N11_2),
+            Action::Chain(Step::Cancel) => (&[Manager], Rule::N9_1),
+            Action::RecordDelegation => (&[Manager], Rule::N10_2),
+            Action::EmergencyRetrieve => (&[DelegatedStaff], Rule::N11_1),
+            Action::PlaceHold => (&[Manager], Rule::T5_3),
+            Action::ReadRecords => (&[Manager, OperationsLead, ImageHandler, Auditor], Rule::T4),
+            Action::ReconcileHistory => (&[Manager, OperationsLead], Rule::N11_3),
+            Action::CorrectRecord => (&[OperationsLead, ImageHandler], Rule::N9_3),
             Action::AcknowledgePledge | Action::ChangeOwnPassword | Action::EnrollSecondFactor => {
-                (&Role::ALL, "N12")
+                (&Role::ALL, Rule::N12)
             }
         }
     }
@@ -194,7 +194,7 @@ pub fn needs_second_factor(office: &Office, roles: &[Role], session_has_it: bool
 pub struct Refusal {
     /// Stable and machine-readable.
     pub code: &'static str,
-    pub rule: &'static str,
+    pub rule: Rule,
     pub en: String,
     pub ja: String,
 }
@@ -202,7 +202,7 @@ pub struct Refusal {
 impl Refusal {
     pub fn new(
         code: &'static str,
-        rule: &'static str,
+        rule: Rule,
         en: impl Into<String>,
         ja: impl Into<String>,
     ) -> Self {
@@ -223,7 +223,7 @@ pub fn decide(actor: &Actor, action: Action) -> Result<(), Refusal> {
     if actor.password_due {
         return Err(Refusal::new(
             "password_change_due",
-            "N3.3.1",
+            Rule::N3_3_1,
             "the password is due for its periodic change; change it first",
             "パスワードの定期変更の期限を過ぎています。先に変更してください",
         ));
@@ -231,7 +231,7 @@ pub fn decide(actor: &Actor, action: Action) -> Result<(), Refusal> {
     if actor.second_factor_missing {
         return Err(Refusal::new(
             "second_factor_required",
-            "N3.3.1",
+            Rule::N3_3_1,
             "the policy asks the Manager and the Operations lead for a TOTP code: set one up \
              (POST /api/v1/me/totp) and sign in with it",
             "運用方針により管理責任者・運用責任者はワンタイムコードでのサインインが必要です",
@@ -240,7 +240,7 @@ pub fn decide(actor: &Actor, action: Action) -> Result<(), Refusal> {
     if !actor.pledged {
         return Err(Refusal::new(
             "pledge_required",
-            "N12",
+            Rule::N12,
             "acknowledge the confidentiality pledge first",
             "先に守秘義務の誓約を行ってください",
         ));
@@ -279,7 +279,12 @@ pub fn decide_any(actor: &Actor, actions: &[Action]) -> Result<(), Refusal> {
         }
     }
     Err(first.unwrap_or_else(|| {
-        Refusal::new("role_not_permitted", "N7.1", "nobody may", "誰も行えません")
+        Refusal::new(
+            "role_not_permitted",
+            Rule::N7_1,
+            "nobody may",
+            "誰も行えません",
+        )
     }))
 }
 
@@ -294,7 +299,7 @@ pub fn decide_appointment(
     if current.contains(&role) {
         return Err(Refusal::new(
             "already_appointed",
-            "N7.1",
+            Rule::N7_1,
             format!("already appointed {}", role.as_str()),
             format!("既に{}に任命されています", role.ja()),
         ));
@@ -307,7 +312,7 @@ pub fn decide_appointment(
     {
         return Err(Refusal::new(
             "outside_staff_separate",
-            "N10.3",
+            Rule::N10_3,
             "only a delegation's own accounts are delegated staff, and they hold no ward role",
             "捜査機関等事務担当者は委任に属するアカウントに限られ、区の役割を兼ねられません",
         ));
@@ -317,7 +322,7 @@ pub fn decide_appointment(
     if manager_operates && !office.manager_may_operate {
         return Err(Refusal::new(
             "separation_of_duties",
-            "T3",
+            Rule::T3,
             "the policy keeps the Manager apart from the Operations lead and Image handlers \
              (office.manager_may_operate = false)",
             "この運用方針では管理責任者は運用責任者・画像取扱員を兼ねられません",
@@ -365,7 +370,7 @@ pub fn decide_step(
         Step::Retrieve => decide_retrieval(actor, request, terminal, now),
         Step::Report if request.retrieved_by != Some(actor.login) => Err(Refusal::new(
             "not_the_retriever",
-            "N9.3",
+            Rule::N9_3,
             "the handler who retrieved reports the result",
             "取り出しを行った画像取扱員が結果を報告します",
         )),
@@ -392,7 +397,7 @@ fn decide_retrieval(
     if request.handler != Some(actor.login) {
         return Err(Refusal::new(
             "not_the_instructed_handler",
-            "N9.4",
+            Rule::N9_4,
             "retrieval needs an instruction from the Operations lead naming you",
             "取り出しには、あなたを指名した運用責任者の指示が必要です",
         ));
@@ -400,7 +405,7 @@ fn decide_retrieval(
     if request.instruction_expires.is_none_or(|e| now >= e) {
         return Err(Refusal::new(
             "instruction_expired",
-            "N9.4",
+            Rule::N9_4,
             "the instruction has expired; ask the Operations lead for a new one",
             "指示の有効期限が切れています。運用責任者に再度の指示を求めてください",
         ));
@@ -411,7 +416,7 @@ fn decide_retrieval(
     if terminal.revoked {
         return Err(Refusal::new(
             "terminal_revoked",
-            "N3.3",
+            Rule::N3_3,
             format!("terminal {} is revoked", terminal.id),
             format!("端末 {} は登録を取り消されています", terminal.id),
         ));
@@ -420,7 +425,7 @@ fn decide_retrieval(
     if request.terminal != Some(terminal.id) || terminal.delegated != emergency {
         return Err(Refusal::new(
             "wrong_terminal",
-            "N8",
+            Rule::N8,
             format!(
                 "the instruction names terminal {}, not {}",
                 request.terminal.unwrap_or("-"),
@@ -452,7 +457,7 @@ pub fn decide_emergency(
         Some(t) if t.revoked || !t.delegated => {
             return Err(Refusal::new(
                 "not_a_delegated_terminal",
-                "N10.4",
+                Rule::N10_4,
                 format!("terminal {} is not a live terminal of a delegation", t.id),
                 format!("端末 {} は委任先の有効な端末ではありません", t.id),
             ))
@@ -462,7 +467,7 @@ pub fn decide_emergency(
     if !delegation_in_force {
         return Err(Refusal::new(
             "delegation_not_in_force",
-            "N10.2",
+            Rule::N10_2,
             "no delegation in force covers this terminal and this person",
             "この端末と担当者に有効な委任がありません",
         ));
@@ -470,7 +475,7 @@ pub fn decide_emergency(
     if !office.emergency.is_night_or_holiday(now, tz) {
         return Err(Refusal::new(
             "not_an_emergency_hour",
-            "N11.1",
+            Rule::N11_1,
             "emergency retrieval is for nights and holidays; during office hours the Manager orders",
             "緊急時の取り出しは夜間・休日に限られます。開庁時間中は管理責任者の指示によります",
         ));
@@ -495,28 +500,28 @@ pub fn decide_grant(grant: &GrantFacts, now: Timestamp) -> Result<(), Refusal> {
     if grant.used {
         refuse(
             "grant_used",
-            "N9.4",
+            Rule::N9_4,
             "this grant was already used; a grant lets footage out once",
             "この取り出し許可は使用済みです",
         )
     } else if now >= grant.expires {
         refuse(
             "grant_expired",
-            "N9.4",
+            Rule::N9_4,
             "the grant has expired; ask for a new one",
             "取り出し許可の有効期限が切れています",
         )
     } else if !grant.matches_request {
         refuse(
             "grant_mismatch",
-            "N9.4",
+            Rule::N9_4,
             "the grant does not match the request's instruction",
             "取り出し許可が指示の内容と一致しません",
         )
     } else if !grant.terminal_signed {
         refuse(
             "terminal_signature_invalid",
-            "N3.3",
+            Rule::N3_3,
             "the request is not signed by the registered key of the instructed terminal",
             "指示された端末の登録鍵による署名がありません",
         )
@@ -532,7 +537,7 @@ pub fn decide_history(signed_by_terminal: bool) -> Result<(), Refusal> {
     }
     Err(Refusal::new(
         "history_signature_invalid",
-        "N11.3",
+        Rule::N11_3,
         "the history is not signed by this terminal's registered key",
         "履歴がこの端末の登録鍵で署名されていません",
     ))
@@ -541,7 +546,7 @@ pub fn decide_history(signed_by_terminal: bool) -> Result<(), Refusal> {
 fn unregistered_terminal() -> Refusal {
     Refusal::new(
         "unregistered_terminal",
-        "N2",
+        Rule::N2,
         "footage is retrieved only at a registered dedicated terminal",
         "画像の取り出しは登録された専用端末からのみ行えます",
     )
@@ -549,13 +554,13 @@ fn unregistered_terminal() -> Refusal {
 
 fn illegal_step(state: RequestState, step: Step) -> Refusal {
     let rule = match step {
-        Step::Retrieve => "N9.4",
-        Step::Instruct => "N9.2",
-        Step::Report => "N9.3",
-        Step::HandOver => "T6.2",
-        Step::RecordForm3 => "N11.2",
-        Step::Accept | Step::Decline => "N10.1",
-        Step::Cancel => "N9.1",
+        Step::Retrieve => Rule::N9_4,
+        Step::Instruct => Rule::N9_2,
+        Step::Report => Rule::N9_3,
+        Step::HandOver => Rule::T6_2,
+        Step::RecordForm3 => Rule::N11_2,
+        Step::Accept | Step::Decline => Rule::N10_1,
+        Step::Cancel => Rule::N9_1,
     };
     Refusal::new(
         "illegal_transition",

@@ -9,6 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::Rule;
+
 /// How a request began.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -226,13 +228,13 @@ impl LegalBasis {
     }
 
     /// The rule ID as cited in refusals and forms.
-    pub fn rule(self) -> &'static str {
+    pub fn rule(self) -> Rule {
         match self {
-            LegalBasis::Law => "T6.1a",
-            LegalBasis::Investigation => "T6.1b",
-            LegalBasis::Urgent => "T6.1c",
-            LegalBasis::Consent => "T6.1d",
-            LegalBasis::Purpose => "T6.1e",
+            LegalBasis::Law => Rule::T6_1a,
+            LegalBasis::Investigation => Rule::T6_1b,
+            LegalBasis::Urgent => Rule::T6_1c,
+            LegalBasis::Consent => Rule::T6_1d,
+            LegalBasis::Purpose => Rule::T6_1e,
         }
     }
 

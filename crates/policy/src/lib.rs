@@ -12,6 +12,7 @@ mod error;
 mod file;
 mod office;
 mod retention;
+mod rule;
 mod source;
 
 pub use error::{PolicyError, Problem};
@@ -21,3 +22,4 @@ pub use file::{
 };
 pub use office::{Emergency, Office};
 pub use retention::{day_of, RetentionDays};
+pub use rule::{Rule, Rules};

@@ -300,7 +300,13 @@ impl CameraRecorder {
                 "cause": gap.cause,
             });
             db.append_event(
-                &Event::system("recorder", "recording_resumed", Some("N5"), detail).at(now),
+                &Event::system(
+                    "recorder",
+                    "recording_resumed",
+                    Some(mimamori_policy::Rule::N5),
+                    detail,
+                )
+                .at(now),
             )
             .await?;
         }

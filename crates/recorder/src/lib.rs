@@ -120,7 +120,13 @@ impl Recorder {
         let detail = serde_json::json!({ "cameras": ctx.policy.cameras.len() });
         ctx.db
             .append_event(
-                &Event::system("recorder", "recorder_started", Some("N5"), detail).at(now),
+                &Event::system(
+                    "recorder",
+                    "recorder_started",
+                    Some(mimamori_policy::Rule::N5),
+                    detail,
+                )
+                .at(now),
             )
             .await?;
 

@@ -162,7 +162,13 @@ impl Store {
         }
         let detail = serde_json::to_value(&report).expect("serializable");
         db.append_event(
-            &Event::system("store", "integrity_check", Some("N3.2.1"), detail).at(clock.now()),
+            &Event::system(
+                "store",
+                "integrity_check",
+                Some(mimamori_policy::Rule::N3_2_1),
+                detail,
+            )
+            .at(clock.now()),
         )
         .await?;
         Ok(report)

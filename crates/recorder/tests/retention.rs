@@ -72,7 +72,7 @@ async fn n6_1_n6_2_t5_3_t5_4_twelve_days_with_a_ten_day_window_and_a_hold() {
         mimamori_db::Event::system(
             "test",
             "hold_added",
-            Some("T5.3"),
+            Some(mimamori_policy::Rule::T5_3),
             serde_json::json!({ "hold": id }),
         )
     };

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::chain::Step;
+use crate::Rule;
 
 /// (action, roles that may) — from N7, N9, N10, N11, T3–T6.
 fn guideline_table() -> Vec<(Action, Vec<Role>)> {
@@ -69,7 +70,7 @@ fn n7_1_n7_2_n7_3_n7_4_t3_3_t4_every_role_times_every_action() {
             assert_eq!(got.is_ok(), want, "{role:?} {action:?}: {got:?}");
             if let Err(refusal) = got {
                 assert_eq!(refusal.code, "role_not_permitted");
-                assert!(refusal.rule.starts_with('N') || refusal.rule.starts_with('T'));
+                assert!(refusal.rule.id().starts_with(['N', 'T']));
                 assert!(!refusal.ja.is_empty());
             }
             checked += 1;
@@ -96,7 +97,7 @@ fn n12_the_pledge_comes_before_anything_else() {
     for action in Action::all() {
         match decide(&unpledged, action) {
             Ok(()) => assert!(action.is_account_upkeep(), "{action:?}"),
-            Err(r) => assert_eq!((r.code, r.rule), ("pledge_required", "N12")),
+            Err(r) => assert_eq!((r.code, r.rule), ("pledge_required", Rule::N12)),
         }
     }
 }
@@ -110,7 +111,7 @@ fn n3_3_1_a_due_password_is_changed_first() {
     };
     assert!(decide(&due, Action::ChangeOwnPassword).is_ok());
     let r = decide(&due, Action::IssueOrder).unwrap_err();
-    assert_eq!((r.code, r.rule), ("password_change_due", "N3.3.1"));
+    assert_eq!((r.code, r.rule), ("password_change_due", Rule::N3_3_1));
 }
 
 fn office(manager_may_operate: bool) -> Office {
@@ -129,9 +130,9 @@ fn t3_the_manager_operates_only_where_the_policy_allows() {
     use Role::*;
     let strict = office(false);
     let r = decide_appointment(&strict, &[Manager], ImageHandler, false).unwrap_err();
-    assert_eq!((r.code, r.rule), ("separation_of_duties", "T3"));
+    assert_eq!((r.code, r.rule), ("separation_of_duties", Rule::T3));
     let r = decide_appointment(&strict, &[OperationsLead], Manager, false).unwrap_err();
-    assert_eq!(r.rule, "T3");
+    assert_eq!(r.rule, Rule::T3);
     assert!(decide_appointment(&strict, &[OperationsLead], ImageHandler, false).is_ok());
     let lenient = office(true);
     assert!(decide_appointment(&lenient, &[Manager], ImageHandler, false).is_ok());
@@ -143,13 +144,13 @@ fn n10_3_delegated_staff_hold_no_ward_role() {
     use Role::*;
     let o = office(true);
     let r = decide_appointment(&o, &[ImageHandler], DelegatedStaff, true).unwrap_err();
-    assert_eq!(r.rule, "N10.3");
+    assert_eq!(r.rule, Rule::N10_3);
     let r = decide_appointment(&o, &[DelegatedStaff], ImageHandler, true).unwrap_err();
-    assert_eq!(r.rule, "N10.3");
+    assert_eq!(r.rule, Rule::N10_3);
     let r = decide_appointment(&o, &[], DelegatedStaff, false).unwrap_err();
-    assert_eq!(r.rule, "N10.3");
+    assert_eq!(r.rule, Rule::N10_3);
     let r = decide_appointment(&o, &[], ImageHandler, true).unwrap_err();
-    assert_eq!(r.rule, "N10.3");
+    assert_eq!(r.rule, Rule::N10_3);
     assert!(decide_appointment(&o, &[], DelegatedStaff, true).is_ok());
     let r = decide_appointment(&o, &[ImageHandler], ImageHandler, false).unwrap_err();
     assert_eq!(r.code, "already_appointed");
@@ -188,18 +189,18 @@ fn n9_4_retrieval_needs_the_live_instruction_naming_the_handler() {
         ..handler.clone()
     };
     let r = decide_step(&other, &facts, Step::Retrieve, Some(&WARD_PC), now).unwrap_err();
-    assert_eq!((r.code, r.rule), ("not_the_instructed_handler", "N9.4"));
+    assert_eq!((r.code, r.rule), ("not_the_instructed_handler", Rule::N9_4));
 
     let later = now + jiff::SignedDuration::from_hours(2);
     let r = decide_step(&handler, &facts, Step::Retrieve, Some(&WARD_PC), later).unwrap_err();
-    assert_eq!((r.code, r.rule), ("instruction_expired", "N9.4"));
+    assert_eq!((r.code, r.rule), ("instruction_expired", Rule::N9_4));
 
     let ordered = RequestFacts {
         state: RequestState::Ordered,
         ..facts.clone()
     };
     let r = decide_step(&handler, &ordered, Step::Retrieve, Some(&WARD_PC), now).unwrap_err();
-    assert_eq!((r.code, r.rule), ("illegal_transition", "N9.4"));
+    assert_eq!((r.code, r.rule), ("illegal_transition", Rule::N9_4));
 }
 
 #[test]
@@ -212,19 +213,19 @@ fn n2_n8_retrieval_only_at_the_instructed_registered_terminal() {
     };
     let facts = instructed("sato", "pc-1", now);
     let r = decide_step(&handler, &facts, Step::Retrieve, None, now).unwrap_err();
-    assert_eq!((r.code, r.rule), ("unregistered_terminal", "N2"));
+    assert_eq!((r.code, r.rule), ("unregistered_terminal", Rule::N2));
     let pc2 = TerminalFacts {
         id: "pc-2",
         ..WARD_PC
     };
     let r = decide_step(&handler, &facts, Step::Retrieve, Some(&pc2), now).unwrap_err();
-    assert_eq!((r.code, r.rule), ("wrong_terminal", "N8"));
+    assert_eq!((r.code, r.rule), ("wrong_terminal", Rule::N8));
     let revoked = TerminalFacts {
         revoked: true,
         ..WARD_PC
     };
     let r = decide_step(&handler, &facts, Step::Retrieve, Some(&revoked), now).unwrap_err();
-    assert_eq!((r.code, r.rule), ("terminal_revoked", "N3.3"));
+    assert_eq!((r.code, r.rule), ("terminal_revoked", Rule::N3_3));
 }
 
 #[test]
@@ -246,7 +247,7 @@ fn n9_3_the_retriever_reports() {
         ..actor(&roles)
     };
     let r = decide_step(&other, &facts, Step::Report, None, now).unwrap_err();
-    assert_eq!((r.code, r.rule), ("not_the_retriever", "N9.3"));
+    assert_eq!((r.code, r.rule), ("not_the_retriever", Rule::N9_3));
 }
 
 #[test]
@@ -267,11 +268,11 @@ fn n10_2_n10_4_n11_1_emergency_only_for_delegated_staff_at_night_at_their_termin
     assert!(decide_emergency(&o, &tz, &staff, Some(&police_pc), true, night).is_ok());
     assert!(decide_emergency(&o, &tz, &staff, Some(&police_pc), true, saturday).is_ok());
     let r = decide_emergency(&o, &tz, &staff, Some(&police_pc), true, noon).unwrap_err();
-    assert_eq!((r.code, r.rule), ("not_an_emergency_hour", "N11.1"));
+    assert_eq!((r.code, r.rule), ("not_an_emergency_hour", Rule::N11_1));
     let r = decide_emergency(&o, &tz, &staff, Some(&WARD_PC), true, night).unwrap_err();
-    assert_eq!((r.code, r.rule), ("not_a_delegated_terminal", "N10.4"));
+    assert_eq!((r.code, r.rule), ("not_a_delegated_terminal", Rule::N10_4));
     let r = decide_emergency(&o, &tz, &staff, Some(&police_pc), false, night).unwrap_err();
-    assert_eq!((r.code, r.rule), ("delegation_not_in_force", "N10.2"));
+    assert_eq!((r.code, r.rule), ("delegation_not_in_force", Rule::N10_2));
     let ward_roles = [Role::ImageHandler];
     let r =
         decide_emergency(&o, &tz, &actor(&ward_roles), Some(&police_pc), true, night).unwrap_err();
@@ -298,14 +299,14 @@ fn n11_1_an_emergency_request_is_retrieved_by_its_delegated_staff_at_their_termi
     };
     assert!(decide_step(&yamada, &facts, Step::Retrieve, Some(&police_pc), now).is_ok());
     let r = decide_step(&yamada, &facts, Step::Retrieve, Some(&WARD_PC), now).unwrap_err();
-    assert_eq!((r.code, r.rule), ("wrong_terminal", "N8"));
+    assert_eq!((r.code, r.rule), ("wrong_terminal", Rule::N8));
     let handler_roles = [Role::ImageHandler];
     let handler = Actor {
         login: "yamada",
         ..actor(&handler_roles)
     };
     let r = decide_step(&handler, &facts, Step::Retrieve, Some(&police_pc), now).unwrap_err();
-    assert_eq!((r.code, r.rule), ("role_not_permitted", "N11.1"));
+    assert_eq!((r.code, r.rule), ("role_not_permitted", Rule::N11_1));
     // And a ward request is never retrieved at a police terminal.
     let ward = instructed("yamada", "police-1", now);
     let r = decide_step(&handler, &ward, Step::Retrieve, Some(&police_pc), now).unwrap_err();
@@ -329,7 +330,7 @@ fn n9_4_a_grant_is_used_once_before_it_expires_by_its_terminal() {
                 ..good.clone()
             },
             "grant_used",
-            "N9.4",
+            Rule::N9_4,
         ),
         (
             GrantFacts {
@@ -337,7 +338,7 @@ fn n9_4_a_grant_is_used_once_before_it_expires_by_its_terminal() {
                 ..good.clone()
             },
             "grant_expired",
-            "N9.4",
+            Rule::N9_4,
         ),
         (
             GrantFacts {
@@ -345,7 +346,7 @@ fn n9_4_a_grant_is_used_once_before_it_expires_by_its_terminal() {
                 ..good.clone()
             },
             "grant_mismatch",
-            "N9.4",
+            Rule::N9_4,
         ),
         (
             GrantFacts {
@@ -353,14 +354,14 @@ fn n9_4_a_grant_is_used_once_before_it_expires_by_its_terminal() {
                 ..good.clone()
             },
             "terminal_signature_invalid",
-            "N3.3",
+            Rule::N3_3,
         ),
     ];
     for (facts, code, rule) in cases {
         let r = decide_grant(&facts, now).unwrap_err();
         assert_eq!((r.code, r.rule), (code, rule));
     }
-    assert_eq!(decide_history(false).unwrap_err().rule, "N11.3");
+    assert_eq!(decide_history(false).unwrap_err().rule, Rule::N11_3);
 }
 
 #[test]
@@ -382,6 +383,6 @@ fn n3_3_1_leads_need_a_second_factor_when_the_policy_says_so() {
         ..actor(&roles)
     };
     let r = decide(&missing, Action::IssueOrder).unwrap_err();
-    assert_eq!((r.code, r.rule), ("second_factor_required", "N3.3.1"));
+    assert_eq!((r.code, r.rule), ("second_factor_required", Rule::N3_3_1));
     assert!(decide(&missing, Action::EnrollSecondFactor).is_ok());
 }
