@@ -22,7 +22,7 @@ use hyper::client::conn::http1::SendRequest;
 use hyper::Request;
 use hyper_util::rt::TokioIo;
 use jiff::{SignedDuration, Timestamp};
-use mimamori_db::{Db, Event, NewTerminal, Outcome};
+use mimamori_db::{Db, Event, NewTerminal};
 use mimamori_office::grant::TerminalKey;
 use mimamori_office::notary::Notary;
 use mimamori_office::setup::{seed_account, Seed};
@@ -160,15 +160,14 @@ async fn open_office(dir: &Path) -> anyhow::Result<Shared> {
         delegation_id: None,
         registered_by: "system:bench".into(),
     };
-    let event = Event {
-        outcome: Outcome::Done,
-        ..Event::system(
-            "bench",
-            "terminal_registered",
-            Some(mimamori_policy::Rule::N8),
-            json!({}),
-        )
+    let body = mimamori_db::vocabulary::TerminalRegistered {
+        terminal: terminal.id.clone(),
+        location: Some(terminal.location.clone()),
+        custodian: Some(terminal.custodian.clone()),
+        public_key: terminal.public_key.clone(),
+        delegation_id: None,
     };
+    let event = Event::system("bench", mimamori_db::EventBody::TerminalRegistered(body));
     db.register_terminal(&terminal, now, event).await?;
     Ok(Shared(Arc::new(OfficeState {
         ctx,

@@ -18,11 +18,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use clap::Parser;
-use mimamori_db::{Db, Event};
+use mimamori_db::vocabulary::ExportStarted;
+use mimamori_db::{Db, Event, EventBody};
 use mimamori_ledger::package::{self, Manifest, Proof, ProvenEvent};
 use mimamori_ledger::tree::{leaf_hash, prove_record, MemoryTree};
 use mimamori_ledger::verify::{verify_log, SavedCheckpoint};
 use mimamori_ledger::{encode_event, CheckpointBody, EventFields, SigningKey, TrustedKeys};
+use mimamori_policy::access::Role;
 use rand::Rng as _;
 
 #[derive(Parser)]
@@ -51,22 +53,20 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// An export's start, the commonest event with footage in it: camera, range, reason, segments.
 fn sample_event(i: usize) -> Event {
+    let body = EventBody::ExportStarted(ExportStarted {
+        camera: format!("cam-{:03}", i % 200),
+        range_start_us: 1_795_000_000_000_000i64 + i as i64,
+        range_end_us: 1_795_000_060_000_000i64 + i as i64,
+        reason: "事件捜査のため (benchmark)".into(),
+        output: "clip-1.mp4".into(),
+        segments: vec![i as i64, i as i64 + 1],
+    });
     Event {
-        role: Some("image_handler".into()),
+        role: Some(Role::ImageHandler),
         terminal: Some("terminal-01".into()),
-        ..Event::system(
-            "bench",
-            "retrieval",
-            Some(mimamori_policy::Rule::N9_3),
-            serde_json::json!({
-                "camera": format!("cam-{:03}", i % 200),
-                "range_start_us": 1_795_000_000_000_000i64 + i as i64,
-                "range_end_us": 1_795_000_060_000_000i64 + i as i64,
-                "reason": "事件捜査のため (benchmark)",
-                "segments": [i, i + 1],
-            }),
-        )
+        ..Event::system("bench", body)
     }
 }
 
@@ -115,16 +115,17 @@ fn ms(d: Duration) -> f64 {
 
 fn canonical_line(seq: u64) -> Vec<u8> {
     let e = sample_event(seq as usize);
+    let (kind, detail) = e.body.to_parts();
     encode_event(&EventFields {
         seq,
         time_us: 1_795_000_000_000_000 + seq as i64,
         actor: &e.actor,
-        role: e.role.as_deref(),
+        role: e.role.map(Role::as_str),
         terminal: e.terminal.as_deref(),
-        kind: &e.kind,
-        rule: e.rule.as_deref(),
-        outcome: e.outcome.as_str(),
-        detail: &e.detail,
+        kind: kind.as_str(),
+        rule: None,
+        outcome: e.body.outcome().as_str(),
+        detail: &detail,
     })
     .expect("canonical")
 }

@@ -4,27 +4,11 @@
 
 use jiff::Timestamp;
 
-use mimamori_policy::{Rule, Rules};
+pub use mimamori_ledger::vocabulary::ErasureTrigger;
+use mimamori_ledger::vocabulary::{ErasedDay, Erasure};
 
 use crate::events::{self, Event};
-use crate::{to_us, Db, Result};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErasureTrigger {
-    /// N6.1: the footage left the retention window.
-    Retention,
-    /// The storage cap forced the oldest unheld footage out.
-    StorageCap,
-}
-
-impl ErasureTrigger {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErasureTrigger::Retention => "retention",
-            ErasureTrigger::StorageCap => "storage_cap",
-        }
-    }
-}
+use crate::{to_us, Db, EventBody, Result};
 
 #[derive(Debug, Clone)]
 pub struct ErasureRun {
@@ -56,6 +40,23 @@ fn hex_hashes<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Erro
         seq.serialize_element(&h.iter().map(|b| format!("{b:02x}")).collect::<String>())?;
     }
     seq.end()
+}
+
+impl ErasureRecord {
+    /// The record as the `erasure` event lists it.
+    fn erased_day(&self) -> ErasedDay {
+        ErasedDay {
+            camera_id: self.camera_id.clone(),
+            day: self.day.clone(),
+            start_us: self.start_us,
+            end_us: self.end_us,
+            segment_count: self.segment_count,
+            bytes: self.bytes,
+            segment_hashes: self.segment_hashes.chunks(32).map(hex::encode).collect(),
+            key_shredded: self.key_shredded,
+            day_key_id: self.day_key_id,
+        }
+    }
 }
 
 impl Db {
@@ -110,24 +111,13 @@ impl Db {
             .execute(&mut *tx)
             .await?;
         }
-        let rule = match run.trigger {
-            ErasureTrigger::Retention => Rules(&[Rule::N6_1, Rule::N6_2, Rule::T5_4]),
-            ErasureTrigger::StorageCap => Rules(&[Rule::N6_2, Rule::T5_4]),
-        };
-        let detail = serde_json::json!({
-            "run_id": run_id,
-            "trigger": run.trigger.as_str(),
-            "method": run.method,
-            "erased": records,
+        let body = EventBody::Erasure(Erasure {
+            run_id,
+            trigger: run.trigger,
+            method: run.method.clone(),
+            erased: records.iter().map(ErasureRecord::erased_day).collect(),
         });
-        events::insert(
-            &mut tx,
-            &Event {
-                rule: Some(rule.to_string()),
-                ..Event::system("sweeper", "erasure", None, detail).at(run.finished)
-            },
-        )
-        .await?;
+        events::insert(&mut tx, &Event::system("sweeper", body).at(run.finished)).await?;
         tx.commit().await?;
         Ok(run_id)
     }

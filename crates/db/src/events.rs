@@ -5,67 +5,52 @@
 use jiff::Timestamp;
 use mimamori_ledger::canonical::canonical_json;
 use mimamori_ledger::tree::leaf_hash;
-use mimamori_ledger::{encode_event, CanonicalError, EventFields};
-use mimamori_policy::Rule;
+use mimamori_ledger::VocabularyError;
+use mimamori_ledger::{encode_event, CanonicalError, EventBody, EventFields, EventKind};
+use mimamori_policy::access::Role;
 use sqlx::SqliteConnection;
 
 use crate::{ledger, to_us, Db, DbError, Result};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Allowed,
-    Refused,
-    Done,
-    Failed,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Allowed => "allowed",
-            Outcome::Refused => "refused",
-            Outcome::Done => "done",
-            Outcome::Failed => "failed",
-        }
-    }
-}
-
-/// Something that happened: who did what, under which rule, with what outcome.
+/// Something that happened: who did what, where, and the typed record of it. The kind, the
+/// rule and the outcome the ledger stores are the body's own ([`EventBody::rules`]).
 #[derive(Debug, Clone)]
 pub struct Event {
     pub time: Timestamp,
     /// A user name, or `system:<component>` for mimamori's own work.
     pub actor: String,
-    pub role: Option<String>,
+    /// The role the actor acted in, for a person's event.
+    pub role: Option<Role>,
+    /// The dedicated terminal it happened at, if any.
     pub terminal: Option<String>,
-    pub kind: String,
-    pub rule: Option<String>,
-    pub outcome: Outcome,
-    pub detail: serde_json::Value,
+    pub body: EventBody,
 }
 
 impl Event {
-    /// An event of mimamori's own doing (recording, erasure, checks).
-    pub fn system(
-        component: &str,
-        kind: &str,
-        rule: Option<Rule>,
-        detail: serde_json::Value,
-    ) -> Self {
+    /// An event of mimamori's own doing (recording, erasure, checks), timed now: callers with
+    /// a clock set the time with [`Event::at`].
+    pub fn system(component: &str, body: EventBody) -> Self {
+        Self::by(format!("system:{component}"), body)
+    }
+
+    /// An event recorded for `actor` without a role (set-up, the server's own CLI).
+    pub fn by(actor: impl Into<String>, body: EventBody) -> Self {
         Event {
             time: Timestamp::now(),
-            actor: format!("system:{component}"),
+            actor: actor.into(),
             role: None,
             terminal: None,
-            kind: kind.to_owned(),
-            rule: rule.map(|r| r.to_string()),
-            outcome: Outcome::Done,
-            detail,
+            body,
         }
     }
 
     pub fn at(mut self, time: Timestamp) -> Self {
         self.time = time;
+        self
+    }
+
+    pub fn at_terminal(mut self, terminal: impl Into<String>) -> Self {
+        self.terminal = Some(terminal.into());
         self
     }
 }
@@ -93,7 +78,8 @@ pub(crate) async fn insert_all(conn: &mut SqliteConnection, events: &[Event]) ->
     let mut ids = Vec::with_capacity(events.len());
     let mut leaves = Vec::with_capacity(events.len());
     for (id, e) in (size + 1..).zip(events) {
-        let detail = canonical_json(&e.detail).map_err(|err| invalid_event(e, err))?;
+        let (_, detail) = e.body.to_parts();
+        let detail = canonical_json(&detail).map_err(|err| invalid_event(e, err))?;
         let row = EventRow::new(id, e, detail);
         let bytes = row.canonical_bytes().map_err(|err| invalid_event(e, err))?;
         leaves.push(leaf_hash(&bytes));
@@ -123,22 +109,35 @@ pub(crate) async fn insert(conn: &mut SqliteConnection, e: &Event) -> Result<i64
 }
 
 fn invalid_event(e: &Event, err: CanonicalError) -> DbError {
-    DbError::Invalid(format!("event {:?} cannot enter the ledger: {err}", e.kind))
+    DbError::Invalid(format!(
+        "event {} cannot enter the ledger: {err}",
+        e.body.kind()
+    ))
 }
 
 impl EventRow {
     fn new(id: i64, e: &Event, detail: String) -> EventRow {
+        let rules = e.body.rules();
         EventRow {
             id,
             time_us: to_us(e.time),
             actor: e.actor.clone(),
-            role: e.role.clone(),
+            role: e.role.map(|r| r.as_str().to_owned()),
             terminal: e.terminal.clone(),
-            kind: e.kind.clone(),
-            rule: e.rule.clone(),
-            outcome: e.outcome.as_str().to_owned(),
+            kind: e.body.kind().as_str().to_owned(),
+            rule: (!rules.0.is_empty()).then(|| rules.to_string()),
+            outcome: e.body.outcome().as_str().to_owned(),
             detail,
         }
+    }
+
+    /// The event's typed body. An event this release cannot read is an error, never a guess.
+    pub fn body(&self) -> Result<EventBody, VocabularyError> {
+        let detail = serde_json::from_str(&self.detail).map_err(|e| VocabularyError {
+            kind: self.kind.clone(),
+            error: e.to_string(),
+        })?;
+        EventBody::from_parts(&self.kind, self.rule.as_deref(), detail)
     }
 
     /// The log's leaf index of this event.
@@ -178,8 +177,9 @@ impl Db {
     }
 
     /// Events of any of these kinds, oldest first.
-    pub async fn events_of_kinds(&self, kinds: &[&str]) -> Result<Vec<EventRow>> {
-        let kinds = serde_json::to_string(kinds).expect("strings serialize");
+    pub async fn events_of_kinds(&self, kinds: &[EventKind]) -> Result<Vec<EventRow>> {
+        let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+        let kinds = serde_json::to_string(&kinds).expect("strings serialize");
         Ok(sqlx::query_as(
             "SELECT id, time_us, actor, role, terminal, kind, rule, outcome, detail FROM event
              WHERE kind IN (SELECT value FROM json_each(?)) ORDER BY id",
@@ -190,12 +190,12 @@ impl Db {
     }
 
     /// Events of one kind (or all), oldest first.
-    pub async fn events(&self, kind: Option<&str>) -> Result<Vec<EventRow>> {
+    pub async fn events(&self, kind: Option<EventKind>) -> Result<Vec<EventRow>> {
         Ok(sqlx::query_as(
             "SELECT id, time_us, actor, role, terminal, kind, rule, outcome, detail FROM event
              WHERE ?1 IS NULL OR kind = ?1 ORDER BY id",
         )
-        .bind(kind)
+        .bind(kind.map(EventKind::as_str))
         .fetch_all(&self.pool)
         .await?)
     }
@@ -211,9 +211,7 @@ mod tests {
         let id = db
             .append_event(&Event::system(
                 "test",
-                "probe",
-                None,
-                serde_json::json!({"a": 1}),
+                EventBody::SignedIn(Default::default()),
             ))
             .await
             .unwrap();
@@ -221,6 +219,6 @@ mod tests {
         assert!(update.execute(db.pool()).await.is_err());
         let delete = sqlx::query("DELETE FROM event WHERE id = ?").bind(id);
         assert!(delete.execute(db.pool()).await.is_err());
-        assert_eq!(db.events(Some("probe")).await.unwrap().len(), 1);
+        assert_eq!(db.events(Some(EventKind::SignedIn)).await.unwrap().len(), 1);
     }
 }

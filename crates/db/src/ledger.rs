@@ -386,7 +386,11 @@ mod tests {
     use mimamori_ledger::tree::{check_record, check_tree};
 
     fn event(i: usize) -> Event {
-        Event::system("test", "probe", None, serde_json::json!({ "i": i }))
+        let body =
+            crate::EventBody::RecorderStarted(mimamori_ledger::vocabulary::RecorderStarted {
+                cameras: i as u64,
+            });
+        Event::system("test", body)
     }
 
     #[tokio::test]
@@ -417,9 +421,16 @@ mod tests {
     #[tokio::test]
     async fn events_with_fractional_numbers_are_refused_and_leave_nothing() {
         let db = Db::open_in_memory().await.unwrap();
-        let bad = Event::system("test", "probe", None, serde_json::json!({ "x": 0.5 }));
+        let correction = mimamori_ledger::vocabulary::Form1Corrected {
+            request: 1,
+            corrects_leaf: 0,
+            field: mimamori_ledger::vocabulary::Form1Field::Copies,
+            value: serde_json::json!({ "x": 0.5 }),
+            reason: "r".into(),
+        };
+        let bad = Event::system("test", crate::EventBody::Form1Corrected(correction));
         let e = db.append_events(&[event(0), bad]).await.unwrap_err();
-        assert!(e.to_string().contains("$.x"), "{e}");
+        assert!(e.to_string().contains("$.value.x"), "{e}");
         assert_eq!(db.ledger_size().await.unwrap(), 0);
         assert!(db.events(None).await.unwrap().is_empty());
     }
@@ -439,6 +450,6 @@ mod tests {
             .unwrap();
         let check = db.verify_ledger().await.unwrap();
         assert_eq!(check.problems.len(), 1, "{:?}", check.problems);
-        assert!(check.problems[0].starts_with("event 4 (probe) no longer matches"));
+        assert!(check.problems[0].starts_with("event 4 (recorder_started) no longer matches"));
     }
 }

@@ -24,11 +24,12 @@ use sqlx::SqlitePool;
 
 pub use cameras::{CameraRecord, CameraState, CameraStateRow};
 pub use erasures::{ErasureRecord, ErasureRun, ErasureTrigger};
-pub use events::{Event, EventRow, Outcome};
+pub use events::{Event, EventRow};
 pub use gaps::{AlertKind, AlertRow, GapRow};
 pub use holds::{HoldRow, NewHold};
 pub use keys::DayKeyRow;
 pub use ledger::{CheckpointRow, LedgerCheck, LedgerKeyRow};
+pub use mimamori_ledger::vocabulary::{self, EventBody, EventKind, Outcome, VocabularyError};
 pub use office::{
     AppointmentRow, DelegationRow, GrantRow, Instruction, NewDelegation, NewRequest, NewStaff,
     NewTerminal, RequestRow, RequestUpdate, SessionRow, StaffRow, TerminalRow,

@@ -9,7 +9,9 @@
 use std::collections::HashMap;
 
 use serde::Serialize;
-use serde_json::Value;
+
+use crate::vocabulary::ExportFinished;
+use crate::EventBody;
 
 /// An export that read a segment after the log recorded the segment's erasure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -36,36 +38,37 @@ struct Erased {
     day: String,
 }
 
-/// Audits events given in leaf order as (leaf index, kind, detail).
-pub fn audit_erasures<'a>(
-    events: impl IntoIterator<Item = (u64, &'a str, &'a Value)>,
-) -> ErasureAudit {
+/// Audits events given in leaf order as (leaf index, event); kinds other than `erasure` and
+/// `export_finished` are passed over.
+pub fn audit_erasures<'a>(events: impl IntoIterator<Item = (u64, &'a EventBody)>) -> ErasureAudit {
     let mut audit = ErasureAudit::default();
-    let mut erased: HashMap<String, Erased> = HashMap::new();
-    for (leaf, kind, detail) in events {
-        match kind {
-            "erasure" => {
+    let mut erased: HashMap<&'a str, Erased> = HashMap::new();
+    for (leaf, event) in events {
+        match event {
+            EventBody::Erasure(erasure) => {
                 audit.erasure_events += 1;
-                for record in detail["erased"].as_array().into_iter().flatten() {
-                    for hash in record["segment_hashes"].as_array().into_iter().flatten() {
-                        let Some(hash) = hash.as_str() else { continue };
+                for day in &erasure.erased {
+                    for hash in &day.segment_hashes {
                         audit.erased_segments += 1;
-                        erased.entry(hash.to_owned()).or_insert_with(|| Erased {
+                        erased.entry(hash).or_insert_with(|| Erased {
                             leaf,
-                            camera: text(&record["camera_id"]),
-                            day: text(&record["day"]),
+                            camera: day.camera_id.clone(),
+                            day: day.day.clone(),
                         });
                     }
                 }
             }
-            "export_finished" => {
+            EventBody::ExportFinished(finished) => {
                 audit.exports_checked += 1;
-                for hash in detail["segment_sha256"].as_array().into_iter().flatten() {
-                    let Some(e) = hash.as_str().and_then(|h| erased.get(h)) else {
+                let ExportFinished::Done(done) = finished else {
+                    continue;
+                };
+                for hash in &done.segment_sha256 {
+                    let Some(e) = erased.get(hash.as_str()) else {
                         continue;
                     };
                     audit.violations.push(ReadAfterErasure {
-                        segment_sha256: text(hash),
+                        segment_sha256: hash.clone(),
                         camera: e.camera.clone(),
                         day: e.day.clone(),
                         erased_at_leaf: e.leaf,
@@ -79,26 +82,45 @@ pub fn audit_erasures<'a>(
     audit
 }
 
-fn text(v: &Value) -> String {
-    v.as_str().unwrap_or_default().to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::vocabulary::{ErasedDay, Erasure, ErasureTrigger, ExportDone};
+
+    fn export(hashes: &[&str]) -> EventBody {
+        EventBody::ExportFinished(ExportFinished::Done(ExportDone {
+            file: "clip.mp4".into(),
+            bytes: 1,
+            sha256: "00".into(),
+            samples: 1,
+            start: jiff::Timestamp::UNIX_EPOCH,
+            duration_ms: 1,
+            segments: vec![1],
+            segment_sha256: hashes.iter().map(|h| h.to_string()).collect(),
+            started_event: 1,
+        }))
+    }
 
     #[test]
     fn t5_4_a_read_after_erasure_is_found_and_a_read_before_is_not() {
-        let erasure = json!({ "erased": [{ "camera_id": "cam1", "day": "2026-11-01",
-                                           "segment_hashes": ["aa", "bb"] }] });
-        let before = json!({ "segment_sha256": ["aa"] });
-        let after = json!({ "segment_sha256": ["cc", "bb"] });
-        let events = [
-            (3, "export_finished", &before),
-            (7, "erasure", &erasure),
-            (9, "export_finished", &after),
-        ];
+        let erasure = EventBody::Erasure(Erasure {
+            run_id: 1,
+            trigger: ErasureTrigger::Retention,
+            method: "m".into(),
+            erased: vec![ErasedDay {
+                camera_id: "cam1".into(),
+                day: "2026-11-01".into(),
+                start_us: 0,
+                end_us: 1,
+                segment_count: 2,
+                bytes: 2,
+                segment_hashes: vec!["aa".into(), "bb".into()],
+                key_shredded: true,
+                day_key_id: Some(1),
+            }],
+        });
+        let (before, after) = (export(&["aa"]), export(&["cc", "bb"]));
+        let events = [(3, &before), (7, &erasure), (9, &after)];
         let audit = audit_erasures(events);
         assert_eq!(audit.erasure_events, 1);
         assert_eq!(audit.erased_segments, 2);

@@ -10,7 +10,8 @@
 //!   C2SP signed note);
 //! - [`verify`]: offline verification of a log dump against saved checkpoints;
 //! - [`package`]: evidence packages (clips, manifest, proofs, signature) and their verifier;
-//! - [`audit`]: the erasure audit: no footage read after its erasure was recorded.
+//! - [`audit`]: the erasure audit: no footage read after its erasure was recorded;
+//! - [`vocabulary`]: every kind of event, with its typed payload, rule and action.
 //!
 //! The database crate stores leaves and hashes; nothing here does I/O except reading and
 //! writing package and dump files the caller names.
@@ -21,7 +22,9 @@ pub mod checkpoint;
 pub mod package;
 pub mod tree;
 pub mod verify;
+pub mod vocabulary;
 
 pub use canonical::{encode_event, CanonicalError, EventFields};
 pub use checkpoint::{CheckpointBody, NoteError, SigningKey, TrustedKeys};
 pub use tree::{Hash, TreeError};
+pub use vocabulary::{EventBody, EventKind, Outcome, VocabularyError};

@@ -100,16 +100,17 @@ pub async fn hold_add(
         held_by: by.to_owned(),
     };
     let db = paths.open_db().await?;
-    let event = |id| mimamori_db::Event {
-        actor: cli_actor(),
-        ..mimamori_db::Event::system(
-            "cli",
-            "hold_added",
-            Some(mimamori_policy::Rule::T5_3),
-            serde_json::json!({
-                "hold_id": id, "camera": range.camera, "reason": reason, "decided_by": by,
-            }),
-        )
+    let event = |hold_id| {
+        let body = mimamori_db::vocabulary::HoldAdded {
+            hold_id,
+            camera: hold.camera_id.as_str().to_owned(),
+            from: Some(hold.start),
+            to: Some(hold.end),
+            until: Some(hold.until),
+            reason: hold.reason.clone(),
+            decided_by: Some(by.to_owned()),
+        };
+        mimamori_db::Event::by(cli_actor(), mimamori_db::EventBody::HoldAdded(body))
     };
     let id = db.insert_hold(&hold, SystemClock.now(), event).await?;
     println!("hold {id} recorded");

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use anyhow::Context as _;
 use mimamori_democam::{demo_clip, DemoCamera, Mount};
 
-use mimamori_db::{Event, NewTerminal, Outcome};
+use mimamori_db::{vocabulary, Event, EventBody, NewTerminal};
 use mimamori_office::grant::TerminalKey;
 use mimamori_office::setup::{seed_account, Seed};
 use mimamori_policy::access::Role;
@@ -144,15 +144,14 @@ async fn seed_people(app: &App, paths: &Paths, listen: SocketAddr) -> anyhow::Re
             delegation_id: None,
             registered_by: "system:demo".into(),
         };
-        let event = Event {
-            outcome: Outcome::Done,
-            ..Event::system(
-                "demo",
-                "terminal_registered",
-                Some(mimamori_policy::Rule::N8),
-                serde_json::json!({ "terminal": DEMO_TERMINAL, "public_key": terminal.public_key }),
-            )
+        let body = vocabulary::TerminalRegistered {
+            terminal: terminal.id.clone(),
+            location: Some(terminal.location.clone()),
+            custodian: Some(terminal.custodian.clone()),
+            public_key: terminal.public_key.clone(),
+            delegation_id: None,
         };
+        let event = Event::system("demo", EventBody::TerminalRegistered(body));
         db.register_terminal(&terminal, now, event).await?;
     }
     println!("demo accounts (one per role; passwords are for the demo only):");

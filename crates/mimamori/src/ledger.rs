@@ -279,15 +279,22 @@ async fn audit_erasures(
     policy: Option<&Path>,
     log: Option<&Path>,
 ) -> anyhow::Result<()> {
+    use mimamori_db::{EventBody, EventKind};
     use mimamori_ledger::audit::audit_erasures;
-    let kinds = ["erasure", "export_finished"];
+    let kinds = [EventKind::Erasure, EventKind::ExportFinished];
     let (events, overdue) = match log {
         Some(log) => {
             let mut events = Vec::new();
             for line in std::io::BufReader::new(std::fs::File::open(log)?).lines() {
                 let event: serde_json::Value = serde_json::from_str(&line?)?;
-                if kinds.contains(&event["kind"].as_str().unwrap_or_default()) {
-                    events.push(event);
+                let kind = event["kind"].as_str().unwrap_or_default();
+                if kinds.iter().any(|k| k.as_str() == kind) {
+                    let body = EventBody::from_parts(
+                        kind,
+                        event["rule"].as_str(),
+                        event["detail"].clone(),
+                    )?;
+                    events.push((event["seq"].as_u64().unwrap_or_default(), body));
                 }
             }
             (events, None)
@@ -298,20 +305,14 @@ async fn audit_erasures(
             let db = paths.open_db().await?;
             let mut events = Vec::new();
             for row in db.events_of_kinds(&kinds).await? {
-                events.push(serde_json::from_slice(&row.canonical_bytes()?)?);
+                events.push((row.seq(), row.body()?));
             }
             let now = jiff::Timestamp::now();
             let overdue = mimamori_recorder::retention::overdue(&db, &policy, now).await?;
             (events, Some(overdue))
         }
     };
-    let audit = audit_erasures(events.iter().map(|e| {
-        (
-            e["seq"].as_u64().unwrap_or_default(),
-            e["kind"].as_str().unwrap_or_default(),
-            &e["detail"],
-        )
-    }));
+    let audit = audit_erasures(events.iter().map(|(seq, body)| (*seq, body)));
     let overdue: Vec<serde_json::Value> = overdue
         .unwrap_or_default()
         .iter()

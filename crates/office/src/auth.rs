@@ -14,7 +14,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::prelude::{Engine, BASE64_URL_SAFE_NO_PAD};
 use jiff::{SignedDuration, Timestamp};
-use mimamori_db::{from_us, Event, Outcome, StaffRow};
+use mimamori_db::vocabulary::{self, Nothing};
+use mimamori_db::{from_us, Event, EventBody, StaffRow};
 use mimamori_policy::access::{decide, needs_second_factor, Action, Actor, Refusal, Role};
 use mimamori_policy::Rule;
 use rand::RngCore;
@@ -136,24 +137,20 @@ impl Caller {
         self.roles.iter().copied().find(|r| permitted.contains(r))
     }
 
-    /// An event of this caller's doing.
-    pub fn event(
-        &self,
-        action: Action,
-        kind: &str,
-        rule: Rule,
-        outcome: Outcome,
-        detail: serde_json::Value,
-    ) -> Event {
+    /// An event of this caller's doing, in the role its action is taken in.
+    pub fn event(&self, body: EventBody) -> Event {
+        match body.action() {
+            Some(action) => self.event_as(action, body),
+            None => Event::by(&self.staff.login, body).at(self.clock.now()),
+        }
+    }
+
+    /// An event whose action is not the body's own: a retrieval on an emergency request is
+    /// delegated staff's (N11.1), a refusal is the attempted action's.
+    pub fn event_as(&self, action: Action, body: EventBody) -> Event {
         Event {
-            time: self.clock.now(),
-            actor: self.staff.login.clone(),
-            role: self.role_for(action).map(|r| r.as_str().to_owned()),
-            terminal: None,
-            kind: kind.to_owned(),
-            rule: Some(rule.to_string()),
-            outcome,
-            detail,
+            role: self.role_for(action),
+            ..Event::by(&self.staff.login, body).at(self.clock.now())
         }
     }
 
@@ -179,8 +176,12 @@ impl Caller {
         let Err(refusal) = verdict else {
             return Ok(());
         };
-        let detail = serde_json::json!({ "code": refusal.code, "refused": kind });
-        let event = self.event(action, "refused", refusal.rule, Outcome::Refused, detail);
+        let body = EventBody::Refused(vocabulary::Refused {
+            code: refusal.code.to_owned(),
+            refused: kind.to_owned(),
+            rule: refusal.rule,
+        });
+        let event = self.event_as(action, body);
         office.ctx.db.append_event(&event).await?;
         Err(refusal.into())
     }
@@ -285,34 +286,31 @@ async fn sign_in(
         .staff_by_login(&req.login)
         .await?
         .filter(|s| s.left_us.is_none());
-    let refused = |code: &str, mut detail: serde_json::Value| {
-        detail["code"] = code.into();
-        Event {
-            actor: req.login.clone(),
-            outcome: Outcome::Refused,
-            ..Event::system("office", "signin_refused", Some(Rule::N3_3_1), detail)
-        }
-        .at(now)
+    let refused = |code: &str, failures: Option<i64>, locked: Option<bool>| {
+        let body = EventBody::SigninRefused(vocabulary::SigninRefused {
+            code: code.to_owned(),
+            failures,
+            locked,
+        });
+        Event::by(&req.login, body).at(now)
     };
     let Some(staff) = staff else {
         // Spend the time a real check would, so timing does not tell which logins exist.
         verify_blocking(dummy_hash().to_owned(), req.password).await;
-        db.append_event(&refused("unknown_login", serde_json::json!({})))
+        db.append_event(&refused("unknown_login", None, None))
             .await?;
         return Err(bad_credentials());
     };
     if let Some(until) = staff.locked_until_us.filter(|&u| from_us(u) > now) {
-        db.append_event(&refused("locked", serde_json::json!({})))
-            .await?;
+        db.append_event(&refused("locked", None, None)).await?;
         return Err(locked(from_us(until)));
     }
     if !verify_blocking(staff.password_hash.clone(), req.password).await {
         let failures = staff.failed_signins + 1;
         let lockout = SignedDuration::try_from(policy.lockout).map_err(ApiError::internal)?;
         let lock = (failures >= i64::from(policy.lockout_attempts)).then(|| now + lockout);
-        let detail = serde_json::json!({ "failures": failures, "locked": lock.is_some() });
-        db.record_signin_failure(staff.id, lock, refused("bad_password", detail))
-            .await?;
+        let event = refused("bad_password", Some(failures), Some(lock.is_some()));
+        db.record_signin_failure(staff.id, lock, event).await?;
         return Err(match lock {
             Some(until) => locked(until),
             None => bad_credentials(),
@@ -328,9 +326,9 @@ async fn sign_in(
         (None, _) => false,
         (Some(secret), Some(code)) if totp_matches(secret, code, now) => true,
         (Some(_), _) => {
-            let detail = serde_json::json!({ "failures": staff.failed_signins + 1 });
-            db.record_signin_failure(staff.id, None, refused("bad_second_factor", detail))
-                .await?;
+            let failures = Some(staff.failed_signins + 1);
+            let event = refused("bad_second_factor", failures, None);
+            db.record_signin_failure(staff.id, None, event).await?;
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "second_factor_failed",
@@ -343,16 +341,7 @@ async fn sign_in(
     let mut raw = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut raw);
     let token = BASE64_URL_SAFE_NO_PAD.encode(raw);
-    let event = Event {
-        actor: staff.login.clone(),
-        ..Event::system(
-            "office",
-            "signed_in",
-            Some(Rule::N3_3_1),
-            serde_json::json!({}),
-        )
-    }
-    .at(now);
+    let event = Event::by(&staff.login, EventBody::SignedIn(Nothing {})).at(now);
     db.open_session(
         staff.id,
         &Sha256::digest(token.as_bytes()),
@@ -410,13 +399,7 @@ fn locked(until: Timestamp) -> ApiError {
 /// `DELETE /api/v1/sessions`: sign out.
 async fn sign_out(State(office): State<Shared>, caller: Caller) -> Result<StatusCode, ApiError> {
     let now = office.ctx.clock.now();
-    let event = caller.event(
-        Action::ChangeOwnPassword,
-        "signed_out",
-        Rule::N3_3_1,
-        Outcome::Done,
-        serde_json::json!({}),
-    );
+    let event = caller.event(EventBody::SignedOut(Nothing {}));
     office
         .ctx
         .db
@@ -475,13 +458,7 @@ async fn change_password(
         .await
         .map_err(ApiError::internal)?;
     let now = office.ctx.clock.now();
-    let event = caller.event(
-        Action::ChangeOwnPassword,
-        "password_changed",
-        Rule::N3_3_1,
-        Outcome::Done,
-        serde_json::json!({}),
-    );
+    let event = caller.event(EventBody::PasswordChanged(Nothing {}));
     office
         .ctx
         .db
@@ -525,13 +502,12 @@ async fn acknowledge_pledge(
         return Ok(StatusCode::NO_CONTENT);
     }
     let now = office.ctx.clock.now();
-    let event = caller.event(
-        Action::AcknowledgePledge,
-        "pledge_acknowledged",
-        Rule::N12,
-        Outcome::Done,
-        serde_json::json!({ "text_sha256": current }),
-    );
+    let event = caller.event(EventBody::PledgeAcknowledged(
+        vocabulary::PledgeAcknowledged {
+            login: None,
+            text_sha256: current.clone(),
+        },
+    ));
     office
         .ctx
         .db
@@ -554,13 +530,7 @@ async fn start_totp(
     let encoded = totp_rs::Secret::Raw(secret.to_vec())
         .to_encoded()
         .to_string();
-    let event = caller.event(
-        Action::EnrollSecondFactor,
-        "totp_started",
-        Rule::N3_3_1,
-        Outcome::Done,
-        serde_json::json!({}),
-    );
+    let event = caller.event(EventBody::TotpStarted(Nothing {}));
     office
         .ctx
         .db
@@ -602,13 +572,7 @@ async fn confirm_totp(
         )
         .rule(Rule::N3_3_1));
     }
-    let event = caller.event(
-        Action::EnrollSecondFactor,
-        "totp_enabled",
-        Rule::N3_3_1,
-        Outcome::Done,
-        serde_json::json!({}),
-    );
+    let event = caller.event(EventBody::TotpEnabled(Nothing {}));
     office
         .ctx
         .db

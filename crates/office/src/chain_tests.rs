@@ -144,7 +144,13 @@ impl World {
     }
 
     async fn refused_events(&self) -> usize {
-        let events = self.office.ctx.db.events(Some("refused")).await.unwrap();
+        let events = self
+            .office
+            .ctx
+            .db
+            .events(Some(mimamori_db::EventKind::Refused))
+            .await
+            .unwrap();
         events.len()
     }
 
@@ -332,7 +338,13 @@ async fn n9_1_n9_2_n9_4_the_chain_goes_order_instruction_grant_and_refuses_every
     assert_refused(status, &body, "illegal_transition", "N9.3");
 
     // Every refusal above is a refused event naming its actor and rule.
-    let refused = w.office.ctx.db.events(Some("refused")).await.unwrap();
+    let refused = w
+        .office
+        .ctx
+        .db
+        .events(Some(mimamori_db::EventKind::Refused))
+        .await
+        .unwrap();
     assert!(refused.len() >= 7, "{refused:?}");
     assert!(refused
         .iter()
@@ -391,7 +403,7 @@ async fn n9_4_a_grant_needs_the_ward_signature_the_terminal_key_and_is_used_once
         .office
         .ctx
         .db
-        .events(Some("retrieval_failed"))
+        .events(Some(mimamori_db::EventKind::RetrievalFailed))
         .await
         .unwrap();
     assert_eq!(failed.len(), 1);
@@ -459,7 +471,7 @@ async fn n3_3_1_failed_sign_ins_lock_and_every_attempt_is_recorded() {
         .office
         .ctx
         .db
-        .events(Some("signin_refused"))
+        .events(Some(mimamori_db::EventKind::SigninRefused))
         .await
         .unwrap();
     assert_eq!(refusals.len(), 5);
@@ -760,7 +772,13 @@ async fn n9_3_form1_is_a_view_of_the_log_and_corrections_are_new_events() {
     assert_eq!(row["corrections"][0]["corrects_leaf"], order_leaf);
     assert_eq!(row["corrections"][0]["by"], "lead");
     // The original order event is untouched in the log.
-    let order = w.office.ctx.db.events(Some("order_issued")).await.unwrap();
+    let order = w
+        .office
+        .ctx
+        .db
+        .events(Some(mimamori_db::EventKind::OrderIssued))
+        .await
+        .unwrap();
     assert!(order[0].detail.contains("ひったくり事件の確認"));
     let bad = json!({ "field": "camera", "value": "cam2", "reason": "x" });
     let (status, body) = w.call(Method::POST, &uri, Some(&lead), Some(bad)).await;
@@ -1129,7 +1147,13 @@ async fn t5_3_the_manager_holds_footage_for_a_recorded_reason() {
         .call(Method::GET, "/api/v1/holds", Some(&mayor), None)
         .await;
     assert_eq!(holds[0]["held_by"], "mayor");
-    let events = w.office.ctx.db.events(Some("hold_added")).await.unwrap();
+    let events = w
+        .office
+        .ctx
+        .db
+        .events(Some(mimamori_db::EventKind::HoldAdded))
+        .await
+        .unwrap();
     assert_eq!((events.len(), events[0].rule.as_deref()), (1, Some("T5.3")));
 }
 
@@ -1153,14 +1177,23 @@ async fn n11_3_a_terminals_signed_history_is_reconciled_with_the_log() {
         .strftime("%Y-%m")
         .to_string();
     // The office recorded one retrieval at pc-1 this month (grant g-1).
-    let mut done = mimamori_db::Event::system(
-        "test",
-        "retrieval_done",
-        Some(mimamori_policy::Rule::N9_3),
-        json!({ "request": 1, "grant": "g-1" }),
-    )
-    .at(w.now());
-    done.terminal = Some("pc-1".into());
+    let done = mimamori_db::vocabulary::RetrievalDone {
+        request: 1,
+        grant: "g-1".into(),
+        camera: "cam1".into(),
+        site: None,
+        from: w.now() - SignedDuration::from_mins(30),
+        to: w.now() - SignedDuration::from_mins(20),
+        terminal: "pc-1".into(),
+        clip_sha256: "00".repeat(32),
+        clip_bytes: 1,
+        manifest_sha256: "00".repeat(32),
+        export_started_event: 1,
+        export_finished_event: 2,
+    };
+    let done = mimamori_db::Event::by("sato", mimamori_db::EventBody::RetrievalDone(done))
+        .at(w.now())
+        .at_terminal("pc-1");
     w.office.ctx.db.append_event(&done).await.unwrap();
     let submit = |history: Value, signature: String| {
         w.call(
@@ -1302,7 +1335,7 @@ async fn n3_3_1_the_leads_sign_in_with_a_totp_code_when_the_policy_asks() {
         .office
         .ctx
         .db
-        .events(Some("signin_refused"))
+        .events(Some(mimamori_db::EventKind::SigninRefused))
         .await
         .unwrap();
     assert!(refusals

@@ -7,11 +7,10 @@ use std::path::{Path, PathBuf};
 
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
-use mimamori_db::{Event, Outcome};
+use mimamori_db::{vocabulary, Event, EventBody};
 use mimamori_ledger::package::{
     self, Clip, FileEntry, Manifest, Proof, ProvenEvent, Retrieval, SourceSegment, Times,
 };
-use mimamori_policy::Rule;
 use mimamori_recorder::export::{export, ExportRequest, ExportSummary};
 use mimamori_recorder::{RecorderContext, RecorderError};
 use sha2::{Digest, Sha256};
@@ -137,25 +136,14 @@ pub async fn create_package(
     .map(str::to_owned)
     .into();
     package::zip_dir(dir, &names, &zip)?;
-    let detail = serde_json::json!({
-        "package": dir.file_name().map(|n| n.to_string_lossy().into_owned()),
-        "manifest_sha256": manifest_sha256,
-        "clip_sha256": summary.sha256,
-        "checkpoint_size": size,
-        "started_event": summary.started_event,
+    let body = EventBody::EvidencePackageCreated(vocabulary::EvidencePackageCreated {
+        package: dir.file_name().map(|n| n.to_string_lossy().into_owned()),
+        manifest_sha256: manifest_sha256.clone(),
+        clip_sha256: summary.sha256.clone(),
+        checkpoint_size: size,
+        started_event: summary.started_event,
     });
-    ctx.db
-        .append_event(&Event {
-            actor: req.actor.clone(),
-            outcome: Outcome::Done,
-            ..Event::system(
-                "evidence",
-                "evidence_package_created",
-                Some(Rule::N9_3),
-                detail,
-            )
-        })
-        .await?;
+    ctx.db.append_event(&Event::by(&req.actor, body)).await?;
     Ok(PackageSummary {
         dir: dir.to_owned(),
         zip,

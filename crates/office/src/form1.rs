@@ -12,9 +12,9 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use jiff::Timestamp;
-use mimamori_db::{from_us, EventRow, Outcome};
+use mimamori_db::vocabulary::{self, Form1Field};
+use mimamori_db::{from_us, EventBody, EventKind, EventRow, Outcome, VocabularyError};
 use mimamori_policy::access::Action;
-use mimamori_policy::Rule;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -24,23 +24,17 @@ use crate::staff::required_text;
 use crate::Shared;
 
 /// The events a row is built from.
-const KINDS: &[&str] = &[
-    "order_issued",
-    "provision_registered",
-    "provision_accepted",
-    "emergency_authorized",
-    "form3_recorded",
-    "handed_over",
-    "instruction_issued",
-    "retrieval_done",
-    "report_filed",
-    "form1_corrected",
-];
-
-/// Fields a correction may change, by the event kind that first recorded them.
-const CORRECTABLE: &[(&str, &[&str])] = &[
-    ("order_issued", &["purpose", "reason"]),
-    ("report_filed", &["media", "copies", "recipient", "remarks"]),
+const KINDS: &[EventKind] = &[
+    EventKind::OrderIssued,
+    EventKind::ProvisionRegistered,
+    EventKind::ProvisionAccepted,
+    EventKind::EmergencyAuthorized,
+    EventKind::Form3Recorded,
+    EventKind::HandedOver,
+    EventKind::InstructionIssued,
+    EventKind::RetrievalDone,
+    EventKind::ReportFiled,
+    EventKind::Form1Corrected,
 ];
 
 pub fn routes() -> Router<Shared> {
@@ -98,17 +92,16 @@ pub struct Correction {
     pub at: Timestamp,
 }
 
-/// Folds the log's events into rows, by serial.
-pub fn fold(events: &[EventRow]) -> BTreeMap<i64, Form1Row> {
+/// Folds the log's events into rows, by serial. An event that does not read as the
+/// vocabulary's is an error: a row is never built from a guess.
+pub fn fold(events: &[EventRow]) -> Result<BTreeMap<i64, Form1Row>, VocabularyError> {
     let mut rows: BTreeMap<i64, Form1Row> = BTreeMap::new();
     for e in events
         .iter()
         .filter(|e| e.outcome != Outcome::Refused.as_str())
     {
-        let Ok(d) = serde_json::from_str::<Value>(&e.detail) else {
-            continue;
-        };
-        let Some(serial) = d["request"].as_i64() else {
+        let body = e.body()?;
+        let Some(serial) = body.request() else {
             continue;
         };
         let row = rows.entry(serial).or_insert_with(|| Form1Row {
@@ -116,90 +109,91 @@ pub fn fold(events: &[EventRow]) -> BTreeMap<i64, Form1Row> {
             ..Form1Row::default()
         });
         row.ledger_leaves.push(e.seq());
-        apply(row, e, &d);
+        apply(row, e, body);
     }
-    rows
+    Ok(rows)
 }
 
-fn text(v: &Value) -> Option<String> {
-    v.as_str().map(str::to_owned)
+/// A typed part of an event as the row shows it.
+fn json(value: impl Serialize) -> Option<Value> {
+    serde_json::to_value(value).ok()
 }
 
-fn apply(row: &mut Form1Row, e: &EventRow, d: &Value) {
+fn apply(row: &mut Form1Row, e: &EventRow, body: EventBody) {
     let at = Some(from_us(e.time_us));
-    match e.kind.as_str() {
-        "order_issued" | "provision_accepted" => {
+    match body {
+        EventBody::OrderIssued(o) => {
             row.ordered_by = Some(e.actor.clone());
             row.ordered = at;
-            row.purpose = text(&d["purpose"]);
-            row.reason = text(&d["reason"]);
-            row.basis = Some(d["basis"].clone());
+            (row.purpose, row.reason) = (Some(o.purpose), Some(o.reason));
+            row.basis = json(o.basis);
         }
-        "provision_registered" => row.provision = Some(d["provision"].clone()),
-        "emergency_authorized" => {
+        EventBody::ProvisionAccepted(o) => {
+            row.ordered_by = Some(e.actor.clone());
+            row.ordered = at;
+            (row.purpose, row.reason) = (Some(o.purpose), Some(o.reason));
+            row.basis = json(o.basis);
+        }
+        EventBody::ProvisionRegistered(p) => row.provision = json(p.provision),
+        EventBody::EmergencyAuthorized(a) => {
             row.emergency = true;
-            row.purpose = text(&d["purpose"]);
-            row.reason = text(&d["reason"]);
-            row.handler = text(&d["handler"]);
-            row.camera = text(&d["camera"]);
-            row.site = text(&d["site"]);
-            row.recorded_from = text(&d["from"]);
-            row.recorded_to = text(&d["to"]);
+            (row.purpose, row.reason) = (Some(a.purpose), Some(a.reason));
+            row.handler = Some(a.handler);
+            (row.camera, row.site) = (Some(a.camera), a.site);
+            row.recorded_from = Some(a.from.to_string());
+            row.recorded_to = Some(a.to.to_string());
         }
-        "form3_recorded" => row.form3 = Some(d.clone()),
-        "handed_over" => row.handed_over = Some(d.clone()),
-        "instruction_issued" => {
+        EventBody::Form3Recorded(f) => row.form3 = json(f),
+        EventBody::HandedOver(h) => row.handed_over = json(h),
+        EventBody::InstructionIssued(i) => {
             row.instructed_by = Some(e.actor.clone());
-            row.handler = text(&d["handler"]);
-            row.camera = text(&d["camera"]);
-            row.site = text(&d["site"]);
-            row.recorded_from = text(&d["from"]);
-            row.recorded_to = text(&d["to"]);
+            row.handler = Some(i.handler);
+            (row.camera, row.site) = (Some(i.camera), i.site);
+            row.recorded_from = Some(i.from.to_string());
+            row.recorded_to = Some(i.to.to_string());
         }
-        "retrieval_done" => {
+        EventBody::RetrievalDone(r) => {
             row.retrieved_by = Some(e.actor.clone());
             row.retrieved = at;
             row.terminal = e.terminal.clone();
-            row.clip_sha256 = text(&d["clip_sha256"]);
-            row.manifest_sha256 = text(&d["manifest_sha256"]);
+            row.clip_sha256 = Some(r.clip_sha256);
+            row.manifest_sha256 = Some(r.manifest_sha256);
         }
-        "report_filed" => {
+        EventBody::ReportFiled(r) => {
             row.reported = at;
-            row.media = text(&d["media"]);
-            row.copies = d["copies"].as_u64();
-            row.recipient = text(&d["recipient"]);
-            row.remarks = text(&d["remarks"]);
+            row.media = Some(r.media);
+            row.copies = Some(u64::from(r.copies));
+            row.recipient = Some(r.recipient);
+            row.remarks = Some(r.remarks);
         }
-        "form1_corrected" => correct_row(row, e, d),
+        EventBody::Form1Corrected(c) => correct_row(row, e, c),
         _ => {}
     }
 }
 
-fn correct_row(row: &mut Form1Row, e: &EventRow, d: &Value) {
-    let field = d["field"].as_str().unwrap_or_default();
-    let value = d["value"].clone();
-    match field {
-        "purpose" => row.purpose = text(&value),
-        "reason" => row.reason = text(&value),
-        "media" => row.media = text(&value),
-        "copies" => row.copies = value.as_u64(),
-        "recipient" => row.recipient = text(&value),
-        "remarks" => row.remarks = text(&value),
-        _ => return,
+fn correct_row(row: &mut Form1Row, e: &EventRow, c: vocabulary::Form1Corrected) {
+    let text = |v: &Value| v.as_str().map(str::to_owned);
+    match c.field {
+        Form1Field::Purpose => row.purpose = text(&c.value),
+        Form1Field::Reason => row.reason = text(&c.value),
+        Form1Field::Media => row.media = text(&c.value),
+        Form1Field::Copies => row.copies = c.value.as_u64(),
+        Form1Field::Recipient => row.recipient = text(&c.value),
+        Form1Field::Remarks => row.remarks = text(&c.value),
     }
     row.corrections.push(Correction {
         leaf: e.seq(),
-        corrects_leaf: d["corrects_leaf"].as_u64().unwrap_or_default(),
-        field: field.to_owned(),
-        value,
-        reason: d["reason"].as_str().unwrap_or_default().to_owned(),
+        corrects_leaf: c.corrects_leaf,
+        field: c.field.as_str().to_owned(),
+        value: c.value,
+        reason: c.reason,
         by: e.actor.clone(),
         at: from_us(e.time_us),
     });
 }
 
 async fn rows(office: &Shared) -> Result<BTreeMap<i64, Form1Row>, ApiError> {
-    Ok(fold(&office.ctx.db.events_of_kinds(KINDS).await?))
+    fold(&office.ctx.db.events_of_kinds(KINDS).await?).map_err(ApiError::internal)
 }
 
 #[derive(Deserialize)]
@@ -246,18 +240,16 @@ async fn correct(
         .may(&office, Action::CorrectRecord, "form1_corrected")
         .await?;
     let reason = required_text("reason", &req.reason, 2000)?;
-    let (kind, _) = CORRECTABLE
-        .iter()
-        .find(|(_, fields)| fields.contains(&req.field.as_str()))
-        .ok_or_else(|| {
-            ApiError::invalid(
-                "field",
-                "one of purpose, reason, media, copies, recipient, remarks",
-                "訂正できる項目は purpose, reason, media, copies, recipient, remarks です",
-            )
-        })?;
-    let valid = match req.field.as_str() {
-        "copies" => req.value.as_u64().is_some_and(|n| (1..=100).contains(&n)),
+    let field = Form1Field::parse(&req.field).ok_or_else(|| {
+        ApiError::invalid(
+            "field",
+            "one of purpose, reason, media, copies, recipient, remarks",
+            "訂正できる項目は purpose, reason, media, copies, recipient, remarks です",
+        )
+    })?;
+    let kind = field.recorded_by();
+    let valid = match field {
+        Form1Field::Copies => req.value.as_u64().is_some_and(|n| (1..=100).contains(&n)),
         _ => req
             .value
             .as_str()
@@ -274,7 +266,7 @@ async fn correct(
     let corrected = events
         .iter()
         .rev()
-        .find(|e| serde_json::from_str::<Value>(&e.detail).is_ok_and(|d| d["request"] == serial))
+        .find(|e| e.body().is_ok_and(|b| b.request() == Some(serial)))
         .ok_or_else(|| {
             ApiError::not_found(
                 "nothing_to_correct",
@@ -282,16 +274,13 @@ async fn correct(
                 format!("依頼 {serial} には訂正対象の記録がありません"),
             )
         })?;
-    let event = caller.event(
-        Action::CorrectRecord,
-        "form1_corrected",
-        Rule::N9_3,
-        Outcome::Done,
-        serde_json::json!({
-            "request": serial, "corrects_leaf": corrected.seq(), "field": req.field,
-            "value": req.value, "reason": reason,
-        }),
-    );
+    let event = caller.event(EventBody::Form1Corrected(vocabulary::Form1Corrected {
+        request: serial,
+        corrects_leaf: corrected.seq(),
+        field,
+        value: req.value,
+        reason,
+    }));
     office.ctx.db.append_event(&event).await?;
     let row = rows(&office)
         .await?

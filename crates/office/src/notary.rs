@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use jiff::Timestamp;
-use mimamori_db::{CheckpointRow, Db, Event, Outcome};
+use mimamori_db::vocabulary::LedgerKey;
+use mimamori_db::{CheckpointRow, Db, Event, EventBody};
 use mimamori_ledger::{CheckpointBody, SigningKey};
-use mimamori_policy::Rule;
 use tokio::sync::Mutex;
 
 #[derive(Debug, thiserror::Error)]
@@ -97,7 +97,7 @@ impl Notary {
                 let id = db
                     .add_ledger_key(key.verifier_key(), Timestamp::now())
                     .await?;
-                db.append_event(&key_event("ledger_key_added", key.verifier_key(), None))
+                db.append_event(&key_event(key.verifier_key(), None))
                     .await?;
                 id
             }
@@ -165,11 +165,7 @@ impl Notary {
                 file: self.key_file.clone(),
                 error: e.to_string(),
             })?;
-            let mut event = key_event(
-                "ledger_key_rotated",
-                key.verifier_key(),
-                Some(current.key.verifier_key()),
-            );
+            let mut event = key_event(key.verifier_key(), Some(current.key.verifier_key()));
             event.actor = actor.to_owned();
             self.db.append_event(&event).await?;
             *current = CurrentKey { key, row_id };
@@ -189,15 +185,17 @@ impl Notary {
     }
 }
 
-fn key_event(kind: &str, new_key: &str, old_key: Option<&str>) -> Event {
-    let mut event = Event::system(
-        "notary",
-        kind,
-        Some(Rule::N3_2_1),
-        serde_json::json!({ "verifier_key": new_key, "previous_verifier_key": old_key }),
-    );
-    event.outcome = Outcome::Done;
-    event
+/// A ledger key added (`old_key` none) or rotated.
+fn key_event(new_key: &str, old_key: Option<&str>) -> Event {
+    let key = LedgerKey {
+        verifier_key: new_key.to_owned(),
+        previous_verifier_key: old_key.map(str::to_owned),
+    };
+    let body = match old_key {
+        None => EventBody::LedgerKeyAdded(key),
+        Some(_) => EventBody::LedgerKeyRotated(key),
+    };
+    Event::system("notary", body)
 }
 
 /// Writes a private key file readable by its owner only, durably.
@@ -246,7 +244,10 @@ mod tests {
         let keys = db.ledger_keys().await.unwrap();
         assert!(keys[0].retired_us.is_some() && keys[1].retired_us.is_none());
         assert_eq!(
-            db.events(Some("ledger_key_rotated")).await.unwrap().len(),
+            db.events(Some(mimamori_db::EventKind::LedgerKeyRotated))
+                .await
+                .unwrap()
+                .len(),
             1
         );
         // Reopening loads the rotated key; a lost key file is refused, not replaced.

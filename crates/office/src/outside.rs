@@ -10,9 +10,10 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use jiff::{SignedDuration, Timestamp};
+use mimamori_db::vocabulary::{self, Document, IdentityCheck, Provision};
 use mimamori_db::{
-    AlertKind, DelegationRow, Instruction, NewDelegation, NewHold, NewRequest, Outcome,
-    RequestUpdate,
+    AlertKind, DelegationRow, EventBody, EventKind, Instruction, NewDelegation, NewHold,
+    NewRequest, RequestUpdate,
 };
 use mimamori_policy::access::{decide_emergency, decide_history, Action};
 use mimamori_policy::chain::{LegalBasis, RequestKind, Step};
@@ -48,32 +49,6 @@ pub fn routes() -> Router<Shared> {
 
 // ---- provision (N10.1, T6.1, T6.2) --------------------------------------------------------
 
-/// N10.1: the document an investigative body's request comes with.
-#[derive(Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum Document {
-    /// 捜査関係事項照会書: an official inquiry with its number.
-    Inquiry { number: String, dated: String },
-    /// 様式第2号: the body's application and pledge.
-    Form2 {
-        case: String,
-        offence: String,
-        purpose: String,
-        cameras: String,
-        range: String,
-        /// The pledge not to use the images for anything else.
-        pledged: bool,
-    },
-}
-
-/// T6.2: how the recipient's identity was checked.
-#[derive(Deserialize)]
-struct IdentityCheck {
-    document_type: String,
-    document_number: String,
-    checked_by: String,
-}
-
 #[derive(Deserialize)]
 struct ProvisionInput {
     body: String,
@@ -87,25 +62,24 @@ struct ProvisionInput {
 }
 
 /// T6.2: every field of the identity check is required.
-fn check_identity(check: &IdentityCheck) -> Result<Value, ApiError> {
+fn check_identity(check: &IdentityCheck) -> Result<IdentityCheck, ApiError> {
     let field = |name: &str, value: &str| {
         required_text(&format!("identity_check.{name}"), value, 100).map_err(|e| e.rule(Rule::T6_2))
     };
-    Ok(json!({
-        "document_type": field("document_type", &check.document_type)?,
-        "document_number": field("document_number", &check.document_number)?,
-        "checked_by": field("checked_by", &check.checked_by)?,
-    }))
+    Ok(IdentityCheck {
+        document_type: field("document_type", &check.document_type)?,
+        document_number: field("document_number", &check.document_number)?,
+        checked_by: field("checked_by", &check.checked_by)?,
+    })
 }
 
-fn check_document(doc: &Document) -> Result<Value, ApiError> {
+fn check_document(doc: &Document) -> Result<Document, ApiError> {
     let rule = |e: ApiError| e.rule(Rule::N10_1);
     Ok(match doc {
-        Document::Inquiry { number, dated } => json!({
-            "type": "inquiry",
-            "number": required_text("document.number", number, 100).map_err(rule)?,
-            "dated": required_text("document.dated", dated, 40).map_err(rule)?,
-        }),
+        Document::Inquiry { number, dated } => Document::Inquiry {
+            number: required_text("document.number", number, 100).map_err(rule)?,
+            dated: required_text("document.dated", dated, 40).map_err(rule)?,
+        },
         Document::Form2 {
             case,
             offence,
@@ -122,15 +96,14 @@ fn check_document(doc: &Document) -> Result<Value, ApiError> {
                 )
                 .rule(Rule::N10_1));
             }
-            json!({
-                "type": "form2",
-                "case": required_text("document.case", case, 200).map_err(rule)?,
-                "offence": required_text("document.offence", offence, 200).map_err(rule)?,
-                "purpose": required_text("document.purpose", purpose, 500).map_err(rule)?,
-                "cameras": required_text("document.cameras", cameras, 500).map_err(rule)?,
-                "range": required_text("document.range", range, 200).map_err(rule)?,
-                "pledged": true,
-            })
+            Document::Form2 {
+                case: required_text("document.case", case, 200).map_err(rule)?,
+                offence: required_text("document.offence", offence, 200).map_err(rule)?,
+                purpose: required_text("document.purpose", purpose, 500).map_err(rule)?,
+                cameras: required_text("document.cameras", cameras, 500).map_err(rule)?,
+                range: required_text("document.range", range, 200).map_err(rule)?,
+                pledged: true,
+            }
         }
     })
 }
@@ -146,20 +119,20 @@ async fn register_provision(
         .may(&office, Action::RegisterProvision, "provision_registered")
         .await?;
     let (basis, basis_record) = check_basis(&req.basis)?;
-    let provision = json!({
-        "body": required_text("body", &req.body, 200)?,
-        "applicant": required_text("applicant", &req.applicant, 200)?,
-        "document": check_document(&req.document)?,
-        "identity_check": check_identity(&req.identity_check)?,
-    });
+    let provision = Provision {
+        body: required_text("body", &req.body, 200)?,
+        applicant: required_text("applicant", &req.applicant, 200)?,
+        document: check_document(&req.document)?,
+        identity_check: check_identity(&req.identity_check)?,
+    };
     let kind = RequestKind::Provision;
     let new = NewRequest {
         kind: kind.as_str().into(),
         state: kind.initial_state().as_str().into(),
         purpose: required_text("purpose", &req.purpose, 200)?,
-        basis: basis_record.to_string(),
+        basis: serde_json::to_string(&basis_record).map_err(ApiError::internal)?,
         reason: required_text("reason", &req.reason, 2000)?,
-        provision: Some(provision.clone()),
+        provision: Some(serde_json::to_value(&provision).map_err(ApiError::internal)?),
         created_by: caller.login().to_owned(),
         ordered: false,
         scope: None,
@@ -168,15 +141,16 @@ async fn register_provision(
     let id = office
         .ctx
         .db
-        .create_request(&new, now, |id| {
-            caller.event(
-                Action::RegisterProvision,
-                "provision_registered",
-                Rule::N10_1,
-                Outcome::Done,
-                json!({ "request": id, "provision": provision, "basis": basis_record,
-                        "basis_rule": basis.rule(), "purpose": new.purpose }),
-            )
+        .create_request(&new, now, |request| {
+            caller.event(EventBody::ProvisionRegistered(
+                vocabulary::ProvisionRegistered {
+                    request,
+                    provision: provision.clone(),
+                    basis: basis_record.clone(),
+                    basis_rule: basis.rule(),
+                    purpose: new.purpose.clone(),
+                },
+            ))
         })
         .await?;
     Ok((StatusCode::CREATED, Json(load(&office, id).await?)))
@@ -191,14 +165,14 @@ async fn accept(
 ) -> Result<Json<RequestView>, ApiError> {
     let row = row(&office, id).await?;
     let next = may_step(&office, &caller, &row, Step::Accept, None).await?;
-    let event = caller.event(
-        Action::Chain(Step::Accept),
-        "provision_accepted",
-        Rule::N10_1,
-        Outcome::Done,
-        json!({ "request": id, "purpose": row.purpose, "reason": row.reason,
-                "basis": serde_json::from_str::<Value>(&row.basis).unwrap_or_default() }),
-    );
+    let event = caller.event(EventBody::ProvisionAccepted(
+        vocabulary::ProvisionAccepted {
+            request: id,
+            purpose: row.purpose.clone(),
+            reason: row.reason.clone(),
+            basis: serde_json::from_str(&row.basis).map_err(ApiError::internal)?,
+        },
+    ));
     let update = RequestUpdate::Ordered {
         by: caller.login().to_owned(),
     };
@@ -214,8 +188,8 @@ async fn decline(
     Path(id): Path<i64>,
     Body(req): Body<ReasonInput>,
 ) -> Result<Json<RequestView>, ApiError> {
-    let kind = ("provision_declined", Rule::T6_1);
-    close_with_reason(&office, &caller, id, Step::Decline, kind, req).await
+    let body = EventBody::ProvisionDeclined;
+    close_with_reason(&office, &caller, id, Step::Decline, body, req).await
 }
 
 #[derive(Deserialize)]
@@ -237,23 +211,16 @@ async fn hand_over(
     let row = row(&office, id).await?;
     let next = may_step(&office, &caller, &row, Step::HandOver, None).await?;
     let t62 = |e: ApiError| e.rule(Rule::T6_2);
-    let detail = json!({
-        "request": id,
-        "handed_over": office.ctx.clock.now().to_string(),
-        "recipient": required_text("recipient", &req.recipient, 200).map_err(t62)?,
-        "purpose": required_text("purpose", &req.purpose, 500).map_err(t62)?,
-        "content": required_text("content", &req.content, 1000).map_err(t62)?,
-        "identity_check": check_identity(&req.identity_check)?,
+    let body = EventBody::HandedOver(vocabulary::HandedOver {
+        request: id,
+        handed_over: office.ctx.clock.now(),
+        recipient: required_text("recipient", &req.recipient, 200).map_err(t62)?,
+        purpose: required_text("purpose", &req.purpose, 500).map_err(t62)?,
+        content: required_text("content", &req.content, 1000).map_err(t62)?,
+        identity_check: check_identity(&req.identity_check)?,
     });
     let step = (&row, next, Step::HandOver);
-    let view = record_step(
-        &office,
-        &caller,
-        step,
-        ("handed_over", Rule::T6_2),
-        detail,
-        closed,
-    );
+    let view = record_step(&office, &caller, step, body, closed);
     Ok(Json(view.await?))
 }
 
@@ -296,16 +263,17 @@ async fn record_delegation(
     };
     let db = &office.ctx.db;
     let id = db
-        .create_delegation(&new, office.ctx.clock.now(), |id| {
-            caller.event(
-                Action::RecordDelegation,
-                "delegation_recorded",
-                Rule::N10_2,
-                Outcome::Done,
-                json!({ "delegation": id, "body": new.body, "document_ref": new.document_ref,
-                        "scope": new.scope, "from": new.from.to_string(),
-                        "until": new.until.to_string() }),
-            )
+        .create_delegation(&new, office.ctx.clock.now(), |delegation| {
+            caller.event(EventBody::DelegationRecorded(
+                vocabulary::DelegationRecorded {
+                    delegation,
+                    body: new.body.clone(),
+                    document_ref: new.document_ref.clone(),
+                    scope: new.scope.clone(),
+                    from: new.from,
+                    until: new.until,
+                },
+            ))
         })
         .await?;
     let row = db
@@ -404,19 +372,20 @@ async fn authorize_emergency(
     };
     let site = policy.camera(&camera).map(|c| c.site.clone());
     let id = db
-        .create_request(&new, now, |id| {
-            let mut e = caller.event(
-                Action::EmergencyRetrieve,
-                "emergency_authorized",
-                Rule::N11_1,
-                Outcome::Allowed,
-                json!({ "request": id, "purpose": new.purpose, "reason": new.reason,
-                        "camera": camera.as_str(), "site": site, "from": req.from.to_string(),
-                        "to": req.to.to_string(), "handler": caller.login(),
-                        "terminal": terminal.id, "delegation_id": terminal.delegation_id }),
-            );
-            e.terminal = Some(terminal.id.clone());
-            e
+        .create_request(&new, now, |request| {
+            let body = EventBody::EmergencyAuthorized(vocabulary::EmergencyAuthorized {
+                request,
+                purpose: new.purpose.clone(),
+                reason: new.reason.clone(),
+                camera: camera.as_str().to_owned(),
+                site: site.clone(),
+                from: req.from,
+                to: req.to,
+                handler: caller.login().to_owned(),
+                terminal: terminal.id.clone(),
+                delegation_id: terminal.delegation_id,
+            });
+            caller.event(body).at_terminal(&terminal.id)
         })
         .await?;
     // N11.1: the Manager learns of it at once.
@@ -494,25 +463,18 @@ async fn record_form3(
         )
         .rule(Rule::N11_1));
     }
-    let detail = json!({
-        "request": id,
-        "purpose": required_text("purpose", &req.purpose, 500)?,
-        "camera_site": required_text("camera_site", &req.camera_site, 200)?,
-        "retrieval_date": required_text("retrieval_date", &req.retrieval_date, 40)?,
-        "urgency": required_text("urgency", &req.urgency, 2000)?,
-        "document": required_text("document", &req.document, 200)?,
-        "pledged": true,
-        "received": office.ctx.clock.now().to_string(),
+    let body = EventBody::Form3Recorded(vocabulary::Form3Recorded {
+        request: id,
+        purpose: required_text("purpose", &req.purpose, 500)?,
+        camera_site: required_text("camera_site", &req.camera_site, 200)?,
+        retrieval_date: required_text("retrieval_date", &req.retrieval_date, 40)?,
+        urgency: required_text("urgency", &req.urgency, 2000)?,
+        document: required_text("document", &req.document, 200)?,
+        pledged: true,
+        received: office.ctx.clock.now(),
     });
     let step = (&row, next, Step::RecordForm3);
-    let view = record_step(
-        &office,
-        &caller,
-        step,
-        ("form3_recorded", Rule::N11_2),
-        detail,
-        closed,
-    );
+    let view = record_step(&office, &caller, step, body, closed);
     let view = view.await?;
     if let Some(alert) = row.form3_alert_id {
         office
@@ -547,9 +509,10 @@ pub async fn check_form3_deadlines(office: &OfficeState) -> Result<Vec<i64>, mim
         db.set_form3_alert(row.id, alert).await?;
         let event = mimamori_db::Event::system(
             "office",
-            "form3_overdue",
-            Some(Rule::N11_2),
-            json!({ "request": row.id, "alert": alert }),
+            EventBody::Form3Overdue(vocabulary::Form3Overdue {
+                request: row.id,
+                alert,
+            }),
         );
         db.append_event(&event.at(now)).await?;
         alerted.push(row.id);
@@ -585,7 +548,7 @@ async fn reconcile_history(
     caller: Caller,
     Path(id): Path<String>,
     Body(req): Body<SubmittedHistory>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<vocabulary::HistoryReconciled>, ApiError> {
     caller
         .may(&office, Action::ReconcileHistory, "history_reconciled")
         .await?;
@@ -634,44 +597,34 @@ async fn reconcile_history(
         .filter_map(|e| e["grant"].as_str().map(str::to_owned))
         .collect();
     let tz = office.ctx.policy.ward.time_zone.clone();
-    let on_server: std::collections::BTreeSet<String> = db
-        .events_of_kinds(&["retrieval_done"])
-        .await?
-        .into_iter()
-        .filter(|e| e.terminal.as_deref() == Some(id.as_str()))
-        .filter(|e| {
-            mimamori_db::from_us(e.time_us)
-                .to_zoned(tz.clone())
-                .strftime("%Y-%m")
-                .to_string()
-                == month
-        })
-        .filter_map(|e| serde_json::from_str::<Value>(&e.detail).ok())
-        .filter_map(|d| d["grant"].as_str().map(str::to_owned))
-        .collect();
-    let only_on_terminal: Vec<&String> = on_terminal.difference(&on_server).collect();
-    let only_on_server: Vec<&String> = on_server.difference(&on_terminal).collect();
-    let matched = on_terminal.intersection(&on_server).count();
-    let consistent = only_on_terminal.is_empty() && only_on_server.is_empty();
-    let result = json!({
-        "terminal": id, "month": month, "matched": matched, "consistent": consistent,
-        "only_on_terminal": only_on_terminal, "only_on_server": only_on_server,
-    });
-    let now = office.ctx.clock.now();
-    let outcome = if consistent {
-        Outcome::Done
-    } else {
-        Outcome::Failed
+    let mut on_server = std::collections::BTreeSet::new();
+    for e in db.events_of_kinds(&[EventKind::RetrievalDone]).await? {
+        let in_month = mimamori_db::from_us(e.time_us)
+            .to_zoned(tz.clone())
+            .strftime("%Y-%m")
+            .to_string()
+            == month;
+        if e.terminal.as_deref() != Some(id.as_str()) || !in_month {
+            continue;
+        }
+        if let EventBody::RetrievalDone(done) = e.body().map_err(ApiError::internal)? {
+            on_server.insert(done.grant);
+        }
+    }
+    let only_on_terminal: Vec<String> = on_terminal.difference(&on_server).cloned().collect();
+    let only_on_server: Vec<String> = on_server.difference(&on_terminal).cloned().collect();
+    let result = vocabulary::HistoryReconciled {
+        terminal: id.clone(),
+        month: month.clone(),
+        matched: on_terminal.intersection(&on_server).count() as u64,
+        consistent: only_on_terminal.is_empty() && only_on_server.is_empty(),
+        only_on_terminal,
+        only_on_server,
     };
-    let mut event = caller.event(
-        Action::ReconcileHistory,
-        "history_reconciled",
-        Rule::N11_3,
-        outcome,
-        result.clone(),
-    );
-    event.terminal = Some(id.clone());
-    db.append_event(&event).await?;
+    let consistent = result.consistent;
+    let now = office.ctx.clock.now();
+    let event = caller.event(EventBody::HistoryReconciled(result.clone()));
+    db.append_event(&event.at_terminal(&id)).await?;
     if !consistent {
         let message = format!(
             "端末の取り出し履歴が記録と一致しません（{month}） / a terminal's history does not match the ledger"
@@ -722,16 +675,16 @@ async fn place_hold(
     let id = office
         .ctx
         .db
-        .insert_hold(&hold, now, |id| {
-            caller.event(
-                Action::PlaceHold,
-                "hold_added",
-                Rule::T5_3,
-                Outcome::Done,
-                json!({ "hold_id": id, "camera": hold.camera_id.as_str(),
-                        "from": req.from.to_string(), "to": req.to.to_string(),
-                        "until": req.until.to_string(), "reason": hold.reason }),
-            )
+        .insert_hold(&hold, now, |hold_id| {
+            caller.event(EventBody::HoldAdded(vocabulary::HoldAdded {
+                hold_id,
+                camera: hold.camera_id.as_str().to_owned(),
+                from: Some(req.from),
+                to: Some(req.to),
+                until: Some(req.until),
+                reason: hold.reason.clone(),
+                decided_by: None,
+            }))
         })
         .await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))))

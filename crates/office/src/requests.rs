@@ -11,7 +11,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::prelude::{Engine, BASE64_URL_SAFE_NO_PAD};
 use jiff::{SignedDuration, Timestamp, ToSpan};
-use mimamori_db::{Event, Instruction, NewRequest, Outcome, RequestRow, RequestUpdate};
+use mimamori_db::vocabulary::{self, Basis};
+use mimamori_db::{Event, EventBody, Instruction, NewRequest, RequestRow, RequestUpdate};
 use mimamori_ledger::checkpoint::TrustedKeys;
 use mimamori_policy::access::{
     decide_grant, decide_step, step_action, Action, GrantFacts, RequestFacts, TerminalFacts,
@@ -57,8 +58,8 @@ pub struct BasisInput {
     pub fields: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Checks a basis against T6.1's required fields; returns it with its fields as JSON.
-pub fn check_basis(input: &BasisInput) -> Result<(LegalBasis, serde_json::Value), ApiError> {
+/// Checks a basis against T6.1's required fields; returns it with its facts.
+pub fn check_basis(input: &BasisInput) -> Result<(LegalBasis, Basis), ApiError> {
     let basis = LegalBasis::parse(&input.kind).ok_or_else(|| {
         ApiError::invalid(
             "basis.kind",
@@ -67,8 +68,7 @@ pub fn check_basis(input: &BasisInput) -> Result<(LegalBasis, serde_json::Value)
         )
         .rule(Rule::T6_1)
     })?;
-    let mut record = serde_json::Map::new();
-    record.insert("kind".into(), basis.code().into());
+    let mut facts = std::collections::BTreeMap::new();
     for &(field, ja) in basis.required_fields() {
         let value = input
             .fields
@@ -87,9 +87,9 @@ pub fn check_basis(input: &BasisInput) -> Result<(LegalBasis, serde_json::Value)
             )
             .rule(basis.rule())
         })?;
-        record.insert(field.into(), value.into());
+        facts.insert(field.to_string(), value);
     }
-    Ok((basis, record.into()))
+    Ok((basis, Basis { kind: basis, facts }))
 }
 
 #[derive(Deserialize)]
@@ -116,7 +116,7 @@ async fn order(
         kind: kind.as_str().into(),
         state: kind.initial_state().as_str().into(),
         purpose,
-        basis: basis_record.to_string(),
+        basis: serde_json::to_string(&basis_record).map_err(ApiError::internal)?,
         reason,
         provision: None,
         created_by: caller.login().to_owned(),
@@ -127,17 +127,14 @@ async fn order(
     let id = office
         .ctx
         .db
-        .create_request(&new, now, |id| {
-            caller.event(
-                Action::IssueOrder,
-                "order_issued",
-                Rule::N9_1,
-                Outcome::Done,
-                serde_json::json!({
-                    "request": id, "purpose": new.purpose, "reason": new.reason,
-                    "basis": basis_record, "basis_rule": basis.rule(),
-                }),
-            )
+        .create_request(&new, now, |request| {
+            caller.event(EventBody::OrderIssued(vocabulary::OrderIssued {
+                request,
+                purpose: new.purpose.clone(),
+                reason: new.reason.clone(),
+                basis: basis_record.clone(),
+                basis_rule: basis.rule(),
+            }))
         })
         .await?;
     Ok((StatusCode::CREATED, Json(load(&office, id).await?)))
@@ -335,19 +332,17 @@ pub(crate) async fn advance(
     load(office, row.id).await
 }
 
-/// Takes a step that files a record: the event `kind` under `rule` carries `detail`, and the
-/// request keeps the same detail in the step's column (`update`).
+/// Takes a step that files a record: the event's payload is kept in the step's column too
+/// (`update`).
 pub(crate) async fn record_step(
     office: &OfficeState,
     caller: &Caller,
     (row, next, step): (&RequestRow, RequestState, Step),
-    (kind, rule): (&str, Rule),
-    detail: serde_json::Value,
+    body: EventBody,
     update: fn(serde_json::Value) -> RequestUpdate,
 ) -> Result<RequestView, ApiError> {
-    let request_kind = RequestKind::parse(&row.kind).unwrap_or(RequestKind::Internal);
-    let action = step_action(request_kind, step);
-    let event = caller.event(action, kind, rule, Outcome::Done, detail.clone());
+    let (_, detail) = body.to_parts();
+    let event = caller.event_as(step_action(state_of(row)?.0, step), body);
     advance(office, row, next, update(detail), vec![event]).await
 }
 
@@ -409,19 +404,18 @@ async fn instruct(
         expires,
         instructed_by: caller.login().to_owned(),
     };
-    let event = caller.event(
-        Action::Chain(Step::Instruct),
-        "instruction_issued",
-        Rule::N9_2,
-        Outcome::Done,
-        serde_json::json!({
-            "request": id, "camera": instruction.camera_id,
-            "site": office.ctx.policy.camera(&camera).map(|c| c.site.clone()),
-            "from": req.from.to_string(), "to": req.to.to_string(),
-            "handler": instruction.handler, "terminal": instruction.terminal_id,
-            "expires": expires.to_string(),
-        }),
-    );
+    let event = caller.event(EventBody::InstructionIssued(
+        vocabulary::InstructionIssued {
+            request: id,
+            camera: instruction.camera_id.clone(),
+            site: office.ctx.policy.camera(&camera).map(|c| c.site.clone()),
+            from: req.from,
+            to: req.to,
+            handler: instruction.handler.clone(),
+            terminal: instruction.terminal_id.clone(),
+            expires,
+        },
+    ));
     let view = advance(
         &office,
         &row,
@@ -558,14 +552,14 @@ async fn issue_grant(
         expires_us: mimamori_db::to_us(claims.expires),
         used_us: None,
     };
-    let mut event = caller.event(
-        retrieve_action(&row),
-        "retrieval_grant_issued",
-        Rule::N9_4,
-        Outcome::Allowed,
-        serde_json::json!({ "request": id, "grant": claims.grant, "expires": claims.expires.to_string() }),
-    );
-    event.terminal = Some(claims.terminal.clone());
+    let body = EventBody::RetrievalGrantIssued(vocabulary::GrantIssued {
+        request: id,
+        grant: claims.grant.clone(),
+        expires: claims.expires,
+    });
+    let event = caller
+        .event_as(retrieve_action(&row), body)
+        .at_terminal(&claims.terminal);
     office.ctx.db.issue_grant(&grant, event).await?;
     Ok((
         StatusCode::CREATED,
@@ -634,14 +628,13 @@ async fn retrieve(
         Some(&terminal_facts(&terminal)),
     )
     .await?;
-    let mut used = caller.event(
-        retrieve_action(&row),
-        "retrieval_started",
-        Rule::N9_3,
-        Outcome::Allowed,
-        serde_json::json!({ "request": row.id, "grant": claims.grant }),
-    );
-    used.terminal = Some(terminal.id.clone());
+    let body = EventBody::RetrievalStarted(vocabulary::GrantUsed {
+        request: row.id,
+        grant: claims.grant.clone(),
+    });
+    let used = caller
+        .event_as(retrieve_action(&row), body)
+        .at_terminal(&terminal.id);
     db.use_grant(&claims.grant, now, used).await?;
     let (view, zip) = export_for(&office, &caller, &row, &claims, next).await?;
     let manifest = view
@@ -723,42 +716,42 @@ async fn export_for(
         reason: row.purpose.clone(),
         output: dir.join(crate::evidence::CLIP),
     };
-    let basis: serde_json::Value = serde_json::from_str(&row.basis).unwrap_or_default();
+    let basis: Basis = serde_json::from_str(&row.basis).map_err(ApiError::internal)?;
     let chain = Chain {
         request_id: Some(row.id.to_string()),
         instruction_id: Some(format!("{}-1", row.id)),
         ordered_by: row.ordered_by.clone(),
         instructed_by: row.instructed_by.clone(),
         terminal: Some(claims.terminal.clone()),
-        legal_basis: basis["kind"].as_str().map(str::to_owned),
+        legal_basis: Some(basis.kind.code().to_owned()),
     };
     let package = match create_package(&office.ctx, &office.notary, &export, &chain, &dir).await {
         Ok(p) => p,
         Err(e) => return Err(retrieval_failed(office, caller, row, e).await),
     };
     let _ = std::fs::remove_dir_all(&dir);
-    let detail = serde_json::json!({
-        "request": row.id,
-        "grant": claims.grant,
-        "camera": claims.camera,
-        "site": office.ctx.policy.camera(&export.camera).map(|c| c.site.clone()),
-        "from": claims.from.to_string(),
-        "to": claims.to.to_string(),
-        "terminal": claims.terminal,
-        "clip_sha256": package.export.sha256,
-        "clip_bytes": package.export.bytes,
-        "manifest_sha256": package.manifest_sha256,
-        "export_started_event": package.export.started_event,
-        "export_finished_event": package.export.finished_event,
+    let body = EventBody::RetrievalDone(vocabulary::RetrievalDone {
+        request: row.id,
+        grant: claims.grant.clone(),
+        camera: claims.camera.clone(),
+        site: office
+            .ctx
+            .policy
+            .camera(&export.camera)
+            .map(|c| c.site.clone()),
+        from: claims.from,
+        to: claims.to,
+        terminal: claims.terminal.clone(),
+        clip_sha256: package.export.sha256.clone(),
+        clip_bytes: package.export.bytes,
+        manifest_sha256: package.manifest_sha256.clone(),
+        export_started_event: package.export.started_event,
+        export_finished_event: package.export.finished_event,
     });
-    let mut event = caller.event(
-        retrieve_action(row),
-        "retrieval_done",
-        Rule::N9_3,
-        Outcome::Done,
-        detail.clone(),
-    );
-    event.terminal = Some(claims.terminal.clone());
+    let (_, detail) = body.to_parts();
+    let event = caller
+        .event_as(retrieve_action(row), body)
+        .at_terminal(&claims.terminal);
     let update = RequestUpdate::Retrieved {
         by: caller.login().to_owned(),
         detail,
@@ -773,13 +766,11 @@ async fn retrieval_failed(
     row: &RequestRow,
     error: EvidenceError,
 ) -> ApiError {
-    let event = caller.event(
-        retrieve_action(row),
-        "retrieval_failed",
-        Rule::N9_3,
-        Outcome::Failed,
-        serde_json::json!({ "request": row.id, "error": error.to_string() }),
-    );
+    let body = EventBody::RetrievalFailed(vocabulary::RetrievalFailed {
+        request: row.id,
+        error: error.to_string(),
+    });
+    let event = caller.event_as(retrieve_action(row), body);
     if let Err(e) = office.ctx.db.append_event(&event).await {
         return ApiError::internal(e);
     }
@@ -823,20 +814,16 @@ async fn report(
         )
         .rule(Rule::T5_2));
     }
-    let detail = serde_json::json!({
-        "request": id, "media": media, "copies": req.copies,
-        "recipient": req.recipient.trim(), "remarks": req.remarks.trim(),
+    let body = EventBody::ReportFiled(vocabulary::ReportFiled {
+        request: id,
+        media,
+        copies: req.copies,
+        recipient: req.recipient.trim().to_owned(),
+        remarks: req.remarks.trim().to_owned(),
     });
     let reported = |detail| RequestUpdate::Reported { detail };
     let step = (&row, next, Step::Report);
-    let view = record_step(
-        &office,
-        &caller,
-        step,
-        ("report_filed", Rule::N9_3),
-        detail,
-        reported,
-    );
+    let view = record_step(&office, &caller, step, body, reported);
     Ok(Json(view.await?))
 }
 
@@ -846,27 +833,23 @@ pub(crate) struct ReasonInput {
     reason: String,
 }
 
-/// Closes a request with a stated reason: the step, its event `kind` and `rule`.
+/// Closes a request with a stated reason: the step, and the event it makes of the reason.
 pub(crate) async fn close_with_reason(
     office: &OfficeState,
     caller: &Caller,
     id: i64,
     step: Step,
-    (kind, rule): (&str, Rule),
+    body: fn(vocabulary::Closed) -> EventBody,
     req: ReasonInput,
 ) -> Result<Json<RequestView>, ApiError> {
     let row = row(office, id).await?;
     let next = may_step(office, caller, &row, step, None).await?;
     let reason = required_text("reason", &req.reason, 2000)?;
-    let detail = serde_json::json!({ "request": id, "reason": reason });
-    let view = record_step(
-        office,
-        caller,
-        (&row, next, step),
-        (kind, rule),
-        detail,
-        closed,
-    );
+    let body = body(vocabulary::Closed {
+        request: id,
+        reason,
+    });
+    let view = record_step(office, caller, (&row, next, step), body, closed);
     Ok(Json(view.await?))
 }
 
@@ -877,6 +860,6 @@ async fn cancel(
     Path(id): Path<i64>,
     Body(req): Body<ReasonInput>,
 ) -> Result<Json<RequestView>, ApiError> {
-    let kind = ("request_cancelled", Rule::N9_1);
-    close_with_reason(&office, &caller, id, Step::Cancel, kind, req).await
+    let body = EventBody::RequestCancelled;
+    close_with_reason(&office, &caller, id, Step::Cancel, body, req).await
 }

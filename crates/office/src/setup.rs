@@ -3,9 +3,8 @@
 //! account, with the local operator or `system:demo` as the actor.
 
 use jiff::Timestamp;
-use mimamori_db::{Db, DbError, Event, NewStaff, Outcome};
+use mimamori_db::{vocabulary, Db, DbError, Event, EventBody, NewStaff};
 use mimamori_policy::access::Role;
-use mimamori_policy::Rule;
 
 use crate::auth::{hash_password, pledge_sha256};
 
@@ -29,14 +28,7 @@ pub async fn seed_account(
     by: &str,
     now: Timestamp,
 ) -> Result<i64, DbError> {
-    let event = |kind: &str, rule: Rule, detail: serde_json::Value| {
-        Event {
-            actor: by.to_owned(),
-            outcome: Outcome::Done,
-            ..Event::system("setup", kind, Some(rule), detail)
-        }
-        .at(now)
-    };
+    let event = |body: EventBody| Event::by(by, body).at(now);
     let new = NewStaff {
         login: seed.login.to_owned(),
         name: seed.name.to_owned(),
@@ -51,27 +43,29 @@ pub async fn seed_account(
         },
         created_by: by.to_owned(),
     };
-    let detail = serde_json::json!({ "login": seed.login, "name": seed.name, "unit": seed.unit });
-    let id = db
-        .create_staff(&new, now, |_| event("staff_created", Rule::N7_1, detail))
-        .await?;
-    for role in seed.roles {
-        let detail = serde_json::json!({ "login": seed.login, "role": role.as_str() });
-        db.appoint(id, role.as_str(), by, now, None, |_| {
-            event("appointed", Rule::N7_1, detail)
-        })
-        .await?;
+    let created = EventBody::StaffCreated(vocabulary::StaffCreated {
+        login: seed.login.to_owned(),
+        name: seed.name.to_owned(),
+        unit: seed.unit.to_owned(),
+        delegation_id: seed.delegation_id,
+    });
+    let id = db.create_staff(&new, now, |_| event(created)).await?;
+    for &role in seed.roles {
+        let appointed = EventBody::Appointed(vocabulary::Appointed {
+            login: seed.login.to_owned(),
+            role,
+            until: None,
+        });
+        db.appoint(id, role.as_str(), by, now, None, |_| event(appointed))
+            .await?;
     }
     if seed.ready {
         let sha = pledge_sha256();
-        let detail = serde_json::json!({ "login": seed.login, "text_sha256": sha });
-        db.acknowledge_pledge(
-            id,
-            &sha,
-            now,
-            event("pledge_acknowledged", Rule::N12, detail),
-        )
-        .await?;
+        let pledged = EventBody::PledgeAcknowledged(vocabulary::PledgeAcknowledged {
+            login: Some(seed.login.to_owned()),
+            text_sha256: sha.clone(),
+        });
+        db.acknowledge_pledge(id, &sha, now, event(pledged)).await?;
     }
     Ok(id)
 }

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use jiff::Timestamp;
-use mimamori_db::{AppointmentRow, NewStaff, Outcome, StaffRow};
+use mimamori_db::{vocabulary, AppointmentRow, EventBody, NewStaff, StaffRow};
 use mimamori_policy::access::{decide_any, decide_appointment, Action, Role};
 use mimamori_policy::Rule;
 use serde::{Deserialize, Serialize};
@@ -108,22 +108,14 @@ async fn create(
         password_changed: Timestamp::UNIX_EPOCH,
         created_by: caller.login().to_owned(),
     };
-    let detail = serde_json::json!({
-        "login": new.login, "name": new.name, "unit": new.unit,
-        "delegation_id": new.delegation_id,
+    let body = EventBody::StaffCreated(vocabulary::StaffCreated {
+        login: new.login.clone(),
+        name: new.name.clone(),
+        unit: new.unit.clone(),
+        delegation_id: new.delegation_id,
     });
     let now = office.ctx.clock.now();
-    let id = db
-        .create_staff(&new, now, |_| {
-            caller.event(
-                Action::ManageAccounts,
-                "staff_created",
-                Rule::N7_1,
-                Outcome::Done,
-                detail,
-            )
-        })
-        .await?;
+    let id = db.create_staff(&new, now, |_| caller.event(body)).await?;
     let row = db
         .staff_by_id(id)
         .await?
@@ -193,13 +185,9 @@ async fn leave(
         .may(&office, Action::ManageAccounts, "staff_left")
         .await?;
     let staff = find(&office, &login).await?;
-    let event = caller.event(
-        Action::ManageAccounts,
-        "staff_left",
-        Rule::T3_4,
-        Outcome::Done,
-        serde_json::json!({ "login": login }),
-    );
+    let event = caller.event(EventBody::StaffLeft(vocabulary::StaffLeft {
+        login: login.clone(),
+    }));
     let now = office.ctx.clock.now();
     office
         .ctx
@@ -260,10 +248,11 @@ async fn appoint(
     caller
         .record_refusal(&office, action, "appointed", verdict)
         .await?;
-    let detail = serde_json::json!({
-        "login": login, "role": role.as_str(), "until": req.until.map(|u| u.to_string()),
+    let body = EventBody::Appointed(vocabulary::Appointed {
+        login: login.clone(),
+        role,
+        until: req.until,
     });
-    let rule = action.permitted().1;
     let id = db
         .appoint(
             staff.id,
@@ -271,7 +260,7 @@ async fn appoint(
             caller.login(),
             now,
             req.until,
-            |_| caller.event(action, "appointed", rule, Outcome::Done, detail),
+            |_| caller.event(body),
         )
         .await?;
     let row = db
@@ -298,13 +287,10 @@ async fn end_appointment(
     let role = Role::parse(&appointment.role).ok_or_else(|| ApiError::internal("bad role"))?;
     let action = Action::Appoint(role);
     caller.may(&office, action, "appointment_ended").await?;
-    let event = caller.event(
-        action,
-        "appointment_ended",
-        action.permitted().1,
-        Outcome::Done,
-        serde_json::json!({ "appointment": id, "role": role.as_str() }),
-    );
+    let event = caller.event(EventBody::AppointmentEnded(vocabulary::AppointmentEnded {
+        appointment: id,
+        role,
+    }));
     let now = office.ctx.clock.now();
     db.end_appointment(id, caller.login(), now, event).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use mimamori_db::{NewTerminal, Outcome, TerminalRow};
+use mimamori_db::{vocabulary, EventBody, NewTerminal, TerminalRow};
 use mimamori_policy::access::Action;
 use mimamori_policy::Rule;
 use serde::Deserialize;
@@ -65,20 +65,15 @@ async fn register(
         delegation_id: req.delegation_id,
         registered_by: caller.login().to_owned(),
     };
-    let event = caller.event(
-        Action::RegisterTerminal,
-        "terminal_registered",
-        if new.delegation_id.is_some() {
-            Rule::N10_4
-        } else {
-            Rule::N8
+    let event = caller.event(EventBody::TerminalRegistered(
+        vocabulary::TerminalRegistered {
+            terminal: new.id.clone(),
+            location: Some(new.location.clone()),
+            custodian: Some(new.custodian.clone()),
+            public_key: new.public_key.clone(),
+            delegation_id: new.delegation_id,
         },
-        Outcome::Done,
-        serde_json::json!({
-            "terminal": new.id, "location": new.location, "custodian": new.custodian,
-            "public_key": new.public_key, "delegation_id": new.delegation_id,
-        }),
-    );
+    ));
     let now = office.ctx.clock.now();
     db.register_terminal(&new, now, event).await?;
     let row = db
@@ -112,13 +107,9 @@ async fn revoke(
     if db.terminal(&id).await?.is_none() {
         return Err(unknown_terminal(&id));
     }
-    let event = caller.event(
-        Action::RevokeTerminal,
-        "terminal_revoked",
-        Rule::N3_3,
-        Outcome::Done,
-        serde_json::json!({ "terminal": id }),
-    );
+    let event = caller.event(EventBody::TerminalRevoked(vocabulary::TerminalRevoked {
+        terminal: id.clone(),
+    }));
     db.revoke_terminal(&id, caller.login(), office.ctx.clock.now(), event)
         .await?;
     Ok(StatusCode::NO_CONTENT)

@@ -138,7 +138,10 @@ async fn n3_2_1_ledger_routes_publish_checkpoints_keys_and_proofs() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let notary = office.notary.clone();
     let events: Vec<_> = (0..20)
-        .map(|i| mimamori_db::Event::system("test", "probe", None, serde_json::json!({ "i": i })))
+        .map(|i| {
+            let body = mimamori_db::vocabulary::RecorderStarted { cameras: i };
+            mimamori_db::Event::system("test", mimamori_db::EventBody::RecorderStarted(body))
+        })
         .collect();
     ctx.db.append_events(&events).await.unwrap();
     notary.sign_checkpoint().await.unwrap();

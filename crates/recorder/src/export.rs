@@ -13,7 +13,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
-use mimamori_db::{to_us, Event, Outcome, SegmentRow};
+use mimamori_db::vocabulary::{ExportDone, ExportFailed, ExportFinished, ExportStarted};
+use mimamori_db::{to_us, Event, EventBody, SegmentRow};
 use mimamori_media::mp4::{Mp4Plan, VideoTrack};
 use mimamori_media::sample_index::{self, Sample};
 use mimamori_policy::CameraId;
@@ -117,19 +118,17 @@ pub async fn export(
     let segment_ids: Vec<i64> = slices.iter().map(|s| s.segment.id).collect();
 
     // The record comes first: no footage byte is written unless the event says who and why.
-    let detail = serde_json::json!({
-        "camera": req.camera.as_str(),
-        "range_start_us": to_us(req.start),
-        "range_end_us": to_us(req.end),
-        "reason": req.reason,
-        "output": req.output,
-        "segments": segment_ids,
+    let started = EventBody::ExportStarted(ExportStarted {
+        camera: req.camera.as_str().to_owned(),
+        range_start_us: to_us(req.start),
+        range_end_us: to_us(req.end),
+        reason: req.reason.clone(),
+        output: req.output.clone(),
+        segments: segment_ids.clone(),
     });
     let started_event = ctx
         .db
-        .append_event(
-            &user_event(req, "export_started", Outcome::Allowed, detail).at(ctx.clock.now()),
-        )
+        .append_event(&Event::by(&req.actor, started).at(ctx.clock.now()))
         .await?;
     let segment_sha256 = slices
         .iter()
@@ -150,11 +149,12 @@ pub async fn export(
     let (bytes, sha256) = match written {
         Ok(w) => w,
         Err(e) => {
-            let detail =
-                serde_json::json!({ "camera": req.camera.as_str(), "error": e.to_string() });
-            ctx.db
-                .append_event(&user_event(req, "export_finished", Outcome::Failed, detail))
-                .await?;
+            let failed = ExportFinished::Failed(ExportFailed {
+                camera: req.camera.as_str().to_owned(),
+                error: e.to_string(),
+            });
+            let event = Event::by(&req.actor, EventBody::ExportFinished(failed));
+            ctx.db.append_event(&event.at(ctx.clock.now())).await?;
             return Err(e);
         }
     };
@@ -170,35 +170,25 @@ pub async fn export(
         started_event,
         finished_event: 0,
     };
-    let detail = serde_json::to_value(&summary).expect("serializable");
+    let done = ExportFinished::Done(ExportDone {
+        file: summary.file.clone(),
+        bytes: summary.bytes,
+        sha256: summary.sha256.clone(),
+        samples: summary.samples as u64,
+        start: summary.start,
+        duration_ms: summary.duration_ms,
+        segments: summary.segments.clone(),
+        segment_sha256: summary.segment_sha256.clone(),
+        started_event: summary.started_event,
+    });
     let finished_event = ctx
         .db
-        .append_event(
-            &user_event(req, "export_finished", Outcome::Done, detail).at(ctx.clock.now()),
-        )
+        .append_event(&Event::by(&req.actor, EventBody::ExportFinished(done)).at(ctx.clock.now()))
         .await?;
     Ok(ExportSummary {
         finished_event,
         ..summary
     })
-}
-
-fn user_event(
-    req: &ExportRequest,
-    kind: &str,
-    outcome: Outcome,
-    detail: serde_json::Value,
-) -> Event {
-    Event {
-        time: Timestamp::now(),
-        actor: req.actor.clone(),
-        role: None,
-        terminal: None,
-        kind: kind.to_owned(),
-        rule: None,
-        outcome,
-        detail,
-    }
 }
 
 /// Chooses the samples of each segment: from the keyframe at or before `start` to the last

@@ -16,7 +16,8 @@ use std::time::Duration;
 use futures::StreamExt;
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
-use mimamori_db::{AlertKind, CameraState, Event, NewSegment};
+use mimamori_db::vocabulary::RecordingResumed;
+use mimamori_db::{AlertKind, CameraState, Event, EventBody, NewSegment};
 use mimamori_media::sample_index::{self, Sample};
 use mimamori_policy::{day_of, Camera, CameraId, Transport};
 use rand::RngCore;
@@ -293,22 +294,14 @@ impl CameraRecorder {
         if let Some(gap) = db.close_gap(self.id(), now).await? {
             db.resolve_alerts(AlertKind::Gap, Some(self.id()), now)
                 .await?;
-            let detail = serde_json::json!({
-                "camera": self.id().as_str(),
-                "gap_start_us": gap.start_us,
-                "gap_end_us": gap.end_us,
-                "cause": gap.cause,
+            let body = EventBody::RecordingResumed(RecordingResumed {
+                camera: self.id().as_str().to_owned(),
+                gap_start_us: gap.start_us,
+                gap_end_us: gap.end_us,
+                cause: gap.cause,
             });
-            db.append_event(
-                &Event::system(
-                    "recorder",
-                    "recording_resumed",
-                    Some(mimamori_policy::Rule::N5),
-                    detail,
-                )
-                .at(now),
-            )
-            .await?;
+            db.append_event(&Event::system("recorder", body).at(now))
+                .await?;
         }
         self.set_state(CameraState::Recording, None).await;
         tracing::info!(camera = %self.id(), "recording");

@@ -24,7 +24,7 @@ pub mod store;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use mimamori_db::{Db, DbError, Event};
+use mimamori_db::{Db, DbError, Event, EventBody};
 use mimamori_policy::Policy;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -117,17 +117,11 @@ impl Recorder {
             );
         }
         open_downtime_gaps(&ctx).await?;
-        let detail = serde_json::json!({ "cameras": ctx.policy.cameras.len() });
+        let body = EventBody::RecorderStarted(mimamori_db::vocabulary::RecorderStarted {
+            cameras: ctx.policy.cameras.len() as u64,
+        });
         ctx.db
-            .append_event(
-                &Event::system(
-                    "recorder",
-                    "recorder_started",
-                    Some(mimamori_policy::Rule::N5),
-                    detail,
-                )
-                .at(now),
-            )
+            .append_event(&Event::system("recorder", body).at(now))
             .await?;
 
         let (shutdown, rx) = watch::channel(false);

@@ -7,9 +7,8 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use mimamori_db::{AlertKind, Db, Event, SegmentRow};
+use mimamori_db::{AlertKind, Db, Event, EventBody, SegmentRow};
 use mimamori_media::sample_index;
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::keys::Kek;
@@ -21,30 +20,13 @@ pub struct Store {
     root: PathBuf,
 }
 
-/// What start-up recovery found.
-#[derive(Debug, Default, Serialize)]
-pub struct Recovery {
-    /// Files with no index row (a segment being written when the process died, or an erasure
-    /// interrupted after its commit): overwritten and removed.
-    pub removed_unindexed: Vec<PathBuf>,
-    /// Index rows whose file is missing or has the wrong size.
-    pub damaged: Vec<i64>,
-}
+/// What start-up recovery found: the `store_recovery` event's payload.
+pub type Recovery = mimamori_db::vocabulary::StoreRecovery;
 
-/// What a full integrity check found.
-#[derive(Debug, Default, Serialize)]
-pub struct CheckReport {
-    pub segments_checked: u64,
-    pub bytes_checked: u64,
-    pub bad: Vec<BadSegment>,
-}
+/// What a full integrity check found: the `integrity_check` event's payload.
+pub type CheckReport = mimamori_db::vocabulary::IntegrityCheck;
 
-#[derive(Debug, Serialize)]
-pub struct BadSegment {
-    pub segment_id: i64,
-    pub camera_id: String,
-    pub reason: String,
-}
+pub use mimamori_db::vocabulary::BadSegment;
 
 impl Store {
     pub fn new(root: impl Into<PathBuf>) -> Self {
@@ -103,11 +85,9 @@ impl Store {
             }
         }
         if !report.removed_unindexed.is_empty() || !report.damaged.is_empty() {
-            let detail = serde_json::to_value(&report).expect("serializable");
-            db.append_event(
-                &Event::system("store", "store_recovery", None, detail).at(clock.now()),
-            )
-            .await?;
+            let body = EventBody::StoreRecovery(report.clone());
+            db.append_event(&Event::system("store", body).at(clock.now()))
+                .await?;
         }
         Ok(report)
     }
@@ -160,17 +140,9 @@ impl Store {
                 }
             }
         }
-        let detail = serde_json::to_value(&report).expect("serializable");
-        db.append_event(
-            &Event::system(
-                "store",
-                "integrity_check",
-                Some(mimamori_policy::Rule::N3_2_1),
-                detail,
-            )
-            .at(clock.now()),
-        )
-        .await?;
+        let body = EventBody::IntegrityCheck(report.clone());
+        db.append_event(&Event::system("store", body).at(clock.now()))
+            .await?;
         Ok(report)
     }
 

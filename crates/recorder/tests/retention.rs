@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use jiff::civil::{date, Date};
 use jiff::{SignedDuration, Timestamp};
-use mimamori_db::{Db, NewHold};
+use mimamori_db::{vocabulary, Db, EventBody, EventKind, NewHold};
 use mimamori_policy::CameraId;
 use mimamori_recorder::retention::{overdue, sweep};
 use mimamori_recorder::{Clock, Recorder, ShiftedClock};
@@ -68,13 +68,17 @@ async fn n6_1_n6_2_t5_3_t5_4_twelve_days_with_a_ten_day_window_and_a_hold() {
         held_by: "manager".into(),
         until: tokyo_10am(date(2026, 12, 31)),
     };
-    let event = |id| {
-        mimamori_db::Event::system(
-            "test",
-            "hold_added",
-            Some(mimamori_policy::Rule::T5_3),
-            serde_json::json!({ "hold": id }),
-        )
+    let event = |hold_id| {
+        let body = EventBody::HoldAdded(vocabulary::HoldAdded {
+            hold_id,
+            camera: "cam1".into(),
+            from: Some(hold.start),
+            to: Some(hold.end),
+            until: Some(hold.until),
+            reason: hold.reason.clone(),
+            decided_by: None,
+        });
+        mimamori_db::Event::by("manager", body)
     };
     db.insert_hold(&hold, clock.now(), event).await.unwrap();
 
@@ -148,7 +152,7 @@ async fn n6_1_n6_2_t5_3_t5_4_twelve_days_with_a_ten_day_window_and_a_hold() {
     for e in &erasures {
         assert_eq!(e.segment_hashes.len() as i64, 32 * e.segment_count);
     }
-    assert_eq!(db.events(Some("erasure")).await.unwrap().len(), 2);
+    assert_eq!(db.events(Some(EventKind::Erasure)).await.unwrap().len(), 2);
 
     // No file of an erased segment remains on disk.
     let files = count_files(&dir.path().join("segments"));
@@ -172,29 +176,30 @@ async fn n6_1_n6_2_t5_3_t5_4_twelve_days_with_a_ten_day_window_and_a_hold() {
     // is found.
     let audit = |db: Db| async move {
         let rows = db
-            .events_of_kinds(&["erasure", "export_finished"])
+            .events_of_kinds(&[EventKind::Erasure, EventKind::ExportFinished])
             .await
             .unwrap();
-        let details: Vec<serde_json::Value> = rows
-            .iter()
-            .map(|r| serde_json::from_str(&r.detail).unwrap())
-            .collect();
-        let events = rows
-            .iter()
-            .zip(&details)
-            .map(|(r, d)| (r.seq(), r.kind.as_str(), d));
+        let bodies: Vec<EventBody> = rows.iter().map(|r| r.body().unwrap()).collect();
+        let events = rows.iter().zip(&bodies).map(|(r, b)| (r.seq(), b));
         mimamori_ledger::audit::audit_erasures(events)
     };
     let clean = audit(db.clone()).await;
     assert_eq!((clean.erasure_events, clean.violations.len()), (3, 0));
     assert!(clean.erased_segments > 10);
     let erased = hex::encode(&erasures[1].segment_hashes[..32]);
-    let late_read = mimamori_db::Event::system(
-        "test",
-        "export_finished",
-        None,
-        serde_json::json!({ "segment_sha256": [erased] }),
-    );
+    let late_read =
+        EventBody::ExportFinished(vocabulary::ExportFinished::Done(vocabulary::ExportDone {
+            file: "forged.mp4".into(),
+            bytes: 1,
+            sha256: "00".into(),
+            samples: 1,
+            start: clock.now(),
+            duration_ms: 1,
+            segments: vec![],
+            segment_sha256: vec![erased],
+            started_event: 1,
+        }));
+    let late_read = mimamori_db::Event::by("intruder", late_read);
     db.append_event(&late_read).await.unwrap();
     let found = audit(db.clone()).await;
     assert_eq!(found.violations.len(), 1);
