@@ -25,6 +25,17 @@ pub enum CameraState {
 }
 
 impl CameraState {
+    pub const ALL: [CameraState; 4] = [
+        CameraState::Connecting,
+        CameraState::Recording,
+        CameraState::Retrying,
+        CameraState::Stopped,
+    ];
+
+    pub fn parse(text: &str) -> Option<CameraState> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             CameraState::Connecting => "connecting",
@@ -35,10 +46,18 @@ impl CameraState {
     }
 }
 
+impl TryFrom<String> for CameraState {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        CameraState::parse(&name).ok_or_else(|| format!("unknown camera state {name:?}"))
+    }
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CameraStateRow {
     pub camera_id: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: CameraState,
     pub since_us: i64,
     pub last_sample_us: Option<i64>,
     pub last_error: Option<String>,

@@ -5,15 +5,27 @@
 //! its own transaction, and records them in `schema_upgrade`. Footage itself never enters the
 //! database: only its index, its wrapped keys, and the record of what happened to it.
 
+mod alerts;
+mod appointments;
 mod cameras;
+mod delegations;
 mod erasures;
 mod events;
 mod gaps;
+mod grants;
 mod holds;
 mod keys;
 mod ledger;
-mod office;
+mod requests;
+#[cfg(test)]
+mod schema_tests;
 mod segments;
+mod sessions;
+mod staff;
+mod terminals;
+#[cfg(test)]
+mod testutil;
+mod write;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -22,25 +34,33 @@ use jiff::Timestamp;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
+pub use alerts::{AlertKind, AlertRow, NewAlert};
+pub use appointments::AppointmentRow;
 pub use cameras::{CameraRecord, CameraState, CameraStateRow};
+pub use delegations::{DelegationRow, NewDelegation};
 pub use erasures::{ErasureRecord, ErasureRun, ErasureTrigger};
 pub use events::{Event, EventRow};
-pub use gaps::{AlertKind, AlertRow, GapRow};
+pub use gaps::GapRow;
+pub use grants::GrantRow;
 pub use holds::{HoldRow, NewHold};
 pub use keys::DayKeyRow;
 pub use ledger::{CheckpointRow, LedgerCheck, LedgerKeyRow};
 pub use mimamori_ledger::vocabulary::{self, EventBody, EventKind, Outcome, VocabularyError};
-pub use office::{
-    AppointmentRow, DelegationRow, GrantRow, Instruction, NewDelegation, NewRequest, NewStaff,
-    NewTerminal, RequestRow, RequestUpdate, SessionRow, StaffRow, TerminalRow,
+pub use requests::{
+    Closing, EmergencyOrigin, Instruction, NewRequest, Origin, RequestAlert, RequestRow,
+    RequestUpdate,
 };
 pub use segments::{NewSegment, SampleEntryRow, SegmentRow};
+pub use sessions::SessionRow;
+pub use staff::{NewStaff, StaffRow};
+pub use terminals::{NewTerminal, TerminalRow};
 
 /// Upgrades in order; the number is the schema version the database has after applying it.
-const UPGRADES: &[(i64, &str)] = &[
+pub(crate) const UPGRADES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_recorder.sql")),
     (2, include_str!("../migrations/0002_ledger.sql")),
     (3, include_str!("../migrations/0003_office.sql")),
+    (4, include_str!("../migrations/0004_checks.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +71,10 @@ pub enum DbError {
     TooNew { found: i64, known: i64 },
     #[error("{0}")]
     Invalid(String),
+    /// A stored value this release cannot read: data loss to be investigated, never guessed
+    /// around.
+    #[error("{record} is corrupt: {error}")]
+    Corrupt { record: String, error: String },
     /// The record changed under the request (a unique name taken, a step already taken).
     #[error("{0}")]
     Conflict(String),
@@ -84,20 +108,32 @@ impl Db {
             // T5.4: deleted rows (shredded day keys above all) are overwritten, not just unlinked.
             .pragma("secure_delete", "ON")
             .busy_timeout(std::time::Duration::from_secs(10));
-        Self::connect(options, 4, true).await
+        Self::connect(options, 4, true, UPGRADES).await
+    }
+
+    /// Opens the database at `path` upgraded only as far as `upgrades` go: for tests of an
+    /// upgrade, which need a database as an older release left it.
+    #[cfg(test)]
+    pub(crate) async fn open_with_upgrades(path: &Path, upgrades: &[(i64, &str)]) -> Result<Db> {
+        let options = SqliteConnectOptions::from_str("sqlite://")?
+            .filename(path)
+            .create_if_missing(true)
+            .foreign_keys(true);
+        Self::connect(options, 1, false, upgrades).await
     }
 
     /// Opens a fresh in-memory database, for tests.
     pub async fn open_in_memory() -> Result<Db> {
         let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
         // One connection: every connection to :memory: is its own database.
-        Self::connect(options, 1, false).await
+        Self::connect(options, 1, false, UPGRADES).await
     }
 
     async fn connect(
         options: SqliteConnectOptions,
         readers: u32,
         separate_writer: bool,
+        upgrades: &[(i64, &str)],
     ) -> Result<Db> {
         let pool = SqlitePoolOptions::new()
             .max_connections(readers)
@@ -112,7 +148,7 @@ impl Db {
             pool.clone()
         };
         let db = Db { pool, writer };
-        db.upgrade().await?;
+        db.upgrade(upgrades).await?;
         Ok(db)
     }
 
@@ -128,7 +164,7 @@ impl Db {
         Ok(v.unwrap_or(0))
     }
 
-    async fn upgrade(&self) -> Result<()> {
+    async fn upgrade(&self, upgrades: &[(i64, &str)]) -> Result<()> {
         sqlx::query(
             "CREATE TABLE IF NOT EXISTS schema_upgrade (
                  version INTEGER PRIMARY KEY, applied_us INTEGER NOT NULL)",
@@ -136,26 +172,54 @@ impl Db {
         .execute(&self.writer)
         .await?;
         let current = self.schema_version().await?;
-        let known = UPGRADES.last().map_or(0, |u| u.0);
+        let known = upgrades.last().map_or(0, |u| u.0);
         if current > known {
             return Err(DbError::TooNew {
                 found: current,
                 known,
             });
         }
-        for (version, sql) in UPGRADES.iter().filter(|u| u.0 > current) {
-            let mut tx = self.writer.begin().await?;
-            sqlx::raw_sql(sql).execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO schema_upgrade (version, applied_us) VALUES (?, ?)")
-                .bind(version)
-                .bind(to_us(Timestamp::now()))
-                .execute(&mut *tx)
+        for &(version, sql) in upgrades.iter().filter(|u| u.0 > current) {
+            let mut conn = self.writer.acquire().await?;
+            // SQLite's procedure for changing a table's schema: foreign keys off (which only
+            // takes effect outside a transaction), rebuild, check every key, commit, keys on.
+            sqlx::query("PRAGMA foreign_keys = OFF")
+                .execute(&mut *conn)
                 .await?;
-            tx.commit().await?;
+            let applied = apply_upgrade(&mut conn, version, sql).await;
+            sqlx::query("PRAGMA foreign_keys = ON")
+                .execute(&mut *conn)
+                .await?;
+            applied?;
             tracing::info!(version, "database schema upgraded");
         }
         self.catch_up_ledger().await
     }
+}
+
+/// Applies one upgrade in one transaction; refuses to commit one that leaves a dangling key.
+async fn apply_upgrade(conn: &mut sqlx::SqliteConnection, version: i64, sql: &str) -> Result<()> {
+    use sqlx::Connection;
+    let mut tx = conn.begin().await?;
+    sqlx::raw_sql(sql).execute(&mut *tx).await?;
+    let dangling: Vec<(String, i64, String)> =
+        sqlx::query_as("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check")
+            .fetch_all(&mut *tx)
+            .await?;
+    if let Some((table, rowid, parent)) = dangling.first() {
+        return Err(DbError::Invalid(format!(
+            "upgrade {version}: {table} row {rowid} refers to a missing {parent} \
+             ({} such rows); the database is left as it was",
+            dangling.len()
+        )));
+    }
+    sqlx::query("INSERT INTO schema_upgrade (version, applied_us) VALUES (?, ?)")
+        .bind(version)
+        .bind(to_us(Timestamp::now()))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// UTC microseconds, the database's time representation.
@@ -181,10 +245,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.db");
         let db = Db::open(&path).await.unwrap();
-        assert_eq!(db.schema_version().await.unwrap(), 3);
+        assert_eq!(db.schema_version().await.unwrap(), 4);
         drop(db);
         let db = Db::open(&path).await.unwrap();
-        assert_eq!(db.schema_version().await.unwrap(), 3);
+        assert_eq!(db.schema_version().await.unwrap(), 4);
     }
 
     #[tokio::test]

@@ -45,7 +45,7 @@ pub async fn status(data: &DataArgs, policy: Option<&Path>, json: bool) -> anyho
         );
     }
     for a in &status.open_alerts {
-        println!("alert: {} {}", a.kind, a.message);
+        println!("alert: {} {}", a.kind.as_str(), a.message);
     }
     Ok(())
 }

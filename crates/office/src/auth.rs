@@ -214,12 +214,7 @@ impl FromRequestParts<Shared> for Caller {
             .await?
             .filter(|s| s.left_us.is_none())
             .ok_or_else(session_ended)?;
-        let roles: Vec<Role> = db
-            .roles_in_force(staff.id, now)
-            .await?
-            .iter()
-            .filter_map(|r| Role::parse(r))
-            .collect();
+        let roles = db.roles_in_force(staff.id, now).await?;
         let second_factor_missing =
             needs_second_factor(&office.ctx.policy.office, &roles, session.second_factor);
         let pledged = db.has_pledged(staff.id, &pledge_sha256()).await?;
@@ -350,12 +345,7 @@ async fn sign_in(
         event,
     )
     .await?;
-    let roles: Vec<Role> = db
-        .roles_in_force(staff.id, now)
-        .await?
-        .iter()
-        .filter_map(|r| Role::parse(r))
-        .collect();
+    let roles = db.roles_in_force(staff.id, now).await?;
     let rotation =
         SignedDuration::try_from(policy.password_rotation).map_err(ApiError::internal)?;
     Ok(Json(SignedIn {

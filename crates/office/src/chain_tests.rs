@@ -8,7 +8,9 @@ use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use jiff::{SignedDuration, Timestamp};
+use mimamori_db::{vocabulary, AlertKind};
 use mimamori_policy::access::Role;
+use mimamori_policy::chain::RequestState;
 use mimamori_recorder::{Clock, ShiftedClock};
 use serde_json::{json, Value};
 use tower::ServiceExt;
@@ -391,7 +393,7 @@ async fn n9_4_a_grant_needs_the_ward_signature_the_terminal_key_and_is_used_once
     let (status, body) = retrieve(grant.clone(), stranger.sign_grant(&grant)).await;
     assert_refused(status, &body, "terminal_signature_invalid", "N3.3");
     let state = w.office.ctx.db.request(id).await.unwrap().unwrap().state;
-    assert_eq!(state, "instructed", "refusals change nothing");
+    assert_eq!(state, RequestState::Instructed, "refusals change nothing");
 
     // The right signature: the grant is spent even though this test recorded no footage.
     let (status, body) = retrieve(grant.clone(), key.sign_grant(&grant)).await;
@@ -721,7 +723,7 @@ async fn bad_input_gets_a_clear_4xx_in_the_callers_language_and_changes_nothing(
         assert_eq!(value["error"]["rule"], rule, "{value}");
     }
     let state = w.office.ctx.db.request(id).await.unwrap().unwrap().state;
-    assert_eq!(state, "ordered");
+    assert_eq!(state, RequestState::Ordered);
     assert_eq!(w.office.ctx.db.ledger_size().await.unwrap(), after_order);
     assert_eq!(w.refused_events().await, refused_before);
     let (status, body) = w
@@ -998,7 +1000,7 @@ async fn n11_1_n11_2_emergency_retrieval_by_delegated_staff_alerts_the_manager_a
     let alerts = w.office.ctx.db.alerts(10).await.unwrap();
     assert!(alerts
         .iter()
-        .any(|a| a.kind == "emergency_retrieval" && a.resolved_us.is_none()));
+        .any(|a| a.kind == AlertKind::EmergencyRetrieval && a.resolved_us.is_none()));
     // The grant goes to the officer at the police terminal only.
     let grants = format!("/api/v1/requests/{id}/grants");
     let (status, body) = w
@@ -1049,11 +1051,23 @@ async fn n11_1_n11_2_emergency_retrieval_by_delegated_staff_alerts_the_manager_a
         .db
         .advance_request(
             id,
-            &row.state,
-            "emergency_retrieved",
+            (row.state, RequestState::EmergencyRetrieved),
             &mimamori_db::RequestUpdate::Retrieved {
                 by: "yamada".into(),
-                detail: json!({}),
+                record: vocabulary::RetrievalDone {
+                    request: id,
+                    grant: "g-night".into(),
+                    camera: "cam1".into(),
+                    site: None,
+                    from: night - SignedDuration::from_hours(1),
+                    to: night,
+                    terminal: "police-1".into(),
+                    clip_sha256: String::new(),
+                    clip_bytes: 0,
+                    manifest_sha256: String::new(),
+                    export_started_event: 0,
+                    export_finished_event: 0,
+                },
             },
             night,
             vec![],
@@ -1161,7 +1175,7 @@ async fn open_form3_alerts(w: &World) -> usize {
     let alerts = w.office.ctx.db.alerts(10).await.unwrap();
     alerts
         .iter()
-        .filter(|a| a.kind == "form3_overdue" && a.resolved_us.is_none())
+        .filter(|a| a.kind == AlertKind::Form3Overdue && a.resolved_us.is_none())
         .count()
 }
 
@@ -1224,7 +1238,7 @@ async fn n11_3_a_terminals_signed_history_is_reconciled_with_the_log() {
     assert_eq!(body["only_on_terminal"], json!(["g-9"]));
     assert_eq!(body["only_on_server"], json!(["g-1"]));
     let alerts = w.office.ctx.db.alerts(10).await.unwrap();
-    assert!(alerts.iter().any(|a| a.kind == "history_mismatch"));
+    assert!(alerts.iter().any(|a| a.kind == AlertKind::HistoryMismatch));
 
     // An edited history no longer carries the terminal's signature.
     let mut edited = matching.clone();

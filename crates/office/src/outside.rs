@@ -10,13 +10,15 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use jiff::{SignedDuration, Timestamp};
-use mimamori_db::vocabulary::{self, Document, IdentityCheck, Provision};
+use mimamori_db::vocabulary::{
+    self, Basis, Document, Form3Recorded, HandedOver, IdentityCheck, Provision,
+};
 use mimamori_db::{
-    AlertKind, DelegationRow, EventBody, EventKind, Instruction, NewDelegation, NewHold,
-    NewRequest, RequestUpdate,
+    AlertKind, Closing, DelegationRow, EmergencyOrigin, EventBody, EventKind, Instruction,
+    NewAlert, NewDelegation, NewHold, NewRequest, Origin, RequestAlert, RequestUpdate,
 };
 use mimamori_policy::access::{decide_emergency, decide_history, Action};
-use mimamori_policy::chain::{LegalBasis, RequestKind, Step};
+use mimamori_policy::chain::{LegalBasis, Step};
 use mimamori_policy::Rule;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -24,7 +26,7 @@ use serde_json::{json, Value};
 use crate::auth::Caller;
 use crate::error::{ApiError, Body};
 use crate::requests::{
-    advance, check_basis, check_camera, check_range, close_with_reason, closed, load, may_step,
+    advance, check_basis, check_camera, check_range, close_with_reason, load, may_step,
     record_step, row, terminal_facts, BasisInput, ReasonInput, RequestView,
 };
 use crate::staff::required_text;
@@ -125,17 +127,14 @@ async fn register_provision(
         document: check_document(&req.document)?,
         identity_check: check_identity(&req.identity_check)?,
     };
-    let kind = RequestKind::Provision;
     let new = NewRequest {
-        kind: kind.as_str().into(),
-        state: kind.initial_state().as_str().into(),
+        origin: Origin::Provision(Box::new(provision.clone())),
         purpose: required_text("purpose", &req.purpose, 200)?,
-        basis: serde_json::to_string(&basis_record).map_err(ApiError::internal)?,
+        basis: basis_record.clone(),
         reason: required_text("reason", &req.reason, 2000)?,
-        provision: Some(serde_json::to_value(&provision).map_err(ApiError::internal)?),
         created_by: caller.login().to_owned(),
-        ordered: false,
         scope: None,
+        alert: None,
     };
     let now = office.ctx.clock.now();
     let id = office
@@ -170,7 +169,7 @@ async fn accept(
             request: id,
             purpose: row.purpose.clone(),
             reason: row.reason.clone(),
-            basis: serde_json::from_str(&row.basis).map_err(ApiError::internal)?,
+            basis: row.basis.clone(),
         },
     ));
     let update = RequestUpdate::Ordered {
@@ -211,16 +210,23 @@ async fn hand_over(
     let row = row(&office, id).await?;
     let next = may_step(&office, &caller, &row, Step::HandOver, None).await?;
     let t62 = |e: ApiError| e.rule(Rule::T6_2);
-    let body = EventBody::HandedOver(vocabulary::HandedOver {
+    let record = HandedOver {
         request: id,
         handed_over: office.ctx.clock.now(),
         recipient: required_text("recipient", &req.recipient, 200).map_err(t62)?,
         purpose: required_text("purpose", &req.purpose, 500).map_err(t62)?,
         content: required_text("content", &req.content, 1000).map_err(t62)?,
         identity_check: check_identity(&req.identity_check)?,
-    });
+    };
+    let update = RequestUpdate::Closed(Closing::HandedOver(record.clone()));
     let step = (&row, next, Step::HandOver);
-    let view = record_step(&office, &caller, step, body, closed);
+    let view = record_step(
+        &office,
+        &caller,
+        step,
+        EventBody::HandedOver(record),
+        update,
+    );
     Ok(Json(view.await?))
 }
 
@@ -348,18 +354,24 @@ async fn authorize_emergency(
     let urgency = required_text("urgency", &req.urgency, 2000).map_err(|e| e.rule(Rule::N11_1))?;
     let lifetime =
         SignedDuration::try_from(policy.office.grant_lifetime).map_err(ApiError::internal)?;
-    let kind = RequestKind::Emergency;
     let new = NewRequest {
-        kind: kind.as_str().into(),
-        state: kind.initial_state().as_str().into(),
+        origin: Origin::Emergency(EmergencyOrigin {
+            delegation_id: terminal.delegation_id,
+        }),
         purpose,
-        basis:
-            json!({ "kind": LegalBasis::Investigation.code(), "document": "様式第3号（事後提出）" })
-                .to_string(),
+        basis: Basis {
+            kind: LegalBasis::Investigation,
+            facts: [("document".to_owned(), "様式第3号（事後提出）".to_owned())].into(),
+        },
         reason: urgency,
-        provision: Some(json!({ "delegation_id": terminal.delegation_id })),
         created_by: caller.login().to_owned(),
-        ordered: false,
+        // N11.1: the Manager learns of it at once. Alerts are shown on the public health
+        // page: the request number only, no names (N12).
+        alert: Some(RequestAlert {
+            kind: AlertKind::EmergencyRetrieval,
+            camera: Some(camera.clone()),
+            message: |id| format!("緊急時の取り出し 依頼 {id} / emergency retrieval, request {id}"),
+        }),
         scope: Some(Instruction {
             camera_id: camera.to_string(),
             start: req.from,
@@ -387,11 +399,6 @@ async fn authorize_emergency(
             });
             caller.event(body).at_terminal(&terminal.id)
         })
-        .await?;
-    // N11.1: the Manager learns of it at once.
-    // Alerts are shown on the public health page: the request number only, no names (N12).
-    let message = format!("緊急時の取り出し 依頼 {id} / emergency retrieval, request {id}");
-    db.raise_alert(AlertKind::EmergencyRetrieval, Some(&camera), &message, now)
         .await?;
     Ok((StatusCode::CREATED, Json(load(&office, id).await?)))
 }
@@ -463,7 +470,7 @@ async fn record_form3(
         )
         .rule(Rule::N11_1));
     }
-    let body = EventBody::Form3Recorded(vocabulary::Form3Recorded {
+    let record = Form3Recorded {
         request: id,
         purpose: required_text("purpose", &req.purpose, 500)?,
         camera_site: required_text("camera_site", &req.camera_site, 200)?,
@@ -472,18 +479,18 @@ async fn record_form3(
         document: required_text("document", &req.document, 200)?,
         pledged: true,
         received: office.ctx.clock.now(),
-    });
+    };
+    // The overdue alert, if any, is resolved in the same transaction (N11.2).
+    let update = RequestUpdate::Closed(Closing::Form3(record.clone()));
     let step = (&row, next, Step::RecordForm3);
-    let view = record_step(&office, &caller, step, body, closed);
-    let view = view.await?;
-    if let Some(alert) = row.form3_alert_id {
-        office
-            .ctx
-            .db
-            .resolve_alert(alert, office.ctx.clock.now())
-            .await?;
-    }
-    Ok(Json(view))
+    let view = record_step(
+        &office,
+        &caller,
+        step,
+        EventBody::Form3Recorded(record),
+        update,
+    );
+    Ok(Json(view.await?))
 }
 
 /// N11.1, N11.2: raises an alert for each emergency retrieval whose Form 3 is overdue. The
@@ -500,21 +507,20 @@ pub async fn check_form3_deadlines(office: &OfficeState) -> Result<Vec<i64>, mim
             row.id, row.id
         );
         let camera = row
-            .camera_id
-            .as_deref()
-            .and_then(|c| mimamori_policy::CameraId::new(c).ok());
-        let alert = db
-            .raise_alert(AlertKind::Form3Overdue, camera.as_ref(), &message, now)
-            .await?;
-        db.set_form3_alert(row.id, alert).await?;
-        let event = mimamori_db::Event::system(
-            "office",
-            EventBody::Form3Overdue(vocabulary::Form3Overdue {
-                request: row.id,
-                alert,
-            }),
-        );
-        db.append_event(&event.at(now)).await?;
+            .instruction
+            .as_ref()
+            .and_then(|i| mimamori_policy::CameraId::new(&i.camera_id).ok());
+        let alert = NewAlert {
+            kind: AlertKind::Form3Overdue,
+            camera,
+            message,
+        };
+        let request = row.id;
+        db.raise_form3_alert(request, &alert, now, |alert| {
+            let body = EventBody::Form3Overdue(vocabulary::Form3Overdue { request, alert });
+            mimamori_db::Event::system("office", body).at(now)
+        })
+        .await?;
         alerted.push(row.id);
     }
     Ok(alerted)
@@ -621,17 +627,17 @@ async fn reconcile_history(
         only_on_terminal,
         only_on_server,
     };
-    let consistent = result.consistent;
+    let alert = (!result.consistent).then(|| NewAlert {
+        kind: AlertKind::HistoryMismatch,
+        camera: None,
+        message: format!(
+            "端末の取り出し履歴が記録と一致しません（{month}） / a terminal's history does not match the ledger"
+        ),
+    });
     let now = office.ctx.clock.now();
     let event = caller.event(EventBody::HistoryReconciled(result.clone()));
-    db.append_event(&event.at_terminal(&id)).await?;
-    if !consistent {
-        let message = format!(
-            "端末の取り出し履歴が記録と一致しません（{month}） / a terminal's history does not match the ledger"
-        );
-        db.raise_alert(AlertKind::HistoryMismatch, None, &message, now)
-            .await?;
-    }
+    db.record_with_alert(&event.at_terminal(&id), alert.as_ref(), now)
+        .await?;
     Ok(Json(result))
 }
 

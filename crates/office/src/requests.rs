@@ -11,11 +11,13 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::prelude::{Engine, BASE64_URL_SAFE_NO_PAD};
 use jiff::{SignedDuration, Timestamp, ToSpan};
-use mimamori_db::vocabulary::{self, Basis};
-use mimamori_db::{Event, EventBody, Instruction, NewRequest, RequestRow, RequestUpdate};
+use mimamori_db::vocabulary::{self, Basis, ReportFiled, RetrievalDone};
+use mimamori_db::{
+    Closing, Event, EventBody, Instruction, NewRequest, Origin, RequestRow, RequestUpdate,
+};
 use mimamori_ledger::checkpoint::TrustedKeys;
 use mimamori_policy::access::{
-    decide_grant, decide_step, step_action, Action, GrantFacts, RequestFacts, TerminalFacts,
+    decide_grant, decide_step, step_action, Action, GrantFacts, RequestFacts, Role, TerminalFacts,
 };
 use mimamori_policy::chain::{LegalBasis, RequestKind, RequestState, Step};
 use mimamori_policy::CameraId;
@@ -111,17 +113,14 @@ async fn order(
     let purpose = required_text("purpose", &req.purpose, 200)?;
     let reason = required_text("reason", &req.reason, 2000)?;
     let (basis, basis_record) = check_basis(&req.basis)?;
-    let kind = RequestKind::Internal;
     let new = NewRequest {
-        kind: kind.as_str().into(),
-        state: kind.initial_state().as_str().into(),
+        origin: Origin::Order,
         purpose,
-        basis: serde_json::to_string(&basis_record).map_err(ApiError::internal)?,
+        basis: basis_record.clone(),
         reason,
-        provision: None,
         created_by: caller.login().to_owned(),
-        ordered: true,
         scope: None,
+        alert: None,
     };
     let now = office.ctx.clock.now();
     let id = office
@@ -142,27 +141,28 @@ async fn order(
 
 // ---- reading requests -----------------------------------------------------------------------
 
-/// A request as the API shows it: its row, with JSON columns parsed and times in UTC.
+/// A request as the API shows it: its row, with times in UTC.
 #[derive(Serialize)]
 pub struct RequestView {
     pub id: i64,
-    pub kind: String,
-    pub state: String,
+    pub kind: RequestKind,
+    pub state: RequestState,
     pub state_ja: &'static str,
     pub purpose: String,
-    pub basis: serde_json::Value,
+    pub basis: Basis,
     pub reason: String,
-    pub provision: Option<serde_json::Value>,
+    /// The outside body's document (N10.1), or the delegation of an emergency (N11.1).
+    pub provision: Option<Origin>,
     pub ordered_by: Option<String>,
     pub ordered: Option<Timestamp>,
     pub instruction: Option<InstructionView>,
     pub retrieved_by: Option<String>,
     pub retrieved: Option<Timestamp>,
-    pub retrieval: Option<serde_json::Value>,
+    pub retrieval: Option<RetrievalDone>,
     pub reported: Option<Timestamp>,
-    pub report: Option<serde_json::Value>,
+    pub report: Option<ReportFiled>,
     pub closed: Option<Timestamp>,
-    pub closing: Option<serde_json::Value>,
+    pub closing: Option<Closing>,
 }
 
 #[derive(Serialize)]
@@ -176,43 +176,37 @@ pub struct InstructionView {
     pub instructed_by: String,
 }
 
-fn json_column(text: &Option<String>) -> Option<serde_json::Value> {
-    text.as_deref().and_then(|t| serde_json::from_str(t).ok())
-}
-
 impl From<&RequestRow> for RequestView {
     fn from(r: &RequestRow) -> Self {
         let ts = |us: Option<i64>| us.map(mimamori_db::from_us);
-        let instruction = (|| {
-            Some(InstructionView {
-                camera: r.camera_id.clone()?,
-                from: ts(r.start_us)?,
-                to: ts(r.end_us)?,
-                handler: r.handler.clone()?,
-                terminal: r.terminal_id.clone()?,
-                expires: ts(r.instruction_expires_us)?,
-                instructed_by: r.instructed_by.clone()?,
-            })
-        })();
+        let instruction = r.instruction.as_ref().map(|i| InstructionView {
+            camera: i.camera_id.clone(),
+            from: i.start,
+            to: i.end,
+            handler: i.handler.clone(),
+            terminal: i.terminal_id.clone(),
+            expires: i.expires,
+            instructed_by: i.instructed_by.clone(),
+        });
         RequestView {
             id: r.id,
-            kind: r.kind.clone(),
-            state: r.state.clone(),
-            state_ja: RequestState::parse(&r.state).map_or("", RequestState::ja),
+            kind: r.kind,
+            state: r.state,
+            state_ja: r.state.ja(),
             purpose: r.purpose.clone(),
-            basis: serde_json::from_str(&r.basis).unwrap_or_default(),
+            basis: r.basis.clone(),
             reason: r.reason.clone(),
-            provision: json_column(&r.provision),
+            provision: (r.origin != Origin::Order).then(|| r.origin.clone()),
             ordered_by: r.ordered_by.clone(),
             ordered: ts(r.ordered_us),
             instruction,
             retrieved_by: r.retrieved_by.clone(),
             retrieved: ts(r.retrieved_us),
-            retrieval: json_column(&r.retrieval),
+            retrieval: r.retrieval.clone(),
             reported: ts(r.reported_us),
-            report: json_column(&r.report),
+            report: r.report.clone(),
             closed: ts(r.closed_us),
-            closing: json_column(&r.closing),
+            closing: r.closing.clone(),
         }
     }
 }
@@ -246,19 +240,18 @@ async fn list(
     caller
         .may(&office, Action::ReadRecords, "requests_read")
         .await?;
-    if let Some(s) = q
-        .state
-        .as_deref()
-        .filter(|s| RequestState::parse(s).is_none())
-    {
-        return Err(ApiError::invalid(
-            "state",
-            format!("unknown state {s:?}"),
-            format!("状態 {s:?} はありません"),
-        ));
-    }
+    let state = match q.state.as_deref() {
+        None => None,
+        Some(s) => Some(RequestState::parse(s).ok_or_else(|| {
+            ApiError::invalid(
+                "state",
+                format!("unknown state {s:?}"),
+                format!("状態 {s:?} はありません"),
+            )
+        })?),
+    };
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    let rows = office.ctx.db.requests(q.state.as_deref(), limit).await?;
+    let rows = office.ctx.db.requests(state, limit).await?;
     Ok(Json(rows.iter().map(RequestView::from).collect()))
 }
 
@@ -276,22 +269,16 @@ async fn show(
 
 // ---- steps ----------------------------------------------------------------------------------
 
-fn state_of(row: &RequestRow) -> Result<(RequestKind, RequestState), ApiError> {
-    let kind = RequestKind::parse(&row.kind).ok_or_else(|| ApiError::internal("bad kind"))?;
-    let state = RequestState::parse(&row.state).ok_or_else(|| ApiError::internal("bad state"))?;
-    Ok((kind, state))
-}
-
-fn facts(row: &RequestRow) -> Result<RequestFacts<'_>, ApiError> {
-    let (kind, state) = state_of(row)?;
-    Ok(RequestFacts {
-        kind,
-        state,
-        handler: row.handler.as_deref(),
-        terminal: row.terminal_id.as_deref(),
-        instruction_expires: row.instruction_expires_us.map(mimamori_db::from_us),
+fn facts(row: &RequestRow) -> RequestFacts<'_> {
+    let instruction = row.instruction.as_ref();
+    RequestFacts {
+        kind: row.kind,
+        state: row.state,
+        handler: row.handler(),
+        terminal: instruction.map(|i| i.terminal_id.as_str()),
+        instruction_expires: instruction.map(|i| i.expires),
         retrieved_by: row.retrieved_by.as_deref(),
-    })
+    }
 }
 
 /// Asks the policy module about a step on `row`; records a refusal.
@@ -302,7 +289,7 @@ pub(crate) async fn may_step(
     step: Step,
     terminal: Option<&TerminalFacts<'_>>,
 ) -> Result<RequestState, ApiError> {
-    let facts = facts(row)?;
+    let facts = facts(row);
     let now = office.ctx.clock.now();
     let verdict = decide_step(&caller.actor(), &facts, step, terminal, now);
     let kind = format!("{step:?}").to_lowercase();
@@ -327,7 +314,7 @@ pub(crate) async fn advance(
     office
         .ctx
         .db
-        .advance_request(row.id, &row.state, next.as_str(), &update, now, events)
+        .advance_request(row.id, (row.state, next), &update, now, events)
         .await?;
     load(office, row.id).await
 }
@@ -339,16 +326,10 @@ pub(crate) async fn record_step(
     caller: &Caller,
     (row, next, step): (&RequestRow, RequestState, Step),
     body: EventBody,
-    update: fn(serde_json::Value) -> RequestUpdate,
+    update: RequestUpdate,
 ) -> Result<RequestView, ApiError> {
-    let (_, detail) = body.to_parts();
-    let event = caller.event_as(step_action(state_of(row)?.0, step), body);
-    advance(office, row, next, update(detail), vec![event]).await
-}
-
-/// The final record of a step (hand-over, Form 3, decline, cancel).
-pub(crate) fn closed(detail: serde_json::Value) -> RequestUpdate {
-    RequestUpdate::Closed { detail }
+    let event = caller.event_as(step_action(row.kind, step), body);
+    advance(office, row, next, update, vec![event]).await
 }
 
 #[derive(Deserialize)]
@@ -485,7 +466,7 @@ pub(crate) fn check_range(
 
 /// N7.4, N9.2: the instruction names an appointed image handler.
 async fn check_handler(office: &OfficeState, login: &str, now: Timestamp) -> Result<(), ApiError> {
-    let handlers = office.ctx.db.holders_of("image_handler", now).await?;
+    let handlers = office.ctx.db.holders_of(Role::ImageHandler, now).await?;
     if handlers.iter().any(|h| h == login) {
         return Ok(());
     }
@@ -524,19 +505,20 @@ async fn issue_grant(
     let now = office.ctx.clock.now();
     let lifetime = SignedDuration::try_from(office.ctx.policy.office.grant_lifetime)
         .map_err(ApiError::internal)?;
-    let instruction = RequestView::from(&row)
+    let instruction = row
         .instruction
+        .clone()
         .ok_or_else(|| ApiError::internal("instructed request without instruction"))?;
     let mut raw = [0u8; 16];
     rand::thread_rng().fill_bytes(&mut raw);
     let claims = GrantClaims {
         grant: BASE64_URL_SAFE_NO_PAD.encode(raw),
         request: id,
-        camera: instruction.camera,
-        from: instruction.from,
-        to: instruction.to,
+        camera: instruction.camera_id,
+        from: instruction.start,
+        to: instruction.end,
         handler: instruction.handler,
-        terminal: instruction.terminal,
+        terminal: instruction.terminal_id,
         // Never past the instruction's own expiry.
         expires: (now + lifetime).min(instruction.expires),
     };
@@ -572,8 +554,7 @@ async fn issue_grant(
 
 /// The action a retrieval on `row` is (delegated staff's for an emergency, N11.1).
 fn retrieve_action(row: &RequestRow) -> Action {
-    let kind = RequestKind::parse(&row.kind).unwrap_or(RequestKind::Internal);
-    step_action(kind, Step::Retrieve)
+    step_action(row.kind, Step::Retrieve)
 }
 
 pub(crate) fn terminal_facts(t: &mimamori_db::TerminalRow) -> TerminalFacts<'_> {
@@ -612,8 +593,7 @@ async fn retrieve(
     let facts = GrantFacts {
         used: grant.used_us.is_some(),
         expires: claims.expires,
-        matches_request: grant.request_id == row.id
-            && row.handler.as_deref() == Some(&claims.handler),
+        matches_request: grant.request_id == row.id && row.handler() == Some(&claims.handler),
         terminal_signed: terminal_signed(&terminal.public_key, &req.grant, &req.signature),
     };
     let verdict = decide_grant(&facts, now);
@@ -639,10 +619,8 @@ async fn retrieve(
     let (view, zip) = export_for(&office, &caller, &row, &claims, next).await?;
     let manifest = view
         .retrieval
-        .as_ref()
-        .and_then(|r| r["manifest_sha256"].as_str())
-        .unwrap_or_default()
-        .to_owned();
+        .map(|r| r.manifest_sha256)
+        .unwrap_or_default();
     let file = tokio::fs::File::open(&zip)
         .await
         .map_err(ApiError::internal)?;
@@ -716,21 +694,20 @@ async fn export_for(
         reason: row.purpose.clone(),
         output: dir.join(crate::evidence::CLIP),
     };
-    let basis: Basis = serde_json::from_str(&row.basis).map_err(ApiError::internal)?;
     let chain = Chain {
         request_id: Some(row.id.to_string()),
         instruction_id: Some(format!("{}-1", row.id)),
         ordered_by: row.ordered_by.clone(),
-        instructed_by: row.instructed_by.clone(),
+        instructed_by: row.instruction.as_ref().map(|i| i.instructed_by.clone()),
         terminal: Some(claims.terminal.clone()),
-        legal_basis: Some(basis.kind.code().to_owned()),
+        legal_basis: Some(row.basis.kind.code().to_owned()),
     };
     let package = match create_package(&office.ctx, &office.notary, &export, &chain, &dir).await {
         Ok(p) => p,
         Err(e) => return Err(retrieval_failed(office, caller, row, e).await),
     };
     let _ = std::fs::remove_dir_all(&dir);
-    let body = EventBody::RetrievalDone(vocabulary::RetrievalDone {
+    let done = RetrievalDone {
         request: row.id,
         grant: claims.grant.clone(),
         camera: claims.camera.clone(),
@@ -747,15 +724,14 @@ async fn export_for(
         manifest_sha256: package.manifest_sha256.clone(),
         export_started_event: package.export.started_event,
         export_finished_event: package.export.finished_event,
-    });
-    let (_, detail) = body.to_parts();
-    let event = caller
-        .event_as(retrieve_action(row), body)
-        .at_terminal(&claims.terminal);
+    };
     let update = RequestUpdate::Retrieved {
         by: caller.login().to_owned(),
-        detail,
+        record: done.clone(),
     };
+    let event = caller
+        .event_as(retrieve_action(row), EventBody::RetrievalDone(done))
+        .at_terminal(&claims.terminal);
     let view = advance(office, row, next, update, vec![event]).await?;
     Ok((view, package.zip))
 }
@@ -814,16 +790,22 @@ async fn report(
         )
         .rule(Rule::T5_2));
     }
-    let body = EventBody::ReportFiled(vocabulary::ReportFiled {
+    let report = ReportFiled {
         request: id,
         media,
         copies: req.copies,
         recipient: req.recipient.trim().to_owned(),
         remarks: req.remarks.trim().to_owned(),
-    });
-    let reported = |detail| RequestUpdate::Reported { detail };
+    };
+    let update = RequestUpdate::Reported(report.clone());
     let step = (&row, next, Step::Report);
-    let view = record_step(&office, &caller, step, body, reported);
+    let view = record_step(
+        &office,
+        &caller,
+        step,
+        EventBody::ReportFiled(report),
+        update,
+    );
     Ok(Json(view.await?))
 }
 
@@ -845,11 +827,12 @@ pub(crate) async fn close_with_reason(
     let row = row(office, id).await?;
     let next = may_step(office, caller, &row, step, None).await?;
     let reason = required_text("reason", &req.reason, 2000)?;
-    let body = body(vocabulary::Closed {
+    let closed = vocabulary::Closed {
         request: id,
         reason,
-    });
-    let view = record_step(office, caller, (&row, next, step), body, closed);
+    };
+    let update = RequestUpdate::Closed(Closing::Reason(closed.clone()));
+    let view = record_step(office, caller, (&row, next, step), body(closed), update);
     Ok(Json(view.await?))
 }
 

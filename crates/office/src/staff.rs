@@ -233,12 +233,7 @@ async fn appoint(
             "未来の日時にしてください",
         ));
     }
-    let current: Vec<Role> = db
-        .roles_in_force(staff.id, now)
-        .await?
-        .iter()
-        .filter_map(|r| Role::parse(r))
-        .collect();
+    let current = db.roles_in_force(staff.id, now).await?;
     let verdict = decide_appointment(
         &office.ctx.policy.office,
         &current,
@@ -254,14 +249,9 @@ async fn appoint(
         until: req.until,
     });
     let id = db
-        .appoint(
-            staff.id,
-            role.as_str(),
-            caller.login(),
-            now,
-            req.until,
-            |_| caller.event(body),
-        )
+        .appoint(staff.id, role, caller.login(), now, req.until, |_| {
+            caller.event(body)
+        })
         .await?;
     let row = db
         .appointment(id)
@@ -284,7 +274,7 @@ async fn end_appointment(
             format!("任命 {id} はありません"),
         )
     })?;
-    let role = Role::parse(&appointment.role).ok_or_else(|| ApiError::internal("bad role"))?;
+    let role = appointment.role;
     let action = Action::Appoint(role);
     caller.may(&office, action, "appointment_ended").await?;
     let event = caller.event(EventBody::AppointmentEnded(vocabulary::AppointmentEnded {

@@ -10,6 +10,7 @@ pub mod access;
 pub mod chain;
 mod error;
 mod file;
+mod names;
 mod office;
 mod retention;
 mod rule;
@@ -20,6 +21,7 @@ pub use file::{
     ByteSize, Camera, CameraId, Credentials, CredentialsRef, Ledger, Policy, Recording, Retention,
     Transport, Ward,
 };
+pub use names::UnknownName;
 pub use office::{Emergency, Office};
 pub use retention::{day_of, RetentionDays};
 pub use rule::{Rule, Rules};

@@ -1,0 +1,177 @@
+//! Conditions a person must look at: gaps (N5), erasure forced by the storage cap (N6.1),
+//! failed integrity checks, emergency retrievals and overdue Form 3s (N11.1, N11.2), a
+//! terminal's history that disagrees with the ledger (N11.3). An alert raised because of an
+//! office step is written in the step's transaction ([`insert_alert`]).
+
+use jiff::Timestamp;
+use mimamori_policy::CameraId;
+use sqlx::SqliteConnection;
+
+use crate::events::insert_all;
+use crate::{to_us, Db, Event, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    /// N5: a camera stopped delivering footage.
+    Gap,
+    /// N6.1: the storage cap forced erasure of footage still inside the retention window.
+    RetentionBelowPolicy,
+    /// A stored segment failed its integrity check.
+    Integrity,
+    /// A camera sends no keyframes, so its segment cannot end and become durable.
+    NoKeyframes,
+    /// N11.1: delegated staff were allowed an emergency retrieval; the Manager is told at once.
+    EmergencyRetrieval,
+    /// N11.1, N11.2: an emergency retrieval's Form 3 is past its deadline.
+    Form3Overdue,
+    /// N11.3: a terminal's own retrieval history disagrees with the office's record.
+    HistoryMismatch,
+}
+
+impl AlertKind {
+    pub const ALL: [AlertKind; 7] = [
+        AlertKind::Gap,
+        AlertKind::RetentionBelowPolicy,
+        AlertKind::Integrity,
+        AlertKind::NoKeyframes,
+        AlertKind::EmergencyRetrieval,
+        AlertKind::Form3Overdue,
+        AlertKind::HistoryMismatch,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertKind::Gap => "gap",
+            AlertKind::RetentionBelowPolicy => "retention_below_policy",
+            AlertKind::Integrity => "integrity",
+            AlertKind::NoKeyframes => "no_keyframes",
+            AlertKind::EmergencyRetrieval => "emergency_retrieval",
+            AlertKind::Form3Overdue => "form3_overdue",
+            AlertKind::HistoryMismatch => "history_mismatch",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<AlertKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+impl TryFrom<String> for AlertKind {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        AlertKind::parse(&name).ok_or_else(|| format!("unknown alert kind {name:?}"))
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct AlertRow {
+    pub id: i64,
+    #[sqlx(try_from = "String")]
+    pub kind: AlertKind,
+    pub camera_id: Option<String>,
+    pub message: String,
+    pub raised_us: i64,
+    pub resolved_us: Option<i64>,
+}
+
+/// An alert to raise. Messages are shown on the public health page: no names (N12).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAlert {
+    pub kind: AlertKind,
+    pub camera: Option<CameraId>,
+    pub message: String,
+}
+
+/// Raises an alert inside a caller's transaction; returns its id.
+pub(crate) async fn insert_alert(
+    c: &mut SqliteConnection,
+    alert: &NewAlert,
+    now: Timestamp,
+) -> Result<i64> {
+    Ok(
+        sqlx::query("INSERT INTO alert (kind, camera_id, message, raised_us) VALUES (?, ?, ?, ?)")
+            .bind(alert.kind.as_str())
+            .bind(alert.camera.as_ref().map(|c| c.as_str()))
+            .bind(&alert.message)
+            .bind(to_us(now))
+            .execute(&mut *c)
+            .await?
+            .last_insert_rowid(),
+    )
+}
+
+impl Db {
+    pub async fn raise_alert(
+        &self,
+        kind: AlertKind,
+        camera: Option<&CameraId>,
+        message: &str,
+        now: Timestamp,
+    ) -> Result<i64> {
+        let alert = NewAlert {
+            kind,
+            camera: camera.cloned(),
+            message: message.to_owned(),
+        };
+        let mut c = self.writer.acquire().await?;
+        insert_alert(&mut c, &alert, now).await
+    }
+
+    /// Appends an event and, if the event says something is wrong, its alert, in one
+    /// transaction. Returns the event's id.
+    pub async fn record_with_alert(
+        &self,
+        event: &Event,
+        alert: Option<&NewAlert>,
+        now: Timestamp,
+    ) -> Result<i64> {
+        let mut tx = self.begin_write().await?;
+        if let Some(alert) = alert {
+            insert_alert(&mut tx, alert, now).await?;
+        }
+        let id = insert_all(&mut tx, std::slice::from_ref(event)).await?[0];
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Marks a camera's open alerts of one kind resolved.
+    pub async fn resolve_alerts(
+        &self,
+        kind: AlertKind,
+        camera: Option<&CameraId>,
+        now: Timestamp,
+    ) -> Result<u64> {
+        Ok(sqlx::query(
+            "UPDATE alert SET resolved_us = ?
+             WHERE kind = ? AND camera_id IS ? AND resolved_us IS NULL",
+        )
+        .bind(to_us(now))
+        .bind(kind.as_str())
+        .bind(camera.map(|c| c.as_str()))
+        .execute(&self.writer)
+        .await?
+        .rows_affected())
+    }
+
+    /// Marks one alert resolved.
+    pub async fn resolve_alert(&self, id: i64, now: Timestamp) -> Result<()> {
+        sqlx::query("UPDATE alert SET resolved_us = ? WHERE id = ? AND resolved_us IS NULL")
+            .bind(to_us(now))
+            .bind(id)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    /// Alerts, open ones first, newest first.
+    pub async fn alerts(&self, limit: i64) -> Result<Vec<AlertRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, kind, camera_id, message, raised_us, resolved_us FROM alert
+             ORDER BY resolved_us IS NOT NULL, raised_us DESC LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}

@@ -1,0 +1,151 @@
+//! Appointments to roles (N7): who holds which role, from when, until when. Appointments are
+//! kept after they end.
+
+use jiff::Timestamp;
+use mimamori_policy::access::Role;
+
+use crate::{to_us, Db, DbError, Event, Result};
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct AppointmentRow {
+    pub id: i64,
+    pub staff_id: i64,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
+    pub appointed_by: String,
+    pub from_us: i64,
+    pub until_us: Option<i64>,
+    pub ended_by: Option<String>,
+    pub ended_us: Option<i64>,
+}
+
+impl Db {
+    pub async fn appoint(
+        &self,
+        staff_id: i64,
+        role: Role,
+        by: &str,
+        now: Timestamp,
+        until: Option<Timestamp>,
+        event: impl FnOnce(i64) -> Event,
+    ) -> Result<i64> {
+        self.write_with(
+            async |c| {
+                Ok(sqlx::query(
+                    "INSERT INTO appointment (staff_id, role, appointed_by, from_us, until_us)
+                     VALUES (?, ?, ?, ?, ?)",
+                )
+                .bind(staff_id)
+                .bind(role.as_str())
+                .bind(by)
+                .bind(to_us(now))
+                .bind(until.map(to_us))
+                .execute(&mut *c)
+                .await?
+                .last_insert_rowid())
+            },
+            |&id| vec![event(id)],
+        )
+        .await
+    }
+
+    pub async fn end_appointment(
+        &self,
+        id: i64,
+        by: &str,
+        now: Timestamp,
+        event: Event,
+    ) -> Result<()> {
+        let query = sqlx::query(
+            "UPDATE appointment SET ended_us = ?, ended_by = ? WHERE id = ? AND ended_us IS NULL",
+        )
+        .bind(to_us(now))
+        .bind(by.to_owned())
+        .bind(id);
+        self.update_one(query, "the appointment has already ended", event)
+            .await
+    }
+
+    pub async fn appointments(&self, staff_id: i64) -> Result<Vec<AppointmentRow>> {
+        Ok(
+            sqlx::query_as("SELECT * FROM appointment WHERE staff_id = ? ORDER BY id")
+                .bind(staff_id)
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    pub async fn appointment(&self, id: i64) -> Result<Option<AppointmentRow>> {
+        Ok(sqlx::query_as("SELECT * FROM appointment WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// Roles whose appointment is in force at `now`, in the order of their stored names.
+    pub async fn roles_in_force(&self, staff_id: i64, now: Timestamp) -> Result<Vec<Role>> {
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT role FROM appointment WHERE staff_id = ?1 AND from_us <= ?2
+             AND ended_us IS NULL AND (until_us IS NULL OR until_us > ?2) ORDER BY role",
+        )
+        .bind(staff_id)
+        .bind(to_us(now))
+        .fetch_all(&self.pool)
+        .await?;
+        names
+            .into_iter()
+            .map(|name| {
+                Role::try_from(name).map_err(|e| DbError::Corrupt {
+                    record: format!("appointment of staff {staff_id}"),
+                    error: e.to_string(),
+                })
+            })
+            .collect()
+    }
+
+    /// Logins holding `role` now.
+    pub async fn holders_of(&self, role: Role, now: Timestamp) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT s.login FROM appointment a JOIN staff s ON s.id = a.staff_id
+             WHERE a.role = ?1 AND a.from_us <= ?2 AND a.ended_us IS NULL
+             AND (a.until_us IS NULL OR a.until_us > ?2) AND s.left_us IS NULL ORDER BY s.login",
+        )
+        .bind(role.as_str())
+        .bind(to_us(now))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use mimamori_policy::access::Role;
+
+    use crate::testutil::{any_event, db_with_staff, t0};
+    use crate::DbError;
+
+    #[tokio::test]
+    async fn n7_roles_in_force_follow_appointments() {
+        let (db, id) = db_with_staff().await;
+        let now = t0();
+        let a = db
+            .appoint(id, Role::ImageHandler, "mgr", now, None, |_| any_event())
+            .await
+            .unwrap();
+        let later = now + jiff::SignedDuration::from_secs(1);
+        assert_eq!(
+            db.roles_in_force(id, later).await.unwrap(),
+            [Role::ImageHandler]
+        );
+        assert_eq!(
+            db.holders_of(Role::ImageHandler, later).await.unwrap(),
+            ["sato"]
+        );
+        db.end_appointment(a, "mgr", later, any_event())
+            .await
+            .unwrap();
+        let again = db.end_appointment(a, "mgr", later, any_event()).await;
+        assert!(matches!(again, Err(DbError::Conflict(_))));
+        assert!(db.roles_in_force(id, later).await.unwrap().is_empty());
+    }
+}

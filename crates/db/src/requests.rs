@@ -1,0 +1,664 @@
+//! Requests of the chain (N9, N10, N11): an order or a provision request, its instruction, its
+//! retrieval, its report and its closing, in one row that moves through
+//! `mimamori_policy::chain`.
+//!
+//! A row is parsed where it is read ([`RequestRow`]): its kind, state and basis are the policy's
+//! enums, and each JSON column is a struct of the ledger's vocabulary (the same payload its
+//! event carries). A value this release does not know is [`DbError::Corrupt`], never a default.
+//! Migration 0004 makes the database refuse such values in the first place.
+
+use jiff::Timestamp;
+use mimamori_ledger::vocabulary::{
+    Basis, Closed, Form3Recorded, HandedOver, Provision, ReportFiled, RetrievalDone,
+};
+use mimamori_policy::chain::{RequestKind, RequestState};
+use mimamori_policy::CameraId;
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use sqlx::SqliteConnection;
+
+use crate::alerts::{insert_alert, AlertKind, NewAlert};
+use crate::write::{changed_one, Update};
+use crate::{to_us, Db, DbError, Event, Result};
+
+/// Where a request came from: the `provision` column, whose shape follows the kind.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Origin {
+    /// N9.1: the Manager's own order; the column is empty.
+    #[serde(skip)]
+    Order,
+    /// N10.1: the outside body's document, applicant and identity check.
+    Provision(Box<Provision>),
+    /// N11.1: the delegation under which delegated staff retrieved.
+    Emergency(EmergencyOrigin),
+}
+
+/// N11.1: the delegation (N10.2) an emergency retrieval was made under.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmergencyOrigin {
+    pub delegation_id: Option<i64>,
+}
+
+impl Origin {
+    pub fn kind(&self) -> RequestKind {
+        match self {
+            Origin::Order => RequestKind::Internal,
+            Origin::Provision(_) => RequestKind::Provision,
+            Origin::Emergency(_) => RequestKind::Emergency,
+        }
+    }
+
+    pub fn provision(&self) -> Option<&Provision> {
+        match self {
+            Origin::Provision(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    fn column(&self) -> Result<Option<String>> {
+        match self {
+            Origin::Order => Ok(None),
+            Origin::Provision(p) => to_column(p).map(Some),
+            Origin::Emergency(e) => to_column(e).map(Some),
+        }
+    }
+
+    fn parse(kind: RequestKind, column: Option<&str>) -> Result<Origin, String> {
+        match (kind, column) {
+            (RequestKind::Internal, None) => Ok(Origin::Order),
+            (RequestKind::Provision, Some(text)) => {
+                from_column(text).map(|p| Origin::Provision(Box::new(p)))
+            }
+            (RequestKind::Emergency, Some(text)) => from_column(text).map(Origin::Emergency),
+            (kind, _) => Err(format!(
+                "provision does not fit a {} request",
+                kind.as_str()
+            )),
+        }
+    }
+}
+
+/// The final record of a request (the `closing` column), whose shape follows the state.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Closing {
+    /// T6.2: the hand-over to the outside recipient.
+    HandedOver(HandedOver),
+    /// N11.2: the Form 3 received after an emergency retrieval.
+    Form3(Form3Recorded),
+    /// A decline (T6.1) or cancellation, with its reason.
+    Reason(Closed),
+}
+
+impl Closing {
+    fn state(&self) -> &'static [RequestState] {
+        match self {
+            Closing::HandedOver(_) => &[RequestState::HandedOver],
+            Closing::Form3(_) => &[RequestState::Form3Recorded],
+            Closing::Reason(_) => &[RequestState::Declined, RequestState::Cancelled],
+        }
+    }
+
+    fn column(&self) -> Result<String> {
+        match self {
+            Closing::HandedOver(h) => to_column(h),
+            Closing::Form3(f) => to_column(f),
+            Closing::Reason(r) => to_column(r),
+        }
+    }
+
+    fn parse(state: RequestState, text: &str) -> Result<Closing, String> {
+        match state {
+            RequestState::HandedOver => from_column(text).map(Closing::HandedOver),
+            RequestState::Form3Recorded => from_column(text).map(Closing::Form3),
+            RequestState::Declined | RequestState::Cancelled => {
+                from_column(text).map(Closing::Reason)
+            }
+            other => Err(format!("a {} request has no closing", other.as_str())),
+        }
+    }
+}
+
+/// N9.2: what the Operations lead instructs (for an emergency, what delegated staff asked).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Instruction {
+    pub camera_id: String,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub handler: String,
+    pub terminal_id: String,
+    pub expires: Timestamp,
+    pub instructed_by: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewRequest {
+    /// The kind, and the `provision` column; the request starts in the kind's initial state.
+    pub origin: Origin,
+    pub purpose: String,
+    pub basis: Basis,
+    pub reason: String,
+    pub created_by: String,
+    /// An emergency request (N11.1) is created with its scope, as if instructed.
+    pub scope: Option<Instruction>,
+    /// Raised with the request (N11.1: the Manager learns of an emergency retrieval at once).
+    pub alert: Option<RequestAlert>,
+}
+
+/// An alert raised with a new request; its message names the request's number.
+#[derive(Debug, Clone)]
+pub struct RequestAlert {
+    pub kind: AlertKind,
+    pub camera: Option<CameraId>,
+    pub message: fn(i64) -> String,
+}
+
+/// A request as stored, parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestRow {
+    pub id: i64,
+    pub kind: RequestKind,
+    pub state: RequestState,
+    pub purpose: String,
+    pub basis: Basis,
+    pub reason: String,
+    pub origin: Origin,
+    pub created_by: String,
+    pub created_us: i64,
+    pub ordered_by: Option<String>,
+    pub ordered_us: Option<i64>,
+    pub instruction: Option<Instruction>,
+    pub instructed_us: Option<i64>,
+    pub retrieved_by: Option<String>,
+    pub retrieved_us: Option<i64>,
+    pub retrieval: Option<RetrievalDone>,
+    pub reported_us: Option<i64>,
+    pub report: Option<ReportFiled>,
+    pub closed_us: Option<i64>,
+    pub closing: Option<Closing>,
+    pub form3_alert_id: Option<i64>,
+}
+
+impl RequestRow {
+    /// The instructed handler, if the request has been instructed.
+    pub fn handler(&self) -> Option<&str> {
+        self.instruction.as_ref().map(|i| i.handler.as_str())
+    }
+}
+
+/// A change of a request's state, with the columns the step fills. The records are the
+/// payloads of the events that describe the steps.
+#[derive(Debug, Clone)]
+pub enum RequestUpdate {
+    /// N10.1: the Manager accepts a provision request.
+    Ordered {
+        by: String,
+    },
+    Instructed(Instruction),
+    Retrieved {
+        by: String,
+        record: RetrievalDone,
+    },
+    Reported(ReportFiled),
+    /// A final step (hand-over, Form 3, decline, cancel) with its record.
+    Closed(Closing),
+}
+
+/// The row exactly as SQLite holds it; [`RequestRow`] is what the rest of mimamori sees.
+#[derive(sqlx::FromRow)]
+struct StoredRequest {
+    id: i64,
+    kind: String,
+    state: String,
+    purpose: String,
+    basis: String,
+    reason: String,
+    provision: Option<String>,
+    created_by: String,
+    created_us: i64,
+    ordered_by: Option<String>,
+    ordered_us: Option<i64>,
+    camera_id: Option<String>,
+    start_us: Option<i64>,
+    end_us: Option<i64>,
+    handler: Option<String>,
+    terminal_id: Option<String>,
+    instruction_expires_us: Option<i64>,
+    instructed_by: Option<String>,
+    instructed_us: Option<i64>,
+    retrieved_by: Option<String>,
+    retrieved_us: Option<i64>,
+    retrieval: Option<String>,
+    reported_us: Option<i64>,
+    report: Option<String>,
+    closed_us: Option<i64>,
+    closing: Option<String>,
+    form3_alert_id: Option<i64>,
+}
+
+impl TryFrom<StoredRequest> for RequestRow {
+    type Error = DbError;
+
+    fn try_from(r: StoredRequest) -> Result<RequestRow> {
+        let id = r.id;
+        let corrupt = |error: String| DbError::Corrupt {
+            record: format!("request {id}"),
+            error,
+        };
+        let kind = RequestKind::try_from(r.kind).map_err(|e| corrupt(e.to_string()))?;
+        let state = RequestState::try_from(r.state).map_err(|e| corrupt(e.to_string()))?;
+        let instruction = match (
+            r.camera_id,
+            r.start_us,
+            r.end_us,
+            r.handler,
+            r.terminal_id,
+            r.instruction_expires_us,
+            r.instructed_by,
+        ) {
+            (
+                Some(camera_id),
+                Some(s),
+                Some(e),
+                Some(handler),
+                Some(terminal_id),
+                Some(x),
+                Some(by),
+            ) => Some(Instruction {
+                camera_id,
+                start: crate::from_us(s),
+                end: crate::from_us(e),
+                handler,
+                terminal_id,
+                expires: crate::from_us(x),
+                instructed_by: by,
+            }),
+            (None, None, None, None, None, None, None) => None,
+            _ => return Err(corrupt("an instruction with columns missing".into())),
+        };
+        Ok(RequestRow {
+            id,
+            kind,
+            state,
+            purpose: r.purpose,
+            basis: from_column(&r.basis).map_err(corrupt)?,
+            reason: r.reason,
+            origin: Origin::parse(kind, r.provision.as_deref()).map_err(corrupt)?,
+            created_by: r.created_by,
+            created_us: r.created_us,
+            ordered_by: r.ordered_by,
+            ordered_us: r.ordered_us,
+            instruction,
+            instructed_us: r.instructed_us,
+            retrieved_by: r.retrieved_by,
+            retrieved_us: r.retrieved_us,
+            retrieval: optional(r.retrieval).map_err(corrupt)?,
+            reported_us: r.reported_us,
+            report: optional(r.report).map_err(corrupt)?,
+            closed_us: r.closed_us,
+            closing: r
+                .closing
+                .map(|text| Closing::parse(state, &text))
+                .transpose()
+                .map_err(corrupt)?,
+            form3_alert_id: r.form3_alert_id,
+        })
+    }
+}
+
+fn to_column<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| DbError::Invalid(e.to_string()))
+}
+
+fn from_column<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+    serde_json::from_str(text).map_err(|e| e.to_string())
+}
+
+fn optional<T: DeserializeOwned>(column: Option<String>) -> Result<Option<T>, String> {
+    column.as_deref().map(from_column).transpose()
+}
+
+fn parse_all(rows: Vec<StoredRequest>) -> Result<Vec<RequestRow>> {
+    rows.into_iter().map(RequestRow::try_from).collect()
+}
+
+const REQUEST: &str = "SELECT * FROM request";
+
+impl Db {
+    /// Creates a request in its kind's initial state, with its event (which gets the new id)
+    /// and its alert, if any, in one transaction.
+    pub async fn create_request(
+        &self,
+        new: &NewRequest,
+        now: Timestamp,
+        event: impl FnOnce(i64) -> Event,
+    ) -> Result<i64> {
+        let kind = new.origin.kind();
+        let provision = new.origin.column()?;
+        let basis = to_column(&new.basis)?;
+        // N9.1: the Manager's own order is ordered as it is made.
+        let ordered = (kind == RequestKind::Internal).then_some(new.created_by.as_str());
+        let scope = new.scope.as_ref();
+        self.write_with(
+            async |c| {
+                let id = sqlx::query(
+                    "INSERT INTO request (kind, state, purpose, basis, reason, provision,
+                         created_by, created_us, ordered_by, ordered_us, camera_id, start_us,
+                         end_us, handler, terminal_id, instruction_expires_us, instructed_by,
+                         instructed_us)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                )
+                .bind(kind.as_str())
+                .bind(kind.initial_state().as_str())
+                .bind(&new.purpose)
+                .bind(basis)
+                .bind(&new.reason)
+                .bind(provision)
+                .bind(&new.created_by)
+                .bind(to_us(now))
+                .bind(ordered)
+                .bind(ordered.map(|_| to_us(now)))
+                .bind(scope.map(|i| &i.camera_id))
+                .bind(scope.map(|i| to_us(i.start)))
+                .bind(scope.map(|i| to_us(i.end)))
+                .bind(scope.map(|i| &i.handler))
+                .bind(scope.map(|i| &i.terminal_id))
+                .bind(scope.map(|i| to_us(i.expires)))
+                .bind(scope.map(|i| &i.instructed_by))
+                .bind(scope.map(|_| to_us(now)))
+                .execute(&mut *c)
+                .await?
+                .last_insert_rowid();
+                if let Some(alert) = &new.alert {
+                    let alert = NewAlert {
+                        kind: alert.kind,
+                        camera: alert.camera.clone(),
+                        message: (alert.message)(id),
+                    };
+                    insert_alert(c, &alert, now).await?;
+                }
+                Ok(id)
+            },
+            |&id| vec![event(id)],
+        )
+        .await
+    }
+
+    /// N11.2: emergency requests retrieved before `retrieved_before` whose Form 3 has not come
+    /// and that have no alert yet.
+    pub async fn form3_overdue(&self, retrieved_before: Timestamp) -> Result<Vec<RequestRow>> {
+        parse_all(
+            sqlx::query_as(&format!(
+                "{REQUEST} WHERE kind = 'emergency' AND state = 'emergency_retrieved'
+                 AND retrieved_us < ? AND form3_alert_id IS NULL ORDER BY id"
+            ))
+            .bind(to_us(retrieved_before))
+            .fetch_all(&self.pool)
+            .await?,
+        )
+    }
+
+    /// N11.2: raises the alert for a request's overdue Form 3, remembers it on the request
+    /// (it is resolved when the Form 3 is recorded), and writes the event that gets the alert's
+    /// id, in one transaction. Refuses with [`DbError::Conflict`] if the request has its alert.
+    pub async fn raise_form3_alert(
+        &self,
+        request_id: i64,
+        alert: &NewAlert,
+        now: Timestamp,
+        event: impl FnOnce(i64) -> Event,
+    ) -> Result<i64> {
+        self.write_with(
+            async |c| {
+                let alert_id = insert_alert(c, alert, now).await?;
+                let n = sqlx::query(
+                    "UPDATE request SET form3_alert_id = ? WHERE id = ?
+                     AND form3_alert_id IS NULL",
+                )
+                .bind(alert_id)
+                .bind(request_id)
+                .execute(&mut *c)
+                .await?
+                .rows_affected();
+                changed_one(n, || format!("request {request_id} has its Form 3 alert"))?;
+                Ok(alert_id)
+            },
+            |&alert_id| vec![event(alert_id)],
+        )
+        .await
+    }
+
+    pub async fn request(&self, id: i64) -> Result<Option<RequestRow>> {
+        sqlx::query_as::<_, StoredRequest>(&format!("{REQUEST} WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(RequestRow::try_from)
+            .transpose()
+    }
+
+    /// Requests, newest first, optionally in one state.
+    pub async fn requests(
+        &self,
+        state: Option<RequestState>,
+        limit: i64,
+    ) -> Result<Vec<RequestRow>> {
+        parse_all(
+            sqlx::query_as(&format!(
+                "{REQUEST} WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2"
+            ))
+            .bind(state.map(RequestState::as_str))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?,
+        )
+    }
+
+    /// Moves a request from state `from` to `to`, filling the step's columns, with the step's
+    /// events. Refuses with [`DbError::Conflict`] when the request is no longer in `from`
+    /// (someone else moved it). Recording the Form 3 resolves its overdue alert (N11.2).
+    pub async fn advance_request(
+        &self,
+        id: i64,
+        (from, to): (RequestState, RequestState),
+        update: &RequestUpdate,
+        now: Timestamp,
+        events: Vec<Event>,
+    ) -> Result<()> {
+        if let RequestUpdate::Closed(closing) = update {
+            if !closing.state().contains(&to) {
+                return Err(DbError::Invalid(format!(
+                    "a {} request cannot have this closing",
+                    to.as_str()
+                )));
+            }
+        }
+        let query = update_query(update, now)?;
+        self.write_with(
+            async |c| {
+                let n = query
+                    .bind(to.as_str())
+                    .bind(id)
+                    .bind(from.as_str())
+                    .execute(&mut *c)
+                    .await?
+                    .rows_affected();
+                changed_one(n, || format!("request {id} is no longer {}", from.as_str()))?;
+                if to == RequestState::Form3Recorded {
+                    resolve_form3_alert(c, id, now).await?;
+                }
+                Ok(())
+            },
+            |_| events,
+        )
+        .await
+    }
+}
+
+async fn resolve_form3_alert(c: &mut SqliteConnection, id: i64, now: Timestamp) -> Result<()> {
+    sqlx::query(
+        "UPDATE alert SET resolved_us = ? WHERE resolved_us IS NULL
+         AND id = (SELECT form3_alert_id FROM request WHERE id = ?)",
+    )
+    .bind(to_us(now))
+    .bind(id)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// The UPDATE for one step. Binds, after the step's own columns: new state, id, old state.
+fn update_query(update: &RequestUpdate, now: Timestamp) -> Result<Update> {
+    let now = to_us(now);
+    Ok(match update.clone() {
+        RequestUpdate::Ordered { by } => sqlx::query(
+            "UPDATE request SET ordered_by = ?, ordered_us = ?, state = ? WHERE id = ? AND state = ?",
+        )
+        .bind(by)
+        .bind(now),
+        RequestUpdate::Instructed(i) => sqlx::query(
+            "UPDATE request SET camera_id = ?, start_us = ?, end_us = ?, handler = ?,
+                 terminal_id = ?, instruction_expires_us = ?, instructed_by = ?, instructed_us = ?,
+                 state = ? WHERE id = ? AND state = ?",
+        )
+        .bind(i.camera_id)
+        .bind(to_us(i.start))
+        .bind(to_us(i.end))
+        .bind(i.handler)
+        .bind(i.terminal_id)
+        .bind(to_us(i.expires))
+        .bind(i.instructed_by)
+        .bind(now),
+        RequestUpdate::Retrieved { by, record } => sqlx::query(
+            "UPDATE request SET retrieved_by = ?, retrieval = ?, retrieved_us = ?,
+                 state = ? WHERE id = ? AND state = ?",
+        )
+        .bind(by)
+        .bind(to_column(&record)?)
+        .bind(now),
+        RequestUpdate::Reported(report) => sqlx::query(
+            "UPDATE request SET report = ?, reported_us = ?, state = ? WHERE id = ? AND state = ?",
+        )
+        .bind(to_column(&report)?)
+        .bind(now),
+        RequestUpdate::Closed(closing) => sqlx::query(
+            "UPDATE request SET closing = ?, closed_us = ?, state = ? WHERE id = ? AND state = ?",
+        )
+        .bind(closing.column()?)
+        .bind(now),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use mimamori_ledger::vocabulary::{Basis, Closed};
+    use mimamori_policy::chain::{LegalBasis, RequestState};
+
+    use super::*;
+    use crate::testutil::{any_event, t0};
+    use crate::GrantRow;
+
+    fn order() -> NewRequest {
+        NewRequest {
+            origin: Origin::Order,
+            purpose: "p".into(),
+            basis: Basis {
+                kind: LegalBasis::Purpose,
+                facts: BTreeMap::new(),
+            },
+            reason: "r".into(),
+            created_by: "mgr".into(),
+            scope: None,
+            alert: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn n9_4_a_grant_is_used_once_and_a_step_is_taken_once() {
+        let db = Db::open_in_memory().await.unwrap();
+        let now = t0();
+        let id = db
+            .create_request(&order(), now, |_| any_event())
+            .await
+            .unwrap();
+        let row = db.request(id).await.unwrap().unwrap();
+        assert_eq!(
+            (row.kind, row.state),
+            (RequestKind::Internal, RequestState::Ordered)
+        );
+        assert_eq!(row.ordered_by.as_deref(), Some("mgr"));
+        let close = RequestUpdate::Closed(Closing::Reason(Closed {
+            request: id,
+            reason: "test".into(),
+        }));
+        let step = (RequestState::Ordered, RequestState::Cancelled);
+        db.advance_request(id, step, &close, now, vec![any_event()])
+            .await
+            .unwrap();
+        let twice = db
+            .advance_request(id, step, &close, now, vec![any_event()])
+            .await;
+        assert!(matches!(twice, Err(DbError::Conflict(_))));
+        let row = db.request(id).await.unwrap().unwrap();
+        assert!(matches!(row.closing, Some(Closing::Reason(ref c)) if c.reason == "test"));
+        let grant = GrantRow {
+            id: "g1".into(),
+            request_id: id,
+            issued_us: to_us(now),
+            expires_us: to_us(now) + 1,
+            used_us: None,
+        };
+        db.issue_grant(&grant, any_event()).await.unwrap();
+        db.use_grant("g1", now, any_event()).await.unwrap();
+        let replay = db.use_grant("g1", now, any_event()).await;
+        assert!(matches!(replay, Err(DbError::Conflict(_))));
+        // The refused replay wrote nothing.
+        assert_eq!(db.ledger_size().await.unwrap(), 4);
+    }
+
+    #[tokio::test]
+    async fn a_closing_must_fit_the_state_it_closes() {
+        let db = Db::open_in_memory().await.unwrap();
+        let id = db
+            .create_request(&order(), t0(), |_| any_event())
+            .await
+            .unwrap();
+        let reason = RequestUpdate::Closed(Closing::Reason(Closed {
+            request: id,
+            reason: "x".into(),
+        }));
+        let step = (RequestState::Ordered, RequestState::HandedOver);
+        let wrong = db
+            .advance_request(id, step, &reason, t0(), vec![any_event()])
+            .await;
+        assert!(matches!(wrong, Err(DbError::Invalid(_))));
+        assert_eq!(db.ledger_size().await.unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_row_the_release_cannot_read_is_corrupt_not_a_default() {
+        let db = Db::open_in_memory().await.unwrap();
+        let id = db
+            .create_request(&order(), t0(), |_| any_event())
+            .await
+            .unwrap();
+        // Only a database without migration 0004's CHECKs could hold this; simulate one.
+        sqlx::query("PRAGMA ignore_check_constraints = ON")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        sqlx::query("UPDATE request SET kind = 'internl' WHERE id = ?")
+            .bind(id)
+            .execute(db.pool())
+            .await
+            .unwrap();
+        let err = db.request(id).await.unwrap_err();
+        assert!(matches!(err, DbError::Corrupt { .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            format!("request {id} is corrupt: unknown request kind \"internl\"")
+        );
+    }
+}

@@ -1,0 +1,124 @@
+//! Sessions (N3.3.1): only the SHA-256 of a session token is stored; a session ends at
+//! sign-out, at a password change (all but the changing one), and when the person leaves.
+
+use jiff::Timestamp;
+use sqlx::SqliteConnection;
+
+use crate::{to_us, Db, Event, Result};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub staff_id: i64,
+    pub created_us: i64,
+    pub last_used_us: i64,
+    pub second_factor: bool,
+    pub ended_us: Option<i64>,
+}
+
+impl Db {
+    /// A successful sign-in: clears the failure count and opens a session. `second_factor`:
+    /// the sign-in included a valid TOTP code.
+    pub async fn open_session(
+        &self,
+        staff_id: i64,
+        token_sha256: &[u8],
+        second_factor: bool,
+        now: Timestamp,
+        event: Event,
+    ) -> Result<()> {
+        self.write_with(
+            async |c| {
+                sqlx::query(
+                    "UPDATE staff SET failed_signins = 0, locked_until_us = NULL WHERE id = ?",
+                )
+                .bind(staff_id)
+                .execute(&mut *c)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO session (token_sha256, staff_id, created_us, last_used_us,
+                         second_factor) VALUES (?, ?, ?, ?, ?)",
+                )
+                .bind(token_sha256)
+                .bind(staff_id)
+                .bind(to_us(now))
+                .bind(to_us(now))
+                .bind(second_factor)
+                .execute(&mut *c)
+                .await?;
+                Ok(())
+            },
+            |_| vec![event],
+        )
+        .await
+    }
+
+    pub async fn session(&self, token_sha256: &[u8]) -> Result<Option<SessionRow>> {
+        Ok(sqlx::query_as(
+            "SELECT staff_id, created_us, last_used_us, second_factor, ended_us FROM session
+             WHERE token_sha256 = ?",
+        )
+        .bind(token_sha256)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Marks a session used now, unless it was used within the last `coarse_us` (which keeps
+    /// reads from writing on every request).
+    pub async fn touch_session(
+        &self,
+        token_sha256: &[u8],
+        now: Timestamp,
+        coarse_us: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE session SET last_used_us = ?2 WHERE token_sha256 = ?1 AND last_used_us < ?3",
+        )
+        .bind(token_sha256)
+        .bind(to_us(now))
+        .bind(to_us(now) - coarse_us)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn end_session(
+        &self,
+        token_sha256: &[u8],
+        now: Timestamp,
+        event: Event,
+    ) -> Result<()> {
+        self.write_with(
+            async |c| {
+                sqlx::query(
+                    "UPDATE session SET ended_us = ? WHERE token_sha256 = ? AND ended_us IS NULL",
+                )
+                .bind(to_us(now))
+                .bind(token_sha256)
+                .execute(&mut *c)
+                .await?;
+                Ok(())
+            },
+            |_| vec![event],
+        )
+        .await
+    }
+}
+
+/// Ends a person's open sessions, except `keep` (the one changing its password).
+pub(crate) async fn end_sessions(
+    c: &mut SqliteConnection,
+    staff_id: i64,
+    now: Timestamp,
+    keep: &[u8],
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE session SET ended_us = ? WHERE staff_id = ? AND token_sha256 <> ?
+         AND ended_us IS NULL",
+    )
+    .bind(to_us(now))
+    .bind(staff_id)
+    .bind(keep)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,295 @@
+//! People (N7, T3.4): accounts, their passwords and second factors, leaving, and the
+//! confidentiality pledge (N12). People and pledges are never deleted; a person who leaves
+//! keeps the row, with `left_us` set.
+
+use jiff::Timestamp;
+
+use crate::sessions::end_sessions;
+use crate::write::{changed_one, unique_violation};
+use crate::{to_us, Db, Event, Result};
+
+#[derive(Debug, Clone)]
+pub struct NewStaff {
+    pub login: String,
+    pub name: String,
+    pub unit: String,
+    pub contact: String,
+    pub delegation_id: Option<i64>,
+    pub password_hash: String,
+    /// When the password counts as set: the epoch for an initial password, which must be
+    /// changed at the first sign-in (N3.3.1).
+    pub password_changed: Timestamp,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct StaffRow {
+    pub id: i64,
+    pub login: String,
+    pub name: String,
+    pub unit: String,
+    pub contact: String,
+    pub delegation_id: Option<i64>,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub password_changed_us: i64,
+    pub failed_signins: i64,
+    pub locked_until_us: Option<i64>,
+    #[serde(skip)]
+    pub totp_secret: Option<String>,
+    pub totp_enabled_us: Option<i64>,
+    pub created_by: String,
+    pub created_us: i64,
+    pub left_us: Option<i64>,
+}
+
+const STAFF: &str = "SELECT id, login, name, unit, contact, delegation_id, password_hash,
+     password_changed_us, failed_signins, locked_until_us, totp_secret, totp_enabled_us,
+     created_by, created_us, left_us FROM staff";
+
+impl Db {
+    /// Creates an account; its event gets the new id.
+    pub async fn create_staff(
+        &self,
+        new: &NewStaff,
+        now: Timestamp,
+        event: impl FnOnce(i64) -> Event,
+    ) -> Result<i64> {
+        self.write_with(
+            async |c| {
+                let id = sqlx::query(
+                    "INSERT INTO staff (login, name, unit, contact, delegation_id, password_hash,
+                         password_changed_us, created_by, created_us)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                )
+                .bind(&new.login)
+                .bind(&new.name)
+                .bind(&new.unit)
+                .bind(&new.contact)
+                .bind(new.delegation_id)
+                .bind(&new.password_hash)
+                .bind(to_us(new.password_changed))
+                .bind(&new.created_by)
+                .bind(to_us(now))
+                .execute(&mut *c)
+                .await
+                .map_err(|e| unique_violation(e, "login"))?
+                .last_insert_rowid();
+                Ok(id)
+            },
+            |&id| vec![event(id)],
+        )
+        .await
+    }
+
+    pub async fn staff_by_login(&self, login: &str) -> Result<Option<StaffRow>> {
+        Ok(sqlx::query_as(&format!("{STAFF} WHERE login = ?"))
+            .bind(login)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    pub async fn staff_by_id(&self, id: i64) -> Result<Option<StaffRow>> {
+        Ok(sqlx::query_as(&format!("{STAFF} WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    pub async fn staff_list(&self) -> Result<Vec<StaffRow>> {
+        Ok(sqlx::query_as(&format!("{STAFF} ORDER BY id"))
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// A failed sign-in: counts it, locks the account when `locked_until` is given.
+    pub async fn record_signin_failure(
+        &self,
+        staff_id: i64,
+        locked_until: Option<Timestamp>,
+        event: Event,
+    ) -> Result<()> {
+        self.write_with(
+            async |c| {
+                sqlx::query(
+                    "UPDATE staff SET failed_signins = CASE WHEN ?2 IS NULL
+                         THEN failed_signins + 1 ELSE 0 END, locked_until_us = ?2 WHERE id = ?1",
+                )
+                .bind(staff_id)
+                .bind(locked_until.map(to_us))
+                .execute(&mut *c)
+                .await?;
+                Ok(())
+            },
+            |_| vec![event],
+        )
+        .await
+    }
+
+    /// N3.3.1: stores a new TOTP secret (pending until [`Db::enable_totp`]).
+    pub async fn set_totp_secret(&self, staff_id: i64, secret: &str, event: Event) -> Result<()> {
+        self.write_with(
+            async |c| {
+                sqlx::query(
+                    "UPDATE staff SET totp_secret = ?, totp_enabled_us = NULL WHERE id = ?",
+                )
+                .bind(secret)
+                .bind(staff_id)
+                .execute(&mut *c)
+                .await?;
+                Ok(())
+            },
+            |_| vec![event],
+        )
+        .await
+    }
+
+    /// A code confirmed the pending secret: sign-ins need a code from now on.
+    pub async fn enable_totp(&self, staff_id: i64, now: Timestamp, event: Event) -> Result<()> {
+        self.write_with(
+            async |c| {
+                let n = sqlx::query(
+                    "UPDATE staff SET totp_enabled_us = ? WHERE id = ? AND totp_secret IS NOT NULL",
+                )
+                .bind(to_us(now))
+                .bind(staff_id)
+                .execute(&mut *c)
+                .await?
+                .rows_affected();
+                changed_one(n, || "no second factor is being set up".into())
+            },
+            |_| vec![event],
+        )
+        .await
+    }
+
+    /// N3.3.1: a new password; other sessions of the account end.
+    pub async fn set_password(
+        &self,
+        staff_id: i64,
+        password_hash: &str,
+        now: Timestamp,
+        keep_session: &[u8],
+        event: Event,
+    ) -> Result<()> {
+        self.write_with(
+            async |c| {
+                sqlx::query(
+                    "UPDATE staff SET password_hash = ?, password_changed_us = ? WHERE id = ?",
+                )
+                .bind(password_hash)
+                .bind(to_us(now))
+                .bind(staff_id)
+                .execute(&mut *c)
+                .await?;
+                end_sessions(c, staff_id, now, keep_session).await
+            },
+            |_| vec![event],
+        )
+        .await
+    }
+
+    /// The person leaves: appointments and sessions end; the account and pledge stay (T3.4).
+    pub async fn staff_left(
+        &self,
+        staff_id: i64,
+        by: &str,
+        now: Timestamp,
+        event: Event,
+    ) -> Result<()> {
+        self.write_with(
+            async |c| {
+                let n =
+                    sqlx::query("UPDATE staff SET left_us = ? WHERE id = ? AND left_us IS NULL")
+                        .bind(to_us(now))
+                        .bind(staff_id)
+                        .execute(&mut *c)
+                        .await?
+                        .rows_affected();
+                changed_one(n, || "the person has already left".into())?;
+                sqlx::query(
+                    "UPDATE appointment SET ended_us = ?, ended_by = ? WHERE staff_id = ?
+                     AND ended_us IS NULL",
+                )
+                .bind(to_us(now))
+                .bind(by)
+                .bind(staff_id)
+                .execute(&mut *c)
+                .await?;
+                end_sessions(c, staff_id, now, &[]).await
+            },
+            |_| vec![event],
+        )
+        .await
+    }
+
+    pub async fn acknowledge_pledge(
+        &self,
+        staff_id: i64,
+        text_sha256: &str,
+        now: Timestamp,
+        event: Event,
+    ) -> Result<()> {
+        self.write_with(
+            async |c| {
+                sqlx::query(
+                    "INSERT INTO pledge (staff_id, text_sha256, acknowledged_us) VALUES (?, ?, ?)",
+                )
+                .bind(staff_id)
+                .bind(text_sha256)
+                .bind(to_us(now))
+                .execute(&mut *c)
+                .await?;
+                Ok(())
+            },
+            |_| vec![event],
+        )
+        .await
+    }
+
+    /// N12: has the person acknowledged this text of the pledge?
+    pub async fn has_pledged(&self, staff_id: i64, text_sha256: &str) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pledge WHERE staff_id = ? AND text_sha256 = ?",
+        )
+        .bind(staff_id)
+        .bind(text_sha256)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testutil::{any_event, db_with_staff, new_staff, t0};
+    use crate::DbError;
+
+    #[tokio::test]
+    async fn a_login_is_taken_once() {
+        let (db, _) = db_with_staff().await;
+        let again = db
+            .create_staff(&new_staff("sato"), t0(), |_| any_event())
+            .await;
+        assert!(matches!(again, Err(DbError::Conflict(_))));
+    }
+
+    #[tokio::test]
+    async fn t3_4_people_and_pledges_are_kept() {
+        let (db, id) = db_with_staff().await;
+        db.acknowledge_pledge(id, "abc", t0(), any_event())
+            .await
+            .unwrap();
+        for sql in [
+            "DELETE FROM staff",
+            "DELETE FROM pledge",
+            "UPDATE pledge SET text_sha256 = 'x'",
+        ] {
+            assert!(sqlx::query(sql).execute(db.pool()).await.is_err(), "{sql}");
+        }
+        db.staff_left(id, "admin", t0(), any_event()).await.unwrap();
+        assert!(db.has_pledged(id, "abc").await.unwrap());
+        // Every change wrote its event: created, pledge, left.
+        assert_eq!(db.ledger_size().await.unwrap(), 3);
+    }
+}
