@@ -189,7 +189,7 @@ impl App {
         }
         let office = self.office();
         // N11.1, N11.2: overdue Form 3s raise alerts until received.
-        let form3 = tokio::spawn(mimamori_office::outside::watch_form3(
+        let form3 = tokio::spawn(mimamori_office::workflow::emergency::watch_form3(
             office.clone(),
             std::time::Duration::from_secs(60),
         ));

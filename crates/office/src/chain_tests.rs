@@ -1076,13 +1076,13 @@ async fn n11_1_n11_2_emergency_retrieval_by_delegated_staff_alerts_the_manager_a
         .unwrap();
     clock.set(night + SignedDuration::from_hours(73));
     assert_eq!(
-        crate::outside::check_form3_deadlines(&w.office)
+        crate::workflow::emergency::check_form3_deadlines(&w.office)
             .await
             .unwrap(),
         [id]
     );
     assert!(
-        crate::outside::check_form3_deadlines(&w.office)
+        crate::workflow::emergency::check_form3_deadlines(&w.office)
             .await
             .unwrap()
             .is_empty(),

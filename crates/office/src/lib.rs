@@ -22,13 +22,14 @@ mod error;
 pub mod evidence;
 pub mod form1;
 pub mod grant;
+mod http;
 mod ledger_api;
 pub mod notary;
-pub mod outside;
-mod requests;
 pub mod setup;
 mod staff;
 mod terminals;
+pub mod wire;
+pub mod workflow;
 
 pub use error::ApiError;
 
@@ -74,9 +75,9 @@ pub fn router(office: Shared) -> Router {
         .merge(auth::routes())
         .merge(staff::routes())
         .merge(terminals::routes())
-        .merge(requests::routes())
+        .merge(http::requests::routes())
         .merge(form1::routes())
-        .merge(outside::routes())
+        .merge(http::outside::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(error::localize))
         .with_state(office)

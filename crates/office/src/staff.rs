@@ -93,7 +93,7 @@ async fn create(
     check_new_password(&req.login, &req.password)?;
     let name = required_text("name", &req.name, 100)?;
     let db = &office.ctx.db;
-    crate::outside::check_delegation(&office, req.delegation_id, Rule::N10_3).await?;
+    crate::workflow::emergency::check_delegation(&office, req.delegation_id, Rule::N10_3).await?;
     let password = req.password;
     let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
         .await

@@ -55,7 +55,7 @@ async fn register(
         .rule(Rule::N3_3));
     }
     let db = &office.ctx.db;
-    crate::outside::check_delegation(&office, req.delegation_id, Rule::N10_4).await?;
+    crate::workflow::emergency::check_delegation(&office, req.delegation_id, Rule::N10_4).await?;
     let new = NewTerminal {
         id: req.id.clone(),
         name: required_text("name", &req.name, 100)?,

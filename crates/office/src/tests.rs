@@ -208,12 +208,22 @@ async fn n3_2_1_ledger_routes_publish_checkpoints_keys_and_proofs() {
 fn routes_in_source() -> std::collections::BTreeSet<(String, String)> {
     let needle = concat!(".", "route(");
     let mut found = std::collections::BTreeSet::new();
-    let dir = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src")).unwrap();
-    for entry in dir {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "rs") {
-            continue;
+    let mut sources = vec![std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src"
+    ))];
+    let mut files = Vec::new();
+    while let Some(dir) = sources.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
         }
+    }
+    for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
         for (at, _) in text.match_indices(needle) {
             let call = text[at + needle.len()..].trim_start();

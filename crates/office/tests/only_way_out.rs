@@ -1,9 +1,9 @@
 //! N9.4, T5.2: the only code path that reads footage for export is the grant-checked retrieval.
 //!
 //! The recorder's `export` reads segments for export; `evidence::create_package` is its one
-//! caller; `requests::export_for` is the one caller of that; and `requests::retrieve` is the one
-//! caller of `export_for`, which it reaches only after the policy's verdict was recorded and
-//! the grant was spent. This test reads the workspace's product sources (test code excluded)
+//! caller; `workflow::retrieval::export_for` is the one caller of that; and
+//! `workflow::retrieval::retrieve` is the one caller of `export_for`, which it reaches only
+//! after the policy's verdict was recorded and the grant was spent. This test reads the workspace's product sources (test code excluded)
 //! and fails if any other call appears, so a new way out cannot be added unnoticed.
 
 use std::path::{Path, PathBuf};
@@ -103,18 +103,18 @@ fn n9_4_only_the_grant_checked_retrieval_reads_footage_for_export() {
     );
     assert_eq!(
         callers(&sources, "create_package"),
-        [pair("office/src/requests.rs", "export_for")],
+        [pair("src/workflow/retrieval.rs", "export_for")],
         "packages are built only for a retrieval"
     );
     assert_eq!(
         callers(&sources, "export_for"),
-        [pair("office/src/requests.rs", "retrieve")],
-        "only the retrieval route exports"
+        [pair("src/workflow/retrieval.rs", "retrieve")],
+        "only the retrieval step exports"
     );
     // In `retrieve`, the verdict is recorded and the grant spent before anything is read.
     let (_, requests) = sources
         .iter()
-        .find(|(p, _)| p.ends_with("office/src/requests.rs"))
+        .find(|(p, _)| p.ends_with("office/src/workflow/retrieval.rs"))
         .unwrap();
     let body = &requests[requests.find("async fn retrieve(").unwrap()..];
     let body = &body[..body.find("\n}\n").unwrap()];

@@ -1,0 +1,5 @@
+//! The JSON API's routes. A handler extracts the caller and the body, calls one step of
+//! `crate::workflow`, and turns its result into a response; it decides nothing itself.
+
+pub mod outside;
+pub mod requests;

@@ -1,0 +1,226 @@
+//! The office's wire types: the bodies its steps take and the views they answer with. The
+//! JSON API (`http`) deserializes and serializes these; the workflow (`workflow`) takes and
+//! returns them; the terminal client, the tests and the API bench build them. Field names are
+//! the API's (`docs/office.md`, `openapi.json`).
+
+use jiff::Timestamp;
+use mimamori_db::vocabulary::{Basis, Document, IdentityCheck, ReportFiled, RetrievalDone};
+use mimamori_db::{Closing, Origin, RequestRow};
+use mimamori_policy::chain::{RequestKind, RequestState};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::grant::GrantClaims;
+
+/// T6.1: the basis and the facts it needs.
+#[derive(Debug, Deserialize)]
+pub struct BasisInput {
+    pub kind: String,
+    #[serde(flatten)]
+    pub fields: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+pub struct OrderInput {
+    pub purpose: String,
+    pub reason: String,
+    pub basis: BasisInput,
+}
+
+/// A request as the API shows it: its row, with times in UTC.
+#[derive(Serialize)]
+pub struct RequestView {
+    pub id: i64,
+    pub kind: RequestKind,
+    pub state: RequestState,
+    pub state_ja: &'static str,
+    pub purpose: String,
+    pub basis: Basis,
+    pub reason: String,
+    /// The outside body's document (N10.1), or the delegation of an emergency (N11.1).
+    pub provision: Option<Origin>,
+    pub ordered_by: Option<String>,
+    pub ordered: Option<Timestamp>,
+    pub instruction: Option<InstructionView>,
+    pub retrieved_by: Option<String>,
+    pub retrieved: Option<Timestamp>,
+    pub retrieval: Option<RetrievalDone>,
+    pub reported: Option<Timestamp>,
+    pub report: Option<ReportFiled>,
+    pub closed: Option<Timestamp>,
+    pub closing: Option<Closing>,
+}
+
+#[derive(Serialize)]
+pub struct InstructionView {
+    pub camera: String,
+    pub from: Timestamp,
+    pub to: Timestamp,
+    pub handler: String,
+    pub terminal: String,
+    pub expires: Timestamp,
+    pub instructed_by: String,
+}
+
+impl From<&RequestRow> for RequestView {
+    fn from(r: &RequestRow) -> Self {
+        let ts = |us: Option<i64>| us.map(mimamori_db::from_us);
+        let instruction = r.instruction.as_ref().map(|i| InstructionView {
+            camera: i.camera_id.clone(),
+            from: i.start,
+            to: i.end,
+            handler: i.handler.clone(),
+            terminal: i.terminal_id.clone(),
+            expires: i.expires,
+            instructed_by: i.instructed_by.clone(),
+        });
+        RequestView {
+            id: r.id,
+            kind: r.kind,
+            state: r.state,
+            state_ja: r.state.ja(),
+            purpose: r.purpose.clone(),
+            basis: r.basis.clone(),
+            reason: r.reason.clone(),
+            provision: (r.origin != Origin::Order).then(|| r.origin.clone()),
+            ordered_by: r.ordered_by.clone(),
+            ordered: ts(r.ordered_us),
+            instruction,
+            retrieved_by: r.retrieved_by.clone(),
+            retrieved: ts(r.retrieved_us),
+            retrieval: r.retrieval.clone(),
+            reported: ts(r.reported_us),
+            report: r.report.clone(),
+            closed: ts(r.closed_us),
+            closing: r.closing.clone(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    pub state: Option<String>,
+    pub limit: Option<i64>,
+}
+
+#[derive(Deserialize)]
+pub struct InstructionInput {
+    pub camera: String,
+    pub from: Timestamp,
+    pub to: Timestamp,
+    pub handler: String,
+    pub terminal: String,
+    /// Default: one day from now, at most the policy's `instruction_max_days`.
+    pub expires: Option<Timestamp>,
+}
+
+#[derive(Deserialize)]
+pub struct GrantInput {
+    pub terminal: String,
+}
+
+#[derive(Serialize)]
+pub struct GrantOutput {
+    /// The ward-signed grant note; the terminal signs it and sends both to `/api/v1/retrievals`.
+    pub grant: String,
+    pub claims: GrantClaims,
+}
+
+#[derive(Deserialize)]
+pub struct RetrievalInput {
+    /// The grant note exactly as issued.
+    pub grant: String,
+    /// The terminal's Ed25519 signature over it (`TerminalKey::sign_grant`).
+    pub signature: String,
+}
+
+#[derive(Deserialize)]
+pub struct ReportInput {
+    /// What the footage was written to (e.g. "DVD-R", "暗号化USBメモリ", "ファイル").
+    pub media: String,
+    pub copies: u32,
+    /// Who received it, if it was handed to anyone.
+    #[serde(default)]
+    pub recipient: String,
+    #[serde(default)]
+    pub remarks: String,
+}
+
+/// The body of a step that only needs a reason (cancel, decline).
+#[derive(Deserialize)]
+pub struct ReasonInput {
+    pub reason: String,
+}
+
+#[derive(Deserialize)]
+pub struct ProvisionInput {
+    pub body: String,
+    /// The applicant: the body's head or the officer who asks.
+    pub applicant: String,
+    pub purpose: String,
+    pub reason: String,
+    pub basis: BasisInput,
+    pub document: Document,
+    pub identity_check: IdentityCheck,
+}
+
+#[derive(Deserialize)]
+pub struct HandOverInput {
+    pub recipient: String,
+    pub purpose: String,
+    /// What was handed over (media, clip, range).
+    pub content: String,
+    pub identity_check: IdentityCheck,
+}
+
+#[derive(Deserialize)]
+pub struct DelegationInput {
+    pub body: String,
+    /// The written confirmation (N10.2).
+    pub document_ref: String,
+    pub scope: String,
+    pub from: Timestamp,
+    pub until: Timestamp,
+}
+
+#[derive(Deserialize)]
+pub struct EmergencyInput {
+    pub camera: String,
+    pub from: Timestamp,
+    pub to: Timestamp,
+    pub purpose: String,
+    /// Why it could not wait for the office to open (Form 3 asks the same).
+    pub urgency: String,
+    pub terminal: String,
+}
+
+#[derive(Deserialize)]
+pub struct Form3Input {
+    /// 様式第3号 fields: purpose, camera site, retrieval date, why it could not wait.
+    pub purpose: String,
+    pub camera_site: String,
+    pub retrieval_date: String,
+    pub urgency: String,
+    /// The pledge not to use the images for anything else.
+    pub pledged: bool,
+    /// The document received: "様式第3号" or an inquiry's number.
+    pub document: String,
+}
+
+#[derive(Deserialize)]
+pub struct SubmittedHistory {
+    /// `{terminal, month, entries: [{request, grant, …}]}` as `mimamori terminal history`
+    /// prints it.
+    pub history: Value,
+    /// The terminal key's signature over the history's RFC 8785 form.
+    pub signature: String,
+}
+
+#[derive(Deserialize)]
+pub struct HoldInput {
+    pub camera: String,
+    pub from: Timestamp,
+    pub to: Timestamp,
+    pub until: Timestamp,
+    pub reason: String,
+}

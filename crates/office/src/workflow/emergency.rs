@@ -1,0 +1,295 @@
+//! Delegations (N10.2) and emergency retrievals by an investigative body's registered staff
+//! (N11.1), with Form 3 and its deadline (N11.2).
+
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use mimamori_db::vocabulary::{self, Basis, Form3Recorded};
+use mimamori_db::{
+    AlertKind, Closing, DelegationRow, EmergencyOrigin, EventBody, Instruction, NewAlert,
+    NewDelegation, NewRequest, Origin, RequestAlert, RequestUpdate,
+};
+use mimamori_policy::access::{decide_emergency, Action};
+use mimamori_policy::chain::{LegalBasis, Step};
+use mimamori_policy::Rule;
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::staff::required_text;
+use crate::terminals::unknown_terminal;
+use crate::wire::{DelegationInput, EmergencyInput, Form3Input, RequestView};
+use crate::workflow::chain::{
+    check_camera, check_range, load, may_step, record_step, row, terminal_facts,
+};
+use crate::{OfficeState, Shared};
+
+/// N10.2, the Manager records a written delegation.
+pub async fn record_delegation(
+    office: &OfficeState,
+    caller: &Caller,
+    req: DelegationInput,
+) -> Result<DelegationRow, ApiError> {
+    caller
+        .may(office, Action::RecordDelegation, "delegation_recorded")
+        .await?;
+    if req.until <= req.from {
+        return Err(ApiError::invalid(
+            "until",
+            "must be after from",
+            "終了日は開始日より後にしてください",
+        ));
+    }
+    let new = NewDelegation {
+        body: required_text("body", &req.body, 200)?,
+        document_ref: required_text("document_ref", &req.document_ref, 200)
+            .map_err(|e| e.rule(Rule::N10_2))?,
+        scope: required_text("scope", &req.scope, 1000)?,
+        from: req.from,
+        until: req.until,
+        recorded_by: caller.login().to_owned(),
+    };
+    let db = &office.ctx.db;
+    let id = db
+        .create_delegation(&new, office.ctx.clock.now(), |delegation| {
+            caller.event(EventBody::DelegationRecorded(
+                vocabulary::DelegationRecorded {
+                    delegation,
+                    body: new.body.clone(),
+                    document_ref: new.document_ref.clone(),
+                    scope: new.scope.clone(),
+                    from: new.from,
+                    until: new.until,
+                },
+            ))
+        })
+        .await?;
+    let row = db
+        .delegation(id)
+        .await?
+        .ok_or_else(|| ApiError::internal("lost"))?;
+    Ok(row)
+}
+
+/// The delegations on record (N10.2).
+pub async fn list_delegations(
+    office: &OfficeState,
+    caller: &Caller,
+) -> Result<Vec<DelegationRow>, ApiError> {
+    caller
+        .may(office, Action::ReadRecords, "delegations_read")
+        .await?;
+    Ok(office.ctx.db.delegations().await?)
+}
+
+/// N11.1, delegated staff at their terminal, at night or
+/// on a holiday, without a prior order. Allowed and at once known: the Manager is alerted, and
+/// Form 3 is due within the policy's deadline.
+pub async fn authorize_emergency(
+    office: &OfficeState,
+    caller: &Caller,
+    req: EmergencyInput,
+) -> Result<RequestView, ApiError> {
+    let db = &office.ctx.db;
+    let now = office.ctx.clock.now();
+    let terminal = db.terminal(&req.terminal).await?;
+    let facts = terminal.as_ref().map(terminal_facts);
+    let policy = &office.ctx.policy;
+    let delegation_in_force = delegation_in_force(
+        office,
+        caller,
+        terminal.as_ref().and_then(|t| t.delegation_id),
+        now,
+    )
+    .await?;
+    let verdict = decide_emergency(
+        &policy.office,
+        &policy.ward.time_zone,
+        &caller.actor(),
+        facts.as_ref(),
+        delegation_in_force,
+        now,
+    );
+    caller
+        .record_refusal(
+            office,
+            Action::EmergencyRetrieve,
+            "emergency_retrieval",
+            verdict,
+        )
+        .await?;
+    let terminal = terminal.ok_or_else(|| unknown_terminal(&req.terminal))?;
+    let camera = check_camera(office, &req.camera)?;
+    check_range(office, req.from, req.to, now)?;
+    let purpose = required_text("purpose", &req.purpose, 200)?;
+    let urgency = required_text("urgency", &req.urgency, 2000).map_err(|e| e.rule(Rule::N11_1))?;
+    let lifetime =
+        SignedDuration::try_from(policy.office.grant_lifetime).map_err(ApiError::internal)?;
+    let new = NewRequest {
+        origin: Origin::Emergency(EmergencyOrigin {
+            delegation_id: terminal.delegation_id,
+        }),
+        purpose,
+        basis: Basis {
+            kind: LegalBasis::Investigation,
+            facts: [("document".to_owned(), "様式第3号（事後提出）".to_owned())].into(),
+        },
+        reason: urgency,
+        created_by: caller.login().to_owned(),
+        // N11.1: the Manager learns of it at once. Alerts are shown on the public health
+        // page: the request number only, no names (N12).
+        alert: Some(RequestAlert {
+            kind: AlertKind::EmergencyRetrieval,
+            camera: Some(camera.clone()),
+            message: |id| format!("緊急時の取り出し 依頼 {id} / emergency retrieval, request {id}"),
+        }),
+        scope: Some(Instruction {
+            camera_id: camera.to_string(),
+            start: req.from,
+            end: req.to,
+            handler: caller.login().to_owned(),
+            terminal_id: terminal.id.clone(),
+            expires: now + lifetime,
+            instructed_by: caller.login().to_owned(),
+        }),
+    };
+    let site = policy.camera(&camera).map(|c| c.site.clone());
+    let id = db
+        .create_request(&new, now, |request| {
+            let body = EventBody::EmergencyAuthorized(vocabulary::EmergencyAuthorized {
+                request,
+                purpose: new.purpose.clone(),
+                reason: new.reason.clone(),
+                camera: camera.as_str().to_owned(),
+                site: site.clone(),
+                from: req.from,
+                to: req.to,
+                handler: caller.login().to_owned(),
+                terminal: terminal.id.clone(),
+                delegation_id: terminal.delegation_id,
+            });
+            caller.event(body).at_terminal(&terminal.id)
+        })
+        .await?;
+    load(office, id).await
+}
+
+/// N10.3, N10.4: an account or terminal names a delegation that is on record.
+pub(crate) async fn check_delegation(
+    office: &OfficeState,
+    delegation_id: Option<i64>,
+    rule: Rule,
+) -> Result<(), ApiError> {
+    let Some(id) = delegation_id else {
+        return Ok(());
+    };
+    if office.ctx.db.delegation(id).await?.is_some() {
+        return Ok(());
+    }
+    Err(ApiError::not_found(
+        "unknown_delegation",
+        format!("no delegation {id}"),
+        format!("委任 {id} は登録されていません"),
+    )
+    .rule(rule))
+}
+
+/// N10.2: the terminal's delegation exists, is within its dates, and is the caller's own.
+pub(crate) async fn delegation_in_force(
+    office: &OfficeState,
+    caller: &Caller,
+    delegation_id: Option<i64>,
+    now: Timestamp,
+) -> Result<bool, ApiError> {
+    let delegation = match delegation_id {
+        Some(id) => office.ctx.db.delegation(id).await?,
+        None => None,
+    };
+    Ok(delegation.is_some_and(|d| {
+        mimamori_db::from_us(d.from_us) <= now && now < mimamori_db::from_us(d.until_us)
+    }) && caller.staff.delegation_id == delegation_id)
+}
+
+/// N11.2, an image handler records the Form 3 received
+/// for an emergency retrieval; its overdue alert (if any) is resolved.
+pub async fn record_form3(
+    office: &OfficeState,
+    caller: &Caller,
+    id: i64,
+    req: Form3Input,
+) -> Result<RequestView, ApiError> {
+    let row = row(office, id).await?;
+    let next = may_step(office, caller, &row, Step::RecordForm3, None).await?;
+    if !req.pledged {
+        return Err(ApiError::invalid(
+            "pledged",
+            "Form 3 carries the pledge not to use the images for anything else",
+            "様式第3号には目的外利用をしない旨の誓約が必要です",
+        )
+        .rule(Rule::N11_1));
+    }
+    let record = Form3Recorded {
+        request: id,
+        purpose: required_text("purpose", &req.purpose, 500)?,
+        camera_site: required_text("camera_site", &req.camera_site, 200)?,
+        retrieval_date: required_text("retrieval_date", &req.retrieval_date, 40)?,
+        urgency: required_text("urgency", &req.urgency, 2000)?,
+        document: required_text("document", &req.document, 200)?,
+        pledged: true,
+        received: office.ctx.clock.now(),
+    };
+    // The overdue alert, if any, is resolved in the same transaction (N11.2).
+    let update = RequestUpdate::Closed(Closing::Form3(record.clone()));
+    let step = (&row, next, Step::RecordForm3);
+    let view = record_step(
+        office,
+        caller,
+        step,
+        EventBody::Form3Recorded(record),
+        update,
+    );
+    view.await
+}
+
+/// N11.1, N11.2: raises an alert for each emergency retrieval whose Form 3 is overdue. The
+/// alert stays open until the Form 3 is recorded. Returns the requests newly alerted.
+pub async fn check_form3_deadlines(office: &OfficeState) -> Result<Vec<i64>, mimamori_db::DbError> {
+    let now = office.ctx.clock.now();
+    let deadline = SignedDuration::try_from(office.ctx.policy.office.emergency.form3_deadline)
+        .unwrap_or(SignedDuration::from_hours(72));
+    let db = &office.ctx.db;
+    let mut alerted = Vec::new();
+    for row in db.form3_overdue(now - deadline).await? {
+        let message = format!(
+            "様式第3号が期限を過ぎても未提出です 依頼 {} / Form 3 overdue, request {}",
+            row.id, row.id
+        );
+        let camera = row
+            .instruction
+            .as_ref()
+            .and_then(|i| mimamori_policy::CameraId::new(&i.camera_id).ok());
+        let alert = NewAlert {
+            kind: AlertKind::Form3Overdue,
+            camera,
+            message,
+        };
+        let request = row.id;
+        db.raise_form3_alert(request, &alert, now, |alert| {
+            let body = EventBody::Form3Overdue(vocabulary::Form3Overdue { request, alert });
+            mimamori_db::Event::system("office", body).at(now)
+        })
+        .await?;
+        alerted.push(row.id);
+    }
+    Ok(alerted)
+}
+
+/// Checks Form 3 deadlines every `interval` until the task is dropped.
+pub async fn watch_form3(office: Shared, interval: Duration) {
+    let mut tick = tokio::time::interval(interval);
+    loop {
+        tick.tick().await;
+        if let Err(e) = check_form3_deadlines(&office).await {
+            tracing::error!(error = %e, "form 3 deadline check failed");
+        }
+    }
+}

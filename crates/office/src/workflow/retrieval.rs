@@ -1,0 +1,272 @@
+//! Retrieval (N9.3, N9.4): the single-use grant for the named handler at the named terminal,
+//! and the retrieval that checks it and exports exactly its scope. `retrieve` is the only
+//! caller of the recorder's export.
+
+use base64::prelude::{Engine, BASE64_URL_SAFE_NO_PAD};
+use jiff::SignedDuration;
+use mimamori_db::vocabulary::{self, RetrievalDone};
+use mimamori_db::{EventBody, RequestRow, RequestUpdate};
+use mimamori_ledger::checkpoint::TrustedKeys;
+use mimamori_policy::access::{decide_grant, step_action, Action, GrantFacts};
+use mimamori_policy::chain::{RequestState, Step};
+use mimamori_policy::{CameraId, Rule};
+use mimamori_recorder::export::ExportRequest;
+use mimamori_recorder::RecorderError;
+use rand::RngCore;
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::evidence::{create_package, Chain, EvidenceError};
+use crate::grant::{terminal_signed, GrantClaims};
+use crate::terminals::unknown_terminal;
+use crate::wire::{GrantInput, GrantOutput, RequestView, RetrievalInput};
+use crate::workflow::chain::{advance, may_step, row, terminal_facts};
+use crate::OfficeState;
+
+/// The named handler at the named terminal asks to retrieve (N9.4); the office answers with
+/// a single-use grant.
+pub async fn issue_grant(
+    office: &OfficeState,
+    caller: &Caller,
+    id: i64,
+    req: GrantInput,
+) -> Result<GrantOutput, ApiError> {
+    let row = row(office, id).await?;
+    let terminal = office.ctx.db.terminal(&req.terminal).await?;
+    let facts = terminal.as_ref().map(terminal_facts);
+    may_step(office, caller, &row, Step::Retrieve, facts.as_ref()).await?;
+    let now = office.ctx.clock.now();
+    let lifetime = SignedDuration::try_from(office.ctx.policy.office.grant_lifetime)
+        .map_err(ApiError::internal)?;
+    let instruction = row
+        .instruction
+        .clone()
+        .ok_or_else(|| ApiError::internal("instructed request without instruction"))?;
+    let mut raw = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut raw);
+    let claims = GrantClaims {
+        grant: BASE64_URL_SAFE_NO_PAD.encode(raw),
+        request: id,
+        camera: instruction.camera_id,
+        from: instruction.start,
+        to: instruction.end,
+        handler: instruction.handler,
+        terminal: instruction.terminal_id,
+        // Never past the instruction's own expiry.
+        expires: (now + lifetime).min(instruction.expires),
+    };
+    let note = office
+        .notary
+        .sign_note(&claims.text())
+        .await
+        .map_err(ApiError::internal)?;
+    let grant = mimamori_db::GrantRow {
+        id: claims.grant.clone(),
+        request_id: id,
+        issued_us: mimamori_db::to_us(now),
+        expires_us: mimamori_db::to_us(claims.expires),
+        used_us: None,
+    };
+    let body = EventBody::RetrievalGrantIssued(vocabulary::GrantIssued {
+        request: id,
+        grant: claims.grant.clone(),
+        expires: claims.expires,
+    });
+    let event = caller
+        .event_as(retrieve_action(&row), body)
+        .at_terminal(&claims.terminal);
+    office.ctx.db.issue_grant(&grant, event).await?;
+    Ok(GrantOutput {
+        grant: note,
+        claims,
+    })
+}
+
+/// The action a retrieval on `row` is (delegated staff's for an emergency, N11.1).
+pub(crate) fn retrieve_action(row: &RequestRow) -> Action {
+    step_action(row.kind, Step::Retrieve)
+}
+
+/// The only step that lets footage out. It checks the ward's grant, its single use and expiry,
+/// the chain step, and the terminal's signature; records the retrieval; and returns the
+/// evidence package as an open zip file, already unlinked (T5.2: the office keeps no copy).
+pub async fn retrieve(
+    office: &OfficeState,
+    caller: &Caller,
+    req: RetrievalInput,
+) -> Result<Retrieved, ApiError> {
+    let claims = open_grant(office, &req.grant).await?;
+    let db = &office.ctx.db;
+    let now = office.ctx.clock.now();
+    let grant = db.grant(&claims.grant).await?.ok_or_else(invalid_grant)?;
+    let row = row(office, claims.request).await?;
+    let terminal = db
+        .terminal(&claims.terminal)
+        .await?
+        .ok_or_else(|| unknown_terminal(&claims.terminal))?;
+    let facts = GrantFacts {
+        used: grant.used_us.is_some(),
+        expires: claims.expires,
+        matches_request: grant.request_id == row.id && row.handler() == Some(&claims.handler),
+        terminal_signed: terminal_signed(&terminal.public_key, &req.grant, &req.signature),
+    };
+    let verdict = decide_grant(&facts, now);
+    caller
+        .record_refusal(office, retrieve_action(&row), "retrieval", verdict)
+        .await?;
+    let next = may_step(
+        office,
+        caller,
+        &row,
+        Step::Retrieve,
+        Some(&terminal_facts(&terminal)),
+    )
+    .await?;
+    let body = EventBody::RetrievalStarted(vocabulary::GrantUsed {
+        request: row.id,
+        grant: claims.grant.clone(),
+    });
+    let used = caller
+        .event_as(retrieve_action(&row), body)
+        .at_terminal(&terminal.id);
+    db.use_grant(&claims.grant, now, used).await?;
+    let (view, zip) = export_for(office, caller, &row, &claims, next).await?;
+    let manifest = view
+        .retrieval
+        .as_ref()
+        .map(|r| r.manifest_sha256.clone())
+        .unwrap_or_default();
+    let file = tokio::fs::File::open(&zip)
+        .await
+        .map_err(ApiError::internal)?;
+    // T5.2: the office keeps no copy; the open handle still reads the unlinked file.
+    let _ = std::fs::remove_file(&zip);
+    Ok(Retrieved {
+        request: view,
+        manifest_sha256: manifest,
+        zip: file,
+    })
+}
+
+/// A retrieval's result: the request as it now stands, and its evidence package.
+pub struct Retrieved {
+    pub request: RequestView,
+    pub manifest_sha256: String,
+    /// The package, open and already unlinked: reading it is the only way to it.
+    pub zip: tokio::fs::File,
+}
+
+/// Checks the ward's signature on a grant note and reads its claims.
+pub(crate) async fn open_grant(office: &OfficeState, note: &str) -> Result<GrantClaims, ApiError> {
+    let keys: Vec<String> = office
+        .ctx
+        .db
+        .ledger_keys()
+        .await?
+        .into_iter()
+        .map(|k| k.verifier_key)
+        .collect();
+    let trusted = TrustedKeys::parse(&keys.join("\n")).map_err(ApiError::internal)?;
+    let text = trusted
+        .open_note(note.as_bytes())
+        .map_err(|_| invalid_grant())?;
+    GrantClaims::parse(&text).ok_or_else(invalid_grant)
+}
+
+pub(crate) fn invalid_grant() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::FORBIDDEN,
+        "grant_invalid",
+        "this is not a retrieval grant issued by this ward",
+        "この区が発行した取り出し許可ではありません",
+    )
+    .rule(Rule::N9_4)
+}
+
+/// Exports exactly the grant's scope into a package, records the retrieval, and returns the
+/// zip's path. The package directory is removed; only the zip remains, to be sent.
+pub(crate) async fn export_for(
+    office: &OfficeState,
+    caller: &Caller,
+    row: &RequestRow,
+    claims: &GrantClaims,
+    next: RequestState,
+) -> Result<(RequestView, std::path::PathBuf), ApiError> {
+    let camera = CameraId::new(&claims.camera).map_err(ApiError::internal)?;
+    let dir = office
+        .work_dir
+        .join(format!("request-{}-{}", row.id, claims.grant));
+    std::fs::create_dir_all(&office.work_dir).map_err(ApiError::internal)?;
+    let export = ExportRequest {
+        camera,
+        start: claims.from,
+        end: claims.to,
+        actor: caller.login().to_owned(),
+        reason: row.purpose.clone(),
+        output: dir.join(crate::evidence::CLIP),
+    };
+    let chain = Chain {
+        request_id: Some(row.id.to_string()),
+        instruction_id: Some(format!("{}-1", row.id)),
+        ordered_by: row.ordered_by.clone(),
+        instructed_by: row.instruction.as_ref().map(|i| i.instructed_by.clone()),
+        terminal: Some(claims.terminal.clone()),
+        legal_basis: Some(row.basis.kind.code().to_owned()),
+    };
+    let package = match create_package(&office.ctx, &office.notary, &export, &chain, &dir).await {
+        Ok(p) => p,
+        Err(e) => return Err(retrieval_failed(office, caller, row, e).await),
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    let done = RetrievalDone {
+        request: row.id,
+        grant: claims.grant.clone(),
+        camera: claims.camera.clone(),
+        site: office
+            .ctx
+            .policy
+            .camera(&export.camera)
+            .map(|c| c.site.clone()),
+        from: claims.from,
+        to: claims.to,
+        terminal: claims.terminal.clone(),
+        clip_sha256: package.export.sha256.clone(),
+        clip_bytes: package.export.bytes,
+        manifest_sha256: package.manifest_sha256.clone(),
+        export_started_event: package.export.started_event,
+        export_finished_event: package.export.finished_event,
+    };
+    let update = RequestUpdate::Retrieved {
+        by: caller.login().to_owned(),
+        record: done.clone(),
+    };
+    let event = caller
+        .event_as(retrieve_action(row), EventBody::RetrievalDone(done))
+        .at_terminal(&claims.terminal);
+    let view = advance(office, row, next, update, vec![event]).await?;
+    Ok((view, package.zip))
+}
+
+pub(crate) async fn retrieval_failed(
+    office: &OfficeState,
+    caller: &Caller,
+    row: &RequestRow,
+    error: EvidenceError,
+) -> ApiError {
+    let body = EventBody::RetrievalFailed(vocabulary::RetrievalFailed {
+        request: row.id,
+        error: error.to_string(),
+    });
+    let event = caller.event_as(retrieve_action(row), body);
+    if let Err(e) = office.ctx.db.append_event(&event).await {
+        return ApiError::internal(e);
+    }
+    match error {
+        EvidenceError::Recorder(RecorderError::NoFootage) => ApiError::not_found(
+            "no_footage",
+            "no footage is stored for that camera and range; the grant is spent, ask for a new one",
+            "指定範囲の映像はありません（取り出し許可は使用済みになりました）",
+        ),
+        e => ApiError::internal(e),
+    }
+}
