@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, Body};
-use crate::staff::required_text;
+use crate::workflow::fields::required_text;
 use crate::Shared;
 
 /// The events a row is built from.

@@ -26,8 +26,6 @@ mod http;
 mod ledger_api;
 pub mod notary;
 pub mod setup;
-mod staff;
-mod terminals;
 pub mod wire;
 pub mod workflow;
 
@@ -72,9 +70,9 @@ pub fn router(office: Shared) -> Router {
         .route("/metrics", get(metrics))
         .route("/api/v1/openapi.json", get(openapi))
         .merge(ledger_api::routes())
-        .merge(auth::routes())
-        .merge(staff::routes())
-        .merge(terminals::routes())
+        .merge(http::auth::routes())
+        .merge(http::staff::routes())
+        .merge(http::terminals::routes())
         .merge(http::requests::routes())
         .merge(form1::routes())
         .merge(http::outside::routes())

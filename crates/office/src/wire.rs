@@ -5,7 +5,8 @@
 
 use jiff::Timestamp;
 use mimamori_db::vocabulary::{Basis, Document, IdentityCheck, ReportFiled, RetrievalDone};
-use mimamori_db::{Closing, Origin, RequestRow};
+use mimamori_db::{AppointmentRow, Closing, Origin, RequestRow, StaffRow};
+use mimamori_policy::access::Role;
 use mimamori_policy::chain::{RequestKind, RequestState};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -223,4 +224,93 @@ pub struct HoldInput {
     pub to: Timestamp,
     pub until: Timestamp,
     pub reason: String,
+}
+
+#[derive(Deserialize)]
+pub struct NewAccount {
+    pub login: String,
+    pub name: String,
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub contact: String,
+    /// The initial password; it must be changed at the first sign-in (N3.3.1).
+    pub password: String,
+    /// For an investigative body's staff: the delegation they work under (N10.3).
+    pub delegation_id: Option<i64>,
+}
+
+#[derive(Serialize)]
+pub struct StaffDetail {
+    #[serde(flatten)]
+    pub staff: StaffRow,
+    pub appointments: Vec<AppointmentRow>,
+}
+
+#[derive(Deserialize)]
+pub struct Appoint {
+    pub role: String,
+    /// The planned end (RFC 3339), if any.
+    pub until: Option<Timestamp>,
+}
+
+#[derive(Deserialize)]
+pub struct Registration {
+    pub id: String,
+    pub name: String,
+    /// Where it stands (N8: in the crime-prevention section; N10.4: at the body).
+    pub location: String,
+    /// Who keeps it (N3.3.2: the locked cabinet is this person's attestation).
+    pub custodian: String,
+    /// From `mimamori terminal init`.
+    pub public_key: String,
+    /// For a terminal placed at an investigative body (N10.4).
+    pub delegation_id: Option<i64>,
+}
+
+#[derive(Deserialize)]
+pub struct SignIn {
+    pub login: String,
+    pub password: String,
+    /// The TOTP code, for an account with a second factor.
+    pub totp: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct SignedIn {
+    pub token: String,
+    /// The session ends after this many seconds without use.
+    pub idle_seconds: u64,
+    pub roles: Vec<Role>,
+    pub password_change_due: bool,
+    pub pledge_required: bool,
+    /// The policy wants a TOTP code from this person, and this session has none.
+    pub second_factor_required: bool,
+}
+
+#[derive(Serialize)]
+pub struct Me {
+    pub login: String,
+    pub name: String,
+    pub roles: Vec<Role>,
+    pub pledged: bool,
+    pub password_change_due: bool,
+    pub password_changed: String,
+}
+
+#[derive(Deserialize)]
+pub struct NewPassword {
+    pub current: String,
+    pub new: String,
+}
+
+#[derive(Deserialize)]
+pub struct Acknowledge {
+    /// The SHA-256 of the text the person read, so nobody acknowledges a text they did not see.
+    pub sha256: String,
+}
+
+#[derive(Deserialize)]
+pub struct Code {
+    pub code: String,
 }

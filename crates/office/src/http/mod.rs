@@ -1,5 +1,8 @@
 //! The JSON API's routes. A handler extracts the caller and the body, calls one step of
 //! `crate::workflow`, and turns its result into a response; it decides nothing itself.
 
+pub mod auth;
 pub mod outside;
 pub mod requests;
+pub mod staff;
+pub mod terminals;

@@ -11,8 +11,8 @@ use mimamori_policy::{CameraId, Rule};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::staff::required_text;
 use crate::wire::{BasisInput, ReasonInput, RequestView};
+use crate::workflow::fields::required_text;
 
 use crate::OfficeState;
 

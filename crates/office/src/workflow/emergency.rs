@@ -15,12 +15,12 @@ use mimamori_policy::Rule;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::staff::required_text;
-use crate::terminals::unknown_terminal;
 use crate::wire::{DelegationInput, EmergencyInput, Form3Input, RequestView};
 use crate::workflow::chain::{
     check_camera, check_range, load, may_step, record_step, row, terminal_facts,
 };
+use crate::workflow::fields::required_text;
+use crate::workflow::terminals::unknown_terminal;
 use crate::{OfficeState, Shared};
 
 /// N10.2, the Manager records a written delegation.

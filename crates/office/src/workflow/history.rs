@@ -7,8 +7,8 @@ use mimamori_policy::Rule;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::terminals::unknown_terminal;
 use crate::wire::SubmittedHistory;
+use crate::workflow::terminals::unknown_terminal;
 use crate::OfficeState;
 
 /// N11.3, the month's retrieval history recorded on the

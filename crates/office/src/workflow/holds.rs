@@ -8,9 +8,9 @@ use serde_json::{json, Value};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::staff::required_text;
 use crate::wire::HoldInput;
 use crate::workflow::chain::check_camera;
+use crate::workflow::fields::required_text;
 use crate::OfficeState;
 
 /// T5.3, the Manager keeps a range beyond retention, for a reason, to a

@@ -15,8 +15,12 @@
 
 pub mod chain;
 pub mod emergency;
+pub mod fields;
 pub mod history;
 pub mod holds;
 pub mod orders;
 pub mod provisions;
 pub mod retrieval;
+pub mod signin;
+pub mod staff;
+pub mod terminals;

@@ -10,13 +10,13 @@ use mimamori_policy::Rule;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::staff::required_text;
-use crate::terminals::unknown_terminal;
 use crate::wire::{InstructionInput, ListQuery, OrderInput, ReasonInput, ReportInput, RequestView};
 use crate::workflow::chain::{
     advance, check_basis, check_camera, check_handler, check_range, close_with_reason, load,
     may_step, record_step, row,
 };
+use crate::workflow::fields::required_text;
+use crate::workflow::terminals::unknown_terminal;
 use crate::OfficeState;
 
 /// N9.1, the Manager orders a retrieval for the purpose (N3.2.2).

@@ -9,11 +9,11 @@ use mimamori_policy::Rule;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::staff::required_text;
 use crate::wire::{HandOverInput, ProvisionInput, ReasonInput, RequestView};
 use crate::workflow::chain::{
     advance, check_basis, close_with_reason, load, may_step, record_step, row,
 };
+use crate::workflow::fields::required_text;
 use crate::OfficeState;
 
 /// T6.2: every field of the identity check is required.

@@ -18,9 +18,9 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::evidence::{create_package, Chain, EvidenceError};
 use crate::grant::{terminal_signed, GrantClaims};
-use crate::terminals::unknown_terminal;
 use crate::wire::{GrantInput, GrantOutput, RequestView, RetrievalInput};
 use crate::workflow::chain::{advance, may_step, row, terminal_facts};
+use crate::workflow::terminals::unknown_terminal;
 use crate::OfficeState;
 
 /// The named handler at the named terminal asks to retrieve (N9.4); the office answers with

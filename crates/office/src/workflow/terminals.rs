@@ -1,51 +1,27 @@
 //! Dedicated terminals (N2, N3.3, N8, N10.4): registered by the Operations lead with a
 //! location, a custodian and the public half of the terminal's own key; revoked, never deleted.
 
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use mimamori_db::{vocabulary, EventBody, NewTerminal, TerminalRow};
 use mimamori_policy::access::Action;
 use mimamori_policy::Rule;
-use serde::Deserialize;
 
 use crate::auth::Caller;
-use crate::error::{ApiError, Body};
+use crate::error::ApiError;
 use crate::grant::parse_public_key;
-use crate::staff::required_text;
-use crate::Shared;
-
-pub fn routes() -> Router<Shared> {
-    Router::new()
-        .route("/api/v1/terminals", get(list).post(register))
-        .route("/api/v1/terminals/{id}/revoke", post(revoke))
-}
-
-#[derive(Deserialize)]
-struct Registration {
-    id: String,
-    name: String,
-    /// Where it stands (N8: in the crime-prevention section; N10.4: at the body).
-    location: String,
-    /// Who keeps it (N3.3.2: the locked cabinet is this person's attestation).
-    custodian: String,
-    /// From `mimamori terminal init`.
-    public_key: String,
-    /// For a terminal placed at an investigative body (N10.4).
-    delegation_id: Option<i64>,
-}
+use crate::wire::Registration;
+use crate::workflow::fields::{check_id, required_text};
+use crate::OfficeState;
 
 /// `POST /api/v1/terminals`.
-async fn register(
-    State(office): State<Shared>,
-    caller: Caller,
-    Body(req): Body<Registration>,
-) -> Result<(StatusCode, Json<TerminalRow>), ApiError> {
+pub async fn register_terminal(
+    office: &OfficeState,
+    caller: &Caller,
+    req: Registration,
+) -> Result<TerminalRow, ApiError> {
     caller
-        .may(&office, Action::RegisterTerminal, "terminal_registered")
+        .may(office, Action::RegisterTerminal, "terminal_registered")
         .await?;
-    crate::staff::check_id("id", &req.id)?;
+    check_id("id", &req.id)?;
     if parse_public_key(&req.public_key).is_none() {
         return Err(ApiError::invalid(
             "public_key",
@@ -55,7 +31,7 @@ async fn register(
         .rule(Rule::N3_3));
     }
     let db = &office.ctx.db;
-    crate::workflow::emergency::check_delegation(&office, req.delegation_id, Rule::N10_4).await?;
+    crate::workflow::emergency::check_delegation(office, req.delegation_id, Rule::N10_4).await?;
     let new = NewTerminal {
         id: req.id.clone(),
         name: required_text("name", &req.name, 100)?,
@@ -80,28 +56,28 @@ async fn register(
         .terminal(&new.id)
         .await?
         .ok_or_else(|| ApiError::internal("lost"))?;
-    Ok((StatusCode::CREATED, Json(row)))
+    Ok(row)
 }
 
 /// `GET /api/v1/terminals`.
-async fn list(
-    State(office): State<Shared>,
-    caller: Caller,
-) -> Result<Json<Vec<TerminalRow>>, ApiError> {
+pub async fn list_terminals(
+    office: &OfficeState,
+    caller: &Caller,
+) -> Result<Vec<TerminalRow>, ApiError> {
     caller
-        .may(&office, Action::ReadRecords, "terminals_read")
+        .may(office, Action::ReadRecords, "terminals_read")
         .await?;
-    Ok(Json(office.ctx.db.terminals().await?))
+    Ok(office.ctx.db.terminals().await?)
 }
 
-/// `POST /api/v1/terminals/{id}/revoke`: lost, stolen or retired (N3.3.2).
-async fn revoke(
-    State(office): State<Shared>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> Result<StatusCode, ApiError> {
+/// lost, stolen or retired (N3.3.2).
+pub async fn revoke_terminal(
+    office: &OfficeState,
+    caller: &Caller,
+    id: String,
+) -> Result<(), ApiError> {
     caller
-        .may(&office, Action::RevokeTerminal, "terminal_revoked")
+        .may(office, Action::RevokeTerminal, "terminal_revoked")
         .await?;
     let db = &office.ctx.db;
     if db.terminal(&id).await?.is_none() {
@@ -112,7 +88,7 @@ async fn revoke(
     }));
     db.revoke_terminal(&id, caller.login(), office.ctx.clock.now(), event)
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 pub fn unknown_terminal(id: &str) -> ApiError {

@@ -1,0 +1,240 @@
+//! Signing in and out (N3.3.1), the password change, the second factor, and the
+//! confidentiality pledge (N12, T3.4).
+
+use axum::http::StatusCode;
+use base64::prelude::{Engine, BASE64_URL_SAFE_NO_PAD};
+use jiff::SignedDuration;
+use mimamori_db::vocabulary::{self, Nothing};
+use mimamori_db::{from_us, Event, EventBody};
+use mimamori_policy::access::{needs_second_factor, Action};
+use mimamori_policy::Rule;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::auth::{
+    bad_credentials, check_new_password, dummy_hash, hash_password, locked, pledge_sha256,
+    totp_matches, verify_blocking, Caller,
+};
+use crate::error::ApiError;
+use crate::wire::{Acknowledge, Code, NewPassword, SignIn, SignedIn};
+use crate::OfficeState;
+
+/// sign in. Every sign-in and every refusal is an event (N3.3.1).
+pub async fn sign_in(office: &OfficeState, req: SignIn) -> Result<SignedIn, ApiError> {
+    let db = &office.ctx.db;
+    let policy = &office.ctx.policy.office;
+    let now = office.ctx.clock.now();
+    let staff = db
+        .staff_by_login(&req.login)
+        .await?
+        .filter(|s| s.left_us.is_none());
+    let refused = |code: &str, failures: Option<i64>, locked: Option<bool>| {
+        let body = EventBody::SigninRefused(vocabulary::SigninRefused {
+            code: code.to_owned(),
+            failures,
+            locked,
+        });
+        Event::by(&req.login, body).at(now)
+    };
+    let Some(staff) = staff else {
+        // Spend the time a real check would, so timing does not tell which logins exist.
+        verify_blocking(dummy_hash().to_owned(), req.password).await;
+        db.append_event(&refused("unknown_login", None, None))
+            .await?;
+        return Err(bad_credentials());
+    };
+    if let Some(until) = staff.locked_until_us.filter(|&u| from_us(u) > now) {
+        db.append_event(&refused("locked", None, None)).await?;
+        return Err(locked(from_us(until)));
+    }
+    if !verify_blocking(staff.password_hash.clone(), req.password).await {
+        let failures = staff.failed_signins + 1;
+        let lockout = SignedDuration::try_from(policy.lockout).map_err(ApiError::internal)?;
+        let lock = (failures >= i64::from(policy.lockout_attempts)).then(|| now + lockout);
+        let event = refused("bad_password", Some(failures), Some(lock.is_some()));
+        db.record_signin_failure(staff.id, lock, event).await?;
+        return Err(match lock {
+            Some(until) => locked(until),
+            None => bad_credentials(),
+        });
+    }
+    // N3.3.1: an enrolled second factor is required at every sign-in; a wrong code counts as
+    // a failed attempt.
+    let enrolled = staff
+        .totp_secret
+        .as_deref()
+        .filter(|_| staff.totp_enabled_us.is_some());
+    let second_factor = match (enrolled, req.totp.as_deref()) {
+        (None, _) => false,
+        (Some(secret), Some(code)) if totp_matches(secret, code, now) => true,
+        (Some(_), _) => {
+            let failures = Some(staff.failed_signins + 1);
+            let event = refused("bad_second_factor", failures, None);
+            db.record_signin_failure(staff.id, None, event).await?;
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "second_factor_failed",
+                "this account signs in with a TOTP code (field \"totp\"); it was missing or wrong",
+                "このアカウントはワンタイムコードが必要です（未入力または誤り）",
+            )
+            .rule(Rule::N3_3_1));
+        }
+    };
+    let mut raw = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut raw);
+    let token = BASE64_URL_SAFE_NO_PAD.encode(raw);
+    let event = Event::by(&staff.login, EventBody::SignedIn(Nothing {})).at(now);
+    db.open_session(
+        staff.id,
+        &Sha256::digest(token.as_bytes()),
+        second_factor,
+        now,
+        event,
+    )
+    .await?;
+    let roles = db.roles_in_force(staff.id, now).await?;
+    let rotation =
+        SignedDuration::try_from(policy.password_rotation).map_err(ApiError::internal)?;
+    Ok(SignedIn {
+        token,
+        idle_seconds: policy.session_idle.as_secs(),
+        password_change_due: from_us(staff.password_changed_us) + rotation <= now,
+        pledge_required: !db.has_pledged(staff.id, &pledge_sha256()).await?,
+        second_factor_required: needs_second_factor(policy, &roles, second_factor),
+        roles,
+    })
+}
+
+/// `DELETE /api/v1/sessions`: sign out.
+pub async fn sign_out(office: &OfficeState, caller: &Caller) -> Result<(), ApiError> {
+    let now = office.ctx.clock.now();
+    let event = caller.event(EventBody::SignedOut(Nothing {}));
+    office
+        .ctx
+        .db
+        .end_session(&caller.token_sha256, now, event)
+        .await?;
+    Ok(())
+}
+
+/// The periodic change (N3.3.1). Other sessions end.
+pub async fn change_password(
+    office: &OfficeState,
+    caller: &Caller,
+    req: NewPassword,
+) -> Result<(), ApiError> {
+    check_new_password(caller.login(), &req.new)?;
+    if req.new == req.current {
+        return Err(ApiError::invalid(
+            "new",
+            "the new password must differ from the current one",
+            "現在と異なるパスワードにしてください",
+        )
+        .rule(Rule::N3_3_1));
+    }
+    if !verify_blocking(caller.staff.password_hash.clone(), req.current).await {
+        return Err(bad_credentials());
+    }
+    let hash = tokio::task::spawn_blocking(move || hash_password(&req.new))
+        .await
+        .map_err(ApiError::internal)?;
+    let now = office.ctx.clock.now();
+    let event = caller.event(EventBody::PasswordChanged(Nothing {}));
+    office
+        .ctx
+        .db
+        .set_password(caller.staff.id, &hash, now, &caller.token_sha256, event)
+        .await?;
+    Ok(())
+}
+
+/// N12, T3.4.
+pub async fn acknowledge_pledge(
+    office: &OfficeState,
+    caller: &Caller,
+    req: Acknowledge,
+) -> Result<(), ApiError> {
+    let current = pledge_sha256();
+    if req.sha256 != current {
+        return Err(ApiError::invalid(
+            "sha256",
+            "is not the hash of the current pledge text (GET /api/v1/me/pledge)",
+            "現在の誓約文のハッシュ値ではありません",
+        )
+        .rule(Rule::N12));
+    }
+    if caller.pledged {
+        return Ok(());
+    }
+    let now = office.ctx.clock.now();
+    let event = caller.event(EventBody::PledgeAcknowledged(
+        vocabulary::PledgeAcknowledged {
+            login: None,
+            text_sha256: current.clone(),
+        },
+    ));
+    office
+        .ctx
+        .db
+        .acknowledge_pledge(caller.staff.id, &current, now, event)
+        .await?;
+    Ok(())
+}
+
+/// a new TOTP secret for the caller's authenticator app (N3.3.1). It
+/// takes effect once a code from the app confirms it.
+pub async fn start_totp(
+    office: &OfficeState,
+    caller: &Caller,
+) -> Result<serde_json::Value, ApiError> {
+    caller
+        .may(office, Action::EnrollSecondFactor, "totp_started")
+        .await?;
+    let mut secret = [0u8; 20];
+    rand::thread_rng().fill_bytes(&mut secret);
+    let encoded = totp_rs::Secret::Raw(secret.to_vec())
+        .to_encoded()
+        .to_string();
+    let event = caller.event(EventBody::TotpStarted(Nothing {}));
+    office
+        .ctx
+        .db
+        .set_totp_secret(caller.staff.id, &encoded, event)
+        .await?;
+    let issuer: String =
+        url::form_urlencoded::byte_serialize(office.ctx.policy.ward.name.as_bytes()).collect();
+    let uri = format!(
+        "otpauth://totp/{issuer}:{}?secret={encoded}&issuer={issuer}&algorithm=SHA1&digits=6&period=30",
+        caller.login()
+    );
+    Ok(serde_json::json!({ "secret": encoded, "otpauth_uri": uri }))
+}
+
+/// a code from the app switches the second factor on; every
+/// later sign-in needs one.
+pub async fn confirm_totp(
+    office: &OfficeState,
+    caller: &Caller,
+    req: Code,
+) -> Result<(), ApiError> {
+    caller
+        .may(office, Action::EnrollSecondFactor, "totp_enabled")
+        .await?;
+    let now = office.ctx.clock.now();
+    let pending = caller.staff.totp_secret.as_deref().unwrap_or_default();
+    if !totp_matches(pending, &req.code, now) {
+        return Err(ApiError::invalid(
+            "code",
+            "does not match the secret being set up (POST /api/v1/me/totp first)",
+            "設定中のシークレットと一致しません",
+        )
+        .rule(Rule::N3_3_1));
+    }
+    let event = caller.event(EventBody::TotpEnabled(Nothing {}));
+    office
+        .ctx
+        .db
+        .enable_totp(caller.staff.id, now, event)
+        .await?;
+    Ok(())
+}

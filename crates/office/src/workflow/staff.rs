@@ -1,0 +1,198 @@
+//! People and roles (N7, T3, N10.3): accounts kept by the Administrator, appointments made by
+//! the Manager, and the record of both, kept after a person leaves (T3.4).
+
+use jiff::Timestamp;
+use mimamori_db::{vocabulary, AppointmentRow, EventBody, NewStaff, StaffRow};
+use mimamori_policy::access::{decide_any, decide_appointment, Action, Role};
+use mimamori_policy::Rule;
+
+use crate::auth::{check_new_password, hash_password, Caller};
+use crate::error::ApiError;
+use crate::wire::{Appoint, NewAccount, StaffDetail};
+use crate::workflow::fields::{check_login, required_text};
+use crate::OfficeState;
+
+/// the Administrator opens an account.
+pub async fn create_account(
+    office: &OfficeState,
+    caller: &Caller,
+    req: NewAccount,
+) -> Result<StaffRow, ApiError> {
+    caller
+        .may(office, Action::ManageAccounts, "staff_created")
+        .await?;
+    check_login(&req.login)?;
+    check_new_password(&req.login, &req.password)?;
+    let name = required_text("name", &req.name, 100)?;
+    let db = &office.ctx.db;
+    crate::workflow::emergency::check_delegation(office, req.delegation_id, Rule::N10_3).await?;
+    let password = req.password;
+    let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(ApiError::internal)?;
+    let new = NewStaff {
+        login: req.login.clone(),
+        name,
+        unit: req.unit.trim().to_owned(),
+        contact: req.contact.trim().to_owned(),
+        delegation_id: req.delegation_id,
+        password_hash,
+        password_changed: Timestamp::UNIX_EPOCH,
+        created_by: caller.login().to_owned(),
+    };
+    let body = EventBody::StaffCreated(vocabulary::StaffCreated {
+        login: new.login.clone(),
+        name: new.name.clone(),
+        unit: new.unit.clone(),
+        delegation_id: new.delegation_id,
+    });
+    let now = office.ctx.clock.now();
+    let id = db.create_staff(&new, now, |_| caller.event(body)).await?;
+    let row = db
+        .staff_by_id(id)
+        .await?
+        .ok_or_else(|| ApiError::internal("lost"))?;
+    Ok(row)
+}
+
+/// Who may see the staff list: anyone keeping or reading the records.
+pub(crate) async fn may_read(office: &OfficeState, caller: &Caller) -> Result<(), ApiError> {
+    let verdict = decide_any(
+        &caller.actor(),
+        &[Action::ReadRecords, Action::ManageAccounts],
+    );
+    caller
+        .record_refusal(office, Action::ReadRecords, "staff_read", verdict)
+        .await
+}
+
+/// `GET /api/v1/staff`.
+pub async fn list_staff(office: &OfficeState, caller: &Caller) -> Result<Vec<StaffRow>, ApiError> {
+    may_read(office, caller).await?;
+    Ok(office.ctx.db.staff_list().await?)
+}
+
+/// the account and every appointment it ever had.
+pub async fn show_staff(
+    office: &OfficeState,
+    caller: &Caller,
+    login: String,
+) -> Result<StaffDetail, ApiError> {
+    may_read(office, caller).await?;
+    let staff = find(office, &login).await?;
+    let appointments = office.ctx.db.appointments(staff.id).await?;
+    Ok(StaffDetail {
+        staff,
+        appointments,
+    })
+}
+
+pub async fn find(office: &OfficeState, login: &str) -> Result<StaffRow, ApiError> {
+    office.ctx.db.staff_by_login(login).await?.ok_or_else(|| {
+        ApiError::not_found(
+            "unknown_staff",
+            format!("no account {login:?}"),
+            format!("アカウント {login:?} は登録されていません"),
+        )
+    })
+}
+
+/// appointments and sessions end; the record stays.
+pub async fn leave(office: &OfficeState, caller: &Caller, login: String) -> Result<(), ApiError> {
+    caller
+        .may(office, Action::ManageAccounts, "staff_left")
+        .await?;
+    let staff = find(office, &login).await?;
+    let event = caller.event(EventBody::StaffLeft(vocabulary::StaffLeft {
+        login: login.clone(),
+    }));
+    let now = office.ctx.clock.now();
+    office
+        .ctx
+        .db
+        .staff_left(staff.id, caller.login(), now, event)
+        .await?;
+    Ok(())
+}
+
+/// N7.3, N7.4, N10.3.
+pub async fn appoint(
+    office: &OfficeState,
+    caller: &Caller,
+    login: String,
+    req: Appoint,
+) -> Result<AppointmentRow, ApiError> {
+    let role = Role::parse(&req.role).ok_or_else(|| {
+        ApiError::invalid(
+            "role",
+            format!("unknown role {:?}", req.role),
+            format!("役割 {:?} はありません", req.role),
+        )
+    })?;
+    let action = Action::Appoint(role);
+    caller.may(office, action, "appointed").await?;
+    let staff = find(office, &login).await?;
+    let db = &office.ctx.db;
+    let now = office.ctx.clock.now();
+    if staff.left_us.is_some() {
+        return Err(ApiError::conflict(format!("{login} has left")));
+    }
+    if req.until.is_some_and(|u| u <= now) {
+        return Err(ApiError::invalid(
+            "until",
+            "must be in the future",
+            "未来の日時にしてください",
+        ));
+    }
+    let current = db.roles_in_force(staff.id, now).await?;
+    let verdict = decide_appointment(
+        &office.ctx.policy.office,
+        &current,
+        role,
+        staff.delegation_id.is_some(),
+    );
+    caller
+        .record_refusal(office, action, "appointed", verdict)
+        .await?;
+    let body = EventBody::Appointed(vocabulary::Appointed {
+        login: login.clone(),
+        role,
+        until: req.until,
+    });
+    let id = db
+        .appoint(staff.id, role, caller.login(), now, req.until, |_| {
+            caller.event(body)
+        })
+        .await?;
+    let row = db
+        .appointment(id)
+        .await?
+        .ok_or_else(|| ApiError::internal("lost"))?;
+    Ok(row)
+}
+
+/// `POST /api/v1/appointments/{id}/end`.
+pub async fn end_appointment(
+    office: &OfficeState,
+    caller: &Caller,
+    id: i64,
+) -> Result<(), ApiError> {
+    let db = &office.ctx.db;
+    let appointment = db.appointment(id).await?.ok_or_else(|| {
+        ApiError::not_found(
+            "unknown_appointment",
+            format!("no appointment {id}"),
+            format!("任命 {id} はありません"),
+        )
+    })?;
+    let role = appointment.role;
+    let action = Action::Appoint(role);
+    caller.may(office, action, "appointment_ended").await?;
+    let event = caller.event(EventBody::AppointmentEnded(vocabulary::AppointmentEnded {
+        appointment: id,
+        role,
+    }));
+    let now = office.ctx.clock.now();
+    db.end_appointment(id, caller.login(), now, event).await?;
+    Ok(())
+}
