@@ -23,8 +23,8 @@ mod segments;
 mod sessions;
 mod staff;
 mod terminals;
-#[cfg(test)]
-mod testutil;
+#[cfg(any(test, feature = "testutil"))]
+pub mod testutil;
 mod write;
 
 use std::path::Path;
@@ -41,7 +41,7 @@ pub use delegations::{DelegationRow, NewDelegation};
 pub use erasures::{ErasureRecord, ErasureRun, ErasureTrigger};
 pub use events::{Event, EventRow};
 pub use gaps::GapRow;
-pub use grants::GrantRow;
+pub use grants::{GrantRow, SpentGrant};
 pub use holds::{HoldRow, NewHold};
 pub use keys::DayKeyRow;
 pub use ledger::{CheckpointRow, LedgerCheck, LedgerKeyRow};

@@ -576,7 +576,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn n9_4_a_grant_is_used_once_and_a_step_is_taken_once() {
+    async fn a_step_is_taken_once() {
         let db = Db::open_in_memory().await.unwrap();
         let now = t0();
         let id = db
@@ -603,6 +603,43 @@ mod tests {
         assert!(matches!(twice, Err(DbError::Conflict(_))));
         let row = db.request(id).await.unwrap().unwrap();
         assert!(matches!(row.closing, Some(Closing::Reason(ref c)) if c.reason == "test"));
+        assert_eq!(
+            db.ledger_size().await.unwrap(),
+            2,
+            "the refused step wrote nothing"
+        );
+    }
+
+    #[tokio::test]
+    async fn n9_4_a_grant_is_used_once_and_yields_its_instructions_scope() {
+        let db = Db::open_in_memory().await.unwrap();
+        let now = t0();
+        sqlx::query(
+            "INSERT INTO terminal (id, name, location, custodian, public_key, registered_by,
+                 registered_us) VALUES ('pc-1', 'n', 'l', 'c', 'k', 'lead', 0)",
+        )
+        .execute(db.pool())
+        .await
+        .unwrap();
+        let id = db
+            .create_request(&order(), now, |_| any_event())
+            .await
+            .unwrap();
+        let start = now - jiff::SignedDuration::from_hours(2);
+        let instruction = Instruction {
+            camera_id: "cam1".into(),
+            start,
+            end: now,
+            handler: "sato".into(),
+            terminal_id: "pc-1".into(),
+            expires: now + jiff::SignedDuration::from_hours(1),
+            instructed_by: "lead".into(),
+        };
+        let step = (RequestState::Ordered, RequestState::Instructed);
+        let instructed = RequestUpdate::Instructed(instruction);
+        db.advance_request(id, step, &instructed, now, vec![any_event()])
+            .await
+            .unwrap();
         let grant = GrantRow {
             id: "g1".into(),
             request_id: id,
@@ -611,10 +648,20 @@ mod tests {
             used_us: None,
         };
         db.issue_grant(&grant, any_event()).await.unwrap();
-        db.use_grant("g1", now, any_event()).await.unwrap();
+        let spent = db.use_grant("g1", now, any_event()).await.unwrap();
+        assert_eq!(
+            (
+                spent.request(),
+                spent.camera().as_str(),
+                spent.start(),
+                spent.end()
+            ),
+            (id, "cam1", start, now)
+        );
+        assert_eq!((spent.handler(), spent.terminal()), ("sato", "pc-1"));
         let replay = db.use_grant("g1", now, any_event()).await;
         assert!(matches!(replay, Err(DbError::Conflict(_))));
-        // The refused replay wrote nothing.
+        // The refused replay wrote nothing: order, instruction, grant, use.
         assert_eq!(db.ledger_size().await.unwrap(), 4);
     }
 

@@ -1,21 +1,27 @@
-//! Fixtures shared by the database's unit tests.
+//! Fixtures shared by the tests of the database and of the crates above it (feature
+//! `testutil`). They use the public API and write their events like any caller.
 
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
+use mimamori_ledger::vocabulary::Basis;
+use mimamori_policy::chain::{LegalBasis, RequestState};
 
-use crate::{Db, Event, EventBody, NewStaff};
+use crate::{
+    Db, Event, EventBody, GrantRow, Instruction, NewRequest, NewStaff, NewTerminal, Origin,
+    RequestUpdate, SpentGrant,
+};
 
 /// Any event: tests of records are about the records, not what the events say.
-pub(crate) fn any_event() -> Event {
+pub fn any_event() -> Event {
     Event::system("test", EventBody::SignedIn(Default::default()))
 }
 
 /// A fixed instant, so that no test depends on the day it runs.
-pub(crate) fn t0() -> Timestamp {
+pub fn t0() -> Timestamp {
     "2026-11-23T01:00:00Z".parse().unwrap()
 }
 
 /// An in-memory database with one person, "sato"; returns the person's id.
-pub(crate) async fn db_with_staff() -> (Db, i64) {
+pub async fn db_with_staff() -> (Db, i64) {
     let db = Db::open_in_memory().await.unwrap();
     let id = db
         .create_staff(&new_staff("sato"), t0(), |_| any_event())
@@ -24,7 +30,7 @@ pub(crate) async fn db_with_staff() -> (Db, i64) {
     (db, id)
 }
 
-pub(crate) fn new_staff(login: &str) -> NewStaff {
+pub fn new_staff(login: &str) -> NewStaff {
     NewStaff {
         login: login.into(),
         name: "佐藤".into(),
@@ -35,4 +41,69 @@ pub(crate) fn new_staff(login: &str) -> NewStaff {
         password_changed: Timestamp::UNIX_EPOCH,
         created_by: "admin".into(),
     }
+}
+
+/// A grant spent the way the office spends one: the Manager's order, the instruction naming
+/// `camera` and `[start, end)` for `handler` at terminal "pc-1", the grant `grant`, and its one
+/// use, each with its event. The export of footage takes the result.
+pub async fn spend_grant(
+    db: &Db,
+    grant: &str,
+    camera: &str,
+    (start, end): (Timestamp, Timestamp),
+    handler: &str,
+) -> SpentGrant {
+    let now = Timestamp::now();
+    if db.terminal("pc-1").await.unwrap().is_none() {
+        let terminal = NewTerminal {
+            id: "pc-1".into(),
+            name: "専用端末".into(),
+            location: "防犯係".into(),
+            custodian: "lead".into(),
+            public_key: "test-key".into(),
+            delegation_id: None,
+            registered_by: "lead".into(),
+        };
+        db.register_terminal(&terminal, now, any_event())
+            .await
+            .unwrap();
+    }
+    let order = NewRequest {
+        origin: Origin::Order,
+        purpose: "test retrieval".into(),
+        basis: Basis {
+            kind: LegalBasis::Purpose,
+            facts: Default::default(),
+        },
+        reason: "test".into(),
+        created_by: "mgr".into(),
+        scope: None,
+        alert: None,
+    };
+    let id = db
+        .create_request(&order, now, |_| any_event())
+        .await
+        .unwrap();
+    let instruction = RequestUpdate::Instructed(Instruction {
+        camera_id: camera.into(),
+        start,
+        end,
+        handler: handler.into(),
+        terminal_id: "pc-1".into(),
+        expires: now + SignedDuration::from_hours(1),
+        instructed_by: "lead".into(),
+    });
+    let step = (RequestState::Ordered, RequestState::Instructed);
+    db.advance_request(id, step, &instruction, now, vec![any_event()])
+        .await
+        .unwrap();
+    let row = GrantRow {
+        id: grant.into(),
+        request_id: id,
+        issued_us: crate::to_us(now),
+        expires_us: crate::to_us(now + SignedDuration::from_hours(1)),
+        used_us: None,
+    };
+    db.issue_grant(&row, any_event()).await.unwrap();
+    db.use_grant(grant, now, any_event()).await.unwrap()
 }

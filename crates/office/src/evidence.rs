@@ -11,6 +11,7 @@ use mimamori_db::{vocabulary, Event, EventBody};
 use mimamori_ledger::package::{
     self, Clip, FileEntry, Manifest, Proof, ProvenEvent, Retrieval, SourceSegment, Times,
 };
+use mimamori_policy::CameraId;
 use mimamori_recorder::export::{export, ExportRequest, ExportSummary};
 use mimamori_recorder::{RecorderContext, RecorderError};
 use sha2::{Digest, Sha256};
@@ -61,7 +62,7 @@ pub struct PackageSummary {
 pub async fn create_package(
     ctx: &RecorderContext,
     notary: &Notary,
-    req: &ExportRequest,
+    req: ExportRequest,
     chain: &Chain,
     dir: &Path,
 ) -> Result<PackageSummary, EvidenceError> {
@@ -72,11 +73,19 @@ pub async fn create_package(
         }
     }
     std::fs::create_dir(dir)?;
-    let req = ExportRequest {
-        output: dir.join(CLIP),
-        ..req.clone()
+    let scope = Scope {
+        camera: req.grant.camera().clone(),
+        start: req.grant.start(),
+        end: req.grant.end(),
+        actor: req.actor.clone(),
+        reason: req.reason.clone(),
     };
-    let summary = match export(ctx, &req).await {
+    let clip = dir.join(CLIP);
+    let req = ExportRequest {
+        output: clip.clone(),
+        ..req
+    };
+    let summary = match export(ctx, req).await {
         Ok(s) => s,
         Err(e) => {
             // Nothing was exported: leave no empty package behind.
@@ -116,7 +125,7 @@ pub async fn create_package(
         .into_iter()
         .map(|name| package::file_entry(dir, name))
         .collect::<Result<_, _>>()?;
-    let manifest = manifest(ctx, notary.origin(), &req, chain, &summary, files);
+    let manifest = manifest(ctx, notary.origin(), &scope, chain, &summary, files);
     let manifest_bytes = serde_json::to_vec_pretty(&manifest).expect("json");
     let manifest_sha256 = hex::encode(Sha256::digest(&manifest_bytes));
     std::fs::write(dir.join(package::MANIFEST), &manifest_bytes)?;
@@ -143,11 +152,11 @@ pub async fn create_package(
         checkpoint_size: size,
         started_event: summary.started_event,
     });
-    ctx.db.append_event(&Event::by(&req.actor, body)).await?;
+    ctx.db.append_event(&Event::by(&scope.actor, body)).await?;
     Ok(PackageSummary {
         dir: dir.to_owned(),
         zip,
-        clip: req.output.clone(),
+        clip,
         manifest_sha256,
         checkpoint_size: size,
         export: summary,
@@ -170,10 +179,19 @@ fn times(t: Timestamp) -> Times {
     }
 }
 
+/// What was exported, for whom and why, as the manifest tells it.
+struct Scope {
+    camera: CameraId,
+    start: Timestamp,
+    end: Timestamp,
+    actor: String,
+    reason: String,
+}
+
 fn manifest(
     ctx: &RecorderContext,
     origin: &str,
-    req: &ExportRequest,
+    req: &Scope,
     chain: &Chain,
     summary: &ExportSummary,
     files: Vec<FileEntry>,

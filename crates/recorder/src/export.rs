@@ -1,8 +1,9 @@
 //! Export: a camera and a time range in, one standard fast-start MP4 out.
 //!
 //! This is the only code that reads footage back out of the store for someone to take away.
-//! It is a library function and a local CLI command, not an HTTP route: the office issue puts
-//! every export behind a retrieval grant. Every export is recorded as an event before the first
+//! It takes a [`SpentGrant`], which only the database's grant-use transaction makes (N9.4): no
+//! code path can compile an export without a retrieval grant spent in the ledger first, and the
+//! grant fixes the camera and the range. Every export is recorded as an event before the first
 //! byte is written (who, when, what range, why) and again when it finishes (file hash).
 //!
 //! The clip starts at the keyframe at or before the range start and ends with the last sample
@@ -14,10 +15,9 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 use mimamori_db::vocabulary::{ExportDone, ExportFailed, ExportFinished, ExportStarted};
-use mimamori_db::{to_us, Event, EventBody, SegmentRow};
+use mimamori_db::{to_us, Event, EventBody, SegmentRow, SpentGrant};
 use mimamori_media::mp4::{Mp4Plan, VideoTrack};
 use mimamori_media::sample_index::{self, Sample};
-use mimamori_policy::CameraId;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -26,15 +26,14 @@ use crate::segment_file::{SegmentFileReader, TAG_BYTES};
 use crate::store::Store;
 use crate::{RecorderContext, RecorderError};
 
-/// What to export, for whom, and why.
-#[derive(Debug, Clone)]
+/// What to export, for whom, and why. The grant is the scope: its instruction's camera and
+/// range, nothing else.
+#[derive(Debug)]
 pub struct ExportRequest {
-    pub camera: CameraId,
-    pub start: Timestamp,
-    pub end: Timestamp,
-    /// Who asked for it: a user name, or a CLI operator's login.
+    pub grant: SpentGrant,
+    /// Who retrieves: the handler (or delegated staff) who spent the grant.
     pub actor: String,
-    /// Why: free text; the office issue replaces it with a retrieval grant.
+    /// Why: the request's purpose.
     pub reason: String,
     pub output: PathBuf,
 }
@@ -75,18 +74,16 @@ struct Slice {
 /// Exports `req` to an MP4 file. The output appears only when complete.
 pub async fn export(
     ctx: &RecorderContext,
-    req: &ExportRequest,
+    req: ExportRequest,
 ) -> Result<ExportSummary, RecorderError> {
-    if req.end <= req.start {
+    let (camera, start, end) = (req.grant.camera(), req.grant.start(), req.grant.end());
+    if end <= start {
         return Err(RecorderError::Export(
             "the range must end after it starts".into(),
         ));
     }
-    let segments = ctx
-        .db
-        .segments_overlapping(&req.camera, req.start, req.end)
-        .await?;
-    let slices = plan_slices(segments, req.start, req.end)?;
+    let segments = ctx.db.segments_overlapping(camera, start, end).await?;
+    let slices = plan_slices(segments, start, end)?;
     let entry_id = slices[0].segment.video_sample_entry_id;
     if slices
         .iter()
@@ -119,9 +116,9 @@ pub async fn export(
 
     // The record comes first: no footage byte is written unless the event says who and why.
     let started = EventBody::ExportStarted(ExportStarted {
-        camera: req.camera.as_str().to_owned(),
-        range_start_us: to_us(req.start),
-        range_end_us: to_us(req.end),
+        camera: camera.as_str().to_owned(),
+        range_start_us: to_us(start),
+        range_end_us: to_us(end),
         reason: req.reason.clone(),
         output: req.output.clone(),
         segments: segment_ids.clone(),
@@ -150,7 +147,7 @@ pub async fn export(
         Ok(w) => w,
         Err(e) => {
             let failed = ExportFinished::Failed(ExportFailed {
-                camera: req.camera.as_str().to_owned(),
+                camera: camera.as_str().to_owned(),
                 error: e.to_string(),
             });
             let event = Event::by(&req.actor, EventBody::ExportFinished(failed));

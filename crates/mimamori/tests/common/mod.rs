@@ -329,8 +329,9 @@ pub fn probe_frames_and_duration(file: &Path) -> (u64, f64) {
 }
 
 /// Builds an evidence package in-process with the recorder and office libraries, as the
-/// retrieval route does after its checks. The binary has no command for this: footage leaves
-/// only through the request chain (N9.4). These tests judge the recorder's export and the
+/// retrieval step does after its checks, spending a grant recorded in the ledger the way the
+/// office does (order, instruction, grant, use). The binary has no command for this: footage
+/// leaves only through the request chain (N9.4). These tests judge the recorder's export and the
 /// package format, not the chain, which `tests/chain.rs` covers.
 pub fn build_package(
     data: &Path,
@@ -363,16 +364,22 @@ pub fn build_package(
         )
         .await
         .unwrap();
+        let grant = mimamori_db::testutil::spend_grant(
+            &ctx.db,
+            &format!("e2e-{camera}-{}", out.display()),
+            camera,
+            (from, to),
+            "test",
+        )
+        .await;
         let request = mimamori_recorder::export::ExportRequest {
-            camera: mimamori_policy::CameraId::new(camera).unwrap(),
-            start: from,
-            end: to,
+            grant,
             actor: "test".into(),
             reason: "end-to-end test".into(),
             output: out.join(mimamori_office::evidence::CLIP),
         };
         let chain = mimamori_office::evidence::Chain::default();
-        mimamori_office::evidence::create_package(&ctx, &notary, &request, &chain, out)
+        mimamori_office::evidence::create_package(&ctx, &notary, request, &chain, out)
             .await
             .unwrap()
     })

@@ -5,11 +5,11 @@
 use base64::prelude::{Engine, BASE64_URL_SAFE_NO_PAD};
 use jiff::SignedDuration;
 use mimamori_db::vocabulary::{self, RetrievalDone};
-use mimamori_db::{EventBody, RequestRow, RequestUpdate};
+use mimamori_db::{EventBody, RequestRow, RequestUpdate, SpentGrant};
 use mimamori_ledger::checkpoint::TrustedKeys;
 use mimamori_policy::access::{decide_grant, step_action, Action, GrantFacts};
 use mimamori_policy::chain::{RequestState, Step};
-use mimamori_policy::{CameraId, Rule};
+use mimamori_policy::Rule;
 use mimamori_recorder::export::ExportRequest;
 use mimamori_recorder::RecorderError;
 use rand::RngCore;
@@ -129,8 +129,8 @@ pub async fn retrieve(
     let used = caller
         .event_as(retrieve_action(&row), body)
         .at_terminal(&terminal.id);
-    db.use_grant(&claims.grant, now, used).await?;
-    let (view, zip) = export_for(office, caller, &row, &claims, next).await?;
+    let spent = db.use_grant(&claims.grant, now, used).await?;
+    let (view, zip) = export_for(office, caller, &row, spent, next).await?;
     let manifest = view
         .retrieval
         .as_ref()
@@ -183,24 +183,28 @@ pub(crate) fn invalid_grant() -> ApiError {
     .rule(Rule::N9_4)
 }
 
-/// Exports exactly the grant's scope into a package, records the retrieval, and returns the
-/// zip's path. The package directory is removed; only the zip remains, to be sent.
+/// Exports exactly the spent grant's scope into a package, records the retrieval, and returns
+/// the zip's path. The package directory is removed; only the zip remains, to be sent.
 pub(crate) async fn export_for(
     office: &OfficeState,
     caller: &Caller,
     row: &RequestRow,
-    claims: &GrantClaims,
+    spent: SpentGrant,
     next: RequestState,
 ) -> Result<(RequestView, std::path::PathBuf), ApiError> {
-    let camera = CameraId::new(&claims.camera).map_err(ApiError::internal)?;
     let dir = office
         .work_dir
-        .join(format!("request-{}-{}", row.id, claims.grant));
+        .join(format!("request-{}-{}", row.id, spent.grant()));
     std::fs::create_dir_all(&office.work_dir).map_err(ApiError::internal)?;
+    let (grant, camera, from, to) = (
+        spent.grant().to_owned(),
+        spent.camera().clone(),
+        spent.start(),
+        spent.end(),
+    );
+    let terminal = spent.terminal().to_owned();
     let export = ExportRequest {
-        camera,
-        start: claims.from,
-        end: claims.to,
+        grant: spent,
         actor: caller.login().to_owned(),
         reason: row.purpose.clone(),
         output: dir.join(crate::evidence::CLIP),
@@ -210,26 +214,22 @@ pub(crate) async fn export_for(
         instruction_id: Some(format!("{}-1", row.id)),
         ordered_by: row.ordered_by.clone(),
         instructed_by: row.instruction.as_ref().map(|i| i.instructed_by.clone()),
-        terminal: Some(claims.terminal.clone()),
+        terminal: Some(terminal.clone()),
         legal_basis: Some(row.basis.kind.code().to_owned()),
     };
-    let package = match create_package(&office.ctx, &office.notary, &export, &chain, &dir).await {
+    let package = match create_package(&office.ctx, &office.notary, export, &chain, &dir).await {
         Ok(p) => p,
         Err(e) => return Err(retrieval_failed(office, caller, row, e).await),
     };
     let _ = std::fs::remove_dir_all(&dir);
     let done = RetrievalDone {
         request: row.id,
-        grant: claims.grant.clone(),
-        camera: claims.camera.clone(),
-        site: office
-            .ctx
-            .policy
-            .camera(&export.camera)
-            .map(|c| c.site.clone()),
-        from: claims.from,
-        to: claims.to,
-        terminal: claims.terminal.clone(),
+        grant,
+        camera: camera.as_str().to_owned(),
+        site: office.ctx.policy.camera(&camera).map(|c| c.site.clone()),
+        from,
+        to,
+        terminal: terminal.clone(),
         clip_sha256: package.export.sha256.clone(),
         clip_bytes: package.export.bytes,
         manifest_sha256: package.manifest_sha256.clone(),
@@ -242,7 +242,7 @@ pub(crate) async fn export_for(
     };
     let event = caller
         .event_as(retrieve_action(row), EventBody::RetrievalDone(done))
-        .at_terminal(&claims.terminal);
+        .at_terminal(&terminal);
     let view = advance(office, row, next, update, vec![event]).await?;
     Ok((view, package.zip))
 }
