@@ -22,14 +22,12 @@ use hyper::client::conn::http1::SendRequest;
 use hyper::Request;
 use hyper_util::rt::TokioIo;
 use jiff::{SignedDuration, Timestamp};
-use mimamori_db::{Db, Event, NewTerminal};
+use mimamori_db::{Event, NewTerminal};
 use mimamori_office::grant::TerminalKey;
-use mimamori_office::notary::Notary;
 use mimamori_office::setup::{seed_account, Seed};
-use mimamori_office::{OfficeState, Shared};
+use mimamori_office::Shared;
 use mimamori_policy::access::Role;
-use mimamori_policy::Policy;
-use mimamori_recorder::{Kek, RecorderContext, Store, SystemClock};
+use mimamori_recorder::SystemClock;
 use serde_json::{json, Value};
 
 #[derive(Parser)]
@@ -114,23 +112,9 @@ async fn run(args: &Args, dir: &Path) -> anyhow::Result<()> {
 }
 
 async fn open_office(dir: &Path) -> anyhow::Result<Shared> {
-    let policy = Arc::new(Policy::parse(POLICY, Path::new("bench.toml"))?);
-    let db = Db::open(&dir.join("mimamori.db")).await?;
-    let ctx = Arc::new(RecorderContext::new(
-        policy,
-        db.clone(),
-        Store::new(dir.join("segments")),
-        Arc::new(Kek::from_bytes(&[7; 32])),
-        Arc::new(SystemClock),
-    ));
-    let notary = Notary::open(
-        db.clone(),
-        &ctx.policy.ledger.origin,
-        &dir.join("ledger.key"),
-        true,
-    )
-    .await?;
-    notary.sign_checkpoint().await?;
+    let office = mimamori_office::testutil::office_at(dir, POLICY, Arc::new(SystemClock)).await;
+    office.notary.sign_checkpoint().await?;
+    let db = &office.db;
     let now = Timestamp::now() - SignedDuration::from_secs(1);
     let mut people = vec![
         ("mayor".to_owned(), Role::Manager),
@@ -148,7 +132,7 @@ async fn open_office(dir: &Path) -> anyhow::Result<Shared> {
             ready: true,
             delegation_id: None,
         };
-        seed_account(&db, &seed, "system:bench", now).await?;
+        seed_account(db, &seed, "system:bench", now).await?;
     }
     let key = TerminalKey::generate("pc-1");
     let terminal = NewTerminal {
@@ -169,11 +153,7 @@ async fn open_office(dir: &Path) -> anyhow::Result<Shared> {
     };
     let event = Event::system("bench", mimamori_db::EventBody::TerminalRegistered(body));
     db.register_terminal(&terminal, now, event).await?;
-    Ok(Shared(Arc::new(OfficeState {
-        ctx,
-        notary: Arc::new(notary),
-        work_dir: dir.join("work"),
-    })))
+    Ok(office)
 }
 
 struct Tokens {

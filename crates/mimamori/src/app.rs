@@ -156,11 +156,11 @@ impl App {
 
     /// The office's shared state for the API.
     pub fn office(&self) -> mimamori_office::Shared {
-        mimamori_office::Shared(Arc::new(mimamori_office::OfficeState {
-            ctx: self.ctx.clone(),
-            notary: self.notary.clone(),
-            work_dir: self.work_dir.clone(),
-        }))
+        mimamori_office::Shared(Arc::new(mimamori_office::OfficeState::new(
+            self.ctx.clone(),
+            self.notary.clone(),
+            self.work_dir.clone(),
+        )))
     }
 
     /// Records and serves the API until Ctrl-C or SIGTERM, then closes every open segment.

@@ -201,7 +201,7 @@ impl Caller {
             rule: refusal.rule,
         });
         let event = self.event_as(action, body);
-        office.ctx.db.append_event(&event).await?;
+        office.db.append_event(&event).await?;
         Err(refusal.into())
     }
 
@@ -209,13 +209,13 @@ impl Caller {
     /// password and second factor are in order. Every front end resolves its caller here.
     pub async fn for_session(office: &OfficeState, token: &str) -> Result<Caller, ApiError> {
         let token_sha256 = Sha256::digest(token.trim().as_bytes()).to_vec();
-        let db = &office.ctx.db;
-        let now = office.ctx.clock.now();
+        let db = &office.db;
+        let now = office.clock.now();
         let session = db
             .session(&token_sha256)
             .await?
             .ok_or_else(ApiError::unauthenticated)?;
-        let idle = SignedDuration::try_from(office.ctx.policy.office.session_idle)
+        let idle = SignedDuration::try_from(office.policy.office.session_idle)
             .map_err(ApiError::internal)?;
         if session.ended_us.is_some() || from_us(session.last_used_us) + idle <= now {
             return Err(session_ended());
@@ -227,9 +227,9 @@ impl Caller {
             .ok_or_else(session_ended)?;
         let roles = db.roles_in_force(staff.id, now).await?;
         let second_factor_missing =
-            needs_second_factor(&office.ctx.policy.office, &roles, session.second_factor);
+            needs_second_factor(&office.policy.office, &roles, session.second_factor);
         let pledged = db.has_pledged(staff.id, &pledge_sha256()).await?;
-        let rotation = SignedDuration::try_from(office.ctx.policy.office.password_rotation)
+        let rotation = SignedDuration::try_from(office.policy.office.password_rotation)
             .map_err(ApiError::internal)?;
         let password_due = from_us(staff.password_changed_us) + rotation <= now;
         // Written at most once a minute, so reads stay reads: an UPDATE on every request
@@ -245,7 +245,7 @@ impl Caller {
             password_due,
             second_factor_missing,
             token_sha256,
-            clock: office.ctx.clock.clone(),
+            clock: office.clock.clone(),
         })
     }
 }

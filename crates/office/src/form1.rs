@@ -193,7 +193,7 @@ fn correct_row(row: &mut Form1Row, e: &EventRow, c: vocabulary::Form1Corrected) 
 }
 
 async fn rows(office: &Shared) -> Result<BTreeMap<i64, Form1Row>, ApiError> {
-    fold(&office.ctx.db.events_of_kinds(KINDS).await?).map_err(ApiError::internal)
+    fold(&office.db.events_of_kinds(KINDS).await?).map_err(ApiError::internal)
 }
 
 #[derive(Deserialize)]
@@ -262,7 +262,7 @@ async fn correct(
             "この項目の値として不正です",
         ));
     }
-    let events = office.ctx.db.events_of_kinds(&[kind]).await?;
+    let events = office.db.events_of_kinds(&[kind]).await?;
     let corrected = events
         .iter()
         .rev()
@@ -281,7 +281,7 @@ async fn correct(
         value: req.value,
         reason,
     }));
-    office.ctx.db.append_event(&event).await?;
+    office.db.append_event(&event).await?;
     let row = rows(&office)
         .await?
         .remove(&serial)

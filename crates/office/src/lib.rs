@@ -15,7 +15,9 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use mimamori_recorder::RecorderContext;
+use mimamori_db::Db;
+use mimamori_policy::Policy;
+use mimamori_recorder::{Clock, RecorderContext};
 
 pub mod auth;
 mod error;
@@ -33,13 +35,36 @@ pub use error::ApiError;
 
 use notary::Notary;
 
-/// What every handler shares.
+/// What every step shares: the office's database, policy and clock, its notary (the ward's
+/// signing key), and the recorder, which only the retrieval step reaches (for the export).
 pub struct OfficeState {
-    pub ctx: Arc<RecorderContext>,
+    pub db: Db,
+    pub policy: Arc<Policy>,
+    pub clock: Arc<dyn Clock>,
     pub notary: Arc<Notary>,
     /// Where a retrieval's package is built before it is sent; it is removed once sent
     /// (T5.2: no copy stays behind).
     pub work_dir: PathBuf,
+    recorder: Arc<RecorderContext>,
+}
+
+impl OfficeState {
+    /// The office over the recorder's database, policy and clock.
+    pub fn new(recorder: Arc<RecorderContext>, notary: Arc<Notary>, work_dir: PathBuf) -> Self {
+        OfficeState {
+            db: recorder.db.clone(),
+            policy: recorder.policy.clone(),
+            clock: recorder.clock.clone(),
+            notary,
+            work_dir,
+            recorder,
+        }
+    }
+
+    /// The recorder: for the export of a spent grant, and the health page.
+    pub fn recorder(&self) -> &Arc<RecorderContext> {
+        &self.recorder
+    }
 }
 
 /// The router's state: the office, shared by every handler.
@@ -56,7 +81,7 @@ impl std::ops::Deref for Shared {
 
 impl FromRef<Shared> for Arc<RecorderContext> {
     fn from_ref(office: &Shared) -> Self {
-        office.ctx.clone()
+        office.recorder.clone()
     }
 }
 
@@ -174,3 +199,5 @@ fn internal_error(e: impl std::fmt::Display) -> Response {
 mod chain_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(any(test, feature = "testutil"))]
+pub mod testutil;

@@ -6,53 +6,14 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use mimamori_db::Db;
-use mimamori_policy::Policy;
-use mimamori_recorder::{Clock, Kek, RecorderContext, Store, SystemClock};
+use mimamori_recorder::SystemClock;
 
-use crate::notary::Notary;
-use crate::{OfficeState, Shared};
+use crate::testutil::{office_at, POLICY};
+use crate::Shared;
 use tower::ServiceExt;
 
-const POLICY: &str = r#"
-[ward]
-name = "テスト区"
-operator = "テスト区役所"
-[retention]
-days = 10
-[[camera]]
-id = "cam1"
-name = "駅前"
-site = "1丁目"
-url = "rtsp://127.0.0.1:1/cam1"
-"#;
-
-pub(crate) async fn office_with(dir: &Path, policy: &str, clock: Arc<dyn Clock>) -> Shared {
-    let policy = Arc::new(Policy::parse(policy, Path::new("policy.toml")).unwrap());
-    let db = Db::open(&dir.join("m.db")).await.unwrap();
-    let kek = Arc::new(Kek::from_bytes(&[1; 32]));
-    let ctx = Arc::new(RecorderContext::new(
-        policy,
-        db.clone(),
-        Store::new(dir.join("segments")),
-        kek,
-        clock,
-    ));
-    mimamori_recorder::record_policy_cameras(&ctx)
-        .await
-        .unwrap();
-    let notary = Notary::open(db, &ctx.policy.ledger.origin, &dir.join("ledger.key"), true)
-        .await
-        .unwrap();
-    Shared(Arc::new(OfficeState {
-        ctx,
-        notary: Arc::new(notary),
-        work_dir: dir.join("work"),
-    }))
-}
-
 async fn context(dir: &Path) -> Shared {
-    office_with(dir, POLICY, Arc::new(SystemClock)).await
+    office_at(dir, POLICY, Arc::new(SystemClock)).await
 }
 
 async fn get(office: &Shared, uri: &str) -> (StatusCode, String) {
@@ -133,7 +94,7 @@ async fn n3_2_1_ledger_routes_publish_checkpoints_keys_and_proofs() {
 
     let dir = tempfile::tempdir().unwrap();
     let office = context(dir.path()).await;
-    let ctx = office.ctx.clone();
+    let ctx = office.recorder().clone();
     let (status, _) = get(&office, "/api/v1/ledger/checkpoint").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let notary = office.notary.clone();

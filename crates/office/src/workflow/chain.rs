@@ -54,7 +54,7 @@ pub fn check_basis(input: &BasisInput) -> Result<(LegalBasis, Basis), ApiError> 
 }
 
 pub(crate) async fn row(office: &OfficeState, id: i64) -> Result<RequestRow, ApiError> {
-    office.ctx.db.request(id).await?.ok_or_else(|| {
+    office.db.request(id).await?.ok_or_else(|| {
         ApiError::not_found(
             "unknown_request",
             format!("no request {id}"),
@@ -88,7 +88,7 @@ pub(crate) async fn may_step(
     terminal: Option<&TerminalFacts<'_>>,
 ) -> Result<RequestState, ApiError> {
     let facts = facts(row);
-    let now = office.ctx.clock.now();
+    let now = office.clock.now();
     let verdict = decide_step(&caller.actor(), &facts, step, terminal, now);
     let kind = format!("{step:?}").to_lowercase();
     caller
@@ -108,9 +108,8 @@ pub(crate) async fn advance(
     update: RequestUpdate,
     events: Vec<Event>,
 ) -> Result<RequestView, ApiError> {
-    let now = office.ctx.clock.now();
+    let now = office.clock.now();
     office
-        .ctx
         .db
         .advance_request(row.id, (row.state, next), &update, now, events)
         .await?;
@@ -133,7 +132,7 @@ pub(crate) async fn record_step(
 pub(crate) fn check_camera(office: &OfficeState, id: &str) -> Result<CameraId, ApiError> {
     CameraId::new(id)
         .ok()
-        .filter(|c| office.ctx.policy.camera(c).is_some())
+        .filter(|c| office.policy.camera(c).is_some())
         .ok_or_else(|| {
             ApiError::not_found(
                 "unknown_camera",
@@ -165,7 +164,7 @@ pub(crate) fn check_range(
         )
         .rule(Rule::T6_1));
     }
-    let policy = &office.ctx.policy;
+    let policy = &office.policy;
     let tz = &policy.ward.time_zone;
     let days = i64::from(policy.retention.days.get());
     let oldest_kept = now
@@ -192,7 +191,7 @@ pub(crate) async fn check_handler(
     login: &str,
     now: Timestamp,
 ) -> Result<(), ApiError> {
-    let handlers = office.ctx.db.holders_of(Role::ImageHandler, now).await?;
+    let handlers = office.db.holders_of(Role::ImageHandler, now).await?;
     if handlers.iter().any(|h| h == login) {
         return Ok(());
     }

@@ -48,9 +48,9 @@ pub async fn record_delegation(
         until: req.until,
         recorded_by: caller.login().to_owned(),
     };
-    let db = &office.ctx.db;
+    let db = &office.db;
     let id = db
-        .create_delegation(&new, office.ctx.clock.now(), |delegation| {
+        .create_delegation(&new, office.clock.now(), |delegation| {
             caller.event(EventBody::DelegationRecorded(
                 vocabulary::DelegationRecorded {
                     delegation,
@@ -78,7 +78,7 @@ pub async fn list_delegations(
     caller
         .may(office, Action::ReadRecords, "delegations_read")
         .await?;
-    Ok(office.ctx.db.delegations().await?)
+    Ok(office.db.delegations().await?)
 }
 
 /// N11.1, delegated staff at their terminal, at night or
@@ -89,11 +89,11 @@ pub async fn authorize_emergency(
     caller: &Caller,
     req: EmergencyInput,
 ) -> Result<RequestView, ApiError> {
-    let db = &office.ctx.db;
-    let now = office.ctx.clock.now();
+    let db = &office.db;
+    let now = office.clock.now();
     let terminal = db.terminal(&req.terminal).await?;
     let facts = terminal.as_ref().map(terminal_facts);
-    let policy = &office.ctx.policy;
+    let policy = &office.policy;
     let delegation_in_force = delegation_in_force(
         office,
         caller,
@@ -182,7 +182,7 @@ pub(crate) async fn check_delegation(
     let Some(id) = delegation_id else {
         return Ok(());
     };
-    if office.ctx.db.delegation(id).await?.is_some() {
+    if office.db.delegation(id).await?.is_some() {
         return Ok(());
     }
     Err(ApiError::not_found(
@@ -201,7 +201,7 @@ pub(crate) async fn delegation_in_force(
     now: Timestamp,
 ) -> Result<bool, ApiError> {
     let delegation = match delegation_id {
-        Some(id) => office.ctx.db.delegation(id).await?,
+        Some(id) => office.db.delegation(id).await?,
         None => None,
     };
     Ok(delegation.is_some_and(|d| {
@@ -235,7 +235,7 @@ pub async fn record_form3(
         urgency: required_text("urgency", &req.urgency, 2000)?,
         document: required_text("document", &req.document, 200)?,
         pledged: true,
-        received: office.ctx.clock.now(),
+        received: office.clock.now(),
     };
     // The overdue alert, if any, is resolved in the same transaction (N11.2).
     let update = RequestUpdate::Closed(Closing::Form3(record.clone()));
@@ -253,10 +253,10 @@ pub async fn record_form3(
 /// N11.1, N11.2: raises an alert for each emergency retrieval whose Form 3 is overdue. The
 /// alert stays open until the Form 3 is recorded. Returns the requests newly alerted.
 pub async fn check_form3_deadlines(office: &OfficeState) -> Result<Vec<i64>, mimamori_db::DbError> {
-    let now = office.ctx.clock.now();
-    let deadline = SignedDuration::try_from(office.ctx.policy.office.emergency.form3_deadline)
+    let now = office.clock.now();
+    let deadline = SignedDuration::try_from(office.policy.office.emergency.form3_deadline)
         .unwrap_or(SignedDuration::from_hours(72));
-    let db = &office.ctx.db;
+    let db = &office.db;
     let mut alerted = Vec::new();
     for row in db.form3_overdue(now - deadline).await? {
         let message = format!(

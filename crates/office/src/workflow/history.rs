@@ -23,7 +23,7 @@ pub async fn reconcile_history(
     caller
         .may(office, Action::ReconcileHistory, "history_reconciled")
         .await?;
-    let db = &office.ctx.db;
+    let db = &office.db;
     let terminal = db
         .terminal(&id)
         .await?
@@ -67,7 +67,7 @@ pub async fn reconcile_history(
         .flatten()
         .filter_map(|e| e["grant"].as_str().map(str::to_owned))
         .collect();
-    let tz = office.ctx.policy.ward.time_zone.clone();
+    let tz = office.policy.ward.time_zone.clone();
     let mut on_server = std::collections::BTreeSet::new();
     for e in db.events_of_kinds(&[EventKind::RetrievalDone]).await? {
         let in_month = mimamori_db::from_us(e.time_us)
@@ -99,7 +99,7 @@ pub async fn reconcile_history(
             "端末の取り出し履歴が記録と一致しません（{month}） / a terminal's history does not match the ledger"
         ),
     });
-    let now = office.ctx.clock.now();
+    let now = office.clock.now();
     let event = caller.event(EventBody::HistoryReconciled(result.clone()));
     db.record_with_alert(&event.at_terminal(&id), alert.as_ref(), now)
         .await?;

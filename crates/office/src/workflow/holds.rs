@@ -22,7 +22,7 @@ pub async fn place_hold(
 ) -> Result<Value, ApiError> {
     caller.may(office, Action::PlaceHold, "hold_added").await?;
     let camera = check_camera(office, &req.camera)?;
-    let now = office.ctx.clock.now();
+    let now = office.clock.now();
     if req.from >= req.to || req.until <= now {
         return Err(ApiError::invalid(
             "until",
@@ -40,7 +40,6 @@ pub async fn place_hold(
         until: req.until,
     };
     let id = office
-        .ctx
         .db
         .insert_hold(&hold, now, |hold_id| {
             caller.event(EventBody::HoldAdded(vocabulary::HoldAdded {
@@ -65,5 +64,5 @@ pub async fn list_holds(
     caller
         .may(office, Action::ReadRecords, "holds_read")
         .await?;
-    Ok(office.ctx.db.active_holds(office.ctx.clock.now()).await?)
+    Ok(office.db.active_holds(office.clock.now()).await?)
 }

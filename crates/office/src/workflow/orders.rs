@@ -40,9 +40,8 @@ pub async fn order(
         scope: None,
         alert: None,
     };
-    let now = office.ctx.clock.now();
+    let now = office.clock.now();
     let id = office
-        .ctx
         .db
         .create_request(&new, now, |request| {
             caller.event(EventBody::OrderIssued(vocabulary::OrderIssued {
@@ -77,7 +76,7 @@ pub async fn list_requests(
         })?),
     };
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    let rows = office.ctx.db.requests(state, limit).await?;
+    let rows = office.db.requests(state, limit).await?;
     Ok(rows.iter().map(RequestView::from).collect())
 }
 
@@ -102,18 +101,17 @@ pub async fn instruct(
 ) -> Result<RequestView, ApiError> {
     let row = row(office, id).await?;
     let next = may_step(office, caller, &row, Step::Instruct, None).await?;
-    let now = office.ctx.clock.now();
+    let now = office.clock.now();
     let camera = check_camera(office, &req.camera)?;
     check_range(office, req.from, req.to, now)?;
     check_handler(office, &req.handler, now).await?;
     let terminal = office
-        .ctx
         .db
         .terminal(&req.terminal)
         .await?
         .filter(|t| t.revoked_us.is_none() && t.delegation_id.is_none())
         .ok_or_else(|| unknown_terminal(&req.terminal).rule(Rule::N8))?;
-    let max = SignedDuration::try_from(office.ctx.policy.office.instruction_max)
+    let max = SignedDuration::try_from(office.policy.office.instruction_max)
         .map_err(ApiError::internal)?;
     let expires = req
         .expires
@@ -139,7 +137,7 @@ pub async fn instruct(
         vocabulary::InstructionIssued {
             request: id,
             camera: instruction.camera_id.clone(),
-            site: office.ctx.policy.camera(&camera).map(|c| c.site.clone()),
+            site: office.policy.camera(&camera).map(|c| c.site.clone()),
             from: req.from,
             to: req.to,
             handler: instruction.handler.clone(),

@@ -89,9 +89,8 @@ pub async fn register_provision(
         scope: None,
         alert: None,
     };
-    let now = office.ctx.clock.now();
+    let now = office.clock.now();
     let id = office
-        .ctx
         .db
         .create_request(&new, now, |request| {
             caller.event(EventBody::ProvisionRegistered(
@@ -154,7 +153,7 @@ pub async fn hand_over(
     let t62 = |e: ApiError| e.rule(Rule::T6_2);
     let record = HandedOver {
         request: id,
-        handed_over: office.ctx.clock.now(),
+        handed_over: office.clock.now(),
         recipient: required_text("recipient", &req.recipient, 200).map_err(t62)?,
         purpose: required_text("purpose", &req.purpose, 500).map_err(t62)?,
         content: required_text("content", &req.content, 1000).map_err(t62)?,

@@ -32,11 +32,11 @@ pub async fn issue_grant(
     req: GrantInput,
 ) -> Result<GrantOutput, ApiError> {
     let row = row(office, id).await?;
-    let terminal = office.ctx.db.terminal(&req.terminal).await?;
+    let terminal = office.db.terminal(&req.terminal).await?;
     let facts = terminal.as_ref().map(terminal_facts);
     may_step(office, caller, &row, Step::Retrieve, facts.as_ref()).await?;
-    let now = office.ctx.clock.now();
-    let lifetime = SignedDuration::try_from(office.ctx.policy.office.grant_lifetime)
+    let now = office.clock.now();
+    let lifetime = SignedDuration::try_from(office.policy.office.grant_lifetime)
         .map_err(ApiError::internal)?;
     let instruction = row
         .instruction
@@ -75,7 +75,7 @@ pub async fn issue_grant(
     let event = caller
         .event_as(retrieve_action(&row), body)
         .at_terminal(&claims.terminal);
-    office.ctx.db.issue_grant(&grant, event).await?;
+    office.db.issue_grant(&grant, event).await?;
     Ok(GrantOutput {
         grant: note,
         claims,
@@ -96,8 +96,8 @@ pub async fn retrieve(
     req: RetrievalInput,
 ) -> Result<Retrieved, ApiError> {
     let claims = open_grant(office, &req.grant).await?;
-    let db = &office.ctx.db;
-    let now = office.ctx.clock.now();
+    let db = &office.db;
+    let now = office.clock.now();
     let grant = db.grant(&claims.grant).await?.ok_or_else(invalid_grant)?;
     let row = row(office, claims.request).await?;
     let terminal = db
@@ -159,7 +159,6 @@ pub struct Retrieved {
 /// Checks the ward's signature on a grant note and reads its claims.
 pub(crate) async fn open_grant(office: &OfficeState, note: &str) -> Result<GrantClaims, ApiError> {
     let keys: Vec<String> = office
-        .ctx
         .db
         .ledger_keys()
         .await?
@@ -217,16 +216,17 @@ pub(crate) async fn export_for(
         terminal: Some(terminal.clone()),
         legal_basis: Some(row.basis.kind.code().to_owned()),
     };
-    let package = match create_package(&office.ctx, &office.notary, export, &chain, &dir).await {
-        Ok(p) => p,
-        Err(e) => return Err(retrieval_failed(office, caller, row, e).await),
-    };
+    let package =
+        match create_package(office.recorder(), &office.notary, export, &chain, &dir).await {
+            Ok(p) => p,
+            Err(e) => return Err(retrieval_failed(office, caller, row, e).await),
+        };
     let _ = std::fs::remove_dir_all(&dir);
     let done = RetrievalDone {
         request: row.id,
         grant,
         camera: camera.as_str().to_owned(),
-        site: office.ctx.policy.camera(&camera).map(|c| c.site.clone()),
+        site: office.policy.camera(&camera).map(|c| c.site.clone()),
         from,
         to,
         terminal: terminal.clone(),
@@ -258,7 +258,7 @@ pub(crate) async fn retrieval_failed(
         error: error.to_string(),
     });
     let event = caller.event_as(retrieve_action(row), body);
-    if let Err(e) = office.ctx.db.append_event(&event).await {
+    if let Err(e) = office.db.append_event(&event).await {
         return ApiError::internal(e);
     }
     match error {

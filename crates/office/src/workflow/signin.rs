@@ -21,9 +21,9 @@ use crate::OfficeState;
 
 /// sign in. Every sign-in and every refusal is an event (N3.3.1).
 pub async fn sign_in(office: &OfficeState, req: SignIn) -> Result<SignedIn, ApiError> {
-    let db = &office.ctx.db;
-    let policy = &office.ctx.policy.office;
-    let now = office.ctx.clock.now();
+    let db = &office.db;
+    let policy = &office.policy.office;
+    let now = office.clock.now();
     let staff = db
         .staff_by_login(&req.login)
         .await?
@@ -107,10 +107,9 @@ pub async fn sign_in(office: &OfficeState, req: SignIn) -> Result<SignedIn, ApiE
 
 /// `DELETE /api/v1/sessions`: sign out.
 pub async fn sign_out(office: &OfficeState, caller: &Caller) -> Result<(), ApiError> {
-    let now = office.ctx.clock.now();
+    let now = office.clock.now();
     let event = caller.event(EventBody::SignedOut(Nothing {}));
     office
-        .ctx
         .db
         .end_session(&caller.token_sha256, now, event)
         .await?;
@@ -138,10 +137,9 @@ pub async fn change_password(
     let hash = tokio::task::spawn_blocking(move || hash_password(&req.new))
         .await
         .map_err(ApiError::internal)?;
-    let now = office.ctx.clock.now();
+    let now = office.clock.now();
     let event = caller.event(EventBody::PasswordChanged(Nothing {}));
     office
-        .ctx
         .db
         .set_password(caller.staff.id, &hash, now, &caller.token_sha256, event)
         .await?;
@@ -166,7 +164,7 @@ pub async fn acknowledge_pledge(
     if caller.pledged {
         return Ok(());
     }
-    let now = office.ctx.clock.now();
+    let now = office.clock.now();
     let event = caller.event(EventBody::PledgeAcknowledged(
         vocabulary::PledgeAcknowledged {
             login: None,
@@ -174,7 +172,6 @@ pub async fn acknowledge_pledge(
         },
     ));
     office
-        .ctx
         .db
         .acknowledge_pledge(caller.staff.id, &current, now, event)
         .await?;
@@ -197,12 +194,11 @@ pub async fn start_totp(
         .to_string();
     let event = caller.event(EventBody::TotpStarted(Nothing {}));
     office
-        .ctx
         .db
         .set_totp_secret(caller.staff.id, &encoded, event)
         .await?;
     let issuer: String =
-        url::form_urlencoded::byte_serialize(office.ctx.policy.ward.name.as_bytes()).collect();
+        url::form_urlencoded::byte_serialize(office.policy.ward.name.as_bytes()).collect();
     let uri = format!(
         "otpauth://totp/{issuer}:{}?secret={encoded}&issuer={issuer}&algorithm=SHA1&digits=6&period=30",
         caller.login()
@@ -220,7 +216,7 @@ pub async fn confirm_totp(
     caller
         .may(office, Action::EnrollSecondFactor, "totp_enabled")
         .await?;
-    let now = office.ctx.clock.now();
+    let now = office.clock.now();
     let pending = caller.staff.totp_secret.as_deref().unwrap_or_default();
     if !totp_matches(pending, &req.code, now) {
         return Err(ApiError::invalid(
@@ -231,10 +227,6 @@ pub async fn confirm_totp(
         .rule(Rule::N3_3_1));
     }
     let event = caller.event(EventBody::TotpEnabled(Nothing {}));
-    office
-        .ctx
-        .db
-        .enable_totp(caller.staff.id, now, event)
-        .await?;
+    office.db.enable_totp(caller.staff.id, now, event).await?;
     Ok(())
 }

@@ -24,7 +24,7 @@ pub async fn create_account(
     check_login(&req.login)?;
     check_new_password(&req.login, &req.password)?;
     let name = required_text("name", &req.name, 100)?;
-    let db = &office.ctx.db;
+    let db = &office.db;
     crate::workflow::emergency::check_delegation(office, req.delegation_id, Rule::N10_3).await?;
     let password = req.password;
     let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
@@ -46,7 +46,7 @@ pub async fn create_account(
         unit: new.unit.clone(),
         delegation_id: new.delegation_id,
     });
-    let now = office.ctx.clock.now();
+    let now = office.clock.now();
     let id = db.create_staff(&new, now, |_| caller.event(body)).await?;
     let row = db
         .staff_by_id(id)
@@ -69,7 +69,7 @@ pub(crate) async fn may_read(office: &OfficeState, caller: &Caller) -> Result<()
 /// `GET /api/v1/staff`.
 pub async fn list_staff(office: &OfficeState, caller: &Caller) -> Result<Vec<StaffRow>, ApiError> {
     may_read(office, caller).await?;
-    Ok(office.ctx.db.staff_list().await?)
+    Ok(office.db.staff_list().await?)
 }
 
 /// the account and every appointment it ever had.
@@ -80,7 +80,7 @@ pub async fn show_staff(
 ) -> Result<StaffDetail, ApiError> {
     may_read(office, caller).await?;
     let staff = find(office, &login).await?;
-    let appointments = office.ctx.db.appointments(staff.id).await?;
+    let appointments = office.db.appointments(staff.id).await?;
     Ok(StaffDetail {
         staff,
         appointments,
@@ -88,7 +88,7 @@ pub async fn show_staff(
 }
 
 pub async fn find(office: &OfficeState, login: &str) -> Result<StaffRow, ApiError> {
-    office.ctx.db.staff_by_login(login).await?.ok_or_else(|| {
+    office.db.staff_by_login(login).await?.ok_or_else(|| {
         ApiError::not_found(
             "unknown_staff",
             format!("no account {login:?}"),
@@ -106,9 +106,8 @@ pub async fn leave(office: &OfficeState, caller: &Caller, login: String) -> Resu
     let event = caller.event(EventBody::StaffLeft(vocabulary::StaffLeft {
         login: login.clone(),
     }));
-    let now = office.ctx.clock.now();
+    let now = office.clock.now();
     office
-        .ctx
         .db
         .staff_left(staff.id, caller.login(), now, event)
         .await?;
@@ -132,8 +131,8 @@ pub async fn appoint(
     let action = Action::Appoint(role);
     caller.may(office, action, "appointed").await?;
     let staff = find(office, &login).await?;
-    let db = &office.ctx.db;
-    let now = office.ctx.clock.now();
+    let db = &office.db;
+    let now = office.clock.now();
     if staff.left_us.is_some() {
         return Err(ApiError::conflict(format!("{login} has left")));
     }
@@ -146,7 +145,7 @@ pub async fn appoint(
     }
     let current = db.roles_in_force(staff.id, now).await?;
     let verdict = decide_appointment(
-        &office.ctx.policy.office,
+        &office.policy.office,
         &current,
         role,
         staff.delegation_id.is_some(),
@@ -177,7 +176,7 @@ pub async fn end_appointment(
     caller: &Caller,
     id: i64,
 ) -> Result<(), ApiError> {
-    let db = &office.ctx.db;
+    let db = &office.db;
     let appointment = db.appointment(id).await?.ok_or_else(|| {
         ApiError::not_found(
             "unknown_appointment",
@@ -192,7 +191,7 @@ pub async fn end_appointment(
         appointment: id,
         role,
     }));
-    let now = office.ctx.clock.now();
+    let now = office.clock.now();
     db.end_appointment(id, caller.login(), now, event).await?;
     Ok(())
 }

@@ -30,7 +30,7 @@ pub async fn register_terminal(
         )
         .rule(Rule::N3_3));
     }
-    let db = &office.ctx.db;
+    let db = &office.db;
     crate::workflow::emergency::check_delegation(office, req.delegation_id, Rule::N10_4).await?;
     let new = NewTerminal {
         id: req.id.clone(),
@@ -50,7 +50,7 @@ pub async fn register_terminal(
             delegation_id: new.delegation_id,
         },
     ));
-    let now = office.ctx.clock.now();
+    let now = office.clock.now();
     db.register_terminal(&new, now, event).await?;
     let row = db
         .terminal(&new.id)
@@ -67,7 +67,7 @@ pub async fn list_terminals(
     caller
         .may(office, Action::ReadRecords, "terminals_read")
         .await?;
-    Ok(office.ctx.db.terminals().await?)
+    Ok(office.db.terminals().await?)
 }
 
 /// lost, stolen or retired (N3.3.2).
@@ -79,14 +79,14 @@ pub async fn revoke_terminal(
     caller
         .may(office, Action::RevokeTerminal, "terminal_revoked")
         .await?;
-    let db = &office.ctx.db;
+    let db = &office.db;
     if db.terminal(&id).await?.is_none() {
         return Err(unknown_terminal(&id));
     }
     let event = caller.event(EventBody::TerminalRevoked(vocabulary::TerminalRevoked {
         terminal: id.clone(),
     }));
-    db.revoke_terminal(&id, caller.login(), office.ctx.clock.now(), event)
+    db.revoke_terminal(&id, caller.login(), office.clock.now(), event)
         .await?;
     Ok(())
 }

@@ -1,0 +1,422 @@
+//! Footage for outside bodies: provisions (N10.1, T6.2), emergency retrievals and Form 3
+//! (N11.1, N11.2), a terminal's history (N11.3).
+
+use super::*;
+
+#[tokio::test]
+async fn n10_1_a_provision_needs_its_document_the_managers_decision_and_t6_2_a_handover_record() {
+    let w = World::new().await;
+    let mayor = w.sign_in("mayor").await;
+    let sato = w.sign_in("sato").await;
+    let provision = |document: Value| {
+        json!({
+            "body": "西淀川警察署", "applicant": "刑事課長",
+            "purpose": "窃盗事件の捜査", "reason": "被疑者の足取り確認",
+            "basis": { "kind": "t6_1_b", "document": "捜査関係事項照会書 第45号" },
+            "document": document,
+            "identity_check": { "document_type": "警察手帳", "document_number": "A-1234", "checked_by": "sato" },
+        })
+    };
+    // A Form 2 without its pledge is refused (N10.1).
+    let unpledged = json!({ "type": "form2", "case": "c", "offence": "窃盗", "purpose": "p",
+                            "cameras": "cam1", "range": "11/20 10時", "pledged": false });
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/provisions",
+            Some(&sato),
+            Some(provision(unpledged)),
+        )
+        .await;
+    assert_refused(status, &body, "invalid_input", "N10.1");
+    let inquiry = json!({ "type": "inquiry", "number": "第45号", "dated": "2026-11-20" });
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/provisions",
+            Some(&sato),
+            Some(provision(inquiry)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["state"], "received");
+    assert_eq!(body["provision"]["document"]["number"], "第45号");
+    let id = body["id"].as_i64().unwrap();
+
+    // Only the Manager decides (N10.1); nothing is retrieved before.
+    let accept = format!("/api/v1/requests/{id}/accept");
+    let (status, body) = w.call(Method::POST, &accept, Some(&sato), None).await;
+    assert_refused(status, &body, "role_not_permitted", "N10.1");
+    let (status, body) = w
+        .call(
+            Method::POST,
+            &format!("/api/v1/requests/{id}/instruction"),
+            Some(&w.sign_in("lead").await),
+            Some(instruction(w.now(), "sato", "pc-1")),
+        )
+        .await;
+    assert_refused(status, &body, "illegal_transition", "N9.2");
+    let (status, body) = w.call(Method::POST, &accept, Some(&mayor), None).await;
+    assert_eq!(
+        (status, body["state"].as_str()),
+        (StatusCode::OK, Some("ordered")),
+        "{body}"
+    );
+    assert_eq!(body["ordered_by"], "mayor");
+    // T6.2: a hand-over comes after the report, not before.
+    let handover = json!({ "recipient": "西淀川警察署 刑事課 山田", "purpose": "捜査", "content": "DVD-R 1枚",
+                           "identity_check": { "document_type": "警察手帳", "document_number": "A-1234", "checked_by": "sato" } });
+    let (status, body) = w
+        .call(
+            Method::POST,
+            &format!("/api/v1/requests/{id}/handover"),
+            Some(&sato),
+            Some(handover),
+        )
+        .await;
+    assert_refused(status, &body, "illegal_transition", "T6.2");
+    let (_, rows) = w
+        .call(Method::GET, "/api/v1/form1", Some(&mayor), None)
+        .await;
+    assert_eq!(rows[0]["provision"]["body"], "西淀川警察署");
+    assert_eq!(rows[0]["ordered_by"], "mayor");
+}
+
+#[tokio::test]
+async fn n11_1_n11_2_emergency_retrieval_by_delegated_staff_alerts_the_manager_and_form3_is_chased()
+{
+    // A Monday night in the ward's zone.
+    let night: Timestamp = "2026-11-23T23:30:00+09:00".parse().unwrap();
+    let clock = Arc::new(ShiftedClock::starting_at(night));
+    let w = World::with_clock(clock.clone()).await;
+    let mayor = w.sign_in("mayor").await;
+    let admin = w.sign_in("admin").await;
+    let lead = w.sign_in("lead").await;
+    let (status, delegation) = w
+        .call(
+            Method::POST,
+            "/api/v1/delegations",
+            Some(&mayor),
+            Some(
+                json!({ "body": "西淀川警察署", "document_ref": "西淀署発第7号",
+                         "scope": "夜間・休日の緊急時の取り出し",
+                         "from": (night - SignedDuration::from_hours(24 * 30)).to_string(),
+                         "until": (night + SignedDuration::from_hours(24 * 300)).to_string() }),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{delegation}");
+    let delegation = delegation["id"].as_i64().unwrap();
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/staff",
+            Some(&admin),
+            Some(
+                json!({ "login": "yamada", "name": "山田", "unit": "西淀川警察署 刑事課",
+                         "password": "initial-pass-1", "delegation_id": delegation }),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/staff/yamada/appointments",
+            Some(&mayor),
+            Some(json!({ "role": "delegated_staff" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let police_key = TerminalKey::generate("police-1");
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/terminals",
+            Some(&lead),
+            Some(
+                json!({ "id": "police-1", "name": "警察署端末", "location": "西淀川警察署",
+                         "custodian": "刑事課長", "public_key": police_key.public_key(),
+                         "delegation_id": delegation }),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    w.terminal(&lead, "pc-1").await;
+
+    // The delegated officer signs in, changes the password and pledges like anyone else.
+    let (_, session) = w
+        .call(
+            Method::POST,
+            "/api/v1/sessions",
+            None,
+            Some(json!({ "login": "yamada", "password": "initial-pass-1" })),
+        )
+        .await;
+    let yamada = session["token"].as_str().unwrap().to_owned();
+    w.call(
+        Method::POST,
+        "/api/v1/me/password",
+        Some(&yamada),
+        Some(json!({ "current": "initial-pass-1", "new": "yamada-new-pass" })),
+    )
+    .await;
+    let (_, pledge) = w
+        .call(Method::GET, "/api/v1/me/pledge", Some(&yamada), None)
+        .await;
+    w.call(
+        Method::POST,
+        "/api/v1/me/pledge",
+        Some(&yamada),
+        Some(json!({ "sha256": pledge["sha256"] })),
+    )
+    .await;
+
+    let emergency = |terminal: &str| {
+        json!({ "camera": "cam1", "from": (night - SignedDuration::from_mins(40)).to_string(),
+                "to": (night - SignedDuration::from_mins(30)).to_string(),
+                "purpose": "強盗事件の被疑者追跡", "urgency": "被疑者が逃走中で翌朝まで待てない",
+                "terminal": terminal })
+    };
+    // Not at a ward terminal (N10.4), and not for ward staff (N11.1).
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/emergency-retrievals",
+            Some(&yamada),
+            Some(emergency("pc-1")),
+        )
+        .await;
+    assert_refused(status, &body, "not_a_delegated_terminal", "N10.4");
+    let sato = w.sign_in("sato").await;
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/emergency-retrievals",
+            Some(&sato),
+            Some(emergency("police-1")),
+        )
+        .await;
+    assert_refused(status, &body, "role_not_permitted", "N11.1");
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/emergency-retrievals",
+            Some(&yamada),
+            Some(emergency("police-1")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["state"], "emergency_authorized");
+    let id = body["id"].as_i64().unwrap();
+    // The Manager knows at once.
+    let alerts = w.office.db.alerts(10).await.unwrap();
+    assert!(alerts
+        .iter()
+        .any(|a| a.kind == AlertKind::EmergencyRetrieval && a.resolved_us.is_none()));
+    // The grant goes to the officer at the police terminal only.
+    let grants = format!("/api/v1/requests/{id}/grants");
+    let (status, body) = w
+        .call(
+            Method::POST,
+            &grants,
+            Some(&yamada),
+            Some(json!({ "terminal": "police-1" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = w
+        .call(
+            Method::POST,
+            &grants,
+            Some(&sato),
+            Some(json!({ "terminal": "pc-1" })),
+        )
+        .await;
+    assert_refused(status, &body, "role_not_permitted", "N11.1");
+
+    // At noon on a weekday, the same request is refused: the Manager orders then.
+    clock.set("2026-11-24T12:00:00+09:00".parse().unwrap());
+    let (_, session) = w
+        .call(
+            Method::POST,
+            "/api/v1/sessions",
+            None,
+            Some(json!({ "login": "yamada", "password": "yamada-new-pass" })),
+        )
+        .await;
+    let yamada = session["token"].as_str().unwrap().to_owned();
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/emergency-retrievals",
+            Some(&yamada),
+            Some(emergency("police-1")),
+        )
+        .await;
+    assert_refused(status, &body, "not_an_emergency_hour", "N11.1");
+
+    // Form 3 is chased once overdue, if the retrieval happened; mark it retrieved directly
+    // (the retrieval of real footage is the end-to-end test's).
+    let row = w.office.db.request(id).await.unwrap().unwrap();
+    w.office
+        .db
+        .advance_request(
+            id,
+            (row.state, RequestState::EmergencyRetrieved),
+            &mimamori_db::RequestUpdate::Retrieved {
+                by: "yamada".into(),
+                record: vocabulary::RetrievalDone {
+                    request: id,
+                    grant: "g-night".into(),
+                    camera: "cam1".into(),
+                    site: None,
+                    from: night - SignedDuration::from_hours(1),
+                    to: night,
+                    terminal: "police-1".into(),
+                    clip_sha256: String::new(),
+                    clip_bytes: 0,
+                    manifest_sha256: String::new(),
+                    export_started_event: 0,
+                    export_finished_event: 0,
+                },
+            },
+            night,
+            vec![],
+        )
+        .await
+        .unwrap();
+    clock.set(night + SignedDuration::from_hours(73));
+    assert_eq!(
+        crate::workflow::emergency::check_form3_deadlines(&w.office)
+            .await
+            .unwrap(),
+        [id]
+    );
+    assert!(
+        crate::workflow::emergency::check_form3_deadlines(&w.office)
+            .await
+            .unwrap()
+            .is_empty(),
+        "alerted once"
+    );
+    assert_eq!(open_form3_alerts(&w).await, 1);
+    let handler = w.sign_in("suzuki").await;
+    let form3 = json!({ "purpose": "強盗事件の被疑者追跡", "camera_site": "1丁目", "retrieval_date": "2026-11-23",
+                        "urgency": "被疑者が逃走中", "pledged": true, "document": "様式第3号" });
+    let (status, body) = w
+        .call(
+            Method::POST,
+            &format!("/api/v1/requests/{id}/form3"),
+            Some(&handler),
+            Some(form3),
+        )
+        .await;
+    assert_eq!(
+        (status, body["state"].as_str()),
+        (StatusCode::OK, Some("form3_recorded")),
+        "{body}"
+    );
+    assert_eq!(
+        open_form3_alerts(&w).await,
+        0,
+        "N11.2: received, the alert is resolved"
+    );
+    let mayor = w.sign_in("mayor").await;
+    let (_, rows) = w
+        .call(Method::GET, "/api/v1/form1", Some(&mayor), None)
+        .await;
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["serial"] == id)
+        .unwrap();
+    assert_eq!(row["emergency"], true);
+    assert_eq!(row["form3"]["document"], "様式第3号");
+}
+
+async fn open_form3_alerts(w: &World) -> usize {
+    let alerts = w.office.db.alerts(10).await.unwrap();
+    alerts
+        .iter()
+        .filter(|a| a.kind == AlertKind::Form3Overdue && a.resolved_us.is_none())
+        .count()
+}
+
+#[tokio::test]
+async fn n11_3_a_terminals_signed_history_is_reconciled_with_the_log() {
+    let w = World::new().await;
+    let lead = w.sign_in("lead").await;
+    let sato = w.sign_in("sato").await;
+    let key = w.terminal(&lead, "pc-1").await;
+    let month = w
+        .now()
+        .to_zoned(jiff::tz::TimeZone::get("Asia/Tokyo").unwrap())
+        .strftime("%Y-%m")
+        .to_string();
+    // The office recorded one retrieval at pc-1 this month (grant g-1).
+    let done = mimamori_db::vocabulary::RetrievalDone {
+        request: 1,
+        grant: "g-1".into(),
+        camera: "cam1".into(),
+        site: None,
+        from: w.now() - SignedDuration::from_mins(30),
+        to: w.now() - SignedDuration::from_mins(20),
+        terminal: "pc-1".into(),
+        clip_sha256: "00".repeat(32),
+        clip_bytes: 1,
+        manifest_sha256: "00".repeat(32),
+        export_started_event: 1,
+        export_finished_event: 2,
+    };
+    let done = mimamori_db::Event::by("sato", mimamori_db::EventBody::RetrievalDone(done))
+        .at(w.now())
+        .at_terminal("pc-1");
+    w.office.db.append_event(&done).await.unwrap();
+    let submit = |history: Value, signature: String| {
+        w.call(
+            Method::POST,
+            "/api/v1/terminals/pc-1/history",
+            Some(&lead),
+            Some(json!({ "history": history, "signature": signature })),
+        )
+    };
+    let signed = |history: &Value| {
+        let bytes = mimamori_ledger::canonical::canonical_json(history).unwrap();
+        key.sign(crate::grant::HISTORY_CONTEXT, bytes.as_bytes())
+    };
+    let matching = json!({ "terminal": "pc-1", "month": month,
+                           "entries": [{ "request": 1, "grant": "g-1" }] });
+    let (status, body) = submit(matching.clone(), signed(&matching)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (body["matched"].as_u64(), body["consistent"].as_bool()),
+        (Some(1), Some(true))
+    );
+
+    // A retrieval the office never recorded, and one the terminal does not show: both flagged.
+    let odd = json!({ "terminal": "pc-1", "month": month,
+                      "entries": [{ "request": 9, "grant": "g-9" }] });
+    let (_, body) = submit(odd.clone(), signed(&odd)).await;
+    assert_eq!(body["consistent"], false);
+    assert_eq!(body["only_on_terminal"], json!(["g-9"]));
+    assert_eq!(body["only_on_server"], json!(["g-1"]));
+    let alerts = w.office.db.alerts(10).await.unwrap();
+    assert!(alerts.iter().any(|a| a.kind == AlertKind::HistoryMismatch));
+
+    // An edited history no longer carries the terminal's signature.
+    let mut edited = matching.clone();
+    edited["entries"] = json!([]);
+    let (status, body) = submit(edited, signed(&matching)).await;
+    assert_refused(status, &body, "history_signature_invalid", "N11.3");
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/terminals/pc-1/history",
+            Some(&sato),
+            Some(json!({ "history": matching, "signature": signed(&matching) })),
+        )
+        .await;
+    assert_refused(status, &body, "role_not_permitted", "N11.3");
+}
