@@ -145,7 +145,7 @@ async fn open_office(dir: &Path) -> anyhow::Result<Shared> {
         registered_by: "system:bench".into(),
     };
     let body = mimamori_db::vocabulary::TerminalRegistered {
-        terminal: terminal.id.clone(),
+        terminal: terminal.id.to_string(),
         location: Some(terminal.location.clone()),
         custodian: Some(terminal.custodian.clone()),
         public_key: terminal.public_key.clone(),

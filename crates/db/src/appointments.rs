@@ -3,13 +3,14 @@
 
 use jiff::Timestamp;
 use mimamori_policy::access::Role;
+use mimamori_policy::{AppointmentId, StaffId};
 
 use crate::{to_us, Db, DbError, Event, Result};
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct AppointmentRow {
-    pub id: i64,
-    pub staff_id: i64,
+    pub id: AppointmentId,
+    pub staff_id: StaffId,
     #[sqlx(try_from = "String")]
     pub role: Role,
     pub appointed_by: String,
@@ -22,27 +23,29 @@ pub struct AppointmentRow {
 impl Db {
     pub async fn appoint(
         &self,
-        staff_id: i64,
+        staff_id: StaffId,
         role: Role,
         by: &str,
         now: Timestamp,
         until: Option<Timestamp>,
-        event: impl FnOnce(i64) -> Event,
-    ) -> Result<i64> {
+        event: impl FnOnce(AppointmentId) -> Event,
+    ) -> Result<AppointmentId> {
         self.write_with(
             async |c| {
-                Ok(sqlx::query(
-                    "INSERT INTO appointment (staff_id, role, appointed_by, from_us, until_us)
+                Ok(AppointmentId::new(
+                    sqlx::query(
+                        "INSERT INTO appointment (staff_id, role, appointed_by, from_us, until_us)
                      VALUES (?, ?, ?, ?, ?)",
-                )
-                .bind(staff_id)
-                .bind(role.as_str())
-                .bind(by)
-                .bind(to_us(now))
-                .bind(until.map(to_us))
-                .execute(&mut *c)
-                .await?
-                .last_insert_rowid())
+                    )
+                    .bind(staff_id)
+                    .bind(role.as_str())
+                    .bind(by)
+                    .bind(to_us(now))
+                    .bind(until.map(to_us))
+                    .execute(&mut *c)
+                    .await?
+                    .last_insert_rowid(),
+                ))
             },
             |&id| vec![event(id)],
         )
@@ -51,7 +54,7 @@ impl Db {
 
     pub async fn end_appointment(
         &self,
-        id: i64,
+        id: AppointmentId,
         by: &str,
         now: Timestamp,
         event: Event,
@@ -66,7 +69,7 @@ impl Db {
             .await
     }
 
-    pub async fn appointments(&self, staff_id: i64) -> Result<Vec<AppointmentRow>> {
+    pub async fn appointments(&self, staff_id: StaffId) -> Result<Vec<AppointmentRow>> {
         Ok(
             sqlx::query_as("SELECT * FROM appointment WHERE staff_id = ? ORDER BY id")
                 .bind(staff_id)
@@ -75,7 +78,7 @@ impl Db {
         )
     }
 
-    pub async fn appointment(&self, id: i64) -> Result<Option<AppointmentRow>> {
+    pub async fn appointment(&self, id: AppointmentId) -> Result<Option<AppointmentRow>> {
         Ok(sqlx::query_as("SELECT * FROM appointment WHERE id = ?")
             .bind(id)
             .fetch_optional(&self.pool)
@@ -83,7 +86,7 @@ impl Db {
     }
 
     /// Roles whose appointment is in force at `now`, in the order of their stored names.
-    pub async fn roles_in_force(&self, staff_id: i64, now: Timestamp) -> Result<Vec<Role>> {
+    pub async fn roles_in_force(&self, staff_id: StaffId, now: Timestamp) -> Result<Vec<Role>> {
         let names: Vec<String> = sqlx::query_scalar(
             "SELECT DISTINCT role FROM appointment WHERE staff_id = ?1 AND from_us <= ?2
              AND ended_us IS NULL AND (until_us IS NULL OR until_us > ?2) ORDER BY role",

@@ -3,6 +3,8 @@
 
 use jiff::Timestamp;
 
+use mimamori_policy::DelegationId;
+
 use crate::{to_us, Db, Event, Result};
 
 #[derive(Debug, Clone)]
@@ -17,7 +19,7 @@ pub struct NewDelegation {
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct DelegationRow {
-    pub id: i64,
+    pub id: DelegationId,
     pub body: String,
     pub document_ref: String,
     pub scope: String,
@@ -32,31 +34,33 @@ impl Db {
         &self,
         new: &NewDelegation,
         now: Timestamp,
-        event: impl FnOnce(i64) -> Event,
-    ) -> Result<i64> {
+        event: impl FnOnce(DelegationId) -> Event,
+    ) -> Result<DelegationId> {
         self.write_with(
             async |c| {
-                Ok(sqlx::query(
-                    "INSERT INTO delegation (body, document_ref, scope, from_us, until_us,
+                Ok(DelegationId::new(
+                    sqlx::query(
+                        "INSERT INTO delegation (body, document_ref, scope, from_us, until_us,
                          recorded_by, recorded_us) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                )
-                .bind(&new.body)
-                .bind(&new.document_ref)
-                .bind(&new.scope)
-                .bind(to_us(new.from))
-                .bind(to_us(new.until))
-                .bind(&new.recorded_by)
-                .bind(to_us(now))
-                .execute(&mut *c)
-                .await?
-                .last_insert_rowid())
+                    )
+                    .bind(&new.body)
+                    .bind(&new.document_ref)
+                    .bind(&new.scope)
+                    .bind(to_us(new.from))
+                    .bind(to_us(new.until))
+                    .bind(&new.recorded_by)
+                    .bind(to_us(now))
+                    .execute(&mut *c)
+                    .await?
+                    .last_insert_rowid(),
+                ))
             },
             |&id| vec![event(id)],
         )
         .await
     }
 
-    pub async fn delegation(&self, id: i64) -> Result<Option<DelegationRow>> {
+    pub async fn delegation(&self, id: DelegationId) -> Result<Option<DelegationRow>> {
         Ok(sqlx::query_as("SELECT * FROM delegation WHERE id = ?")
             .bind(id)
             .fetch_optional(&self.pool)

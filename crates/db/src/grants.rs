@@ -7,7 +7,7 @@
 //! value, so one grant lets one export out.
 
 use jiff::Timestamp;
-use mimamori_policy::CameraId;
+use mimamori_policy::{CameraId, RequestId, TerminalId};
 
 use crate::write::changed_one;
 use crate::{from_us, to_us, Db, DbError, Event, Result};
@@ -15,7 +15,7 @@ use crate::{from_us, to_us, Db, DbError, Event, Result};
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct GrantRow {
     pub id: String,
-    pub request_id: i64,
+    pub request_id: RequestId,
     pub issued_us: i64,
     pub expires_us: i64,
     pub used_us: Option<i64>,
@@ -99,12 +99,12 @@ impl Db {
 
 #[derive(sqlx::FromRow)]
 struct Scope {
-    request_id: i64,
+    request_id: RequestId,
     camera_id: String,
     start_us: i64,
     end_us: i64,
     handler: String,
-    terminal_id: String,
+    terminal_id: TerminalId,
 }
 
 /// A retrieval grant that has been used, with the scope it lets out (N9.4). Only
@@ -133,12 +133,12 @@ struct Scope {
 #[derive(Debug)]
 pub struct SpentGrant {
     grant: String,
-    request: i64,
+    request: RequestId,
     camera: CameraId,
     start: Timestamp,
     end: Timestamp,
     handler: String,
-    terminal: String,
+    terminal: TerminalId,
     used: Timestamp,
 }
 
@@ -147,7 +147,7 @@ impl SpentGrant {
         &self.grant
     }
 
-    pub fn request(&self) -> i64 {
+    pub fn request(&self) -> RequestId {
         self.request
     }
 
@@ -169,7 +169,7 @@ impl SpentGrant {
         &self.handler
     }
 
-    pub fn terminal(&self) -> &str {
+    pub fn terminal(&self) -> &TerminalId {
         &self.terminal
     }
 

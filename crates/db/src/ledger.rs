@@ -422,7 +422,7 @@ mod tests {
     async fn events_with_fractional_numbers_are_refused_and_leave_nothing() {
         let db = Db::open_in_memory().await.unwrap();
         let correction = mimamori_ledger::vocabulary::Form1Corrected {
-            request: 1,
+            request: 1.into(),
             corrects_leaf: 0,
             field: mimamori_ledger::vocabulary::Form1Field::Copies,
             value: serde_json::json!({ "x": 0.5 }),

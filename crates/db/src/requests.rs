@@ -12,7 +12,7 @@ use mimamori_ledger::vocabulary::{
     Basis, Closed, Form3Recorded, HandedOver, Provision, ReportFiled, RetrievalDone,
 };
 use mimamori_policy::chain::{RequestKind, RequestState};
-use mimamori_policy::CameraId;
+use mimamori_policy::{CameraId, DelegationId, RequestId, TerminalId};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use sqlx::SqliteConnection;
 
@@ -36,7 +36,7 @@ pub enum Origin {
 /// N11.1: the delegation (N10.2) an emergency retrieval was made under.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EmergencyOrigin {
-    pub delegation_id: Option<i64>,
+    pub delegation_id: Option<DelegationId>,
 }
 
 impl Origin {
@@ -126,7 +126,7 @@ pub struct Instruction {
     pub start: Timestamp,
     pub end: Timestamp,
     pub handler: String,
-    pub terminal_id: String,
+    pub terminal_id: TerminalId,
     pub expires: Timestamp,
     pub instructed_by: String,
 }
@@ -150,13 +150,13 @@ pub struct NewRequest {
 pub struct RequestAlert {
     pub kind: AlertKind,
     pub camera: Option<CameraId>,
-    pub message: fn(i64) -> String,
+    pub message: fn(RequestId) -> String,
 }
 
 /// A request as stored, parsed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestRow {
-    pub id: i64,
+    pub id: RequestId,
     pub kind: RequestKind,
     pub state: RequestState,
     pub purpose: String,
@@ -207,7 +207,7 @@ pub enum RequestUpdate {
 /// The row exactly as SQLite holds it; [`RequestRow`] is what the rest of mimamori sees.
 #[derive(sqlx::FromRow)]
 struct StoredRequest {
-    id: i64,
+    id: RequestId,
     kind: String,
     state: String,
     purpose: String,
@@ -222,7 +222,7 @@ struct StoredRequest {
     start_us: Option<i64>,
     end_us: Option<i64>,
     handler: Option<String>,
-    terminal_id: Option<String>,
+    terminal_id: Option<TerminalId>,
     instruction_expires_us: Option<i64>,
     instructed_by: Option<String>,
     instructed_us: Option<i64>,
@@ -331,8 +331,8 @@ impl Db {
         &self,
         new: &NewRequest,
         now: Timestamp,
-        event: impl FnOnce(i64) -> Event,
-    ) -> Result<i64> {
+        event: impl FnOnce(RequestId) -> Event,
+    ) -> Result<RequestId> {
         let kind = new.origin.kind();
         let provision = new.origin.column()?;
         let basis = to_column(&new.basis)?;
@@ -369,6 +369,7 @@ impl Db {
                 .execute(&mut *c)
                 .await?
                 .last_insert_rowid();
+                let id = RequestId::new(id);
                 if let Some(alert) = &new.alert {
                     let alert = NewAlert {
                         kind: alert.kind,
@@ -403,7 +404,7 @@ impl Db {
     /// id, in one transaction. Refuses with [`DbError::Conflict`] if the request has its alert.
     pub async fn raise_form3_alert(
         &self,
-        request_id: i64,
+        request_id: RequestId,
         alert: &NewAlert,
         now: Timestamp,
         event: impl FnOnce(i64) -> Event,
@@ -428,7 +429,7 @@ impl Db {
         .await
     }
 
-    pub async fn request(&self, id: i64) -> Result<Option<RequestRow>> {
+    pub async fn request(&self, id: RequestId) -> Result<Option<RequestRow>> {
         sqlx::query_as::<_, StoredRequest>(&format!("{REQUEST} WHERE id = ?"))
             .bind(id)
             .fetch_optional(&self.pool)
@@ -459,7 +460,7 @@ impl Db {
     /// (someone else moved it). Recording the Form 3 resolves its overdue alert (N11.2).
     pub async fn advance_request(
         &self,
-        id: i64,
+        id: RequestId,
         (from, to): (RequestState, RequestState),
         update: &RequestUpdate,
         now: Timestamp,
@@ -495,7 +496,11 @@ impl Db {
     }
 }
 
-async fn resolve_form3_alert(c: &mut SqliteConnection, id: i64, now: Timestamp) -> Result<()> {
+async fn resolve_form3_alert(
+    c: &mut SqliteConnection,
+    id: RequestId,
+    now: Timestamp,
+) -> Result<()> {
     sqlx::query(
         "UPDATE alert SET resolved_us = ? WHERE resolved_us IS NULL
          AND id = (SELECT form3_alert_id FROM request WHERE id = ?)",
@@ -658,7 +663,10 @@ mod tests {
             ),
             (id, "cam1", start, now)
         );
-        assert_eq!((spent.handler(), spent.terminal()), ("sato", "pc-1"));
+        assert_eq!(
+            (spent.handler(), spent.terminal().as_str()),
+            ("sato", "pc-1")
+        );
         let replay = db.use_grant("g1", now, any_event()).await;
         assert!(matches!(replay, Err(DbError::Conflict(_))));
         // The refused replay wrote nothing: order, instruction, grant, use.

@@ -178,7 +178,7 @@ async fn upgrade_4_keeps_every_row_and_the_ledger() {
             .unwrap();
         assert_eq!(count, n, "{table}");
     }
-    let request = db.request(5).await.unwrap().unwrap();
+    let request = db.request(5.into()).await.unwrap().unwrap();
     assert_eq!(request.state, RequestState::EmergencyRetrieved);
     assert_eq!(request.form3_alert_id, Some(7));
     assert_eq!(db.ledger_root(1).await.unwrap(), root);

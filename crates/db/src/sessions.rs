@@ -4,11 +4,13 @@
 use jiff::Timestamp;
 use sqlx::SqliteConnection;
 
+use mimamori_policy::StaffId;
+
 use crate::{to_us, Db, Event, Result};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRow {
-    pub staff_id: i64,
+    pub staff_id: StaffId,
     pub created_us: i64,
     pub last_used_us: i64,
     pub second_factor: bool,
@@ -20,7 +22,7 @@ impl Db {
     /// the sign-in included a valid TOTP code.
     pub async fn open_session(
         &self,
-        staff_id: i64,
+        staff_id: StaffId,
         token_sha256: &[u8],
         second_factor: bool,
         now: Timestamp,
@@ -107,7 +109,7 @@ impl Db {
 /// Ends a person's open sessions, except `keep` (the one changing its password).
 pub(crate) async fn end_sessions(
     c: &mut SqliteConnection,
-    staff_id: i64,
+    staff_id: StaffId,
     now: Timestamp,
     keep: &[u8],
 ) -> Result<()> {

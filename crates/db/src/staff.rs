@@ -6,6 +6,8 @@ use jiff::Timestamp;
 
 use crate::sessions::end_sessions;
 use crate::write::{changed_one, unique_violation};
+use mimamori_policy::{DelegationId, StaffId};
+
 use crate::{to_us, Db, Event, Result};
 
 #[derive(Debug, Clone)]
@@ -14,7 +16,7 @@ pub struct NewStaff {
     pub name: String,
     pub unit: String,
     pub contact: String,
-    pub delegation_id: Option<i64>,
+    pub delegation_id: Option<DelegationId>,
     pub password_hash: String,
     /// When the password counts as set: the epoch for an initial password, which must be
     /// changed at the first sign-in (N3.3.1).
@@ -24,12 +26,12 @@ pub struct NewStaff {
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct StaffRow {
-    pub id: i64,
+    pub id: StaffId,
     pub login: String,
     pub name: String,
     pub unit: String,
     pub contact: String,
-    pub delegation_id: Option<i64>,
+    pub delegation_id: Option<DelegationId>,
     #[serde(skip)]
     pub password_hash: String,
     pub password_changed_us: i64,
@@ -53,8 +55,8 @@ impl Db {
         &self,
         new: &NewStaff,
         now: Timestamp,
-        event: impl FnOnce(i64) -> Event,
-    ) -> Result<i64> {
+        event: impl FnOnce(StaffId) -> Event,
+    ) -> Result<StaffId> {
         self.write_with(
             async |c| {
                 let id = sqlx::query(
@@ -75,7 +77,7 @@ impl Db {
                 .await
                 .map_err(|e| unique_violation(e, "login"))?
                 .last_insert_rowid();
-                Ok(id)
+                Ok(StaffId::new(id))
             },
             |&id| vec![event(id)],
         )
@@ -89,7 +91,7 @@ impl Db {
             .await?)
     }
 
-    pub async fn staff_by_id(&self, id: i64) -> Result<Option<StaffRow>> {
+    pub async fn staff_by_id(&self, id: StaffId) -> Result<Option<StaffRow>> {
         Ok(sqlx::query_as(&format!("{STAFF} WHERE id = ?"))
             .bind(id)
             .fetch_optional(&self.pool)
@@ -105,7 +107,7 @@ impl Db {
     /// A failed sign-in: counts it, locks the account when `locked_until` is given.
     pub async fn record_signin_failure(
         &self,
-        staff_id: i64,
+        staff_id: StaffId,
         locked_until: Option<Timestamp>,
         event: Event,
     ) -> Result<()> {
@@ -127,7 +129,12 @@ impl Db {
     }
 
     /// N3.3.1: stores a new TOTP secret (pending until [`Db::enable_totp`]).
-    pub async fn set_totp_secret(&self, staff_id: i64, secret: &str, event: Event) -> Result<()> {
+    pub async fn set_totp_secret(
+        &self,
+        staff_id: StaffId,
+        secret: &str,
+        event: Event,
+    ) -> Result<()> {
         self.write_with(
             async |c| {
                 sqlx::query(
@@ -145,7 +152,7 @@ impl Db {
     }
 
     /// A code confirmed the pending secret: sign-ins need a code from now on.
-    pub async fn enable_totp(&self, staff_id: i64, now: Timestamp, event: Event) -> Result<()> {
+    pub async fn enable_totp(&self, staff_id: StaffId, now: Timestamp, event: Event) -> Result<()> {
         self.write_with(
             async |c| {
                 let n = sqlx::query(
@@ -166,7 +173,7 @@ impl Db {
     /// N3.3.1: a new password; other sessions of the account end.
     pub async fn set_password(
         &self,
-        staff_id: i64,
+        staff_id: StaffId,
         password_hash: &str,
         now: Timestamp,
         keep_session: &[u8],
@@ -192,7 +199,7 @@ impl Db {
     /// The person leaves: appointments and sessions end; the account and pledge stay (T3.4).
     pub async fn staff_left(
         &self,
-        staff_id: i64,
+        staff_id: StaffId,
         by: &str,
         now: Timestamp,
         event: Event,
@@ -225,7 +232,7 @@ impl Db {
 
     pub async fn acknowledge_pledge(
         &self,
-        staff_id: i64,
+        staff_id: StaffId,
         text_sha256: &str,
         now: Timestamp,
         event: Event,
@@ -248,7 +255,7 @@ impl Db {
     }
 
     /// N12: has the person acknowledged this text of the pledge?
-    pub async fn has_pledged(&self, staff_id: i64, text_sha256: &str) -> Result<bool> {
+    pub async fn has_pledged(&self, staff_id: StaffId, text_sha256: &str) -> Result<bool> {
         let n: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM pledge WHERE staff_id = ? AND text_sha256 = ?",
         )

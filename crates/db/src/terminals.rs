@@ -3,28 +3,30 @@
 
 use jiff::Timestamp;
 
+use mimamori_policy::{DelegationId, TerminalId};
+
 use crate::write::unique_violation;
 use crate::{to_us, Db, Event, Result};
 
 #[derive(Debug, Clone)]
 pub struct NewTerminal {
-    pub id: String,
+    pub id: TerminalId,
     pub name: String,
     pub location: String,
     pub custodian: String,
     pub public_key: String,
-    pub delegation_id: Option<i64>,
+    pub delegation_id: Option<DelegationId>,
     pub registered_by: String,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct TerminalRow {
-    pub id: String,
+    pub id: TerminalId,
     pub name: String,
     pub location: String,
     pub custodian: String,
     pub public_key: String,
-    pub delegation_id: Option<i64>,
+    pub delegation_id: Option<DelegationId>,
     pub registered_by: String,
     pub registered_us: i64,
     pub revoked_by: Option<String>,
@@ -65,7 +67,7 @@ impl Db {
 
     pub async fn revoke_terminal(
         &self,
-        id: &str,
+        id: &TerminalId,
         by: &str,
         now: Timestamp,
         event: Event,
@@ -80,7 +82,7 @@ impl Db {
             .await
     }
 
-    pub async fn terminal(&self, id: &str) -> Result<Option<TerminalRow>> {
+    pub async fn terminal(&self, id: &TerminalId) -> Result<Option<TerminalRow>> {
         Ok(sqlx::query_as("SELECT * FROM terminal WHERE id = ?")
             .bind(id)
             .fetch_optional(&self.pool)

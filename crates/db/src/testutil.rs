@@ -4,6 +4,7 @@
 use jiff::{SignedDuration, Timestamp};
 use mimamori_ledger::vocabulary::Basis;
 use mimamori_policy::chain::{LegalBasis, RequestState};
+use mimamori_policy::StaffId;
 
 use crate::{
     Db, Event, EventBody, GrantRow, Instruction, NewRequest, NewStaff, NewTerminal, Origin,
@@ -21,7 +22,7 @@ pub fn t0() -> Timestamp {
 }
 
 /// An in-memory database with one person, "sato"; returns the person's id.
-pub async fn db_with_staff() -> (Db, i64) {
+pub async fn db_with_staff() -> (Db, StaffId) {
     let db = Db::open_in_memory().await.unwrap();
     let id = db
         .create_staff(&new_staff("sato"), t0(), |_| any_event())
@@ -54,7 +55,7 @@ pub async fn spend_grant(
     handler: &str,
 ) -> SpentGrant {
     let now = Timestamp::now();
-    if db.terminal("pc-1").await.unwrap().is_none() {
+    if db.terminal(&"pc-1".into()).await.unwrap().is_none() {
         let terminal = NewTerminal {
             id: "pc-1".into(),
             name: "専用端末".into(),

@@ -15,7 +15,7 @@
 mod payloads;
 
 use mimamori_policy::access::Action;
-use mimamori_policy::{Rule, Rules};
+use mimamori_policy::{RequestId, Rule, Rules};
 use serde::{Deserialize, Serialize};
 
 pub use payloads::*;
@@ -325,7 +325,7 @@ impl EventBody {
     }
 
     /// The request (Form 1 serial) this event belongs to, if any.
-    pub fn request(&self) -> Option<i64> {
+    pub fn request(&self) -> Option<RequestId> {
         use EventBody as E;
         Some(match self {
             E::OrderIssued(e) => e.request,

@@ -145,7 +145,7 @@ async fn seed_people(app: &App, paths: &Paths, listen: SocketAddr) -> anyhow::Re
             registered_by: "system:demo".into(),
         };
         let body = vocabulary::TerminalRegistered {
-            terminal: terminal.id.clone(),
+            terminal: terminal.id.to_string(),
             location: Some(terminal.location.clone()),
             custodian: Some(terminal.custodian.clone()),
             public_key: terminal.public_key.clone(),

@@ -5,6 +5,7 @@
 //! of which names the event and field it corrects and why. The row lists the leaf indexes it
 //! was built from, so an auditor can prove each one against a signed checkpoint.
 
+use mimamori_policy::RequestId;
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query, State};
@@ -47,7 +48,7 @@ pub fn routes() -> Router<Shared> {
 #[derive(Debug, Default, Serialize)]
 pub struct Form1Row {
     /// 番号: the request number.
-    pub serial: i64,
+    pub serial: RequestId,
     pub ordered_by: Option<String>,
     pub ordered: Option<Timestamp>,
     pub purpose: Option<String>,
@@ -94,8 +95,8 @@ pub struct Correction {
 
 /// Folds the log's events into rows, by serial. An event that does not read as the
 /// vocabulary's is an error: a row is never built from a guess.
-pub fn fold(events: &[EventRow]) -> Result<BTreeMap<i64, Form1Row>, VocabularyError> {
-    let mut rows: BTreeMap<i64, Form1Row> = BTreeMap::new();
+pub fn fold(events: &[EventRow]) -> Result<BTreeMap<RequestId, Form1Row>, VocabularyError> {
+    let mut rows: BTreeMap<RequestId, Form1Row> = BTreeMap::new();
     for e in events
         .iter()
         .filter(|e| e.outcome != Outcome::Refused.as_str())
@@ -192,14 +193,14 @@ fn correct_row(row: &mut Form1Row, e: &EventRow, c: vocabulary::Form1Corrected) 
     });
 }
 
-async fn rows(office: &Shared) -> Result<BTreeMap<i64, Form1Row>, ApiError> {
+async fn rows(office: &Shared) -> Result<BTreeMap<RequestId, Form1Row>, ApiError> {
     fold(&office.db.events_of_kinds(KINDS).await?).map_err(ApiError::internal)
 }
 
 #[derive(Deserialize)]
 struct ListQuery {
     /// Only rows from this serial on.
-    from_serial: Option<i64>,
+    from_serial: Option<RequestId>,
 }
 
 /// `GET /api/v1/form1`: every row, oldest first.
@@ -211,7 +212,7 @@ async fn list(
     caller
         .may(&office, Action::ReadRecords, "form1_read")
         .await?;
-    let from = q.from_serial.unwrap_or(0);
+    let from = q.from_serial.unwrap_or(RequestId::new(0));
     Ok(Json(
         rows(&office)
             .await?
@@ -233,7 +234,7 @@ struct CorrectionInput {
 async fn correct(
     State(office): State<Shared>,
     caller: Caller,
-    Path(serial): Path<i64>,
+    Path(serial): Path<RequestId>,
     Body(req): Body<CorrectionInput>,
 ) -> Result<(StatusCode, Json<Form1Row>), ApiError> {
     caller

@@ -6,6 +6,7 @@
 //! (`mimamori terminal init` writes it, mode 0600). The office accepts a retrieval only with
 //! both signatures, once per grant.
 
+use mimamori_policy::{RequestId, TerminalId};
 use std::path::Path;
 
 use base64::prelude::{Engine, BASE64_STANDARD};
@@ -27,12 +28,12 @@ const KEY_FILE_HEADER: &str = "mimamori terminal key v1";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GrantClaims {
     pub grant: String,
-    pub request: i64,
+    pub request: RequestId,
     pub camera: String,
     pub from: Timestamp,
     pub to: Timestamp,
     pub handler: String,
-    pub terminal: String,
+    pub terminal: TerminalId,
     pub expires: Timestamp,
 }
 
@@ -223,7 +224,7 @@ mod tests {
     fn claims_round_trip_through_the_note_text() {
         let claims = GrantClaims {
             grant: "g".into(),
-            request: 7,
+            request: 7.into(),
             camera: "cam-001".into(),
             from: Timestamp::UNIX_EPOCH,
             to: Timestamp::UNIX_EPOCH,

@@ -5,6 +5,7 @@
 use jiff::Timestamp;
 use mimamori_db::{vocabulary, Db, DbError, Event, EventBody, NewStaff};
 use mimamori_policy::access::Role;
+use mimamori_policy::{DelegationId, StaffId};
 
 use crate::auth::{hash_password, pledge_sha256};
 
@@ -18,7 +19,7 @@ pub struct Seed<'a> {
     /// Demo accounts come with the pledge acknowledged and a password not yet due; a real
     /// bootstrap account has neither.
     pub ready: bool,
-    pub delegation_id: Option<i64>,
+    pub delegation_id: Option<DelegationId>,
 }
 
 /// Creates the account, its appointments and (for a ready account) its pledge.
@@ -27,7 +28,7 @@ pub async fn seed_account(
     seed: &Seed<'_>,
     by: &str,
     now: Timestamp,
-) -> Result<i64, DbError> {
+) -> Result<StaffId, DbError> {
     let event = |body: EventBody| Event::by(by, body).at(now);
     let new = NewStaff {
         login: seed.login.to_owned(),

@@ -8,6 +8,7 @@ use mimamori_db::vocabulary::{Basis, Document, IdentityCheck, ReportFiled, Retri
 use mimamori_db::{AppointmentRow, Closing, Origin, RequestRow, StaffRow};
 use mimamori_policy::access::Role;
 use mimamori_policy::chain::{RequestKind, RequestState};
+use mimamori_policy::{DelegationId, RequestId, TerminalId};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -31,7 +32,7 @@ pub struct OrderInput {
 /// A request as the API shows it: its row, with times in UTC.
 #[derive(Serialize)]
 pub struct RequestView {
-    pub id: i64,
+    pub id: RequestId,
     pub kind: RequestKind,
     pub state: RequestState,
     pub state_ja: &'static str,
@@ -58,7 +59,7 @@ pub struct InstructionView {
     pub from: Timestamp,
     pub to: Timestamp,
     pub handler: String,
-    pub terminal: String,
+    pub terminal: TerminalId,
     pub expires: Timestamp,
     pub instructed_by: String,
 }
@@ -110,14 +111,14 @@ pub struct InstructionInput {
     pub from: Timestamp,
     pub to: Timestamp,
     pub handler: String,
-    pub terminal: String,
+    pub terminal: TerminalId,
     /// Default: one day from now, at most the policy's `instruction_max_days`.
     pub expires: Option<Timestamp>,
 }
 
 #[derive(Deserialize)]
 pub struct GrantInput {
-    pub terminal: String,
+    pub terminal: TerminalId,
 }
 
 #[derive(Serialize)]
@@ -192,7 +193,7 @@ pub struct EmergencyInput {
     pub purpose: String,
     /// Why it could not wait for the office to open (Form 3 asks the same).
     pub urgency: String,
-    pub terminal: String,
+    pub terminal: TerminalId,
 }
 
 #[derive(Deserialize)]
@@ -237,7 +238,7 @@ pub struct NewAccount {
     /// The initial password; it must be changed at the first sign-in (N3.3.1).
     pub password: String,
     /// For an investigative body's staff: the delegation they work under (N10.3).
-    pub delegation_id: Option<i64>,
+    pub delegation_id: Option<DelegationId>,
 }
 
 #[derive(Serialize)]
@@ -256,7 +257,7 @@ pub struct Appoint {
 
 #[derive(Deserialize)]
 pub struct Registration {
-    pub id: String,
+    pub id: TerminalId,
     pub name: String,
     /// Where it stands (N8: in the crime-prevention section; N10.4: at the body).
     pub location: String,
@@ -265,7 +266,7 @@ pub struct Registration {
     /// From `mimamori terminal init`.
     pub public_key: String,
     /// For a terminal placed at an investigative body (N10.4).
-    pub delegation_id: Option<i64>,
+    pub delegation_id: Option<DelegationId>,
 }
 
 #[derive(Deserialize)]

@@ -10,6 +10,7 @@ pub mod access;
 pub mod chain;
 mod error;
 mod file;
+mod ids;
 mod names;
 mod office;
 mod retention;
@@ -21,6 +22,7 @@ pub use file::{
     ByteSize, Camera, CameraId, Credentials, CredentialsRef, Ledger, Policy, Recording, Retention,
     Transport, Ward,
 };
+pub use ids::{AppointmentId, DelegationId, RequestId, StaffId, TerminalId};
 pub use names::UnknownName;
 pub use office::{Emergency, Office};
 pub use retention::{day_of, RetentionDays};

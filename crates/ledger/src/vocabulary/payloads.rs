@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use mimamori_policy::access::Role;
 use mimamori_policy::chain::LegalBasis;
-use mimamori_policy::Rule;
+use mimamori_policy::{AppointmentId, DelegationId, RequestId, Rule};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -26,7 +26,7 @@ pub struct Basis {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderIssued {
-    pub request: i64,
+    pub request: RequestId,
     pub purpose: String,
     pub reason: String,
     pub basis: Basis,
@@ -35,7 +35,7 @@ pub struct OrderIssued {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InstructionIssued {
-    pub request: i64,
+    pub request: RequestId,
     pub camera: String,
     pub site: Option<String>,
     pub from: Timestamp,
@@ -47,20 +47,20 @@ pub struct InstructionIssued {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GrantIssued {
-    pub request: i64,
+    pub request: RequestId,
     pub grant: String,
     pub expires: Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GrantUsed {
-    pub request: i64,
+    pub request: RequestId,
     pub grant: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RetrievalDone {
-    pub request: i64,
+    pub request: RequestId,
     pub grant: String,
     pub camera: String,
     pub site: Option<String>,
@@ -76,13 +76,13 @@ pub struct RetrievalDone {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RetrievalFailed {
-    pub request: i64,
+    pub request: RequestId,
     pub error: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportFiled {
-    pub request: i64,
+    pub request: RequestId,
     pub media: String,
     pub copies: u32,
     pub recipient: String,
@@ -92,7 +92,7 @@ pub struct ReportFiled {
 /// A request closed with a stated reason (cancelled, declined).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Closed {
-    pub request: i64,
+    pub request: RequestId,
     pub reason: String,
 }
 
@@ -144,7 +144,7 @@ impl Form1Field {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Form1Corrected {
-    pub request: i64,
+    pub request: RequestId,
     /// The leaf of the event whose field is corrected; it stays in the log as written.
     pub corrects_leaf: u64,
     pub field: Form1Field,
@@ -189,7 +189,7 @@ pub struct Provision {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProvisionRegistered {
-    pub request: i64,
+    pub request: RequestId,
     pub provision: Provision,
     pub basis: Basis,
     pub basis_rule: Rule,
@@ -198,7 +198,7 @@ pub struct ProvisionRegistered {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProvisionAccepted {
-    pub request: i64,
+    pub request: RequestId,
     pub purpose: String,
     pub reason: String,
     pub basis: Basis,
@@ -207,7 +207,7 @@ pub struct ProvisionAccepted {
 /// T6.2: the record of giving footage to an outside recipient.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HandedOver {
-    pub request: i64,
+    pub request: RequestId,
     pub handed_over: Timestamp,
     pub recipient: String,
     pub purpose: String,
@@ -217,7 +217,7 @@ pub struct HandedOver {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DelegationRecorded {
-    pub delegation: i64,
+    pub delegation: DelegationId,
     pub body: String,
     pub document_ref: String,
     pub scope: String,
@@ -227,7 +227,7 @@ pub struct DelegationRecorded {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EmergencyAuthorized {
-    pub request: i64,
+    pub request: RequestId,
     pub purpose: String,
     pub reason: String,
     pub camera: String,
@@ -236,13 +236,13 @@ pub struct EmergencyAuthorized {
     pub to: Timestamp,
     pub handler: String,
     pub terminal: String,
-    pub delegation_id: Option<i64>,
+    pub delegation_id: Option<DelegationId>,
 }
 
 /// 様式第3号 as received (N11.1, N11.2).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Form3Recorded {
-    pub request: i64,
+    pub request: RequestId,
     pub purpose: String,
     pub camera_site: String,
     pub retrieval_date: String,
@@ -254,7 +254,7 @@ pub struct Form3Recorded {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Form3Overdue {
-    pub request: i64,
+    pub request: RequestId,
     pub alert: i64,
 }
 
@@ -292,7 +292,7 @@ pub struct StaffCreated {
     pub name: String,
     pub unit: String,
     #[serde(default)]
-    pub delegation_id: Option<i64>,
+    pub delegation_id: Option<DelegationId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -310,7 +310,7 @@ pub struct Appointed {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AppointmentEnded {
-    pub appointment: i64,
+    pub appointment: AppointmentId,
     pub role: Role,
 }
 
@@ -324,7 +324,7 @@ pub struct TerminalRegistered {
     pub custodian: Option<String>,
     pub public_key: String,
     #[serde(default)]
-    pub delegation_id: Option<i64>,
+    pub delegation_id: Option<DelegationId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,5 +1,6 @@
 use super::*;
 use mimamori_policy::chain::LegalBasis;
+use mimamori_policy::RequestId;
 
 #[test]
 fn every_kind_has_its_own_name() {
@@ -15,7 +16,7 @@ fn every_kind_has_its_own_name() {
 #[test]
 fn n9_1_an_order_reads_back_as_written_with_its_rule_and_action() {
     let body = EventBody::OrderIssued(OrderIssued {
-        request: 7,
+        request: RequestId::new(7),
         purpose: "ひったくり事件の確認".into(),
         reason: "110番通報".into(),
         basis: Basis {
@@ -37,7 +38,7 @@ fn n9_1_an_order_reads_back_as_written_with_its_rule_and_action() {
     assert_eq!(back.rules().to_string(), "N9.1");
     assert_eq!(back.action(), Some(Action::IssueOrder));
     assert_eq!(back.outcome(), Outcome::Done);
-    assert_eq!(back.request(), Some(7));
+    assert_eq!(back.request(), Some(RequestId::new(7)));
 }
 
 #[test]

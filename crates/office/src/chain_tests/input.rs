@@ -138,7 +138,7 @@ async fn bad_input_gets_a_clear_4xx_in_the_callers_language_and_changes_nothing(
         assert_eq!(value["error"]["code"], code, "{value}");
         assert_eq!(value["error"]["rule"], rule, "{value}");
     }
-    let state = w.office.db.request(id).await.unwrap().unwrap().state;
+    let state = w.office.db.request(id.into()).await.unwrap().unwrap().state;
     assert_eq!(state, RequestState::Ordered);
     assert_eq!(w.office.db.ledger_size().await.unwrap(), after_order);
     assert_eq!(w.refused_events().await, refused_before);

@@ -163,7 +163,7 @@ async fn n9_4_a_grant_needs_the_ward_signature_the_terminal_key_and_is_used_once
     let stranger = TerminalKey::generate("pc-1");
     let (status, body) = retrieve(grant.clone(), stranger.sign_grant(&grant)).await;
     assert_refused(status, &body, "terminal_signature_invalid", "N3.3");
-    let state = w.office.db.request(id).await.unwrap().unwrap().state;
+    let state = w.office.db.request(id.into()).await.unwrap().unwrap().state;
     assert_eq!(state, RequestState::Instructed, "refusals change nothing");
 
     // The right signature: the grant is spent even though this test recorded no footage.

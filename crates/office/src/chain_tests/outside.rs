@@ -258,6 +258,7 @@ async fn n11_1_n11_2_emergency_retrieval_by_delegated_staff_alerts_the_manager_a
 
     // Form 3 is chased once overdue, if the retrieval happened; mark it retrieved directly
     // (the retrieval of real footage is the end-to-end test's).
+    let id = mimamori_policy::RequestId::new(id);
     let row = w.office.db.request(id).await.unwrap().unwrap();
     w.office
         .db
@@ -330,7 +331,7 @@ async fn n11_1_n11_2_emergency_retrieval_by_delegated_staff_alerts_the_manager_a
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["serial"] == id)
+        .find(|r| r["serial"] == id.get())
         .unwrap();
     assert_eq!(row["emergency"], true);
     assert_eq!(row["form3"]["document"], "様式第3号");
@@ -357,7 +358,7 @@ async fn n11_3_a_terminals_signed_history_is_reconciled_with_the_log() {
         .to_string();
     // The office recorded one retrieval at pc-1 this month (grant g-1).
     let done = mimamori_db::vocabulary::RetrievalDone {
-        request: 1,
+        request: 1.into(),
         grant: "g-1".into(),
         camera: "cam1".into(),
         site: None,

@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use mimamori_db::{vocabulary, DelegationRow, HoldRow};
+use mimamori_policy::{RequestId, TerminalId};
 use serde_json::Value;
 
 use crate::auth::Caller;
@@ -50,7 +51,7 @@ async fn register_provision(
 async fn accept(
     State(office): State<Shared>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Path(id): Path<RequestId>,
 ) -> Result<Json<RequestView>, ApiError> {
     Ok(Json(
         workflow::provisions::accept(&office, &caller, id).await?,
@@ -61,7 +62,7 @@ async fn accept(
 async fn decline(
     State(office): State<Shared>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Path(id): Path<RequestId>,
     Body(req): Body<ReasonInput>,
 ) -> Result<Json<RequestView>, ApiError> {
     Ok(Json(
@@ -73,7 +74,7 @@ async fn decline(
 async fn hand_over(
     State(office): State<Shared>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Path(id): Path<RequestId>,
     Body(req): Body<HandOverInput>,
 ) -> Result<Json<RequestView>, ApiError> {
     Ok(Json(
@@ -122,7 +123,7 @@ async fn authorize_emergency(
 async fn record_form3(
     State(office): State<Shared>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Path(id): Path<RequestId>,
     Body(req): Body<Form3Input>,
 ) -> Result<Json<RequestView>, ApiError> {
     Ok(Json(
@@ -136,7 +137,7 @@ async fn record_form3(
 async fn reconcile_history(
     State(office): State<Shared>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<TerminalId>,
     Body(req): Body<SubmittedHistory>,
 ) -> Result<Json<vocabulary::HistoryReconciled>, ApiError> {
     Ok(Json(

@@ -7,6 +7,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use mimamori_policy::RequestId;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, Body};
@@ -55,7 +56,7 @@ async fn list(
 async fn show(
     State(office): State<Shared>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Path(id): Path<RequestId>,
 ) -> Result<Json<RequestView>, ApiError> {
     Ok(Json(
         workflow::orders::show_request(&office, &caller, id).await?,
@@ -66,7 +67,7 @@ async fn show(
 async fn instruct(
     State(office): State<Shared>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Path(id): Path<RequestId>,
     Body(req): Body<InstructionInput>,
 ) -> Result<Json<RequestView>, ApiError> {
     Ok(Json(
@@ -79,7 +80,7 @@ async fn instruct(
 async fn issue_grant(
     State(office): State<Shared>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Path(id): Path<RequestId>,
     Body(req): Body<GrantInput>,
 ) -> Result<(StatusCode, Json<GrantOutput>), ApiError> {
     Ok((
@@ -118,7 +119,7 @@ async fn retrieve(
 async fn report(
     State(office): State<Shared>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Path(id): Path<RequestId>,
     Body(req): Body<ReportInput>,
 ) -> Result<Json<RequestView>, ApiError> {
     Ok(Json(
@@ -130,7 +131,7 @@ async fn report(
 async fn cancel(
     State(office): State<Shared>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Path(id): Path<RequestId>,
     Body(req): Body<ReasonInput>,
 ) -> Result<Json<RequestView>, ApiError> {
     Ok(Json(

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use mimamori_db::{AppointmentRow, StaffRow};
+use mimamori_policy::AppointmentId;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, Body};
@@ -78,7 +79,7 @@ async fn appoint(
 async fn end_appointment(
     State(office): State<Shared>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Path(id): Path<AppointmentId>,
 ) -> Result<StatusCode, ApiError> {
     workflow::staff::end_appointment(&office, &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)

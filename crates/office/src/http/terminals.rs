@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use mimamori_db::TerminalRow;
+use mimamori_policy::TerminalId;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, Body};
@@ -43,7 +44,7 @@ async fn list(
 async fn revoke(
     State(office): State<Shared>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<TerminalId>,
 ) -> Result<StatusCode, ApiError> {
     workflow::terminals::revoke_terminal(&office, &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -7,6 +7,7 @@ use mimamori_db::vocabulary::{self, Basis};
 use mimamori_db::{Closing, Event, EventBody, RequestRow, RequestUpdate};
 use mimamori_policy::access::{decide_step, step_action, RequestFacts, Role, TerminalFacts};
 use mimamori_policy::chain::{LegalBasis, RequestState, Step};
+use mimamori_policy::RequestId;
 use mimamori_policy::{CameraId, Rule};
 
 use crate::auth::Caller;
@@ -53,7 +54,7 @@ pub fn check_basis(input: &BasisInput) -> Result<(LegalBasis, Basis), ApiError> 
     Ok((basis, Basis { kind: basis, facts }))
 }
 
-pub(crate) async fn row(office: &OfficeState, id: i64) -> Result<RequestRow, ApiError> {
+pub(crate) async fn row(office: &OfficeState, id: RequestId) -> Result<RequestRow, ApiError> {
     office.db.request(id).await?.ok_or_else(|| {
         ApiError::not_found(
             "unknown_request",
@@ -63,7 +64,7 @@ pub(crate) async fn row(office: &OfficeState, id: i64) -> Result<RequestRow, Api
     })
 }
 
-pub(crate) async fn load(office: &OfficeState, id: i64) -> Result<RequestView, ApiError> {
+pub(crate) async fn load(office: &OfficeState, id: RequestId) -> Result<RequestView, ApiError> {
     Ok(RequestView::from(&row(office, id).await?))
 }
 
@@ -205,7 +206,7 @@ pub(crate) async fn check_handler(
 
 pub(crate) fn terminal_facts(t: &mimamori_db::TerminalRow) -> TerminalFacts<'_> {
     TerminalFacts {
-        id: &t.id,
+        id: t.id.as_str(),
         revoked: t.revoked_us.is_some(),
         delegated: t.delegation_id.is_some(),
     }
@@ -215,7 +216,7 @@ pub(crate) fn terminal_facts(t: &mimamori_db::TerminalRow) -> TerminalFacts<'_> 
 pub(crate) async fn close_with_reason(
     office: &OfficeState,
     caller: &Caller,
-    id: i64,
+    id: RequestId,
     step: Step,
     body: fn(vocabulary::Closed) -> EventBody,
     req: ReasonInput,

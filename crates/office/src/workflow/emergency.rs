@@ -1,6 +1,7 @@
 //! Delegations (N10.2) and emergency retrievals by an investigative body's registered staff
 //! (N11.1), with Form 3 and its deadline (N11.2).
 
+use mimamori_policy::{DelegationId, RequestId};
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
@@ -164,7 +165,7 @@ pub async fn authorize_emergency(
                 from: req.from,
                 to: req.to,
                 handler: caller.login().to_owned(),
-                terminal: terminal.id.clone(),
+                terminal: terminal.id.to_string(),
                 delegation_id: terminal.delegation_id,
             });
             caller.event(body).at_terminal(&terminal.id)
@@ -176,7 +177,7 @@ pub async fn authorize_emergency(
 /// N10.3, N10.4: an account or terminal names a delegation that is on record.
 pub(crate) async fn check_delegation(
     office: &OfficeState,
-    delegation_id: Option<i64>,
+    delegation_id: Option<DelegationId>,
     rule: Rule,
 ) -> Result<(), ApiError> {
     let Some(id) = delegation_id else {
@@ -197,7 +198,7 @@ pub(crate) async fn check_delegation(
 pub(crate) async fn delegation_in_force(
     office: &OfficeState,
     caller: &Caller,
-    delegation_id: Option<i64>,
+    delegation_id: Option<DelegationId>,
     now: Timestamp,
 ) -> Result<bool, ApiError> {
     let delegation = match delegation_id {
@@ -214,7 +215,7 @@ pub(crate) async fn delegation_in_force(
 pub async fn record_form3(
     office: &OfficeState,
     caller: &Caller,
-    id: i64,
+    id: RequestId,
     req: Form3Input,
 ) -> Result<RequestView, ApiError> {
     let row = row(office, id).await?;
@@ -252,7 +253,9 @@ pub async fn record_form3(
 
 /// N11.1, N11.2: raises an alert for each emergency retrieval whose Form 3 is overdue. The
 /// alert stays open until the Form 3 is recorded. Returns the requests newly alerted.
-pub async fn check_form3_deadlines(office: &OfficeState) -> Result<Vec<i64>, mimamori_db::DbError> {
+pub async fn check_form3_deadlines(
+    office: &OfficeState,
+) -> Result<Vec<RequestId>, mimamori_db::DbError> {
     let now = office.clock.now();
     let deadline = SignedDuration::try_from(office.policy.office.emergency.form3_deadline)
         .unwrap_or(SignedDuration::from_hours(72));

@@ -4,6 +4,7 @@ use mimamori_db::vocabulary::{self};
 use mimamori_db::{AlertKind, EventBody, EventKind, NewAlert};
 use mimamori_policy::access::{decide_history, Action};
 use mimamori_policy::Rule;
+use mimamori_policy::TerminalId;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -17,7 +18,7 @@ use crate::OfficeState;
 pub async fn reconcile_history(
     office: &OfficeState,
     caller: &Caller,
-    id: String,
+    id: TerminalId,
     req: SubmittedHistory,
 ) -> Result<vocabulary::HistoryReconciled, ApiError> {
     caller
@@ -85,7 +86,7 @@ pub async fn reconcile_history(
     let only_on_terminal: Vec<String> = on_terminal.difference(&on_server).cloned().collect();
     let only_on_server: Vec<String> = on_server.difference(&on_terminal).cloned().collect();
     let result = vocabulary::HistoryReconciled {
-        terminal: id.clone(),
+        terminal: id.to_string(),
         month: month.clone(),
         matched: on_terminal.intersection(&on_server).count() as u64,
         consistent: only_on_terminal.is_empty() && only_on_server.is_empty(),

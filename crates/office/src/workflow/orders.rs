@@ -6,6 +6,7 @@ use mimamori_db::vocabulary::{self, ReportFiled};
 use mimamori_db::{EventBody, Instruction, NewRequest, Origin, RequestUpdate};
 use mimamori_policy::access::Action;
 use mimamori_policy::chain::{RequestState, Step};
+use mimamori_policy::RequestId;
 use mimamori_policy::Rule;
 
 use crate::auth::Caller;
@@ -84,7 +85,7 @@ pub async fn list_requests(
 pub async fn show_request(
     office: &OfficeState,
     caller: &Caller,
-    id: i64,
+    id: RequestId,
 ) -> Result<RequestView, ApiError> {
     caller
         .may(office, Action::ReadRecords, "requests_read")
@@ -96,7 +97,7 @@ pub async fn show_request(
 pub async fn instruct(
     office: &OfficeState,
     caller: &Caller,
-    id: i64,
+    id: RequestId,
     req: InstructionInput,
 ) -> Result<RequestView, ApiError> {
     let row = row(office, id).await?;
@@ -141,7 +142,7 @@ pub async fn instruct(
             from: req.from,
             to: req.to,
             handler: instruction.handler.clone(),
-            terminal: instruction.terminal_id.clone(),
+            terminal: instruction.terminal_id.to_string(),
             expires,
         },
     ));
@@ -160,7 +161,7 @@ pub async fn instruct(
 pub async fn report(
     office: &OfficeState,
     caller: &Caller,
-    id: i64,
+    id: RequestId,
     req: ReportInput,
 ) -> Result<RequestView, ApiError> {
     let row = row(office, id).await?;
@@ -191,7 +192,7 @@ pub async fn report(
 pub async fn cancel(
     office: &OfficeState,
     caller: &Caller,
-    id: i64,
+    id: RequestId,
     req: ReasonInput,
 ) -> Result<RequestView, ApiError> {
     let body = EventBody::RequestCancelled;

@@ -5,6 +5,7 @@ use mimamori_db::vocabulary::{self, Document, HandedOver, IdentityCheck, Provisi
 use mimamori_db::{Closing, EventBody, NewRequest, Origin, RequestUpdate};
 use mimamori_policy::access::Action;
 use mimamori_policy::chain::Step;
+use mimamori_policy::RequestId;
 use mimamori_policy::Rule;
 
 use crate::auth::Caller;
@@ -112,7 +113,7 @@ pub async fn register_provision(
 pub async fn accept(
     office: &OfficeState,
     caller: &Caller,
-    id: i64,
+    id: RequestId,
 ) -> Result<RequestView, ApiError> {
     let row = row(office, id).await?;
     let next = may_step(office, caller, &row, Step::Accept, None).await?;
@@ -134,7 +135,7 @@ pub async fn accept(
 pub async fn decline(
     office: &OfficeState,
     caller: &Caller,
-    id: i64,
+    id: RequestId,
     req: ReasonInput,
 ) -> Result<RequestView, ApiError> {
     let body = EventBody::ProvisionDeclined;
@@ -145,7 +146,7 @@ pub async fn decline(
 pub async fn hand_over(
     office: &OfficeState,
     caller: &Caller,
-    id: i64,
+    id: RequestId,
     req: HandOverInput,
 ) -> Result<RequestView, ApiError> {
     let row = row(office, id).await?;

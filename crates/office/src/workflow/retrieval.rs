@@ -9,6 +9,7 @@ use mimamori_db::{EventBody, RequestRow, RequestUpdate, SpentGrant};
 use mimamori_ledger::checkpoint::TrustedKeys;
 use mimamori_policy::access::{decide_grant, step_action, Action, GrantFacts};
 use mimamori_policy::chain::{RequestState, Step};
+use mimamori_policy::RequestId;
 use mimamori_policy::Rule;
 use mimamori_recorder::export::ExportRequest;
 use mimamori_recorder::RecorderError;
@@ -28,7 +29,7 @@ use crate::OfficeState;
 pub async fn issue_grant(
     office: &OfficeState,
     caller: &Caller,
-    id: i64,
+    id: RequestId,
     req: GrantInput,
 ) -> Result<GrantOutput, ApiError> {
     let row = row(office, id).await?;
@@ -213,7 +214,7 @@ pub(crate) async fn export_for(
         instruction_id: Some(format!("{}-1", row.id)),
         ordered_by: row.ordered_by.clone(),
         instructed_by: row.instruction.as_ref().map(|i| i.instructed_by.clone()),
-        terminal: Some(terminal.clone()),
+        terminal: Some(terminal.to_string()),
         legal_basis: Some(row.basis.kind.code().to_owned()),
     };
     let package =
@@ -229,7 +230,7 @@ pub(crate) async fn export_for(
         site: office.policy.camera(&camera).map(|c| c.site.clone()),
         from,
         to,
-        terminal: terminal.clone(),
+        terminal: terminal.to_string(),
         clip_sha256: package.export.sha256.clone(),
         clip_bytes: package.export.bytes,
         manifest_sha256: package.manifest_sha256.clone(),

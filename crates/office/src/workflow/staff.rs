@@ -4,6 +4,7 @@
 use jiff::Timestamp;
 use mimamori_db::{vocabulary, AppointmentRow, EventBody, NewStaff, StaffRow};
 use mimamori_policy::access::{decide_any, decide_appointment, Action, Role};
+use mimamori_policy::AppointmentId;
 use mimamori_policy::Rule;
 
 use crate::auth::{check_new_password, hash_password, Caller};
@@ -174,7 +175,7 @@ pub async fn appoint(
 pub async fn end_appointment(
     office: &OfficeState,
     caller: &Caller,
-    id: i64,
+    id: AppointmentId,
 ) -> Result<(), ApiError> {
     let db = &office.db;
     let appointment = db.appointment(id).await?.ok_or_else(|| {

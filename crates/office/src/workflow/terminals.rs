@@ -4,6 +4,7 @@
 use mimamori_db::{vocabulary, EventBody, NewTerminal, TerminalRow};
 use mimamori_policy::access::Action;
 use mimamori_policy::Rule;
+use mimamori_policy::TerminalId;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -21,7 +22,7 @@ pub async fn register_terminal(
     caller
         .may(office, Action::RegisterTerminal, "terminal_registered")
         .await?;
-    check_id("id", &req.id)?;
+    check_id("id", req.id.as_str())?;
     if parse_public_key(&req.public_key).is_none() {
         return Err(ApiError::invalid(
             "public_key",
@@ -43,7 +44,7 @@ pub async fn register_terminal(
     };
     let event = caller.event(EventBody::TerminalRegistered(
         vocabulary::TerminalRegistered {
-            terminal: new.id.clone(),
+            terminal: new.id.to_string(),
             location: Some(new.location.clone()),
             custodian: Some(new.custodian.clone()),
             public_key: new.public_key.clone(),
@@ -74,7 +75,7 @@ pub async fn list_terminals(
 pub async fn revoke_terminal(
     office: &OfficeState,
     caller: &Caller,
-    id: String,
+    id: TerminalId,
 ) -> Result<(), ApiError> {
     caller
         .may(office, Action::RevokeTerminal, "terminal_revoked")
@@ -84,14 +85,14 @@ pub async fn revoke_terminal(
         return Err(unknown_terminal(&id));
     }
     let event = caller.event(EventBody::TerminalRevoked(vocabulary::TerminalRevoked {
-        terminal: id.clone(),
+        terminal: id.to_string(),
     }));
     db.revoke_terminal(&id, caller.login(), office.clock.now(), event)
         .await?;
     Ok(())
 }
 
-pub fn unknown_terminal(id: &str) -> ApiError {
+pub(crate) fn unknown_terminal(id: &TerminalId) -> ApiError {
     ApiError::not_found(
         "unknown_terminal",
         format!("no terminal {id:?} is registered"),
