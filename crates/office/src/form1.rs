@@ -3,29 +3,20 @@
 //! A row is never stored or edited: it is folded, every time it is read, from the events of
 //! its request (order, instruction, retrieval, report) plus any `form1_corrected` events, each
 //! of which names the event and field it corrects and why. The row lists the leaf indexes it
-//! was built from, so an auditor can prove each one against a signed checkpoint.
+//! was built from, so an auditor can prove each one against a signed checkpoint. Reading and
+//! correcting rows are steps of `workflow::form1`.
 
-use mimamori_policy::RequestId;
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use jiff::Timestamp;
 use mimamori_db::vocabulary::{self, Form1Field};
 use mimamori_db::{from_us, EventBody, EventKind, EventRow, Outcome, VocabularyError};
-use mimamori_policy::access::Action;
-use serde::{Deserialize, Serialize};
+use mimamori_policy::RequestId;
+use serde::Serialize;
 use serde_json::Value;
 
-use crate::auth::Caller;
-use crate::error::{ApiError, Body};
-use crate::workflow::fields::required_text;
-use crate::Shared;
-
 /// The events a row is built from.
-const KINDS: &[EventKind] = &[
+pub(crate) const KINDS: &[EventKind] = &[
     EventKind::OrderIssued,
     EventKind::ProvisionRegistered,
     EventKind::ProvisionAccepted,
@@ -37,12 +28,6 @@ const KINDS: &[EventKind] = &[
     EventKind::ReportFiled,
     EventKind::Form1Corrected,
 ];
-
-pub fn routes() -> Router<Shared> {
-    Router::new()
-        .route("/api/v1/form1", get(list))
-        .route("/api/v1/form1/{serial}/corrections", post(correct))
-}
 
 /// One row of 様式第1号.
 #[derive(Debug, Default, Serialize)]
@@ -191,101 +176,4 @@ fn correct_row(row: &mut Form1Row, e: &EventRow, c: vocabulary::Form1Corrected) 
         by: e.actor.clone(),
         at: from_us(e.time_us),
     });
-}
-
-async fn rows(office: &Shared) -> Result<BTreeMap<RequestId, Form1Row>, ApiError> {
-    fold(&office.db.events_of_kinds(KINDS).await?).map_err(ApiError::internal)
-}
-
-#[derive(Deserialize)]
-struct ListQuery {
-    /// Only rows from this serial on.
-    from_serial: Option<RequestId>,
-}
-
-/// `GET /api/v1/form1`: every row, oldest first.
-async fn list(
-    State(office): State<Shared>,
-    caller: Caller,
-    Query(q): Query<ListQuery>,
-) -> Result<Json<Vec<Form1Row>>, ApiError> {
-    caller
-        .may(&office, Action::ReadRecords, "form1_read")
-        .await?;
-    let from = q.from_serial.unwrap_or(RequestId::new(0));
-    Ok(Json(
-        rows(&office)
-            .await?
-            .into_values()
-            .filter(|r| r.serial >= from)
-            .collect(),
-    ))
-}
-
-#[derive(Deserialize)]
-struct CorrectionInput {
-    field: String,
-    value: Value,
-    reason: String,
-}
-
-/// `POST /api/v1/form1/{serial}/corrections`: a new event that names the event and field it
-/// corrects; the original stays in the log and in the row's history.
-async fn correct(
-    State(office): State<Shared>,
-    caller: Caller,
-    Path(serial): Path<RequestId>,
-    Body(req): Body<CorrectionInput>,
-) -> Result<(StatusCode, Json<Form1Row>), ApiError> {
-    caller
-        .may(&office, Action::CorrectRecord, "form1_corrected")
-        .await?;
-    let reason = required_text("reason", &req.reason, 2000)?;
-    let field = Form1Field::parse(&req.field).ok_or_else(|| {
-        ApiError::invalid(
-            "field",
-            "one of purpose, reason, media, copies, recipient, remarks",
-            "訂正できる項目は purpose, reason, media, copies, recipient, remarks です",
-        )
-    })?;
-    let kind = field.recorded_by();
-    let valid = match field {
-        Form1Field::Copies => req.value.as_u64().is_some_and(|n| (1..=100).contains(&n)),
-        _ => req
-            .value
-            .as_str()
-            .is_some_and(|s| s.chars().count() <= 2000),
-    };
-    if !valid {
-        return Err(ApiError::invalid(
-            "value",
-            "not a valid value for this field",
-            "この項目の値として不正です",
-        ));
-    }
-    let events = office.db.events_of_kinds(&[kind]).await?;
-    let corrected = events
-        .iter()
-        .rev()
-        .find(|e| e.body().is_ok_and(|b| b.request() == Some(serial)))
-        .ok_or_else(|| {
-            ApiError::not_found(
-                "nothing_to_correct",
-                format!("request {serial} has no {kind} event to correct"),
-                format!("依頼 {serial} には訂正対象の記録がありません"),
-            )
-        })?;
-    let event = caller.event(EventBody::Form1Corrected(vocabulary::Form1Corrected {
-        request: serial,
-        corrects_leaf: corrected.seq(),
-        field,
-        value: req.value,
-        reason,
-    }));
-    office.db.append_event(&event).await?;
-    let row = rows(&office)
-        .await?
-        .remove(&serial)
-        .ok_or_else(|| ApiError::internal("row vanished"))?;
-    Ok((StatusCode::CREATED, Json(row)))
 }

@@ -99,7 +99,7 @@ pub fn router(office: Shared) -> Router {
         .merge(http::staff::routes())
         .merge(http::terminals::routes())
         .merge(http::requests::routes())
-        .merge(form1::routes())
+        .merge(http::form1::routes())
         .merge(http::outside::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(error::localize))

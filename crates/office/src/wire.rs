@@ -315,3 +315,16 @@ pub struct Acknowledge {
 pub struct Code {
     pub code: String,
 }
+
+#[derive(Deserialize)]
+pub struct Form1Query {
+    /// Only rows from this serial on.
+    pub from_serial: Option<RequestId>,
+}
+
+#[derive(Deserialize)]
+pub struct CorrectionInput {
+    pub field: String,
+    pub value: Value,
+    pub reason: String,
+}

@@ -2,6 +2,7 @@
 //! `crate::workflow`, and turns its result into a response; it decides nothing itself.
 
 pub mod auth;
+pub mod form1;
 pub mod outside;
 pub mod requests;
 pub mod staff;

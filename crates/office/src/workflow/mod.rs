@@ -16,6 +16,7 @@
 pub mod chain;
 pub mod emergency;
 pub mod fields;
+pub mod form1;
 pub mod history;
 pub mod holds;
 pub mod orders;

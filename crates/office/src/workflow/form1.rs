@@ -1,0 +1,98 @@
+//! Form 1 (様式第1号, N9.3) as the workflow reads and corrects it; the row itself is folded
+//! from the log in `crate::form1`.
+
+use std::collections::BTreeMap;
+
+use mimamori_db::vocabulary::{self, Form1Field};
+use mimamori_db::EventBody;
+use mimamori_policy::access::Action;
+use mimamori_policy::RequestId;
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::form1::{fold, Form1Row, KINDS};
+use crate::wire::{CorrectionInput, Form1Query};
+use crate::workflow::fields::required_text;
+use crate::OfficeState;
+
+pub(crate) async fn rows(office: &OfficeState) -> Result<BTreeMap<RequestId, Form1Row>, ApiError> {
+    fold(&office.db.events_of_kinds(KINDS).await?).map_err(ApiError::internal)
+}
+
+/// Every row of Form 1, oldest first (N9.3).
+pub async fn list_form1(
+    office: &OfficeState,
+    caller: &Caller,
+    q: Form1Query,
+) -> Result<Vec<Form1Row>, ApiError> {
+    caller
+        .may(office, Action::ReadRecords, "form1_read")
+        .await?;
+    let from = q.from_serial.unwrap_or(RequestId::new(0));
+    Ok(rows(office)
+        .await?
+        .into_values()
+        .filter(|r| r.serial >= from)
+        .collect())
+}
+
+/// N9.3: a correction is a new event that names the event and field it corrects; the
+/// original stays in the log and in the row's history.
+pub async fn correct_form1(
+    office: &OfficeState,
+    caller: &Caller,
+    serial: RequestId,
+    req: CorrectionInput,
+) -> Result<Form1Row, ApiError> {
+    caller
+        .may(office, Action::CorrectRecord, "form1_corrected")
+        .await?;
+    let reason = required_text("reason", &req.reason, 2000)?;
+    let field = Form1Field::parse(&req.field).ok_or_else(|| {
+        ApiError::invalid(
+            "field",
+            "one of purpose, reason, media, copies, recipient, remarks",
+            "訂正できる項目は purpose, reason, media, copies, recipient, remarks です",
+        )
+    })?;
+    let kind = field.recorded_by();
+    let valid = match field {
+        Form1Field::Copies => req.value.as_u64().is_some_and(|n| (1..=100).contains(&n)),
+        _ => req
+            .value
+            .as_str()
+            .is_some_and(|s| s.chars().count() <= 2000),
+    };
+    if !valid {
+        return Err(ApiError::invalid(
+            "value",
+            "not a valid value for this field",
+            "この項目の値として不正です",
+        ));
+    }
+    let events = office.db.events_of_kinds(&[kind]).await?;
+    let corrected = events
+        .iter()
+        .rev()
+        .find(|e| e.body().is_ok_and(|b| b.request() == Some(serial)))
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "nothing_to_correct",
+                format!("request {serial} has no {kind} event to correct"),
+                format!("依頼 {serial} には訂正対象の記録がありません"),
+            )
+        })?;
+    let event = caller.event(EventBody::Form1Corrected(vocabulary::Form1Corrected {
+        request: serial,
+        corrects_leaf: corrected.seq(),
+        field,
+        value: req.value,
+        reason,
+    }));
+    office.db.append_event(&event).await?;
+    let row = rows(office)
+        .await?
+        .remove(&serial)
+        .ok_or_else(|| ApiError::internal("row vanished"))?;
+    Ok(row)
+}
