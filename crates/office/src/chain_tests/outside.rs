@@ -89,89 +89,12 @@ async fn n11_1_n11_2_emergency_retrieval_by_delegated_staff_alerts_the_manager_a
     let night: Timestamp = "2026-11-23T23:30:00+09:00".parse().unwrap();
     let clock = Arc::new(ShiftedClock::starting_at(night));
     let w = World::with_clock(clock.clone()).await;
-    let mayor = w.sign_in("mayor").await;
-    let admin = w.sign_in("admin").await;
-    let lead = w.sign_in("lead").await;
-    let (status, delegation) = w
-        .call(
-            Method::POST,
-            "/api/v1/delegations",
-            Some(&mayor),
-            Some(
-                json!({ "body": "西淀川警察署", "document_ref": "西淀署発第7号",
-                         "scope": "夜間・休日の緊急時の取り出し",
-                         "from": (night - SignedDuration::from_hours(24 * 30)).to_string(),
-                         "until": (night + SignedDuration::from_hours(24 * 300)).to_string() }),
-            ),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{delegation}");
-    let delegation = delegation["id"].as_i64().unwrap();
-    let (status, body) = w
-        .call(
-            Method::POST,
-            "/api/v1/staff",
-            Some(&admin),
-            Some(
-                json!({ "login": "yamada", "name": "山田", "unit": "西淀川警察署 刑事課",
-                         "password": "initial-pass-1", "delegation_id": delegation }),
-            ),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let (status, body) = w
-        .call(
-            Method::POST,
-            "/api/v1/staff/yamada/appointments",
-            Some(&mayor),
-            Some(json!({ "role": "delegated_staff" })),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let police_key = TerminalKey::generate("police-1");
-    let (status, body) = w
-        .call(
-            Method::POST,
-            "/api/v1/terminals",
-            Some(&lead),
-            Some(
-                json!({ "id": "police-1", "name": "警察署端末", "location": "西淀川警察署",
-                         "custodian": "刑事課長", "public_key": police_key.public_key(),
-                         "delegation_id": delegation }),
-            ),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    w.terminal(&lead, "pc-1").await;
+    // Stage 1: the police are delegated to, with an officer and a terminal of their own.
+    delegate_to_the_police(&w, night).await;
+    // Stage 2: the delegated officer signs in, changes the password and pledges like anyone.
+    let yamada = first_sign_in(&w, "yamada", "initial-pass-1", "yamada-new-pass").await;
 
-    // The delegated officer signs in, changes the password and pledges like anyone else.
-    let (_, session) = w
-        .call(
-            Method::POST,
-            "/api/v1/sessions",
-            None,
-            Some(json!({ "login": "yamada", "password": "initial-pass-1" })),
-        )
-        .await;
-    let yamada = session["token"].as_str().unwrap().to_owned();
-    w.call(
-        Method::POST,
-        "/api/v1/me/password",
-        Some(&yamada),
-        Some(json!({ "current": "initial-pass-1", "new": "yamada-new-pass" })),
-    )
-    .await;
-    let (_, pledge) = w
-        .call(Method::GET, "/api/v1/me/pledge", Some(&yamada), None)
-        .await;
-    w.call(
-        Method::POST,
-        "/api/v1/me/pledge",
-        Some(&yamada),
-        Some(json!({ "sha256": pledge["sha256"] })),
-    )
-    .await;
-
+    // Stage 3: the emergency retrieval, refused where N10.4 and N11.1 refuse it.
     let emergency = |terminal: &str| {
         json!({ "camera": "cam1", "from": (night - SignedDuration::from_mins(40)).to_string(),
                 "to": (night - SignedDuration::from_mins(30)).to_string(),
@@ -235,7 +158,7 @@ async fn n11_1_n11_2_emergency_retrieval_by_delegated_staff_alerts_the_manager_a
         .await;
     assert_refused(status, &body, "role_not_permitted", "N11.1");
 
-    // At noon on a weekday, the same request is refused: the Manager orders then.
+    // Stage 4: at noon on a weekday, the same request is refused: the Manager orders then.
     clock.set("2026-11-24T12:00:00+09:00".parse().unwrap());
     let (_, session) = w
         .call(
@@ -256,7 +179,7 @@ async fn n11_1_n11_2_emergency_retrieval_by_delegated_staff_alerts_the_manager_a
         .await;
     assert_refused(status, &body, "not_an_emergency_hour", "N11.1");
 
-    // Form 3 is chased once overdue, if the retrieval happened; mark it retrieved directly
+    // Stage 5: Form 3 is chased once overdue, if the retrieval happened; mark it retrieved directly
     // (the retrieval of real footage is the end-to-end test's).
     let id = mimamori_policy::RequestId::new(id);
     let row = w.office.db.request(id).await.unwrap().unwrap();
@@ -420,4 +343,95 @@ async fn n11_3_a_terminals_signed_history_is_reconciled_with_the_log() {
         )
         .await;
     assert_refused(status, &body, "role_not_permitted", "N11.3");
+}
+
+/// N10.2–N10.4: the Manager records a delegation to the police, the Administrator opens the
+/// officer's account under it, the Manager appoints them delegated staff, and the Operations
+/// lead registers the police terminal (and a ward terminal, pc-1).
+async fn delegate_to_the_police(w: &World, night: Timestamp) {
+    let mayor = w.sign_in("mayor").await;
+    let admin = w.sign_in("admin").await;
+    let lead = w.sign_in("lead").await;
+    let (status, delegation) = w
+        .call(
+            Method::POST,
+            "/api/v1/delegations",
+            Some(&mayor),
+            Some(
+                json!({ "body": "西淀川警察署", "document_ref": "西淀署発第7号",
+                         "scope": "夜間・休日の緊急時の取り出し",
+                         "from": (night - SignedDuration::from_hours(24 * 30)).to_string(),
+                         "until": (night + SignedDuration::from_hours(24 * 300)).to_string() }),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{delegation}");
+    let delegation = delegation["id"].as_i64().unwrap();
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/staff",
+            Some(&admin),
+            Some(
+                json!({ "login": "yamada", "name": "山田", "unit": "西淀川警察署 刑事課",
+                         "password": "initial-pass-1", "delegation_id": delegation }),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/staff/yamada/appointments",
+            Some(&mayor),
+            Some(json!({ "role": "delegated_staff" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let police_key = TerminalKey::generate("police-1");
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/terminals",
+            Some(&lead),
+            Some(
+                json!({ "id": "police-1", "name": "警察署端末", "location": "西淀川警察署",
+                         "custodian": "刑事課長", "public_key": police_key.public_key(),
+                         "delegation_id": delegation }),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    w.terminal(&lead, "pc-1").await;
+}
+
+/// N3.3.1, N12: a new account's first sign-in: the initial password, the change, the pledge.
+async fn first_sign_in(w: &World, login: &str, initial: &str, new: &str) -> String {
+    let (_, session) = w
+        .call(
+            Method::POST,
+            "/api/v1/sessions",
+            None,
+            Some(json!({ "login": login, "password": initial })),
+        )
+        .await;
+    let token = session["token"].as_str().unwrap().to_owned();
+    w.call(
+        Method::POST,
+        "/api/v1/me/password",
+        Some(&token),
+        Some(json!({ "current": initial, "new": new })),
+    )
+    .await;
+    let (_, pledge) = w
+        .call(Method::GET, "/api/v1/me/pledge", Some(&token), None)
+        .await;
+    w.call(
+        Method::POST,
+        "/api/v1/me/pledge",
+        Some(&token),
+        Some(json!({ "sha256": pledge["sha256"] })),
+    )
+    .await;
+    token
 }
