@@ -4,11 +4,11 @@
 
 use jiff::Timestamp;
 
-pub use mimamori_ledger::vocabulary::ErasureTrigger;
-use mimamori_ledger::vocabulary::{ErasedDay, Erasure};
+use mimamori_ledger::vocabulary::Erasure;
+pub use mimamori_ledger::vocabulary::{ErasedDay, ErasureTrigger};
 
 use crate::events::{self, Event};
-use crate::{to_us, Db, EventBody, Result};
+use crate::{to_us, Db, DbError, EventBody, Result};
 
 #[derive(Debug, Clone)]
 pub struct ErasureRun {
@@ -18,45 +18,49 @@ pub struct ErasureRun {
     pub method: String,
 }
 
-/// What one run erased of one camera's day.
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
-pub struct ErasureRecord {
-    pub camera_id: String,
-    pub day: String,
-    pub start_us: i64,
-    pub end_us: i64,
-    pub segment_count: i64,
-    pub bytes: i64,
-    #[serde(serialize_with = "hex_hashes")]
-    pub segment_hashes: Vec<u8>,
-    pub key_shredded: bool,
-    pub day_key_id: Option<i64>,
+/// What one run erased of one camera's day, as stored: the segment hashes concatenated. The
+/// rest of mimamori sees it as the ledger's [`ErasedDay`], the same record the `erasure` event
+/// lists.
+#[derive(sqlx::FromRow)]
+struct StoredErasure {
+    camera_id: String,
+    day: String,
+    start_us: i64,
+    end_us: i64,
+    segment_count: i64,
+    bytes: i64,
+    segment_hashes: Vec<u8>,
+    key_shredded: bool,
+    day_key_id: Option<i64>,
 }
 
-fn hex_hashes<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
-    use serde::ser::SerializeSeq;
-    let mut seq = s.serialize_seq(Some(bytes.len() / 32))?;
-    for h in bytes.chunks(32) {
-        seq.serialize_element(&h.iter().map(|b| format!("{b:02x}")).collect::<String>())?;
-    }
-    seq.end()
-}
-
-impl ErasureRecord {
-    /// The record as the `erasure` event lists it.
-    fn erased_day(&self) -> ErasedDay {
+impl From<StoredErasure> for ErasedDay {
+    fn from(r: StoredErasure) -> ErasedDay {
         ErasedDay {
-            camera_id: self.camera_id.clone(),
-            day: self.day.clone(),
-            start_us: self.start_us,
-            end_us: self.end_us,
-            segment_count: self.segment_count,
-            bytes: self.bytes,
-            segment_hashes: self.segment_hashes.chunks(32).map(hex::encode).collect(),
-            key_shredded: self.key_shredded,
-            day_key_id: self.day_key_id,
+            camera_id: r.camera_id,
+            day: r.day,
+            start_us: r.start_us,
+            end_us: r.end_us,
+            segment_count: r.segment_count,
+            bytes: r.bytes,
+            segment_hashes: r.segment_hashes.chunks(32).map(hex::encode).collect(),
+            key_shredded: r.key_shredded,
+            day_key_id: r.day_key_id,
         }
     }
+}
+
+/// The hex SHA-256 hashes of a record, concatenated as the `erasure` table keeps them.
+fn concatenated(hashes: &[String]) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(hashes.len() * 32);
+    for h in hashes {
+        let bytes = hex::decode(h)
+            .ok()
+            .filter(|b| b.len() == 32)
+            .ok_or_else(|| DbError::Invalid(format!("{h:?} is not a SHA-256 hash")))?;
+        out.extend(bytes);
+    }
+    Ok(out)
 }
 
 impl Db {
@@ -65,7 +69,7 @@ impl Db {
     pub async fn commit_erasure(
         &self,
         run: &ErasureRun,
-        records: &[ErasureRecord],
+        records: &[ErasedDay],
         segment_ids: &[i64],
         shredded_key_ids: &[i64],
     ) -> Result<i64> {
@@ -105,7 +109,7 @@ impl Db {
             .bind(r.end_us)
             .bind(r.segment_count)
             .bind(r.bytes)
-            .bind(&r.segment_hashes)
+            .bind(concatenated(&r.segment_hashes)?)
             .bind(r.key_shredded)
             .bind(r.day_key_id)
             .execute(&mut *tx)
@@ -115,7 +119,7 @@ impl Db {
             run_id,
             trigger: run.trigger,
             method: run.method.clone(),
-            erased: records.iter().map(ErasureRecord::erased_day).collect(),
+            erased: records.to_vec(),
         });
         events::insert(&mut tx, &Event::system("sweeper", body).at(run.finished)).await?;
         tx.commit().await?;
@@ -123,14 +127,15 @@ impl Db {
     }
 
     /// Erasure records of a camera (or all), oldest first.
-    pub async fn erasures(&self, camera: Option<&str>) -> Result<Vec<ErasureRecord>> {
-        Ok(sqlx::query_as(
+    pub async fn erasures(&self, camera: Option<&str>) -> Result<Vec<ErasedDay>> {
+        let rows: Vec<StoredErasure> = sqlx::query_as(
             "SELECT camera_id, day, start_us, end_us, segment_count, bytes, segment_hashes,
                     key_shredded, day_key_id
              FROM erasure WHERE ?1 IS NULL OR camera_id = ?1 ORDER BY id",
         )
         .bind(camera)
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        Ok(rows.into_iter().map(ErasedDay::from).collect())
     }
 }

@@ -38,7 +38,7 @@ pub use alerts::{AlertKind, AlertRow, NewAlert};
 pub use appointments::AppointmentRow;
 pub use cameras::{CameraRecord, CameraState, CameraStateRow};
 pub use delegations::{DelegationRow, NewDelegation};
-pub use erasures::{ErasureRecord, ErasureRun, ErasureTrigger};
+pub use erasures::{ErasedDay, ErasureRun, ErasureTrigger};
 pub use events::{Event, EventRow};
 pub use gaps::GapRow;
 pub use grants::{GrantRow, SpentGrant};

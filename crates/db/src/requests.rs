@@ -122,7 +122,7 @@ impl Closing {
 /// N9.2: what the Operations lead instructs (for an emergency, what delegated staff asked).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Instruction {
-    pub camera_id: String,
+    pub camera_id: CameraId,
     pub start: Timestamp,
     pub end: Timestamp,
     pub handler: String,
@@ -265,7 +265,7 @@ impl TryFrom<StoredRequest> for RequestRow {
                 Some(x),
                 Some(by),
             ) => Some(Instruction {
-                camera_id,
+                camera_id: CameraId::new(&camera_id).map_err(corrupt)?,
                 start: crate::from_us(s),
                 end: crate::from_us(e),
                 handler,
@@ -358,7 +358,7 @@ impl Db {
                 .bind(to_us(now))
                 .bind(ordered)
                 .bind(ordered.map(|_| to_us(now)))
-                .bind(scope.map(|i| &i.camera_id))
+                .bind(scope.map(|i| i.camera_id.as_str()))
                 .bind(scope.map(|i| to_us(i.start)))
                 .bind(scope.map(|i| to_us(i.end)))
                 .bind(scope.map(|i| &i.handler))
@@ -526,7 +526,7 @@ fn update_query(update: &RequestUpdate, now: Timestamp) -> Result<Update> {
                  terminal_id = ?, instruction_expires_us = ?, instructed_by = ?, instructed_us = ?,
                  state = ? WHERE id = ? AND state = ?",
         )
-        .bind(i.camera_id)
+        .bind(i.camera_id.as_str().to_owned())
         .bind(to_us(i.start))
         .bind(to_us(i.end))
         .bind(i.handler)
@@ -632,7 +632,7 @@ mod tests {
             .unwrap();
         let start = now - jiff::SignedDuration::from_hours(2);
         let instruction = Instruction {
-            camera_id: "cam1".into(),
+            camera_id: CameraId::new("cam1").unwrap(),
             start,
             end: now,
             handler: "sato".into(),

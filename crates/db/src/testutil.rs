@@ -86,7 +86,7 @@ pub async fn spend_grant(
         .await
         .unwrap();
     let instruction = RequestUpdate::Instructed(Instruction {
-        camera_id: camera.into(),
+        camera_id: mimamori_policy::CameraId::new(camera).unwrap(),
         start,
         end,
         handler: handler.into(),

@@ -96,7 +96,7 @@ pub async fn create_package(
     let checkpoint = notary.sign_checkpoint().await?;
     let size = checkpoint.size as u64;
     let mut events = Vec::new();
-    for id in [summary.started_event, summary.finished_event] {
+    for id in [summary.clip.started_event, summary.finished_event] {
         let seq = (id - 1) as u64;
         let row = ctx.db.event_at(seq).await?;
         let row =
@@ -148,9 +148,9 @@ pub async fn create_package(
     let body = EventBody::EvidencePackageCreated(vocabulary::EvidencePackageCreated {
         package: dir.file_name().map(|n| n.to_string_lossy().into_owned()),
         manifest_sha256: manifest_sha256.clone(),
-        clip_sha256: summary.sha256.clone(),
+        clip_sha256: summary.clip.sha256.clone(),
         checkpoint_size: size,
-        started_event: summary.started_event,
+        started_event: summary.clip.started_event,
     });
     ctx.db.append_event(&Event::by(&scope.actor, body)).await?;
     Ok(PackageSummary {
@@ -198,9 +198,10 @@ fn manifest(
 ) -> Manifest {
     let camera = ctx.policy.camera(&req.camera);
     let source_segments = summary
+        .clip
         .segments
         .iter()
-        .zip(&summary.segment_sha256)
+        .zip(&summary.clip.segment_sha256)
         .map(|(&id, sha)| SourceSegment {
             id,
             sha256: sha.clone(),
@@ -221,7 +222,7 @@ fn manifest(
             terminal: chain.terminal.clone(),
             legal_basis: chain.legal_basis.clone(),
             reason: req.reason.clone(),
-            started_event: (summary.started_event - 1) as u64,
+            started_event: (summary.clip.started_event - 1) as u64,
             finished_event: (summary.finished_event - 1) as u64,
         },
         clips: vec![Clip {
@@ -231,8 +232,8 @@ fn manifest(
             site: camera.map(|c| c.site.clone()).unwrap_or_default(),
             requested_start: times(req.start),
             requested_end: times(req.end),
-            clip_start: times(summary.start),
-            duration_ms: summary.duration_ms,
+            clip_start: times(summary.clip.start),
+            duration_ms: summary.clip.duration_ms,
             source_segments,
         }],
         files,

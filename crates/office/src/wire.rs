@@ -68,7 +68,7 @@ impl From<&RequestRow> for RequestView {
     fn from(r: &RequestRow) -> Self {
         let ts = |us: Option<i64>| us.map(mimamori_db::from_us);
         let instruction = r.instruction.as_ref().map(|i| InstructionView {
-            camera: i.camera_id.clone(),
+            camera: i.camera_id.to_string(),
             from: i.start,
             to: i.end,
             handler: i.handler.clone(),

@@ -38,23 +38,13 @@ pub struct ExportRequest {
     pub output: PathBuf,
 }
 
-/// What an export produced.
+/// What an export produced: the clip as the `export_finished` event records it, and that
+/// event's id.
 #[derive(Debug, Clone, Serialize)]
 pub struct ExportSummary {
-    pub file: PathBuf,
-    pub bytes: u64,
-    pub sha256: String,
-    pub samples: usize,
-    /// First sample's wall time (the keyframe at or before the requested start).
-    pub start: Timestamp,
-    /// Length of the clip's timeline in milliseconds (events carry integers only).
-    pub duration_ms: u64,
-    pub segments: Vec<i64>,
-    /// SHA-256 of each source segment's plaintext, as recorded when it was written (N3.2.1).
-    pub segment_sha256: Vec<String>,
-    /// The `export_started` event: who, why, which range, recorded before the first byte.
-    pub started_event: i64,
-    /// The `export_finished` event recording this summary (not part of it).
+    #[serde(flatten)]
+    pub clip: ExportDone,
+    /// The `export_finished` event recording `clip`.
     #[serde(skip)]
     pub finished_event: i64,
 }
@@ -155,36 +145,25 @@ pub async fn export(
             return Err(e);
         }
     };
-    let summary = ExportSummary {
+    let clip = ExportDone {
         file: req.output.clone(),
         bytes,
         sha256: hex::encode(sha256),
-        samples: samples.len(),
+        samples: samples.len() as u64,
         start: first_start,
         duration_ms: plan.duration() / 90,
         segments: segment_ids,
         segment_sha256,
         started_event,
-        finished_event: 0,
     };
-    let done = ExportFinished::Done(ExportDone {
-        file: summary.file.clone(),
-        bytes: summary.bytes,
-        sha256: summary.sha256.clone(),
-        samples: summary.samples as u64,
-        start: summary.start,
-        duration_ms: summary.duration_ms,
-        segments: summary.segments.clone(),
-        segment_sha256: summary.segment_sha256.clone(),
-        started_event: summary.started_event,
-    });
-    let finished_event = ctx
-        .db
-        .append_event(&Event::by(&req.actor, EventBody::ExportFinished(done)).at(ctx.clock.now()))
-        .await?;
+    let done = Event::by(
+        &req.actor,
+        EventBody::ExportFinished(ExportFinished::Done(clip.clone())),
+    );
+    let finished_event = ctx.db.append_event(&done.at(ctx.clock.now())).await?;
     Ok(ExportSummary {
+        clip,
         finished_event,
-        ..summary
     })
 }
 

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
-use mimamori_db::{AlertKind, Db, ErasureRecord, ErasureRun, ErasureTrigger, HoldRow, SegmentRow};
+use mimamori_db::{AlertKind, Db, ErasedDay, ErasureRun, ErasureTrigger, HoldRow, SegmentRow};
 use mimamori_policy::day_of;
 
 use crate::segment_file::overwrite_and_remove;
@@ -158,14 +158,14 @@ async fn erase_segments(
         if key_shredded {
             shred.push(*key_id);
         }
-        records.push(ErasureRecord {
+        records.push(ErasedDay {
             camera_id: camera.clone(),
             day: day.clone(),
             start_us: segs.iter().map(|s| s.start_us).min().unwrap_or_default(),
             end_us: segs.iter().map(|s| s.end_us).max().unwrap_or_default(),
             segment_count: segs.len() as i64,
             bytes: segs.iter().map(|s| s.file_bytes).sum(),
-            segment_hashes: segs.iter().flat_map(|s| s.sha256.iter().copied()).collect(),
+            segment_hashes: segs.iter().map(|s| hex::encode(&s.sha256)).collect(),
             key_shredded,
             day_key_id: Some(*key_id),
         });
@@ -215,7 +215,7 @@ async fn shred_orphan_keys(
     for key in ctx.db.day_keys().await? {
         if key.day < oldest && !ctx.db.day_key_in_use(key.id).await? {
             shred.push(key.id);
-            records.push(ErasureRecord {
+            records.push(ErasedDay {
                 camera_id: key.camera_id,
                 day: key.day,
                 start_us: 0,

@@ -45,8 +45,8 @@ async fn every_export_is_an_event_before_its_bytes() {
     };
     let summary = export(&ctx, request).await.unwrap();
     let bytes = std::fs::read(&out).unwrap();
-    assert_eq!(summary.bytes, bytes.len() as u64);
-    assert_eq!(summary.sha256, hex::encode(Sha256::digest(&bytes)));
+    assert_eq!(summary.clip.bytes, bytes.len() as u64);
+    assert_eq!(summary.clip.sha256, hex::encode(Sha256::digest(&bytes)));
 
     let events = db.events(None).await.unwrap();
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
@@ -66,7 +66,7 @@ async fn every_export_is_an_event_before_its_bytes() {
         "{}",
         first.detail
     );
-    assert!(events[finished_at].detail.contains(&summary.sha256));
+    assert!(events[finished_at].detail.contains(&summary.clip.sha256));
 
     // A range with no footage is refused and leaves no file behind.
     let empty = ExportRequest {

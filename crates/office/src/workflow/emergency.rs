@@ -144,7 +144,7 @@ pub async fn authorize_emergency(
             message: |id| format!("緊急時の取り出し 依頼 {id} / emergency retrieval, request {id}"),
         }),
         scope: Some(Instruction {
-            camera_id: camera.to_string(),
+            camera_id: camera.clone(),
             start: req.from,
             end: req.to,
             handler: caller.login().to_owned(),
@@ -266,10 +266,7 @@ pub async fn check_form3_deadlines(
             "様式第3号が期限を過ぎても未提出です 依頼 {} / Form 3 overdue, request {}",
             row.id, row.id
         );
-        let camera = row
-            .instruction
-            .as_ref()
-            .and_then(|i| mimamori_policy::CameraId::new(&i.camera_id).ok());
+        let camera = row.instruction.as_ref().map(|i| i.camera_id.clone());
         let alert = NewAlert {
             kind: AlertKind::Form3Overdue,
             camera,

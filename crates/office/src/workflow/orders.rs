@@ -126,7 +126,7 @@ pub async fn instruct(
         .rule(Rule::N9_2));
     }
     let instruction = Instruction {
-        camera_id: camera.to_string(),
+        camera_id: camera.clone(),
         start: req.from,
         end: req.to,
         handler: req.handler.clone(),
@@ -137,7 +137,7 @@ pub async fn instruct(
     let event = caller.event(EventBody::InstructionIssued(
         vocabulary::InstructionIssued {
             request: id,
-            camera: instruction.camera_id.clone(),
+            camera: instruction.camera_id.to_string(),
             site: office.policy.camera(&camera).map(|c| c.site.clone()),
             from: req.from,
             to: req.to,

@@ -48,7 +48,7 @@ pub async fn issue_grant(
     let claims = GrantClaims {
         grant: BASE64_URL_SAFE_NO_PAD.encode(raw),
         request: id,
-        camera: instruction.camera_id,
+        camera: instruction.camera_id.to_string(),
         from: instruction.start,
         to: instruction.end,
         handler: instruction.handler,
@@ -231,10 +231,10 @@ pub(crate) async fn export_for(
         from,
         to,
         terminal: terminal.to_string(),
-        clip_sha256: package.export.sha256.clone(),
-        clip_bytes: package.export.bytes,
+        clip_sha256: package.export.clip.sha256.clone(),
+        clip_bytes: package.export.clip.bytes,
         manifest_sha256: package.manifest_sha256.clone(),
-        export_started_event: package.export.started_event,
+        export_started_event: package.export.clip.started_event,
         export_finished_event: package.export.finished_event,
     };
     let update = RequestUpdate::Retrieved {
