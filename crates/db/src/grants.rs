@@ -19,12 +19,26 @@ pub struct GrantRow {
     pub issued_us: i64,
     pub expires_us: i64,
     pub used_us: Option<i64>,
+    /// A newer grant was issued for the request: this one can no longer be used.
+    pub superseded_us: Option<i64>,
+    /// Its retrieval made no package; the request may be retrieved with a new grant.
+    pub failed_us: Option<i64>,
 }
 
 impl Db {
+    /// Issues a grant; any unused grant of the same request is superseded in the same
+    /// transaction (one live grant per request).
     pub async fn issue_grant(&self, grant: &GrantRow, event: Event) -> Result<()> {
         self.write_with(
             async |c| {
+                sqlx::query(
+                    "UPDATE retrieval_grant SET superseded_us = ? WHERE request_id = ?
+                     AND used_us IS NULL AND superseded_us IS NULL",
+                )
+                .bind(grant.issued_us)
+                .bind(grant.request_id)
+                .execute(&mut *c)
+                .await?;
                 sqlx::query(
                     "INSERT INTO retrieval_grant (id, request_id, issued_us, expires_us)
                      VALUES (?, ?, ?, ?)",
@@ -49,21 +63,43 @@ impl Db {
             .await?)
     }
 
-    /// Uses a grant once: refuses with [`DbError::Conflict`] if it was used already. The event
-    /// (the retrieval's start) is written in the same transaction, which also reads the scope
-    /// the grant lets out: its request's instruction.
+    /// Whether the footage of a request was already let out: a grant of it was used and its
+    /// retrieval did not fail.
+    pub async fn request_retrieved(&self, request: RequestId) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM retrieval_grant WHERE request_id = ? AND used_us IS NOT NULL
+             AND failed_us IS NULL",
+        )
+        .bind(request)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > 0)
+    }
+
+    /// Uses a grant once: refuses with [`DbError::Conflict`] if it was used already, was
+    /// superseded, or another grant of its request was used without failing (checked in the
+    /// same statement, so two racing retrievals cannot both pass). The event (the retrieval's
+    /// start) is written in the same transaction, which also reads the scope the grant lets
+    /// out: its request's instruction.
     pub async fn use_grant(&self, id: &str, now: Timestamp, event: Event) -> Result<SpentGrant> {
         self.write_with(
             async |c| {
                 let n = sqlx::query(
-                    "UPDATE retrieval_grant SET used_us = ? WHERE id = ? AND used_us IS NULL",
+                    "UPDATE retrieval_grant SET used_us = ? WHERE id = ? AND used_us IS NULL
+                     AND superseded_us IS NULL AND NOT EXISTS (
+                         SELECT 1 FROM retrieval_grant o WHERE o.request_id = retrieval_grant.request_id
+                         AND o.used_us IS NOT NULL AND o.failed_us IS NULL)",
                 )
                 .bind(to_us(now))
                 .bind(id)
                 .execute(&mut *c)
                 .await?
                 .rows_affected();
-                changed_one(n, || "the grant was already used".into())?;
+                changed_one(n, || {
+                    "the grant was already used or superseded, or its request's footage was \
+                     already retrieved"
+                        .into()
+                })?;
                 let scope: Option<Scope> = sqlx::query_as(
                     "SELECT g.request_id, r.camera_id, r.start_us, r.end_us, r.handler,
                          r.terminal_id
@@ -97,6 +133,21 @@ impl Db {
     }
 }
 
+impl Db {
+    /// The retrieval of a spent grant made no package: the grant is marked failed with the
+    /// event that says why, in one transaction, and its request may be retrieved again.
+    pub async fn grant_failed(&self, id: &str, now: Timestamp, event: Event) -> Result<()> {
+        let query = sqlx::query(
+            "UPDATE retrieval_grant SET failed_us = ? WHERE id = ? AND used_us IS NOT NULL
+             AND failed_us IS NULL",
+        )
+        .bind(to_us(now))
+        .bind(id.to_owned());
+        self.update_one(query, "the grant was not in use", event)
+            .await
+    }
+}
+
 #[derive(sqlx::FromRow)]
 struct Scope {
     request_id: RequestId,
@@ -115,12 +166,12 @@ struct Scope {
 /// let now = jiff::Timestamp::now();
 /// let forged = mimamori_db::SpentGrant {
 ///     grant: "g".into(),
-///     request: 1,
+///     request: mimamori_policy::RequestId::new(1),
 ///     camera: mimamori_policy::CameraId::new("cam1").unwrap(),
 ///     start: now,
 ///     end: now,
 ///     handler: "h".into(),
-///     terminal: "t".into(),
+///     terminal: mimamori_policy::TerminalId::new("t"),
 ///     used: now,
 /// };
 /// ```
@@ -175,5 +226,70 @@ impl SpentGrant {
 
     pub fn used(&self) -> Timestamp {
         self.used
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::SignedDuration;
+
+    use crate::testutil::{any_event, spend_grant, t0};
+    use crate::{Db, DbError, GrantRow};
+
+    fn grant(id: &str, request: mimamori_policy::RequestId) -> GrantRow {
+        GrantRow {
+            id: id.into(),
+            request_id: request,
+            issued_us: crate::to_us(t0()),
+            expires_us: crate::to_us(t0() + SignedDuration::from_hours(1)),
+            used_us: None,
+            superseded_us: None,
+            failed_us: None,
+        }
+    }
+
+    /// Issue 11, #12: once a grant of a request is spent, no other grant of it can be, until
+    /// that retrieval fails; a newer grant supersedes an unused older one, so of two used at
+    /// once only the newer can win.
+    #[tokio::test]
+    async fn n9_4_one_request_lets_footage_out_once() {
+        let db = Db::open_in_memory().await.unwrap();
+        let range = (t0() - SignedDuration::from_hours(1), t0());
+        let first = spend_grant(&db, "g1", "cam1", range, "sato").await;
+        let request = first.request();
+        // A second grant issued after the first was spent (nothing superseded it) cannot be
+        // used while the first one's retrieval stands.
+        db.issue_grant(&grant("g2", request), any_event())
+            .await
+            .unwrap();
+        assert!(db.request_retrieved(request).await.unwrap());
+        let second = db.use_grant("g2", t0(), any_event()).await;
+        assert!(matches!(second, Err(DbError::Conflict(_))), "{second:?}");
+        // The first retrieval failed: the request may be retrieved again.
+        db.grant_failed("g1", t0(), any_event()).await.unwrap();
+        assert!(!db.request_retrieved(request).await.unwrap());
+        db.use_grant("g2", t0(), any_event()).await.unwrap();
+
+        // Two grants racing: both issued before either is used; the newer superseded the older.
+        db.issue_grant(&grant("g3", request), any_event())
+            .await
+            .unwrap();
+        db.grant_failed("g2", t0(), any_event()).await.unwrap();
+        db.issue_grant(&grant("g4", request), any_event())
+            .await
+            .unwrap();
+        let (a, b) = tokio::join!(
+            db.use_grant("g3", t0(), any_event()),
+            db.use_grant("g4", t0(), any_event())
+        );
+        assert!(a.is_err(), "g3 was superseded by g4");
+        assert!(b.is_ok(), "{b:?}");
+        assert!(db
+            .grant("g3")
+            .await
+            .unwrap()
+            .unwrap()
+            .superseded_us
+            .is_some());
     }
 }

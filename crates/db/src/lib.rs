@@ -61,6 +61,7 @@ pub(crate) const UPGRADES: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_ledger.sql")),
     (3, include_str!("../migrations/0003_office.sql")),
     (4, include_str!("../migrations/0004_checks.sql")),
+    (5, include_str!("../migrations/0005_grant_claims.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -245,10 +246,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.db");
         let db = Db::open(&path).await.unwrap();
-        assert_eq!(db.schema_version().await.unwrap(), 4);
+        assert_eq!(db.schema_version().await.unwrap(), 5);
         drop(db);
         let db = Db::open(&path).await.unwrap();
-        assert_eq!(db.schema_version().await.unwrap(), 4);
+        assert_eq!(db.schema_version().await.unwrap(), 5);
     }
 
     #[tokio::test]

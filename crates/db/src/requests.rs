@@ -651,6 +651,8 @@ mod tests {
             issued_us: to_us(now),
             expires_us: to_us(now) + 1,
             used_us: None,
+            superseded_us: None,
+            failed_us: None,
         };
         db.issue_grant(&grant, any_event()).await.unwrap();
         let spent = db.use_grant("g1", now, any_event()).await.unwrap();

@@ -104,6 +104,8 @@ pub async fn spend_grant(
         issued_us: crate::to_us(now),
         expires_us: crate::to_us(now + SignedDuration::from_hours(1)),
         used_us: None,
+        superseded_us: None,
+        failed_us: None,
     };
     db.issue_grant(&row, any_event()).await.unwrap();
     db.use_grant(grant, now, any_event()).await.unwrap()

@@ -487,6 +487,12 @@ pub fn decide_emergency(
 #[derive(Debug, Clone)]
 pub struct GrantFacts {
     pub used: bool,
+    /// A newer grant was issued for the same request (one live grant per request).
+    pub superseded: bool,
+    /// Another grant of the request was used and its retrieval did not fail: the instruction's
+    /// footage is already out (issue 11, #12).
+    pub request_retrieved: bool,
+    /// The earlier of the signed note's expiry and the database's.
     pub expires: Timestamp,
     /// The grant's request and handler are the request's and instruction's.
     pub matches_request: bool,
@@ -503,6 +509,21 @@ pub fn decide_grant(grant: &GrantFacts, now: Timestamp) -> Result<(), Refusal> {
             Rule::N9_4,
             "this grant was already used; a grant lets footage out once",
             "この取り出し許可は使用済みです",
+        )
+    } else if grant.superseded {
+        refuse(
+            "grant_superseded",
+            Rule::N9_4,
+            "a newer grant was issued for this request; only the newest can be used",
+            "この依頼にはより新しい取り出し許可が発行されています",
+        )
+    } else if grant.request_retrieved {
+        refuse(
+            "request_already_retrieved",
+            Rule::N9_4,
+            "this request's footage was already retrieved with another grant; an instruction lets \
+             footage out once",
+            "この依頼の映像は別の取り出し許可で取り出し済みです",
         )
     } else if now >= grant.expires {
         refuse(

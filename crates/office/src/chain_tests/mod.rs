@@ -20,6 +20,7 @@ use crate::setup::{seed_account, Seed};
 use crate::testutil::{fixed_clock, office_at, PASSWORD, POLICY};
 use crate::Shared;
 
+mod attacks;
 mod form1;
 mod holds;
 mod input;

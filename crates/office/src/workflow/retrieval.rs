@@ -67,6 +67,8 @@ pub async fn issue_grant(
         issued_us: mimamori_db::to_us(now),
         expires_us: mimamori_db::to_us(claims.expires),
         used_us: None,
+        superseded_us: None,
+        failed_us: None,
     };
     let body = EventBody::RetrievalGrantIssued(vocabulary::GrantIssued {
         request: id,
@@ -107,7 +109,10 @@ pub async fn retrieve(
         .ok_or_else(|| unknown_terminal(&claims.terminal))?;
     let facts = GrantFacts {
         used: grant.used_us.is_some(),
-        expires: claims.expires,
+        superseded: grant.superseded_us.is_some(),
+        request_retrieved: db.request_retrieved(row.id).await?,
+        // The database's expiry, not only the note's: scope and time come from the record.
+        expires: claims.expires.min(mimamori_db::from_us(grant.expires_us)),
         matches_request: grant.request_id == row.id && row.handler() == Some(&claims.handler),
         terminal_signed: terminal_signed(&terminal.public_key, &req.grant, &req.signature),
     };
@@ -157,13 +162,15 @@ pub struct Retrieved {
     pub zip: tokio::fs::File,
 }
 
-/// Checks the ward's signature on a grant note and reads its claims.
+/// Checks the ward's signature on a grant note and reads its claims. Only the current key
+/// opens a grant: a retired key (rotated, perhaps because it leaked) opens none.
 pub(crate) async fn open_grant(office: &OfficeState, note: &str) -> Result<GrantClaims, ApiError> {
     let keys: Vec<String> = office
         .db
         .ledger_keys()
         .await?
         .into_iter()
+        .filter(|k| k.retired_us.is_none())
         .map(|k| k.verifier_key)
         .collect();
     let trusted = TrustedKeys::parse(&keys.join("\n")).map_err(ApiError::internal)?;
@@ -220,7 +227,7 @@ pub(crate) async fn export_for(
     let package =
         match create_package(office.recorder(), &office.notary, export, &chain, &dir).await {
             Ok(p) => p,
-            Err(e) => return Err(retrieval_failed(office, caller, row, e).await),
+            Err(e) => return Err(retrieval_failed(office, caller, row, &grant, e).await),
         };
     let _ = std::fs::remove_dir_all(&dir);
     let done = RetrievalDone {
@@ -252,6 +259,7 @@ pub(crate) async fn retrieval_failed(
     office: &OfficeState,
     caller: &Caller,
     row: &RequestRow,
+    grant: &str,
     error: EvidenceError,
 ) -> ApiError {
     let body = EventBody::RetrievalFailed(vocabulary::RetrievalFailed {
@@ -259,14 +267,19 @@ pub(crate) async fn retrieval_failed(
         error: error.to_string(),
     });
     let event = caller.event_as(retrieve_action(row), body);
-    if let Err(e) = office.db.append_event(&event).await {
+    // The grant is marked failed with its event: the request may be retrieved with a new one.
+    if let Err(e) = office
+        .db
+        .grant_failed(grant, office.clock.now(), event)
+        .await
+    {
         return ApiError::internal(e);
     }
     match error {
         EvidenceError::Recorder(RecorderError::NoFootage) => ApiError::not_found(
             "no_footage",
             "no footage is stored for that camera and range; the grant is spent, ask for a new one",
-            "指定範囲の映像はありません（取り出し許可は使用済みになりました）",
+            "指定範囲の映像はありません（取り出し許可は使用済みになりました。新しい許可を申請してください）",
         ),
         e => ApiError::internal(e),
     }

@@ -318,6 +318,8 @@ fn n9_4_a_grant_is_used_once_before_it_expires_by_its_terminal() {
     let now = Timestamp::now();
     let good = GrantFacts {
         used: false,
+        superseded: false,
+        request_retrieved: false,
         expires: now + jiff::SignedDuration::from_mins(10),
         matches_request: true,
         terminal_signed: true,
@@ -330,6 +332,22 @@ fn n9_4_a_grant_is_used_once_before_it_expires_by_its_terminal() {
                 ..good.clone()
             },
             "grant_used",
+            Rule::N9_4,
+        ),
+        (
+            GrantFacts {
+                superseded: true,
+                ..good.clone()
+            },
+            "grant_superseded",
+            Rule::N9_4,
+        ),
+        (
+            GrantFacts {
+                request_retrieved: true,
+                ..good.clone()
+            },
+            "request_already_retrieved",
             Rule::N9_4,
         ),
         (
