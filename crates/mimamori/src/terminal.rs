@@ -14,6 +14,10 @@ use clap::Subcommand;
 use mimamori_ledger::checkpoint::TrustedKeys;
 use mimamori_ledger::package::verify_package;
 use mimamori_office::grant::TerminalKey;
+use mimamori_office::wire::{GrantInput, GrantOutput, RetrievalInput, SignIn, SignedIn};
+use mimamori_policy::TerminalId;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 #[derive(Subcommand)]
@@ -127,11 +131,11 @@ impl Client {
         req
     }
 
-    fn send(
+    fn send<B: Serialize>(
         &self,
         method: &str,
         path: &str,
-        body: Option<Value>,
+        body: Option<&B>,
     ) -> anyhow::Result<ureq::Response> {
         let req = self.request(method, path);
         let result = match body {
@@ -149,14 +153,29 @@ impl Client {
         }
     }
 
-    pub fn json(&self, method: &str, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
+    /// One call with a body of the office's wire types (`mimamori_office::wire`) and its
+    /// typed answer.
+    pub fn call<B: Serialize, R: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&B>,
+    ) -> anyhow::Result<R> {
         Ok(self.send(method, path, body)?.into_json()?)
     }
 
-    pub fn sign_in(&mut self, login: &str, password: &str) -> anyhow::Result<Value> {
-        let body = json!({ "login": login, "password": password });
-        let answer = self.json("POST", "/api/v1/sessions", Some(body))?;
-        self.token = answer["token"].as_str().map(str::to_owned);
+    pub fn json(&self, method: &str, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
+        self.call(method, path, body.as_ref())
+    }
+
+    pub fn sign_in(&mut self, login: &str, password: &str) -> anyhow::Result<SignedIn> {
+        let body = SignIn {
+            login: login.to_owned(),
+            password: password.to_owned(),
+            totp: None,
+        };
+        let answer: SignedIn = self.call("POST", "/api/v1/sessions", Some(&body))?;
+        self.token = Some(answer.token.clone());
         Ok(answer)
     }
 }
@@ -179,14 +198,19 @@ pub fn retrieve(
     }
     let mut client = Client::new(server);
     client.sign_in(login, password)?;
-    let grant = client.json(
+    let ask = GrantInput {
+        terminal: TerminalId::new(&key.terminal_id),
+    };
+    let grant: GrantOutput = client.call(
         "POST",
         &format!("/api/v1/requests/{request}/grants"),
-        Some(json!({ "terminal": key.terminal_id })),
+        Some(&ask),
     )?;
-    let note = grant["grant"].as_str().context("no grant in the answer")?;
-    let body = json!({ "grant": note, "signature": key.sign_grant(note) });
-    let response = client.send("POST", "/api/v1/retrievals", Some(body))?;
+    let body = RetrievalInput {
+        signature: key.sign_grant(&grant.grant),
+        grant: grant.grant.clone(),
+    };
+    let response = client.send("POST", "/api/v1/retrievals", Some(&body))?;
     let mut file = std::fs::File::create(&zip_path)
         .with_context(|| format!("cannot write {}", zip_path.display()))?;
     std::io::copy(&mut response.into_reader(), &mut file)?;
@@ -201,10 +225,10 @@ pub fn retrieve(
     unzip(&zip_path, out)?;
     let entry = json!({
         "request": request,
-        "grant": grant["claims"]["grant"],
-        "camera": grant["claims"]["camera"],
-        "from": grant["claims"]["from"],
-        "to": grant["claims"]["to"],
+        "grant": grant.claims.grant,
+        "camera": grant.claims.camera,
+        "from": grant.claims.from,
+        "to": grant.claims.to,
         "handler": login,
         "terminal": key.terminal_id,
         "retrieved": jiff::Timestamp::now().to_string(),

@@ -116,19 +116,19 @@ pub struct InstructionInput {
     pub expires: Option<Timestamp>,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct GrantInput {
     pub terminal: TerminalId,
 }
 
-#[derive(Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct GrantOutput {
     /// The ward-signed grant note; the terminal signs it and sends both to `/api/v1/retrievals`.
     pub grant: String,
     pub claims: GrantClaims,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct RetrievalInput {
     /// The grant note exactly as issued.
     pub grant: String,
@@ -269,7 +269,7 @@ pub struct Registration {
     pub delegation_id: Option<DelegationId>,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct SignIn {
     pub login: String,
     pub password: String,
@@ -277,7 +277,7 @@ pub struct SignIn {
     pub totp: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct SignedIn {
     pub token: String,
     /// The session ends after this many seconds without use.
