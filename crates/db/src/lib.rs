@@ -52,7 +52,7 @@ pub use requests::{
 };
 pub use segments::{NewSegment, SampleEntryRow, SegmentRow};
 pub use sessions::SessionRow;
-pub use staff::{NewStaff, StaffRow};
+pub use staff::{NewStaff, SigninFailure, StaffRow};
 pub use terminals::{NewTerminal, TerminalRow};
 
 /// Upgrades in order; the number is the schema version the database has after applying it.

@@ -6,6 +6,7 @@ use sqlx::SqliteConnection;
 
 use mimamori_policy::StaffId;
 
+use crate::write::changed_one;
 use crate::{to_us, Db, Event, Result};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -19,7 +20,9 @@ pub struct SessionRow {
 
 impl Db {
     /// A successful sign-in: clears the failure count and opens a session. `second_factor`:
-    /// the sign-in included a valid TOTP code.
+    /// the sign-in included a valid TOTP code. Refuses with [`crate::DbError::Conflict`] if the
+    /// account was locked meanwhile (by racing failed attempts): the lock is checked in the
+    /// transaction that opens the session.
     pub async fn open_session(
         &self,
         staff_id: StaffId,
@@ -30,12 +33,16 @@ impl Db {
     ) -> Result<()> {
         self.write_with(
             async |c| {
-                sqlx::query(
-                    "UPDATE staff SET failed_signins = 0, locked_until_us = NULL WHERE id = ?",
+                let n = sqlx::query(
+                    "UPDATE staff SET failed_signins = 0, locked_until_us = NULL WHERE id = ?1
+                     AND (locked_until_us IS NULL OR locked_until_us <= ?2)",
                 )
                 .bind(staff_id)
+                .bind(to_us(now))
                 .execute(&mut *c)
-                .await?;
+                .await?
+                .rows_affected();
+                changed_one(n, || "the account is locked".into())?;
                 sqlx::query(
                     "INSERT INTO session (token_sha256, staff_id, created_us, last_used_us,
                          second_factor) VALUES (?, ?, ?, ?, ?)",

@@ -49,6 +49,15 @@ const STAFF: &str = "SELECT id, login, name, unit, contact, delegation_id, passw
      password_changed_us, failed_signins, locked_until_us, totp_secret, totp_enabled_us,
      created_by, created_us, left_us FROM staff";
 
+/// What a failed sign-in did to the account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SigninFailure {
+    /// Failures counted, this one included.
+    pub failures: i64,
+    /// Set when this failure locked the account.
+    pub locked_until: Option<Timestamp>,
+}
+
 impl Db {
     /// Creates an account; its event gets the new id.
     pub async fn create_staff(
@@ -104,26 +113,39 @@ impl Db {
             .await?)
     }
 
-    /// A failed sign-in: counts it, locks the account when `locked_until` is given.
+    /// A failed sign-in (a wrong password or second factor), counted in the statement that
+    /// reads the count, so racing attempts cannot all see the same one (N3.3.1, issue 11 #8).
+    /// The `limit`th failure locks the account until `locked_until` and starts the count
+    /// again. Returns the failures counted and the lock, if this one set it; the event is made
+    /// of the same.
     pub async fn record_signin_failure(
         &self,
         staff_id: StaffId,
-        locked_until: Option<Timestamp>,
-        event: Event,
-    ) -> Result<()> {
+        (limit, locked_until): (i64, Timestamp),
+        event: impl FnOnce(SigninFailure) -> Event,
+    ) -> Result<SigninFailure> {
         self.write_with(
             async |c| {
-                sqlx::query(
-                    "UPDATE staff SET failed_signins = CASE WHEN ?2 IS NULL
-                         THEN failed_signins + 1 ELSE 0 END, locked_until_us = ?2 WHERE id = ?1",
+                let (count, lock): (i64, Option<i64>) = sqlx::query_as(
+                    "UPDATE staff SET
+                         locked_until_us = CASE WHEN failed_signins + 1 >= ?2 THEN ?3
+                             ELSE locked_until_us END,
+                         failed_signins = CASE WHEN failed_signins + 1 >= ?2 THEN 0
+                             ELSE failed_signins + 1 END
+                     WHERE id = ?1 RETURNING failed_signins, locked_until_us",
                 )
                 .bind(staff_id)
-                .bind(locked_until.map(to_us))
-                .execute(&mut *c)
+                .bind(limit)
+                .bind(to_us(locked_until))
+                .fetch_one(&mut *c)
                 .await?;
-                Ok(())
+                let locked = count == 0 && lock == Some(to_us(locked_until));
+                Ok(SigninFailure {
+                    failures: if locked { limit } else { count },
+                    locked_until: locked.then_some(locked_until),
+                })
             },
-            |_| vec![event],
+            |&failure| vec![event(failure)],
         )
         .await
     }

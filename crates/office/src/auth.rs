@@ -65,8 +65,18 @@ fn verify_password(hash: &str, password: &str) -> bool {
     })
 }
 
-/// Hashing is deliberately slow; it runs off the async workers.
+/// How many password checks may run at once. Each takes Argon2id's memory (19 MiB by
+/// default); unbounded, 64 parallel sign-ins took the process from 250 MB to 1.4 GB (issue 11,
+/// #9). Checks beyond these wait their turn.
+const CONCURRENT_PASSWORD_CHECKS: usize = 4;
+
+/// Hashing is deliberately slow; it runs off the async workers, a few at a time.
 pub(crate) async fn verify_blocking(hash: String, password: String) -> bool {
+    static CHECKS: tokio::sync::Semaphore =
+        tokio::sync::Semaphore::const_new(CONCURRENT_PASSWORD_CHECKS);
+    let Ok(_permit) = CHECKS.acquire().await else {
+        return false;
+    };
     tokio::task::spawn_blocking(move || verify_password(&hash, &password))
         .await
         .unwrap_or(false)
@@ -117,8 +127,9 @@ pub(crate) fn bad_credentials() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
         "bad_credentials",
-        "wrong login name or password",
-        "ログイン名またはパスワードが違います",
+        "wrong login name, password or one-time code (an account with a second factor sends \
+         its code in \"totp\")",
+        "ログイン名、パスワード、またはワンタイムコードが違います",
     )
     .rule(Rule::N3_3_1)
 }

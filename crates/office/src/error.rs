@@ -65,13 +65,17 @@ impl ApiError {
         .rule(Rule::N3_3_1)
     }
 
+    /// Something failed inside the office. The cause goes to the log under an incident
+    /// number; the caller gets the number, never the cause (issue 11, #11: database paths and
+    /// messages reached clients).
     pub fn internal(e: impl std::fmt::Display) -> Self {
-        tracing::error!(error = %e, "request failed");
+        let incident = format!("{:08x}", rand::random::<u32>());
+        tracing::error!(error = %e, incident, "request failed");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
-            e.to_string(),
-            "内部エラーが発生しました",
+            format!("an internal error occurred (incident {incident}); it was logged"),
+            format!("内部エラーが発生しました（記録番号 {incident}）"),
         )
     }
 
@@ -178,17 +182,24 @@ impl Lang {
     }
 }
 
-/// Middleware: errors speak the caller's language.
+/// Middleware: errors speak the caller's language, and no answer is stored by a cache on the
+/// way (`Cache-Control: no-store`): they carry session tokens, TOTP secrets and personal
+/// records (issue 11, #11).
 pub async fn localize(request: Request, next: Next) -> Response {
     let lang = Lang::from_headers(request.headers());
     let response = next.run(request).await;
-    match (lang, response.extensions().get::<ApiError>()) {
+    let mut response = match (lang, response.extensions().get::<ApiError>()) {
         (Lang::En, Some(error)) => {
             let error = error.clone();
             (error.status, Json(error.body(Lang::En))).into_response()
         }
         _ => response,
-    }
+    };
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    response
 }
 
 /// A JSON request body whose rejections (malformed, wrong type, too large) are [`ApiError`]s.

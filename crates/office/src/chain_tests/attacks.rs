@@ -102,3 +102,74 @@ async fn attack_a_grant_signed_by_a_retired_ward_key_opens_nothing() {
         "the new key's grant opens: {body}"
     );
 }
+
+/// The answer and the refusals recorded for a sign-in attempt.
+async fn try_sign_in(w: &World, login: &str, password: &str, totp: Option<&str>) -> Value {
+    let body = json!({ "login": login, "password": password, "totp": totp });
+    let (_, answer) = w
+        .call(Method::POST, "/api/v1/sessions", None, Some(body))
+        .await;
+    answer
+}
+
+/// #8: wrong passwords sent in parallel all read the same failure count, none locked the
+/// account, and the right password after them signed in. Failures are now counted in the
+/// statement that reads the count (the test policy locks at 3).
+#[tokio::test]
+async fn attack_parallel_wrong_passwords_then_the_right_one_finds_the_account_locked() {
+    let w = World::new().await;
+    let wrong = || try_sign_in(&w, "sato", "not the password", None);
+    let answers = tokio::join!(wrong(), wrong(), wrong(), wrong(), wrong(), wrong());
+    let codes = [
+        answers.0, answers.1, answers.2, answers.3, answers.4, answers.5,
+    ]
+    .map(|a| a["error"]["code"].as_str().unwrap_or_default().to_owned());
+    assert!(codes.iter().any(|c| c == "account_locked"), "{codes:?}");
+    let answer = try_sign_in(&w, "sato", PASSWORD, None).await;
+    assert_eq!(answer["error"]["code"], "account_locked", "{answer}");
+}
+
+/// #7: with the password known, wrong TOTP codes could be guessed without end, and the answer
+/// (`second_factor_failed`) told that the password was right. They now count towards the
+/// lockout and are answered like a wrong password.
+#[tokio::test]
+async fn attack_guessing_totp_codes_with_the_password_locks_the_account() {
+    let w = World::new().await;
+    let mayor = w.sign_in("mayor").await;
+    let (_, setup) = w
+        .call(Method::POST, "/api/v1/me/totp", Some(&mayor), None)
+        .await;
+    let secret = setup["secret"].as_str().unwrap().to_owned();
+    let code = super::signin::totp_code(&secret, w.now());
+    let (status, _) = w
+        .call(
+            Method::POST,
+            "/api/v1/me/totp/confirm",
+            Some(&mayor),
+            Some(json!({ "code": code })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let answer = try_sign_in(&w, "mayor", PASSWORD, Some("000000")).await;
+    assert_eq!(
+        answer["error"]["code"], "bad_credentials",
+        "no oracle: {answer}"
+    );
+    try_sign_in(&w, "mayor", PASSWORD, Some("111111")).await;
+    let answer = try_sign_in(&w, "mayor", PASSWORD, Some("222222")).await;
+    assert_eq!(answer["error"]["code"], "account_locked", "{answer}");
+    let code = super::signin::totp_code(&secret, w.now());
+    let answer = try_sign_in(&w, "mayor", PASSWORD, Some(&code)).await;
+    assert_eq!(answer["error"]["code"], "account_locked", "{answer}");
+}
+
+/// #9: an unauthenticated 60 KB login became the actor of a permanent ledger event. A login or
+/// password beyond a sane length is refused before anything is hashed or recorded.
+#[tokio::test]
+async fn attack_a_huge_login_leaves_nothing_in_the_ledger() {
+    let w = World::new().await;
+    let before = w.office.db.ledger_size().await.unwrap();
+    let answer = try_sign_in(&w, &"a".repeat(60_000), "x", None).await;
+    assert_eq!(answer["error"]["code"], "bad_credentials", "{answer}");
+    assert_eq!(w.office.db.ledger_size().await.unwrap(), before);
+}

@@ -175,7 +175,8 @@ async fn n3_3_1_the_leads_sign_in_with_a_totp_code_when_the_policy_asks() {
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
 
-    // From now on the password alone is not enough, and a wrong code is a failed attempt.
+    // From now on the password alone is not enough, and a missing or wrong code is a failed
+    // attempt, answered like a wrong password (the answer does not tell the password was right).
     let (status, body) = w
         .call(
             Method::POST,
@@ -186,7 +187,7 @@ async fn n3_3_1_the_leads_sign_in_with_a_totp_code_when_the_policy_asks() {
         .await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
-        (StatusCode::UNAUTHORIZED, Some("second_factor_failed"))
+        (StatusCode::UNAUTHORIZED, Some("bad_credentials"))
     );
     let with_code =
         json!({ "login": "mayor", "password": PASSWORD, "totp": totp_code(&secret, w.now()) });
@@ -211,7 +212,7 @@ async fn n3_3_1_the_leads_sign_in_with_a_totp_code_when_the_policy_asks() {
         .any(|e| e.detail.contains("bad_second_factor")));
 }
 
-fn totp_code(secret: &str, now: Timestamp) -> String {
+pub(super) fn totp_code(secret: &str, now: Timestamp) -> String {
     let bytes = totp_rs::Secret::Encoded(secret.to_owned())
         .to_bytes()
         .unwrap();

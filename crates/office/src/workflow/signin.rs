@@ -1,7 +1,6 @@
 //! Signing in and out (N3.3.1), the password change, the second factor, and the
 //! confidentiality pledge (N12, T3.4).
 
-use axum::http::StatusCode;
 use base64::prelude::{Engine, BASE64_URL_SAFE_NO_PAD};
 use jiff::SignedDuration;
 use mimamori_db::vocabulary::{self, Nothing};
@@ -19,8 +18,18 @@ use crate::error::ApiError;
 use crate::wire::{Acknowledge, Code, NewPassword, SignIn, SignedIn};
 use crate::OfficeState;
 
-/// sign in. Every sign-in and every refusal is an event (N3.3.1).
+/// The longest login and password a sign-in considers; longer ones are refused before any
+/// hashing or recording (issue 11, #9: a 60 KB login became a ledger event's actor).
+const MAX_LOGIN_BYTES: usize = 64;
+const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// Signs in (N3.3.1). Every sign-in and every refusal is an event. A wrong password and a wrong
+/// or missing second factor get the same answer, count the same towards the lockout, and are
+/// counted atomically.
 pub async fn sign_in(office: &OfficeState, req: SignIn) -> Result<SignedIn, ApiError> {
+    if req.login.len() > MAX_LOGIN_BYTES || req.password.len() > MAX_PASSWORD_BYTES {
+        return Err(bad_credentials());
+    }
     let db = &office.db;
     let policy = &office.policy.office;
     let now = office.clock.now();
@@ -47,19 +56,25 @@ pub async fn sign_in(office: &OfficeState, req: SignIn) -> Result<SignedIn, ApiE
         db.append_event(&refused("locked", None, None)).await?;
         return Err(locked(from_us(until)));
     }
+    let lockout = SignedDuration::try_from(policy.lockout).map_err(ApiError::internal)?;
+    let limit = (i64::from(policy.lockout_attempts), now + lockout);
+    let fail = async |code: &str| -> ApiError {
+        let failure = db
+            .record_signin_failure(staff.id, limit, |f| {
+                refused(code, Some(f.failures), Some(f.locked_until.is_some()))
+            })
+            .await;
+        match failure {
+            Ok(f) => f.locked_until.map_or_else(bad_credentials, locked),
+            Err(e) => e.into(),
+        }
+    };
     if !verify_blocking(staff.password_hash.clone(), req.password).await {
-        let failures = staff.failed_signins + 1;
-        let lockout = SignedDuration::try_from(policy.lockout).map_err(ApiError::internal)?;
-        let lock = (failures >= i64::from(policy.lockout_attempts)).then(|| now + lockout);
-        let event = refused("bad_password", Some(failures), Some(lock.is_some()));
-        db.record_signin_failure(staff.id, lock, event).await?;
-        return Err(match lock {
-            Some(until) => locked(until),
-            None => bad_credentials(),
-        });
+        return Err(fail("bad_password").await);
     }
-    // N3.3.1: an enrolled second factor is required at every sign-in; a wrong code counts as
-    // a failed attempt.
+    // N3.3.1: an enrolled second factor is required at every sign-in. A wrong or missing code
+    // is answered like a wrong password, so the answer does not tell that the password was
+    // right, and it counts towards the lockout like one (issue 11, #7).
     let enrolled = staff
         .totp_secret
         .as_deref()
@@ -67,31 +82,31 @@ pub async fn sign_in(office: &OfficeState, req: SignIn) -> Result<SignedIn, ApiE
     let second_factor = match (enrolled, req.totp.as_deref()) {
         (None, _) => false,
         (Some(secret), Some(code)) if totp_matches(secret, code, now) => true,
-        (Some(_), _) => {
-            let failures = Some(staff.failed_signins + 1);
-            let event = refused("bad_second_factor", failures, None);
-            db.record_signin_failure(staff.id, None, event).await?;
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "second_factor_failed",
-                "this account signs in with a TOTP code (field \"totp\"); it was missing or wrong",
-                "このアカウントはワンタイムコードが必要です（未入力または誤り）",
-            )
-            .rule(Rule::N3_3_1));
-        }
+        (Some(_), _) => return Err(fail("bad_second_factor").await),
     };
     let mut raw = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut raw);
     let token = BASE64_URL_SAFE_NO_PAD.encode(raw);
     let event = Event::by(&staff.login, EventBody::SignedIn(Nothing {})).at(now);
-    db.open_session(
-        staff.id,
-        &Sha256::digest(token.as_bytes()),
-        second_factor,
-        now,
-        event,
-    )
-    .await?;
+    let opened = db
+        .open_session(
+            staff.id,
+            &Sha256::digest(token.as_bytes()),
+            second_factor,
+            now,
+            event,
+        )
+        .await;
+    if let Err(mimamori_db::DbError::Conflict(_)) = opened {
+        // Racing failed attempts locked the account while this password was being checked.
+        db.append_event(&refused("locked", None, None)).await?;
+        let until = db
+            .staff_by_id(staff.id)
+            .await?
+            .and_then(|s| s.locked_until_us);
+        return Err(locked(until.map_or(now, from_us)));
+    }
+    opened?;
     let roles = db.roles_in_force(staff.id, now).await?;
     let rotation =
         SignedDuration::try_from(policy.password_rotation).map_err(ApiError::internal)?;
@@ -105,7 +120,7 @@ pub async fn sign_in(office: &OfficeState, req: SignIn) -> Result<SignedIn, ApiE
     })
 }
 
-/// `DELETE /api/v1/sessions`: sign out.
+/// Signs out: the session ends.
 pub async fn sign_out(office: &OfficeState, caller: &Caller) -> Result<(), ApiError> {
     let now = office.clock.now();
     let event = caller.event(EventBody::SignedOut(Nothing {}));
