@@ -3,6 +3,19 @@
 
 use super::*;
 
+/// An order instructed to sato at terminal pc-1: sato's session, pc-1's key, the request.
+async fn instructed_for_sato(w: &World) -> (String, TerminalKey, i64) {
+    let (mayor, lead, sato) = (
+        w.sign_in("mayor").await,
+        w.sign_in("lead").await,
+        w.sign_in("sato").await,
+    );
+    let key = w.terminal(&lead, "pc-1").await;
+    let id = w.order(&mayor).await;
+    w.instruct(&lead, id, "sato", "pc-1").await;
+    (sato, key, id)
+}
+
 /// The handler's grant for an instructed request: the ward-signed note.
 async fn grant(w: &World, handler: &str, id: i64) -> String {
     let (status, body) = w
@@ -33,14 +46,7 @@ async fn retrieve(w: &World, handler: &str, key: &TerminalKey, grant: &str) -> (
 #[tokio::test]
 async fn attack_a_second_grant_for_one_request_makes_the_first_useless() {
     let w = World::new().await;
-    let (mayor, lead, sato) = (
-        w.sign_in("mayor").await,
-        w.sign_in("lead").await,
-        w.sign_in("sato").await,
-    );
-    let key = w.terminal(&lead, "pc-1").await;
-    let id = w.order(&mayor).await;
-    w.instruct(&lead, id, "sato", "pc-1").await;
+    let (sato, key, id) = instructed_for_sato(&w).await;
     let first = grant(&w, &sato, id).await;
     let second = grant(&w, &sato, id).await;
     let refused = w.refused_events().await;
@@ -62,14 +68,7 @@ async fn attack_a_second_grant_for_one_request_makes_the_first_useless() {
 #[tokio::test]
 async fn a_failed_retrieval_leaves_the_request_retrievable_with_a_new_grant() {
     let w = World::new().await;
-    let (mayor, lead, sato) = (
-        w.sign_in("mayor").await,
-        w.sign_in("lead").await,
-        w.sign_in("sato").await,
-    );
-    let key = w.terminal(&lead, "pc-1").await;
-    let id = w.order(&mayor).await;
-    w.instruct(&lead, id, "sato", "pc-1").await;
+    let (sato, key, id) = instructed_for_sato(&w).await;
     let first = grant(&w, &sato, id).await;
     let (_, body) = retrieve(&w, &sato, &key, &first).await;
     assert_eq!(body["error"]["code"], "no_footage", "{body}");
@@ -83,14 +82,7 @@ async fn a_failed_retrieval_leaves_the_request_retrievable_with_a_new_grant() {
 #[tokio::test]
 async fn attack_a_grant_signed_by_a_retired_ward_key_opens_nothing() {
     let w = World::new().await;
-    let (mayor, lead, sato) = (
-        w.sign_in("mayor").await,
-        w.sign_in("lead").await,
-        w.sign_in("sato").await,
-    );
-    let key = w.terminal(&lead, "pc-1").await;
-    let id = w.order(&mayor).await;
-    w.instruct(&lead, id, "sato", "pc-1").await;
+    let (sato, key, id) = instructed_for_sato(&w).await;
     let old = grant(&w, &sato, id).await;
     w.office.notary.rotate_key("system:test").await.unwrap();
     let (status, body) = retrieve(&w, &sato, &key, &old).await;
