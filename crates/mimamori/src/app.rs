@@ -154,13 +154,15 @@ impl App {
         })
     }
 
-    /// The office's shared state for the API.
-    pub fn office(&self) -> mimamori_office::Shared {
-        mimamori_office::Shared(Arc::new(mimamori_office::OfficeState::new(
+    /// The office's shared state for the API; its work directory starts empty.
+    pub fn office(&self) -> anyhow::Result<mimamori_office::Shared> {
+        let office = mimamori_office::OfficeState::new(
             self.ctx.clone(),
             self.notary.clone(),
             self.work_dir.clone(),
-        )))
+        )
+        .with_context(|| format!("cannot prepare {}", self.work_dir.display()))?;
+        Ok(mimamori_office::Shared(Arc::new(office)))
     }
 
     /// Records and serves the API until Ctrl-C or SIGTERM, then closes every open segment.
@@ -187,7 +189,7 @@ impl App {
         for cam in &policy.cameras {
             println!("  {}  {}  ({})  {}", cam.id, cam.name, cam.site, cam.url);
         }
-        let office = self.office();
+        let office = self.office()?;
         // N11.1, N11.2: overdue Form 3s raise alerts until received.
         let form3 = tokio::spawn(mimamori_office::workflow::emergency::watch_form3(
             office.clone(),

@@ -228,7 +228,12 @@ impl Caller {
             .ok_or_else(ApiError::unauthenticated)?;
         let idle = SignedDuration::try_from(office.policy.office.session_idle)
             .map_err(ApiError::internal)?;
-        if session.ended_us.is_some() || from_us(session.last_used_us) + idle <= now {
+        let max = SignedDuration::try_from(office.policy.office.session_max)
+            .map_err(ApiError::internal)?;
+        if session.ended_us.is_some()
+            || from_us(session.last_used_us) + idle <= now
+            || from_us(session.created_us) + max <= now
+        {
             return Err(session_ended());
         }
         let staff = db

@@ -49,22 +49,48 @@ pub struct OfficeState {
 }
 
 impl OfficeState {
-    /// The office over the recorder's database, policy and clock.
-    pub fn new(recorder: Arc<RecorderContext>, notary: Arc<Notary>, work_dir: PathBuf) -> Self {
-        OfficeState {
+    /// The office over the recorder's database, policy and clock. The work directory is
+    /// emptied of anything a crash left there (T5.2: no copy of footage stays behind) and made
+    /// the office's alone (mode 0700).
+    pub fn new(
+        recorder: Arc<RecorderContext>,
+        notary: Arc<Notary>,
+        work_dir: PathBuf,
+    ) -> std::io::Result<Self> {
+        fresh_work_dir(&work_dir)?;
+        Ok(OfficeState {
             db: recorder.db.clone(),
             policy: recorder.policy.clone(),
             clock: recorder.clock.clone(),
             notary,
             work_dir,
             recorder,
-        }
+        })
     }
 
     /// The recorder: for the export of a spent grant, and the health page.
     pub fn recorder(&self) -> &Arc<RecorderContext> {
         &self.recorder
     }
+}
+
+/// Empties and (re)creates the work directory with mode 0700.
+fn fresh_work_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    let left = std::fs::read_dir(dir).map_or(0, |entries| entries.count());
+    if left > 0 {
+        tracing::warn!(dir = %dir.display(), entries = left, "removing what a crash left in the work directory");
+    }
+    match std::fs::remove_dir_all(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
 }
 
 /// The router's state: the office, shared by every handler.

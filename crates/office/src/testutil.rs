@@ -48,11 +48,8 @@ pub async fn office_at(dir: &Path, policy: &str, clock: Arc<dyn Clock>) -> Share
     let notary = Notary::open(db, &ctx.policy.ledger.origin, &dir.join("ledger.key"), true)
         .await
         .unwrap();
-    Shared(Arc::new(OfficeState::new(
-        ctx,
-        Arc::new(notary),
-        dir.join("work"),
-    )))
+    let office = OfficeState::new(ctx, Arc::new(notary), dir.join("work")).unwrap();
+    Shared(Arc::new(office))
 }
 
 /// A weekday morning in the ward (Monday 2026-11-23, 10:00 JST), running on from there: every

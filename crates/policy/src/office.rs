@@ -25,6 +25,8 @@ pub struct Office {
     pub lockout: Duration,
     /// A session ends this long after its last use.
     pub session_idle: Duration,
+    /// A session ends this long after sign-in, however busy (issue 11, #11).
+    pub session_max: Duration,
     /// A retrieval grant must be used within this time (single use in any case).
     pub grant_lifetime: Duration,
     /// The longest an instruction may stay open (N9.2).
@@ -72,6 +74,8 @@ pub(crate) struct RawOffice {
     lockout_minutes: f64,
     #[serde(default = "defaults::session_minutes")]
     session_minutes: f64,
+    #[serde(default = "defaults::session_max_hours")]
+    session_max_hours: f64,
     #[serde(default = "defaults::grant_minutes")]
     grant_minutes: f64,
     #[serde(default = "defaults::instruction_max_days")]
@@ -107,6 +111,9 @@ mod defaults {
     }
     pub fn session_minutes() -> f64 {
         30.0
+    }
+    pub fn session_max_hours() -> f64 {
+        12.0
     }
     pub fn grant_minutes() -> f64 {
         10.0
@@ -171,6 +178,12 @@ impl Validator<'_> {
                 raw.session_minutes,
                 (1.0, 1440.0, MINUTE),
                 "minutes (分)",
+            ),
+            session_max: self.span(
+                at("session_max_hours"),
+                raw.session_max_hours,
+                (1.0, 72.0, HOUR),
+                "hours (時間)",
             ),
             grant_lifetime: self.span(
                 at("grant_minutes"),

@@ -165,3 +165,46 @@ async fn attack_a_huge_login_leaves_nothing_in_the_ledger() {
     assert_eq!(answer["error"]["code"], "bad_credentials", "{answer}");
     assert_eq!(w.office.db.ledger_size().await.unwrap(), before);
 }
+
+/// #11: a session in use never ended; a stolen token lived as long as someone kept it busy.
+/// A session now ends `session_max_hours` after sign-in, however busy.
+#[tokio::test]
+async fn attack_a_busy_stolen_session_still_ends_after_its_lifetime() {
+    let start = fixed_clock().now();
+    let clock = Arc::new(ShiftedClock::starting_at(start));
+    let policy = POLICY.replace("[office]\n", "[office]\nsession_minutes = 1440\n");
+    let w = World::with_policy(&policy, clock.clone()).await;
+    let sato = w.sign_in("sato").await;
+    clock.set(start + SignedDuration::from_hours(11));
+    let (status, _) = w.call(Method::GET, "/api/v1/me", Some(&sato), None).await;
+    assert_eq!(status, StatusCode::OK, "busy and within its lifetime");
+    clock.set(start + SignedDuration::from_mins(12 * 60 + 1));
+    let (status, body) = w.call(Method::GET, "/api/v1/me", Some(&sato), None).await;
+    assert_refused(status, &body, "session_ended", "N3.3.1");
+}
+
+/// #12: a retrieval's package could stay in the work directory after a failure or a crash
+/// (T5.2: no copy stays behind). The directory is emptied when the office starts, is the
+/// office's alone, and every retrieval removes its files whatever happens.
+#[tokio::test]
+async fn attack_nothing_of_a_retrieval_stays_in_the_work_directory() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = World::new().await;
+    let work = w.office.work_dir.clone();
+    let (sato, key, id) = instructed_for_sato(&w).await;
+    let note = grant(&w, &sato, id).await;
+    let (_, body) = retrieve(&w, &sato, &key, &note).await;
+    assert_eq!(body["error"]["code"], "no_footage", "{body}");
+    assert_eq!(std::fs::read_dir(&work).unwrap().count(), 0, "nothing left");
+    let mode = std::fs::metadata(&work).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+    // What a crash left is gone when the office starts again.
+    std::fs::write(work.join("request-1-left.zip"), b"plaintext footage").unwrap();
+    let again = crate::OfficeState::new(
+        w.office.recorder().clone(),
+        w.office.notary.clone(),
+        work.clone(),
+    )
+    .unwrap();
+    assert_eq!(std::fs::read_dir(&again.work_dir).unwrap().count(), 0);
+}

@@ -136,17 +136,17 @@ pub async fn retrieve(
         .event_as(retrieve_action(&row), body)
         .at_terminal(&terminal.id);
     let spent = db.use_grant(&claims.grant, now, used).await?;
-    let (view, zip) = export_for(office, caller, &row, spent, next).await?;
+    let (view, work) = export_for(office, caller, &row, spent, next).await?;
     let manifest = view
         .retrieval
         .as_ref()
         .map(|r| r.manifest_sha256.clone())
         .unwrap_or_default();
-    let file = tokio::fs::File::open(&zip)
+    let file = tokio::fs::File::open(&work.zip)
         .await
         .map_err(ApiError::internal)?;
     // T5.2: the office keeps no copy; the open handle still reads the unlinked file.
-    let _ = std::fs::remove_file(&zip);
+    drop(work);
     Ok(Retrieved {
         request: view,
         manifest_sha256: manifest,
@@ -198,11 +198,15 @@ pub(crate) async fn export_for(
     row: &RequestRow,
     spent: SpentGrant,
     next: RequestState,
-) -> Result<(RequestView, std::path::PathBuf), ApiError> {
+) -> Result<(RequestView, WorkFiles), ApiError> {
     let dir = office
         .work_dir
         .join(format!("request-{}-{}", row.id, spent.grant()));
-    std::fs::create_dir_all(&office.work_dir).map_err(ApiError::internal)?;
+    // Removed on every path out of here, and once the zip is open for sending (T5.2).
+    let work = WorkFiles {
+        zip: dir.with_extension("zip"),
+        dir: dir.clone(),
+    };
     let (grant, camera, from, to) = (
         spent.grant().to_owned(),
         spent.camera().clone(),
@@ -252,7 +256,22 @@ pub(crate) async fn export_for(
         .event_as(retrieve_action(row), EventBody::RetrievalDone(done))
         .at_terminal(&terminal);
     let view = advance(office, row, next, update, vec![event]).await?;
-    Ok((view, package.zip))
+    debug_assert_eq!(package.zip, work.zip);
+    Ok((view, work))
+}
+
+/// A retrieval's package directory and zip in the work directory: removed when dropped, so
+/// that no failure leaves footage behind (issue 11, #12). The open zip still reads after.
+pub(crate) struct WorkFiles {
+    dir: std::path::PathBuf,
+    zip: std::path::PathBuf,
+}
+
+impl Drop for WorkFiles {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+        let _ = std::fs::remove_file(&self.zip);
+    }
 }
 
 pub(crate) async fn retrieval_failed(
