@@ -62,6 +62,7 @@ pub(crate) const UPGRADES: &[(i64, &str)] = &[
     (3, include_str!("../migrations/0003_office.sql")),
     (4, include_str!("../migrations/0004_checks.sql")),
     (5, include_str!("../migrations/0005_grant_claims.sql")),
+    (6, include_str!("../migrations/0006_totp_steps.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -246,10 +247,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.db");
         let db = Db::open(&path).await.unwrap();
-        assert_eq!(db.schema_version().await.unwrap(), 5);
+        assert_eq!(db.schema_version().await.unwrap(), 6);
         drop(db);
         let db = Db::open(&path).await.unwrap();
-        assert_eq!(db.schema_version().await.unwrap(), 5);
+        assert_eq!(db.schema_version().await.unwrap(), 6);
     }
 
     #[tokio::test]

@@ -160,7 +160,7 @@ async fn upgrade_4_keeps_every_row_and_the_ledger() {
     db.pool().close().await;
 
     let db = Db::open(&path).await.unwrap();
-    assert_eq!(db.schema_version().await.unwrap(), 5);
+    assert_eq!(db.schema_version().await.unwrap(), 6);
     for (table, n) in [
         ("staff", 1),
         ("appointment", 1),

@@ -40,6 +40,12 @@ pub struct StaffRow {
     #[serde(skip)]
     pub totp_secret: Option<String>,
     pub totp_enabled_us: Option<i64>,
+    /// A secret being set up; the enabled one stays in force until a code confirms this.
+    #[serde(skip)]
+    pub totp_pending_secret: Option<String>,
+    /// The time step of the last code accepted (RFC 6238 §5.2: a code is used once).
+    #[serde(skip)]
+    pub totp_last_step: Option<i64>,
     pub created_by: String,
     pub created_us: i64,
     pub left_us: Option<i64>,
@@ -47,6 +53,7 @@ pub struct StaffRow {
 
 const STAFF: &str = "SELECT id, login, name, unit, contact, delegation_id, password_hash,
      password_changed_us, failed_signins, locked_until_us, totp_secret, totp_enabled_us,
+     totp_pending_secret, totp_last_step,
      created_by, created_us, left_us FROM staff";
 
 /// What a failed sign-in did to the account.
@@ -150,7 +157,8 @@ impl Db {
         .await
     }
 
-    /// N3.3.1: stores a new TOTP secret (pending until [`Db::enable_totp`]).
+    /// N3.3.1: stores a new TOTP secret, pending until [`Db::enable_totp`]; a second factor
+    /// already in force stays in force meanwhile.
     pub async fn set_totp_secret(
         &self,
         staff_id: StaffId,
@@ -159,13 +167,11 @@ impl Db {
     ) -> Result<()> {
         self.write_with(
             async |c| {
-                sqlx::query(
-                    "UPDATE staff SET totp_secret = ?, totp_enabled_us = NULL WHERE id = ?",
-                )
-                .bind(secret)
-                .bind(staff_id)
-                .execute(&mut *c)
-                .await?;
+                sqlx::query("UPDATE staff SET totp_pending_secret = ? WHERE id = ?")
+                    .bind(secret)
+                    .bind(staff_id)
+                    .execute(&mut *c)
+                    .await?;
                 Ok(())
             },
             |_| vec![event],
@@ -173,14 +179,24 @@ impl Db {
         .await
     }
 
-    /// A code confirmed the pending secret: sign-ins need a code from now on.
-    pub async fn enable_totp(&self, staff_id: StaffId, now: Timestamp, event: Event) -> Result<()> {
+    /// A code (of time step `step`) confirmed the pending secret: it replaces the one in
+    /// force, and sign-ins need a code from now on.
+    pub async fn enable_totp(
+        &self,
+        staff_id: StaffId,
+        step: i64,
+        now: Timestamp,
+        event: Event,
+    ) -> Result<()> {
         self.write_with(
             async |c| {
                 let n = sqlx::query(
-                    "UPDATE staff SET totp_enabled_us = ? WHERE id = ? AND totp_secret IS NOT NULL",
+                    "UPDATE staff SET totp_secret = totp_pending_secret, totp_pending_secret = NULL,
+                         totp_enabled_us = ?, totp_last_step = max(coalesce(totp_last_step, 0), ?)
+                     WHERE id = ? AND totp_pending_secret IS NOT NULL",
                 )
                 .bind(to_us(now))
+                .bind(step)
                 .bind(staff_id)
                 .execute(&mut *c)
                 .await?
@@ -190,6 +206,21 @@ impl Db {
             |_| vec![event],
         )
         .await
+    }
+
+    /// RFC 6238 §5.2: accepts the code of time step `step` once. False when a code of this step
+    /// or a later one was already accepted (a replay, or a race with the same code).
+    pub async fn claim_totp_step(&self, staff_id: StaffId, step: i64) -> Result<bool> {
+        let n = sqlx::query(
+            "UPDATE staff SET totp_last_step = ?1 WHERE id = ?2
+             AND (totp_last_step IS NULL OR totp_last_step < ?1)",
+        )
+        .bind(step)
+        .bind(staff_id)
+        .execute(&self.writer)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
     }
 
     /// N3.3.1: a new password; other sessions of the account end.

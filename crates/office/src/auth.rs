@@ -36,16 +36,19 @@ pub const MIN_PASSWORD_CHARS: usize = 10;
 /// RFC 6238 with the parameters every authenticator app takes: SHA-1, 6 digits, 30 s, and one
 /// step of clock skew either way.
 fn totp(secret: &[u8]) -> Option<totp_rs::TOTP> {
-    totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, secret.to_vec()).ok()
+    totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 0, 30, secret.to_vec()).ok()
 }
 
-/// Does `code` match the base32 `secret` at `now`?
-pub fn totp_matches(secret_base32: &str, code: &str, now: Timestamp) -> bool {
-    let Ok(secret) = totp_rs::Secret::Encoded(secret_base32.to_owned()).to_bytes() else {
-        return false;
-    };
-    let now = u64::try_from(now.as_second()).unwrap_or(0);
-    totp(&secret).is_some_and(|t| t.check(code.trim(), now))
+/// The RFC 6238 time step whose code `code` is, for the base32 `secret`, within one step of
+/// `now` either way; `None` if it is no code of those steps.
+pub fn totp_step(secret_base32: &str, code: &str, now: Timestamp) -> Option<i64> {
+    let secret = totp_rs::Secret::Encoded(secret_base32.to_owned())
+        .to_bytes()
+        .ok()?;
+    let totp = totp(&secret)?;
+    let step = now.as_second().div_euclid(30);
+    // totp-rs compares in constant time; with no skew of its own, one step at a time.
+    (step - 1..=step + 1).find(|&s| u64::try_from(s * 30).is_ok_and(|t| totp.check(code.trim(), t)))
 }
 
 /// Hashes a password with Argon2id (the crate's defaults: 19 MiB, 2 passes).

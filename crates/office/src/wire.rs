@@ -314,6 +314,10 @@ pub struct Acknowledge {
 #[derive(Deserialize)]
 pub struct Code {
     pub code: String,
+    /// When a second factor is already in force: a code from it, so that a stolen session
+    /// cannot replace it with the thief's (issue 11, #7).
+    #[serde(default)]
+    pub current: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -208,3 +208,77 @@ async fn attack_nothing_of_a_retrieval_stays_in_the_work_directory() {
     .unwrap();
     assert_eq!(std::fs::read_dir(&again.work_dir).unwrap().count(), 0);
 }
+
+/// Sets up and confirms a TOTP second factor for `token`'s account; returns its secret.
+async fn enable_totp(w: &World, token: &str) -> String {
+    let (_, setup) = w
+        .call(Method::POST, "/api/v1/me/totp", Some(token), None)
+        .await;
+    let secret = setup["secret"].as_str().unwrap().to_owned();
+    let code = super::signin::totp_code(&secret, w.now());
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/me/totp/confirm",
+            Some(token),
+            Some(json!({ "code": code })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    secret
+}
+
+/// #7: a one-time code could be replayed within its 30-second window (RFC 6238 §5.2 forbids
+/// it). An accepted code's time step is recorded; the same code again is a failed attempt.
+#[tokio::test]
+async fn attack_a_one_time_code_seen_over_a_shoulder_is_refused_the_second_time() {
+    let clock = fixed_clock();
+    let w = World::with_clock(clock.clone()).await;
+    let mayor = w.sign_in("mayor").await;
+    let secret = enable_totp(&w, &mayor).await;
+    clock.set(w.now() + SignedDuration::from_secs(30));
+    let code = super::signin::totp_code(&secret, w.now());
+    let answer = try_sign_in(&w, "mayor", PASSWORD, Some(&code)).await;
+    assert!(
+        answer["token"].is_string(),
+        "the first use signs in: {answer}"
+    );
+    let answer = try_sign_in(&w, "mayor", PASSWORD, Some(&code)).await;
+    assert_eq!(answer["error"]["code"], "bad_credentials", "{answer}");
+}
+
+/// #7: `POST /me/totp` on a stolen session switched the second factor off until re-confirmed,
+/// and the thief could confirm a secret of their own. The factor in force now stays in force,
+/// and replacing it takes a code from it.
+#[tokio::test]
+async fn attack_a_stolen_session_cannot_replace_the_second_factor() {
+    let clock = fixed_clock();
+    let w = World::with_clock(clock.clone()).await;
+    let mayor = w.sign_in("mayor").await;
+    let secret = enable_totp(&w, &mayor).await;
+    // The thief, with the session, starts a set-up with their own authenticator.
+    let (_, setup) = w
+        .call(Method::POST, "/api/v1/me/totp", Some(&mayor), None)
+        .await;
+    let theirs = setup["secret"].as_str().unwrap().to_owned();
+    // The password alone still does not sign in: the owner's factor is in force.
+    let answer = try_sign_in(&w, "mayor", PASSWORD, None).await;
+    assert_eq!(answer["error"]["code"], "bad_credentials", "{answer}");
+    let code = super::signin::totp_code(&theirs, w.now());
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/me/totp/confirm",
+            Some(&mayor),
+            Some(json!({ "code": code })),
+        )
+        .await;
+    assert_refused(status, &body, "invalid_input", "N3.3.1");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("current"), "{body}");
+    // The owner's code still signs in.
+    clock.set(w.now() + SignedDuration::from_secs(30));
+    let code = super::signin::totp_code(&secret, w.now());
+    let answer = try_sign_in(&w, "mayor", PASSWORD, Some(&code)).await;
+    assert!(answer["token"].is_string(), "{answer}");
+}

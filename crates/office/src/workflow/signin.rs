@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::auth::{
     bad_credentials, check_new_password, dummy_hash, hash_password, locked, pledge_sha256,
-    totp_matches, verify_blocking, Caller,
+    totp_step, verify_blocking, Caller,
 };
 use crate::error::ApiError;
 use crate::wire::{Acknowledge, Code, NewPassword, SignIn, SignedIn};
@@ -79,10 +79,15 @@ pub async fn sign_in(office: &OfficeState, req: SignIn) -> Result<SignedIn, ApiE
         .totp_secret
         .as_deref()
         .filter(|_| staff.totp_enabled_us.is_some());
+    // RFC 6238 §5.2: a code is accepted once; a replay is a failed attempt too.
     let second_factor = match (enrolled, req.totp.as_deref()) {
         (None, _) => false,
-        (Some(secret), Some(code)) if totp_matches(secret, code, now) => true,
-        (Some(_), _) => return Err(fail("bad_second_factor").await),
+        (Some(secret), Some(code)) => match totp_step(secret, code, now) {
+            Some(step) if db.claim_totp_step(staff.id, step).await? => true,
+            Some(_) => return Err(fail("reused_second_factor").await),
+            None => return Err(fail("bad_second_factor").await),
+        },
+        (Some(_), None) => return Err(fail("bad_second_factor").await),
     };
     let mut raw = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut raw);
@@ -232,16 +237,40 @@ pub async fn confirm_totp(
         .may(office, Action::EnrollSecondFactor, "totp_enabled")
         .await?;
     let now = office.clock.now();
-    let pending = caller.staff.totp_secret.as_deref().unwrap_or_default();
-    if !totp_matches(pending, &req.code, now) {
+    let staff = &caller.staff;
+    let pending = staff.totp_pending_secret.as_deref().unwrap_or_default();
+    let Some(step) = totp_step(pending, &req.code, now) else {
         return Err(ApiError::invalid(
             "code",
             "does not match the secret being set up (POST /api/v1/me/totp first)",
             "設定中のシークレットと一致しません",
         )
         .rule(Rule::N3_3_1));
+    };
+    // A second factor in force is replaced only with a code from it as well.
+    let in_force = staff
+        .totp_secret
+        .as_deref()
+        .filter(|_| staff.totp_enabled_us.is_some());
+    if let Some(secret) = in_force {
+        let current = req
+            .current
+            .as_deref()
+            .and_then(|c| totp_step(secret, c, now));
+        let accepted = match current {
+            Some(step) => office.db.claim_totp_step(staff.id, step).await?,
+            None => false,
+        };
+        if !accepted {
+            return Err(ApiError::invalid(
+                "current",
+                "a second factor is in force: send a fresh code from it as \"current\" to replace it",
+                "設定済みのワンタイムコード（current）が必要です",
+            )
+            .rule(Rule::N3_3_1));
+        }
     }
     let event = caller.event(EventBody::TotpEnabled(Nothing {}));
-    office.db.enable_totp(caller.staff.id, now, event).await?;
+    office.db.enable_totp(staff.id, step, now, event).await?;
     Ok(())
 }
