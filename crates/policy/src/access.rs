@@ -148,7 +148,7 @@ impl Action {
             Action::PlaceHold => (&[Manager], Rule::T5_3),
             Action::ReadRecords => (&[Manager, OperationsLead, ImageHandler, Auditor], Rule::T4),
             Action::ReconcileHistory => (&[Manager, OperationsLead], Rule::N11_3),
-            Action::CorrectRecord => (&[OperationsLead, ImageHandler], Rule::N9_3),
+            Action::CorrectRecord => (&[Manager, OperationsLead, ImageHandler], Rule::N9_3),
             Action::AcknowledgePledge | Action::ChangeOwnPassword | Action::EnrollSecondFactor => {
                 (&Role::ALL, Rule::N12)
             }
@@ -481,6 +481,22 @@ pub fn decide_emergency(
         ));
     }
     Ok(())
+}
+
+/// N9.3: may the actor correct a Form 1 field that `recorded_by` recorded? Only the person who
+/// recorded it, or the Manager, who answers for the ledger (issue 11, #16: any handler or
+/// Operations lead could rewrite the Manager's purpose and reason).
+pub fn decide_correction(actor: &Actor, recorded_by: &str) -> Result<(), Refusal> {
+    decide(actor, Action::CorrectRecord)?;
+    if actor.login == recorded_by || actor.roles.contains(&Role::Manager) {
+        return Ok(());
+    }
+    Err(Refusal::new(
+        "not_your_record",
+        Rule::N9_3,
+        "only the person who recorded this field, or the Manager, may correct it",
+        "訂正できるのは、記録した本人または管理責任者だけです",
+    ))
 }
 
 /// What the office knows about a retrieval grant presented for use (N9.4, N3.3).

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use mimamori_db::vocabulary::{self, Form1Field};
 use mimamori_db::EventBody;
-use mimamori_policy::access::Action;
+use mimamori_policy::access::{decide_correction, Action};
 use mimamori_policy::RequestId;
 
 use crate::auth::Caller;
@@ -82,6 +82,10 @@ pub async fn correct_form1(
                 format!("依頼 {serial} には訂正対象の記録がありません"),
             )
         })?;
+    let verdict = decide_correction(&caller.actor(), &corrected.actor);
+    caller
+        .record_refusal(office, Action::CorrectRecord, "form1_corrected", verdict)
+        .await?;
     let event = caller.event(EventBody::Form1Corrected(vocabulary::Form1Corrected {
         request: serial,
         corrects_leaf: corrected.seq(),

@@ -37,7 +37,10 @@ fn guideline_table() -> Vec<(Action, Vec<Role>)> {
             vec![Manager, OperationsLead, ImageHandler, Auditor],
         ),
         (Action::ReconcileHistory, vec![Manager, OperationsLead]),
-        (Action::CorrectRecord, vec![OperationsLead, ImageHandler]),
+        (
+            Action::CorrectRecord,
+            vec![Manager, OperationsLead, ImageHandler],
+        ),
         (Action::AcknowledgePledge, Role::ALL.to_vec()),
         (Action::ChangeOwnPassword, Role::ALL.to_vec()),
         (Action::EnrollSecondFactor, Role::ALL.to_vec()),
@@ -403,4 +406,24 @@ fn n3_3_1_leads_need_a_second_factor_when_the_policy_says_so() {
     let r = decide(&missing, Action::IssueOrder).unwrap_err();
     assert_eq!((r.code, r.rule), ("second_factor_required", Rule::N3_3_1));
     assert!(decide(&missing, Action::EnrollSecondFactor).is_ok());
+}
+
+#[test]
+fn n9_3_a_form1_field_is_corrected_by_who_recorded_it_or_the_manager() {
+    fn actor<'a>(login: &'a str, roles: &'a [Role]) -> Actor<'a> {
+        Actor {
+            login,
+            roles,
+            pledged: true,
+            password_due: false,
+            second_factor_missing: false,
+        }
+    }
+    let lead = [Role::OperationsLead];
+    assert!(decide_correction(&actor("lead", &lead), "lead").is_ok());
+    let r = decide_correction(&actor("lead", &lead), "mayor").unwrap_err();
+    assert_eq!((r.code, r.rule), ("not_your_record", Rule::N9_3));
+    assert!(decide_correction(&actor("mayor", &[Role::Manager]), "sato").is_ok());
+    let r = decide_correction(&actor("auditor", &[Role::Auditor]), "auditor").unwrap_err();
+    assert_eq!(r.code, "role_not_permitted");
 }
