@@ -55,6 +55,15 @@ impl AlertKind {
     pub fn parse(text: &str) -> Option<AlertKind> {
         Self::ALL.into_iter().find(|k| k.as_str() == text)
     }
+
+    /// An alert about what people did with footage (an emergency retrieval, an overdue Form 3,
+    /// a terminal's history), not about the cameras: its details are not public (N12).
+    pub fn is_about_retrievals(self) -> bool {
+        matches!(
+            self,
+            AlertKind::EmergencyRetrieval | AlertKind::Form3Overdue | AlertKind::HistoryMismatch
+        )
+    }
 }
 
 impl TryFrom<String> for AlertKind {

@@ -121,6 +121,7 @@ pub fn router(office: Shared) -> Router {
         .route("/metrics", get(metrics))
         .route("/api/v1/openapi.json", get(openapi))
         .merge(ledger_api::routes())
+        .merge(http::alerts::routes())
         .merge(http::auth::routes())
         .merge(http::staff::routes())
         .merge(http::terminals::routes())
@@ -134,11 +135,35 @@ pub fn router(office: Shared) -> Router {
 
 /// `GET /api/v1/health`: per camera state, last sample, recorded seconds today, gaps, bytes.
 /// No authentication: it says nothing about what the cameras see.
+/// Alerts about retrievals (emergencies, overdue Form 3s, history mismatches) are counted here,
+/// not shown: their camera, time and request are for signed-in staff (`GET /api/v1/alerts`,
+/// N12; issue 11, #18). Alerts about cameras (gaps, storage, integrity) stay in full.
 async fn health(State(ctx): State<Arc<RecorderContext>>) -> Response {
     match mimamori_recorder::status::status(&ctx.db, &ctx.policy, ctx.clock.now()).await {
-        Ok(status) => Json(status).into_response(),
+        Ok(mut status) => {
+            let mut retrieval_alerts = std::collections::BTreeMap::new();
+            status.open_alerts.retain(|a| {
+                if a.kind.is_about_retrievals() {
+                    *retrieval_alerts.entry(a.kind.as_str()).or_insert(0) += 1;
+                }
+                !a.kind.is_about_retrievals()
+            });
+            Json(PublicHealth {
+                status,
+                retrieval_alerts,
+            })
+            .into_response()
+        }
         Err(e) => internal_error(e),
     }
+}
+
+/// The public health page: the recorder's status, and open alerts about retrievals by kind.
+#[derive(serde::Serialize)]
+struct PublicHealth {
+    #[serde(flatten)]
+    status: mimamori_recorder::status::Status,
+    retrieval_alerts: std::collections::BTreeMap<&'static str, usize>,
 }
 
 /// The API's OpenAPI document, compiled in so the binary always serves the one its routes were

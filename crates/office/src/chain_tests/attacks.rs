@@ -282,3 +282,37 @@ async fn attack_a_stolen_session_cannot_replace_the_second_factor() {
     let answer = try_sign_in(&w, "mayor", PASSWORD, Some(&code)).await;
     assert!(answer["token"].is_string(), "{answer}");
 }
+
+/// #18: the unauthenticated health page published emergency retrievals with camera, time and
+/// request number (N12). It now counts them; signed-in staff read them in full.
+#[tokio::test]
+async fn attack_the_public_health_page_tells_no_retrieval_details() {
+    let w = World::new().await;
+    let alert = mimamori_db::NewAlert {
+        kind: AlertKind::EmergencyRetrieval,
+        camera: Some(mimamori_policy::CameraId::new("cam1").unwrap()),
+        message: "緊急時の取り出し 依頼 7 / emergency retrieval, request 7".into(),
+    };
+    let event =
+        mimamori_db::Event::system("test", vocabulary::EventBody::SignedIn(Default::default()));
+    w.office
+        .db
+        .record_with_alert(&event, Some(&alert), w.now())
+        .await
+        .unwrap();
+    let (status, health) = w.call(Method::GET, "/api/v1/health", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!health.to_string().contains("依頼 7"), "{health}");
+    assert_eq!(
+        health["retrieval_alerts"]["emergency_retrieval"], 1,
+        "{health}"
+    );
+    let (status, _) = w.call(Method::GET, "/api/v1/alerts", None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let mayor = w.sign_in("mayor").await;
+    let (status, alerts) = w
+        .call(Method::GET, "/api/v1/alerts", Some(&mayor), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{alerts}");
+    assert!(alerts.to_string().contains("依頼 7"), "{alerts}");
+}

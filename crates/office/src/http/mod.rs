@@ -1,6 +1,7 @@
 //! The JSON API's routes. A handler extracts the caller and the body, calls one step of
 //! `crate::workflow`, and turns its result into a response; it decides nothing itself.
 
+pub mod alerts;
 pub mod auth;
 pub mod form1;
 pub mod outside;

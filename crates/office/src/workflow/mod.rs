@@ -13,6 +13,7 @@
 //! `crate::http`; its row in `docs/conformance.md`; and a test that the rule refuses what it
 //! should (`chain_tests.rs`).
 
+pub mod alerts;
 pub mod chain;
 pub mod emergency;
 pub mod fields;
