@@ -316,3 +316,17 @@ async fn attack_the_public_health_page_tells_no_retrieval_details() {
     assert_eq!(status, StatusCode::OK, "{alerts}");
     assert!(alerts.to_string().contains("依頼 7"), "{alerts}");
 }
+
+/// #17: a forged grant was refused without a record, so probing left no trace. Every refused
+/// retrieval is now in the ledger with its rule.
+#[tokio::test]
+async fn attack_a_forged_grant_is_refused_on_the_record() {
+    let w = World::new().await;
+    let (sato, key, id) = instructed_for_sato(&w).await;
+    let note = grant(&w, &sato, id).await;
+    let forged = note.replace("\"cam1\"", "\"cam2\"");
+    let before = w.refused_events().await;
+    let (status, body) = retrieve(&w, &sato, &key, &forged).await;
+    assert_refused(status, &body, "grant_invalid", "N9.4");
+    assert_eq!(w.refused_events().await, before + 1);
+}

@@ -7,7 +7,7 @@ use jiff::SignedDuration;
 use mimamori_db::vocabulary::{self, RetrievalDone};
 use mimamori_db::{EventBody, RequestRow, RequestUpdate, SpentGrant};
 use mimamori_ledger::checkpoint::TrustedKeys;
-use mimamori_policy::access::{decide_grant, step_action, Action, GrantFacts};
+use mimamori_policy::access::{decide_grant, step_action, Action, GrantFacts, Refusal};
 use mimamori_policy::chain::{RequestState, Step};
 use mimamori_policy::RequestId;
 use mimamori_policy::Rule;
@@ -98,10 +98,16 @@ pub async fn retrieve(
     caller: &Caller,
     req: RetrievalInput,
 ) -> Result<Retrieved, ApiError> {
-    let claims = open_grant(office, &req.grant).await?;
+    // A grant the office cannot use at all (forged, unknown, lost in a race) is refused with
+    // a record like every other refusal (issue 11, #17).
+    let Some(claims) = open_grant(office, &req.grant).await? else {
+        return Err(refuse_retrieval(office, caller, invalid_grant()).await);
+    };
     let db = &office.db;
     let now = office.clock.now();
-    let grant = db.grant(&claims.grant).await?.ok_or_else(invalid_grant)?;
+    let Some(grant) = db.grant(&claims.grant).await? else {
+        return Err(refuse_retrieval(office, caller, invalid_grant()).await);
+    };
     let row = row(office, claims.request).await?;
     let terminal = db
         .terminal(&claims.terminal)
@@ -135,7 +141,12 @@ pub async fn retrieve(
     let used = caller
         .event_as(retrieve_action(&row), body)
         .at_terminal(&terminal.id);
-    let spent = db.use_grant(&claims.grant, now, used).await?;
+    let spent = match db.use_grant(&claims.grant, now, used).await {
+        Err(mimamori_db::DbError::Conflict(_)) => {
+            return Err(refuse_retrieval(office, caller, lost_race()).await)
+        }
+        spent => spent?,
+    };
     let (view, work) = export_for(office, caller, &row, spent, next).await?;
     let manifest = view
         .retrieval
@@ -162,9 +173,24 @@ pub struct Retrieved {
     pub zip: tokio::fs::File,
 }
 
-/// Checks the ward's signature on a grant note and reads its claims. Only the current key
-/// opens a grant: a retired key (rotated, perhaps because it leaked) opens none.
-pub(crate) async fn open_grant(office: &OfficeState, note: &str) -> Result<GrantClaims, ApiError> {
+/// Records a refused retrieval attempt and returns the refusal.
+async fn refuse_retrieval(office: &OfficeState, caller: &Caller, refusal: Refusal) -> ApiError {
+    let action = Action::Chain(Step::Retrieve);
+    let recorded = caller
+        .record_refusal(office, action, "retrieval", Err(refusal))
+        .await;
+    recorded
+        .err()
+        .unwrap_or_else(|| ApiError::internal("a refusal was not refused"))
+}
+
+/// Checks the ward's signature on a grant note and reads its claims; `None` if the note is
+/// not a grant of this ward's. Only the current key opens a grant: a retired key (rotated,
+/// perhaps because it leaked) opens none.
+pub(crate) async fn open_grant(
+    office: &OfficeState,
+    note: &str,
+) -> Result<Option<GrantClaims>, ApiError> {
     let keys: Vec<String> = office
         .db
         .ledger_keys()
@@ -174,20 +200,29 @@ pub(crate) async fn open_grant(office: &OfficeState, note: &str) -> Result<Grant
         .map(|k| k.verifier_key)
         .collect();
     let trusted = TrustedKeys::parse(&keys.join("\n")).map_err(ApiError::internal)?;
-    let text = trusted
-        .open_note(note.as_bytes())
-        .map_err(|_| invalid_grant())?;
-    GrantClaims::parse(&text).ok_or_else(invalid_grant)
+    let Ok(text) = trusted.open_note(note.as_bytes()) else {
+        return Ok(None);
+    };
+    Ok(GrantClaims::parse(&text))
 }
 
-pub(crate) fn invalid_grant() -> ApiError {
-    ApiError::new(
-        axum::http::StatusCode::FORBIDDEN,
+pub(crate) fn invalid_grant() -> Refusal {
+    Refusal::new(
         "grant_invalid",
+        Rule::N9_4,
         "this is not a retrieval grant issued by this ward",
         "この区が発行した取り出し許可ではありません",
     )
-    .rule(Rule::N9_4)
+}
+
+/// Another retrieval used this grant, or this request's footage, at the same moment.
+fn lost_race() -> Refusal {
+    Refusal::new(
+        "grant_used",
+        Rule::N9_4,
+        "another retrieval used this grant or this request's footage at the same moment",
+        "同時に別の取り出しがこの許可（または依頼）を使用しました",
+    )
 }
 
 /// Exports exactly the spent grant's scope into a package, records the retrieval, and returns
