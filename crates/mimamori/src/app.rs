@@ -42,6 +42,19 @@ impl Paths {
     pub async fn open_db(&self) -> anyhow::Result<Db> {
         std::fs::create_dir_all(&self.data_dir)
             .with_context(|| format!("cannot create data directory {}", self.data_dir.display()))?;
+        // The database holds wrapped keys, sessions and second-factor secrets: the data
+        // directory is mimamori's alone, whatever the umask made of it (issue 11, #19).
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&self.data_dir)?.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                let private = std::fs::Permissions::from_mode(0o700);
+                if let Err(e) = std::fs::set_permissions(&self.data_dir, private) {
+                    tracing::warn!(dir = %self.data_dir.display(), mode = format!("{mode:o}"), error = %e,
+                        "the data directory is readable by others and could not be restricted");
+                }
+            }
+        }
         Db::open(&self.db)
             .await
             .with_context(|| format!("cannot open database {}", self.db.display()))
@@ -215,5 +228,28 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    /// Issue 11, #19: a data directory others can read is made mimamori's alone.
+    #[tokio::test]
+    async fn the_data_directory_is_readable_by_mimamori_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir(&data).unwrap();
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let args = crate::DataArgs {
+            data_dir: data.clone(),
+            kek_file: None,
+        };
+        Paths::new(&args).open_db().await.unwrap();
+        let mode = std::fs::metadata(&data).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
     }
 }

@@ -67,6 +67,17 @@ impl Notary {
             error,
         };
         let known = db.ledger_keys().await?;
+        // The ward's signing key is as secret as the KEK: refuse one others can read (issue 11,
+        // #19), as the recorder refuses such a KEK.
+        if let Ok(meta) = std::fs::metadata(key_file) {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                return Err(key_error(format!(
+                    "readable by others (mode {mode:o}); chmod 600 it"
+                )));
+            }
+        }
         let key = match std::fs::read_to_string(key_file) {
             Ok(text) => SigningKey::from_private(&text)?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && create && known.is_empty() => {
@@ -256,6 +267,16 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(again.verifier_key().await, new_key);
+        // Issue 11, #19: a key file others can read is refused, not used.
+        drop(again);
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let open = Notary::open(db.clone(), "ward/ledger", &file, true).await;
+        assert!(
+            matches!(&open, Err(NotaryError::KeyFile { error, .. }) if error.contains("chmod 600")),
+            "{:?}",
+            open.err()
+        );
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
         std::fs::remove_file(&file).unwrap();
         let lost = Notary::open(db.clone(), "ward/ledger", &file, true).await;
         assert!(matches!(lost, Err(NotaryError::KeyMissing(_))));
