@@ -41,7 +41,7 @@ async fn retrieve(w: &World, handler: &str, key: &TerminalKey, grant: &str) -> (
     .await
 }
 
-/// #12: two grants for one request were both used, and two exports left for one instruction.
+/// #12 (N9.4): two grants for one request were both used, and two exports left for one instruction.
 /// A newer grant now supersedes the older one, which no longer opens anything.
 #[tokio::test]
 async fn attack_a_second_grant_for_one_request_makes_the_first_useless() {
@@ -62,7 +62,7 @@ async fn attack_a_second_grant_for_one_request_makes_the_first_useless() {
     assert_eq!(body["error"]["code"], "no_footage", "{status} {body}");
 }
 
-/// #12: a retrieval that made no package marks its grant failed, so the request is not lost:
+/// #12 (N9.4): a retrieval that made no package marks its grant failed, so the request is not lost:
 /// a new grant may retrieve it. Only a retrieval that let footage out closes the request to
 /// other grants (`mimamori_db` tests the race of two grants in one transaction).
 #[tokio::test]
@@ -77,7 +77,7 @@ async fn a_failed_retrieval_leaves_the_request_retrievable_with_a_new_grant() {
     assert_eq!(body["error"]["code"], "no_footage", "not refused: {body}");
 }
 
-/// #13: a grant signed with a key the ward has since retired (rotated, perhaps because it
+/// #13 (N9.4): a grant signed with a key the ward has since retired (rotated, perhaps because it
 /// leaked) still opened. Only the current key opens a grant now.
 #[tokio::test]
 async fn attack_a_grant_signed_by_a_retired_ward_key_opens_nothing() {
@@ -104,7 +104,7 @@ async fn try_sign_in(w: &World, login: &str, password: &str, totp: Option<&str>)
     answer
 }
 
-/// #8: wrong passwords sent in parallel all read the same failure count, none locked the
+/// #8 (N3.3.1): wrong passwords sent in parallel all read the same failure count, none locked the
 /// account, and the right password after them signed in. Failures are now counted in the
 /// statement that reads the count (the test policy locks at 3).
 #[tokio::test]
@@ -121,27 +121,14 @@ async fn attack_parallel_wrong_passwords_then_the_right_one_finds_the_account_lo
     assert_eq!(answer["error"]["code"], "account_locked", "{answer}");
 }
 
-/// #7: with the password known, wrong TOTP codes could be guessed without end, and the answer
+/// #7 (N3.3.1): with the password known, wrong TOTP codes could be guessed without end, and the answer
 /// (`second_factor_failed`) told that the password was right. They now count towards the
 /// lockout and are answered like a wrong password.
 #[tokio::test]
 async fn attack_guessing_totp_codes_with_the_password_locks_the_account() {
     let w = World::new().await;
     let mayor = w.sign_in("mayor").await;
-    let (_, setup) = w
-        .call(Method::POST, "/api/v1/me/totp", Some(&mayor), None)
-        .await;
-    let secret = setup["secret"].as_str().unwrap().to_owned();
-    let code = super::signin::totp_code(&secret, w.now());
-    let (status, _) = w
-        .call(
-            Method::POST,
-            "/api/v1/me/totp/confirm",
-            Some(&mayor),
-            Some(json!({ "code": code })),
-        )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    let secret = enable_totp(&w, &mayor).await;
     let answer = try_sign_in(&w, "mayor", PASSWORD, Some("000000")).await;
     assert_eq!(
         answer["error"]["code"], "bad_credentials",
@@ -155,7 +142,7 @@ async fn attack_guessing_totp_codes_with_the_password_locks_the_account() {
     assert_eq!(answer["error"]["code"], "account_locked", "{answer}");
 }
 
-/// #9: an unauthenticated 60 KB login became the actor of a permanent ledger event. A login or
+/// #9 (N3.3.1): an unauthenticated 60 KB login became the actor of a permanent ledger event. A login or
 /// password beyond a sane length is refused before anything is hashed or recorded.
 #[tokio::test]
 async fn attack_a_huge_login_leaves_nothing_in_the_ledger() {
@@ -166,7 +153,7 @@ async fn attack_a_huge_login_leaves_nothing_in_the_ledger() {
     assert_eq!(w.office.db.ledger_size().await.unwrap(), before);
 }
 
-/// #11: a session in use never ended; a stolen token lived as long as someone kept it busy.
+/// #11 (N3.3.1): a session in use never ended; a stolen token lived as long as someone kept it busy.
 /// A session now ends `session_max_hours` after sign-in, however busy.
 #[tokio::test]
 async fn attack_a_busy_stolen_session_still_ends_after_its_lifetime() {
@@ -183,7 +170,7 @@ async fn attack_a_busy_stolen_session_still_ends_after_its_lifetime() {
     assert_refused(status, &body, "session_ended", "N3.3.1");
 }
 
-/// #12: a retrieval's package could stay in the work directory after a failure or a crash
+/// #12 (T5.2): a retrieval's package could stay in the work directory after a failure or a crash
 /// (T5.2: no copy stays behind). The directory is emptied when the office starts, is the
 /// office's alone, and every retrieval removes its files whatever happens.
 #[tokio::test]
@@ -228,7 +215,7 @@ async fn enable_totp(w: &World, token: &str) -> String {
     secret
 }
 
-/// #7: a one-time code could be replayed within its 30-second window (RFC 6238 §5.2 forbids
+/// #7 (N3.3.1): a one-time code could be replayed within its 30-second window (RFC 6238 §5.2 forbids
 /// it). An accepted code's time step is recorded; the same code again is a failed attempt.
 #[tokio::test]
 async fn attack_a_one_time_code_seen_over_a_shoulder_is_refused_the_second_time() {
@@ -247,7 +234,7 @@ async fn attack_a_one_time_code_seen_over_a_shoulder_is_refused_the_second_time(
     assert_eq!(answer["error"]["code"], "bad_credentials", "{answer}");
 }
 
-/// #7: `POST /me/totp` on a stolen session switched the second factor off until re-confirmed,
+/// #7 (N3.3.1): `POST /me/totp` on a stolen session switched the second factor off until re-confirmed,
 /// and the thief could confirm a secret of their own. The factor in force now stays in force,
 /// and replacing it takes a code from it.
 #[tokio::test]
@@ -283,7 +270,7 @@ async fn attack_a_stolen_session_cannot_replace_the_second_factor() {
     assert!(answer["token"].is_string(), "{answer}");
 }
 
-/// #18: the unauthenticated health page published emergency retrievals with camera, time and
+/// #18 (N12): the unauthenticated health page published emergency retrievals with camera, time and
 /// request number (N12). It now counts them; signed-in staff read them in full.
 #[tokio::test]
 async fn attack_the_public_health_page_tells_no_retrieval_details() {
@@ -317,7 +304,7 @@ async fn attack_the_public_health_page_tells_no_retrieval_details() {
     assert!(alerts.to_string().contains("依頼 7"), "{alerts}");
 }
 
-/// #17: a forged grant was refused without a record, so probing left no trace. Every refused
+/// #17 (N9.4): a forged grant was refused without a record, so probing left no trace. Every refused
 /// retrieval is now in the ledger with its rule.
 #[tokio::test]
 async fn attack_a_forged_grant_is_refused_on_the_record() {
