@@ -198,8 +198,8 @@ pub async fn acknowledge_pledge(
     Ok(())
 }
 
-/// a new TOTP secret for the caller's authenticator app (N3.3.1). It
-/// takes effect once a code from the app confirms it.
+/// N3.3.1: a new TOTP secret for the caller's authenticator app. It takes effect once a
+/// code from the app confirms it; a second factor in force stays in force until then.
 pub async fn start_totp(
     office: &OfficeState,
     caller: &Caller,
@@ -226,8 +226,8 @@ pub async fn start_totp(
     Ok(serde_json::json!({ "secret": encoded, "otpauth_uri": uri }))
 }
 
-/// a code from the app switches the second factor on; every
-/// later sign-in needs one.
+/// N3.3.1: a code from the app switches the second factor on; every later sign-in needs
+/// one.
 pub async fn confirm_totp(
     office: &OfficeState,
     caller: &Caller,

@@ -13,7 +13,7 @@ use crate::wire::{Appoint, NewAccount, StaffDetail};
 use crate::workflow::fields::{check_login, required_text};
 use crate::OfficeState;
 
-/// the Administrator opens an account.
+/// N7: the Administrator opens an account.
 pub async fn create_account(
     office: &OfficeState,
     caller: &Caller,
@@ -73,7 +73,7 @@ pub async fn list_staff(office: &OfficeState, caller: &Caller) -> Result<Vec<Sta
     Ok(office.db.staff_list().await?)
 }
 
-/// the account and every appointment it ever had.
+/// An account and every appointment it ever had.
 pub async fn show_staff(
     office: &OfficeState,
     caller: &Caller,
@@ -98,7 +98,7 @@ pub async fn find(office: &OfficeState, login: &str) -> Result<StaffRow, ApiErro
     })
 }
 
-/// appointments and sessions end; the record stays.
+/// T3.4: the person leaves; appointments and sessions end, the record stays.
 pub async fn leave(office: &OfficeState, caller: &Caller, login: String) -> Result<(), ApiError> {
     caller
         .may(office, Action::ManageAccounts, "staff_left")

@@ -71,7 +71,7 @@ pub async fn list_terminals(
     Ok(office.db.terminals().await?)
 }
 
-/// lost, stolen or retired (N3.3.2).
+/// A terminal lost, stolen or retired is revoked, never deleted (N3.3.2).
 pub async fn revoke_terminal(
     office: &OfficeState,
     caller: &Caller,
