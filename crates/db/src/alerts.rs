@@ -12,6 +12,7 @@ use crate::{to_us, Db, Event, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum AlertKind {
     /// N5: a camera stopped delivering footage.
     Gap,
@@ -74,6 +75,7 @@ impl TryFrom<String> for AlertKind {
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AlertRow {
     pub id: i64,
     #[sqlx(try_from = "String")]

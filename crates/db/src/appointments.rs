@@ -8,6 +8,7 @@ use mimamori_policy::{AppointmentId, StaffId};
 use crate::{to_us, Db, DbError, Event, Result};
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AppointmentRow {
     pub id: AppointmentId,
     pub staff_id: StaffId,

@@ -18,6 +18,7 @@ pub struct NewDelegation {
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DelegationRow {
     pub id: DelegationId,
     pub body: String,

@@ -6,6 +6,7 @@ use mimamori_policy::CameraId;
 use crate::{to_us, Db, Result};
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GapRow {
     pub id: i64,
     pub camera_id: String,

@@ -16,6 +16,7 @@ pub struct NewHold {
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HoldRow {
     pub id: i64,
     pub camera_id: String,

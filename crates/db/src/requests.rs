@@ -23,6 +23,7 @@ use crate::{to_us, Db, DbError, Event, Result};
 /// Where a request came from: the `provision` column, whose shape follows the kind.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Origin {
     /// N9.1: the Manager's own order; the column is empty.
     #[serde(skip)]
@@ -35,6 +36,7 @@ pub enum Origin {
 
 /// N11.1: the delegation (N10.2) an emergency retrieval was made under.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EmergencyOrigin {
     pub delegation_id: Option<DelegationId>,
 }
@@ -81,6 +83,7 @@ impl Origin {
 /// The final record of a request (the `closing` column), whose shape follows the state.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Closing {
     /// T6.2: the hand-over to the outside recipient.
     HandedOver(HandedOver),

@@ -25,6 +25,7 @@ pub struct NewStaff {
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StaffRow {
     pub id: StaffId,
     pub login: String,

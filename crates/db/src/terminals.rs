@@ -20,6 +20,7 @@ pub struct NewTerminal {
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TerminalRow {
     pub id: TerminalId,
     pub name: String,

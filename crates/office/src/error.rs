@@ -104,15 +104,40 @@ impl ApiError {
         }
     }
 
-    fn body(&self, lang: Lang) -> serde_json::Value {
-        serde_json::json!({ "error": {
-            "code": self.code,
-            "rule": self.rule.map(Rule::id),
-            "message": self.message(lang),
-            "message_en": self.message(Lang::En),
-            "message_ja": self.message(Lang::Ja),
-        }})
+    fn body(&self, lang: Lang) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                rule: self.rule,
+                message: self.message(lang),
+                message_en: self.message(Lang::En),
+                message_ja: self.message(Lang::Ja),
+            },
+        }
     }
+}
+
+/// Every error the API itself answers. `message` follows `Accept-Language` (Japanese by
+/// default); both languages are always included.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable and machine-readable: clients branch on this, never on the message.
+    #[schema(value_type = String)]
+    pub code: &'static str,
+    /// The guideline rule that refused, e.g. `N9.4`, or null.
+    pub rule: Option<Rule>,
+    /// In the caller's language: Japanese unless `Accept-Language` prefers English. Prefixed
+    /// with the rule when there is one.
+    pub message: String,
+    /// The message in English.
+    pub message_en: String,
+    /// The message in Japanese.
+    pub message_ja: String,
 }
 
 impl From<Refusal> for ApiError {

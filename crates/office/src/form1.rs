@@ -30,7 +30,7 @@ pub(crate) const KINDS: &[EventKind] = &[
 ];
 
 /// One row of 様式第1号.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct Form1Row {
     /// 番号: the request number.
     pub serial: RequestId,
@@ -67,7 +67,7 @@ pub struct Form1Row {
     pub ledger_leaves: Vec<u64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Correction {
     pub leaf: u64,
     pub corrects_leaf: u64,

@@ -25,7 +25,7 @@ const TERMINAL_CONTEXT: &str = "mimamori terminal retrieval\n";
 const KEY_FILE_HEADER: &str = "mimamori terminal key v1";
 
 /// What a grant binds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct GrantClaims {
     pub grant: String,
     pub request: RequestId,

@@ -16,7 +16,10 @@ use mimamori_ledger::Hash;
 use mimamori_recorder::RecorderContext;
 use serde::{Deserialize, Serialize};
 
+use utoipa::{IntoParams, ToSchema};
+
 use crate::error::ApiError;
+use crate::openapi::shared;
 
 type Ctx = State<Arc<RecorderContext>>;
 
@@ -53,8 +56,14 @@ fn proof_error(e: DbError) -> ApiError {
     }
 }
 
-/// `GET /api/v1/ledger/checkpoint`: the latest signed checkpoint as a C2SP signed note.
-async fn latest_checkpoint(State(ctx): Ctx) -> Result<Response, ApiError> {
+/// The latest signed checkpoint as a C2SP signed note.
+///
+/// `no_checkpoint` (404) until the first checkpoint is signed.
+#[utoipa::path(get, path = "/api/v1/ledger/checkpoint", tag = "ledger", security(()),
+    extensions(("x-rule" = json!("N3.2.1"))),
+    responses((status = 200, description = "The signed note.", content_type = "text/plain", body = String),
+        (status = 404, response = shared::NotFound)))]
+pub(crate) async fn latest_checkpoint(State(ctx): Ctx) -> Result<Response, ApiError> {
     let latest = ctx
         .db
         .latest_checkpoint()
@@ -74,11 +83,16 @@ async fn latest_checkpoint(State(ctx): Ctx) -> Result<Response, ApiError> {
         .into_response())
 }
 
-#[derive(Deserialize)]
-struct Page {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct Page {
+    /// Only checkpoints with an id above this.
     #[serde(default)]
+    #[param(minimum = 0, default = 0)]
     after: i64,
+    /// At most this many.
     #[serde(default = "default_limit")]
+    #[param(minimum = 1, maximum = 10000, default = 1000)]
     limit: i64,
 }
 
@@ -86,13 +100,61 @@ fn default_limit() -> i64 {
     1000
 }
 
-#[derive(Serialize)]
-struct CheckpointJson {
+/// A checkpoint the ward signed (N3.2.1).
+#[derive(Serialize, ToSchema)]
+#[schema(as = Checkpoint)]
+pub(crate) struct CheckpointJson {
     id: i64,
+    /// The number of ledger events it covers.
     size: i64,
+    /// The RFC 6962 root of those events (base64).
     root_hash: String,
     time: jiff::Timestamp,
+    /// The C2SP signed note.
     signed_note: String,
+}
+
+/// A page of checkpoints.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Checkpoints {
+    /// The ledger's origin line (the ward's name for its log).
+    origin: String,
+    checkpoints: Vec<CheckpointJson>,
+}
+
+/// A key the ward signs checkpoints with.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct LedgerKey {
+    /// The C2SP verifier key.
+    verifier_key: String,
+    created: jiff::Timestamp,
+    retired: Option<jiff::Timestamp>,
+}
+
+/// The ward's keys, current and retired.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct LedgerKeys {
+    keys: Vec<LedgerKey>,
+}
+
+/// RFC 6962 §2.1.1: the audit path of a leaf.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct InclusionProof {
+    index: u64,
+    size: u64,
+    /// The root of the tree of `size` leaves (base64).
+    root_hash: String,
+    /// The audit path, leaf side first (base64 hashes).
+    proof: Vec<String>,
+}
+
+/// RFC 6962 §2.1.2: the proof that one tree is a prefix of another.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ConsistencyProof {
+    old: u64,
+    new: u64,
+    /// Base64 hashes.
+    proof: Vec<String>,
 }
 
 impl From<CheckpointRow> for CheckpointJson {
@@ -107,11 +169,18 @@ impl From<CheckpointRow> for CheckpointJson {
     }
 }
 
-/// `GET /api/v1/ledger/checkpoints?after=ID&limit=N`: every checkpoint the ward signed.
-async fn checkpoints(
+/// Every checkpoint the ward signed, oldest first.
+///
+/// `bad_query` or `bad_page` (400) for parameters out of range.
+#[utoipa::path(get, path = "/api/v1/ledger/checkpoints", tag = "ledger", security(()),
+    extensions(("x-rule" = json!("N3.2.1"))),
+    params(Page),
+    responses((status = 200, description = "A page of checkpoints.", body = Checkpoints),
+        (status = 400, response = shared::BadRequest)))]
+pub(crate) async fn checkpoints(
     State(ctx): Ctx,
     q: Result<Query<Page>, QueryRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Checkpoints>, ApiError> {
     let page = query(q)?;
     if !(1..=10_000).contains(&page.limit) || page.after < 0 {
         return Err(ApiError::bad_request(
@@ -126,40 +195,50 @@ async fn checkpoints(
         .into_iter()
         .map(Into::into)
         .collect();
-    Ok(Json(serde_json::json!({
-        "origin": ctx.policy.ledger.origin,
-        "checkpoints": rows,
-    })))
+    Ok(Json(Checkpoints {
+        origin: ctx.policy.ledger.origin.clone(),
+        checkpoints: rows,
+    }))
 }
 
-/// `GET /api/v1/ledger/keys`: the ward's public keys, current and retired.
-async fn keys(State(ctx): Ctx) -> Result<Json<serde_json::Value>, ApiError> {
+/// The ward's public keys, current and retired.
+#[utoipa::path(get, path = "/api/v1/ledger/keys", tag = "ledger", security(()),
+    extensions(("x-rule" = json!("N3.2.1"))),
+    responses((status = 200, description = "The keys.", body = LedgerKeys)))]
+pub(crate) async fn keys(State(ctx): Ctx) -> Result<Json<LedgerKeys>, ApiError> {
     let keys = ctx.db.ledger_keys().await.map_err(ApiError::internal)?;
-    let keys: Vec<_> = keys
+    let keys = keys
         .into_iter()
-        .map(|k| {
-            serde_json::json!({
-                "verifier_key": k.verifier_key,
-                "created": from_us(k.created_us),
-                "retired": k.retired_us.map(from_us),
-            })
+        .map(|k| LedgerKey {
+            verifier_key: k.verifier_key,
+            created: from_us(k.created_us),
+            retired: k.retired_us.map(from_us),
         })
         .collect();
-    Ok(Json(serde_json::json!({ "keys": keys })))
+    Ok(Json(LedgerKeys { keys }))
 }
 
-#[derive(Deserialize)]
-struct InclusionQuery {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct InclusionQuery {
+    /// Leaf index (event id − 1).
     index: u64,
+    /// Tree size.
     size: u64,
 }
 
-/// `GET /api/v1/ledger/proof/inclusion?index=I&size=N`: RFC 6962 §2.1.1 audit path of leaf I
-/// in the tree of N leaves.
-async fn inclusion(
+/// RFC 6962 inclusion proof (audit path) of leaf `index` in the tree of `size` leaves.
+///
+/// `bad_query` or `bad_proof_request` (400) when the parameters are missing or out of range.
+#[utoipa::path(get, path = "/api/v1/ledger/proof/inclusion", tag = "ledger", security(()),
+    extensions(("x-rule" = json!("N3.2.1"))),
+    params(InclusionQuery),
+    responses((status = 200, description = "The proof.", body = InclusionProof),
+        (status = 400, response = shared::BadRequest)))]
+pub(crate) async fn inclusion(
     State(ctx): Ctx,
     q: Result<Query<InclusionQuery>, QueryRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<InclusionProof>, ApiError> {
     let q = query(q)?;
     let proof = ctx.db.inclusion_proof(q.index, q.size).await;
     let proof = proof.map_err(proof_error)?;
@@ -168,32 +247,42 @@ async fn inclusion(
         .ledger_root(q.size)
         .await
         .map_err(ApiError::internal)?;
-    Ok(Json(serde_json::json!({
-        "index": q.index,
-        "size": q.size,
-        "root_hash": b64(&root),
-        "proof": proof.iter().map(b64).collect::<Vec<_>>(),
-    })))
+    Ok(Json(InclusionProof {
+        index: q.index,
+        size: q.size,
+        root_hash: b64(&root),
+        proof: proof.iter().map(b64).collect(),
+    }))
 }
 
-#[derive(Deserialize)]
-struct ConsistencyQuery {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ConsistencyQuery {
+    /// The older tree size.
     old: u64,
+    /// The newer tree size.
     new: u64,
 }
 
-/// `GET /api/v1/ledger/proof/consistency?old=M&new=N`: RFC 6962 §2.1.2 proof that the tree of
-/// M leaves is a prefix of the tree of N leaves.
-async fn consistency(
+/// RFC 6962 consistency proof that the tree of `old` leaves is a prefix of the tree of `new`
+/// leaves.
+///
+/// `bad_query` or `bad_proof_request` (400) when the parameters are missing or out of range.
+#[utoipa::path(get, path = "/api/v1/ledger/proof/consistency", tag = "ledger", security(()),
+    extensions(("x-rule" = json!("N3.2.1"))),
+    params(ConsistencyQuery),
+    responses((status = 200, description = "The proof.", body = ConsistencyProof),
+        (status = 400, response = shared::BadRequest)))]
+pub(crate) async fn consistency(
     State(ctx): Ctx,
     q: Result<Query<ConsistencyQuery>, QueryRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<ConsistencyProof>, ApiError> {
     let q = query(q)?;
     let proof = ctx.db.consistency_proof(q.old, q.new).await;
     let proof = proof.map_err(proof_error)?;
-    Ok(Json(serde_json::json!({
-        "old": q.old,
-        "new": q.new,
-        "proof": proof.iter().map(b64).collect::<Vec<_>>(),
-    })))
+    Ok(Json(ConsistencyProof {
+        old: q.old,
+        new: q.new,
+        proof: proof.iter().map(b64).collect(),
+    }))
 }

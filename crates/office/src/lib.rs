@@ -27,6 +27,7 @@ pub mod grant;
 mod http;
 mod ledger_api;
 pub mod notary;
+mod openapi;
 pub mod setup;
 pub mod wire;
 pub mod workflow;
@@ -133,12 +134,15 @@ pub fn router(office: Shared) -> Router {
         .with_state(office)
 }
 
-/// `GET /api/v1/health`: per camera state, last sample, recorded seconds today, gaps, bytes.
-/// No authentication: it says nothing about what the cameras see.
-/// Alerts about retrievals (emergencies, overdue Form 3s, history mismatches) are counted here,
+/// Recorder health: per camera state, last sample, recorded seconds today, gaps, bytes.
+///
+/// No authentication: it says nothing about what the cameras see. Alerts about retrievals (emergencies, overdue Form 3s, history mismatches) are counted here,
 /// not shown: their camera, time and request are for signed-in staff (`GET /api/v1/alerts`,
 /// N12; issue 11, #18). Alerts about cameras (gaps, storage, integrity) stay in full.
-async fn health(State(ctx): State<Arc<RecorderContext>>) -> Response {
+#[utoipa::path(get, path = "/api/v1/health", tag = "public", security(()),
+    responses((status = 200, description = "The status.", body = PublicHealth),
+        (status = 500, description = "The status could not be read.", body = openapi::PlainError)))]
+pub(crate) async fn health(State(ctx): State<Arc<RecorderContext>>) -> Response {
     match mimamori_recorder::status::status(&ctx.db, &ctx.policy, ctx.clock.now()).await {
         Ok(mut status) => {
             let mut retrieval_alerts = std::collections::BTreeMap::new();
@@ -159,24 +163,35 @@ async fn health(State(ctx): State<Arc<RecorderContext>>) -> Response {
 }
 
 /// The public health page: the recorder's status, and open alerts about retrievals by kind.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 struct PublicHealth {
     #[serde(flatten)]
     status: mimamori_recorder::status::Status,
+    /// Open alerts about retrievals, counted by kind; in full at `GET /api/v1/alerts`.
+    #[schema(value_type = std::collections::BTreeMap<String, usize>)]
     retrieval_alerts: std::collections::BTreeMap<&'static str, usize>,
 }
 
-/// The API's OpenAPI document, compiled in so the binary always serves the one its routes were
-/// tested against (`tests::openapi_documents_every_route`).
-const OPENAPI: &str = include_str!("../openapi.json");
-
-/// `GET /api/v1/openapi.json`: no authentication, so clients can be generated before sign-in.
-async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+/// This document.
+///
+/// No authentication, so clients can be generated before sign-in. It is generated from the
+/// routes' own declarations (`openapi.rs`).
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "public", security(()),
+    responses((status = 200, description = "The OpenAPI 3.1 document of this API.", body = serde_json::Value)))]
+pub(crate) async fn openapi() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        openapi::DOCUMENT.as_str(),
+    )
+        .into_response()
 }
 
-/// `GET /metrics`: counters and gauges in the Prometheus text format.
-async fn metrics(State(ctx): State<Arc<RecorderContext>>) -> Response {
+/// Counters and gauges in the Prometheus text format.
+#[utoipa::path(get, path = "/metrics", tag = "public", security(()),
+    responses((status = 200, description = "Prometheus text exposition format 0.0.4.",
+            content_type = "text/plain", body = String),
+        (status = 500, description = "The status could not be read.", body = openapi::PlainError)))]
+pub(crate) async fn metrics(State(ctx): State<Arc<RecorderContext>>) -> Response {
     let status =
         match mimamori_recorder::status::status(&ctx.db, &ctx.policy, ctx.clock.now()).await {
             Ok(s) => s,

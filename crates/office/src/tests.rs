@@ -225,7 +225,7 @@ async fn openapi_documents_every_route() {
     let (status, body) = get(&context(dir.path()).await, "/api/v1/openapi.json").await;
     assert_eq!(status, StatusCode::OK);
     let doc = json(&body);
-    assert!(doc["openapi"].as_str().unwrap().starts_with("3.0"));
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
 
     let methods = [
         "get", "put", "post", "delete", "patch", "head", "options", "trace",
@@ -275,5 +275,44 @@ async fn openapi_documents_every_route() {
             .strip_prefix('#')
             .unwrap_or_else(|| panic!("external {r}"));
         assert!(doc.pointer(pointer).is_some(), "dangling {r}");
+    }
+
+    // Every operation says what it is, where it belongs and, unless it is a public page,
+    // which rule it carries out; a route with a body says what goes wrong with one.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let name = format!("{method} {path}");
+            assert!(
+                op["summary"].as_str().is_some_and(|s| s.len() > 5),
+                "{name}: no summary"
+            );
+            let tag = op["tags"][0]
+                .as_str()
+                .unwrap_or_else(|| panic!("{name}: no tag"));
+            assert!(
+                tag == "public" || !op["x-rule"].is_null(),
+                "{name}: no x-rule"
+            );
+            assert!(op["responses"]["500"].is_object(), "{name}: no 500");
+            if !op["requestBody"].is_null() {
+                assert!(op["responses"]["422"].is_object(), "{name}: no 422");
+            }
+        }
+    }
+    let mut ids = std::collections::BTreeSet::new();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            let id = op["operationId"].as_str().unwrap();
+            assert!(ids.insert(id.to_owned()), "operationId {id} twice");
+        }
+    }
+    // Times are RFC 3339 strings, described as such.
+    assert_eq!(
+        doc["components"]["schemas"]["InstructionView"]["properties"]["from"],
+        serde_json::json!({"type": "string", "format": "date-time"})
+    );
+    assert!(doc["components"]["schemas"]["String"].is_null());
+    if std::env::var_os("MIMAMORI_PRINT_OPENAPI").is_some() {
+        println!("{body}");
     }
 }

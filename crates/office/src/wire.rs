@@ -1,7 +1,8 @@
 //! The office's wire types: the bodies its steps take and the views they answer with. The
 //! JSON API (`http`) deserializes and serializes these; the workflow (`workflow`) takes and
 //! returns them; the terminal client, the tests and the API bench build them. Field names are
-//! the API's (`docs/office.md`, `openapi.json`).
+//! the API's (`docs/office.md`); their `ToSchema` feeds the generated OpenAPI document
+//! (`openapi.rs`).
 
 use jiff::Timestamp;
 use mimamori_db::vocabulary::{Basis, Document, IdentityCheck, ReportFiled, RetrievalDone};
@@ -11,18 +12,19 @@ use mimamori_policy::chain::{RequestKind, RequestState};
 use mimamori_policy::{DelegationId, RequestId, TerminalId};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::grant::GrantClaims;
 
 /// T6.1: the basis and the facts it needs.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct BasisInput {
     pub kind: String,
     #[serde(flatten)]
     pub fields: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct OrderInput {
     pub purpose: String,
     pub reason: String,
@@ -30,7 +32,7 @@ pub struct OrderInput {
 }
 
 /// A request as the API shows it: its row, with times in UTC.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct RequestView {
     pub id: RequestId,
     pub kind: RequestKind,
@@ -53,7 +55,7 @@ pub struct RequestView {
     pub closing: Option<Closing>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct InstructionView {
     pub camera: String,
     pub from: Timestamp,
@@ -99,13 +101,17 @@ impl From<&RequestRow> for RequestView {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only requests in this state.
+    #[param(value_type = Option<RequestState>)]
     pub state: Option<String>,
+    /// At most this many (clamped to 1–1000; 100 if not given).
     pub limit: Option<i64>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct InstructionInput {
     pub camera: String,
     pub from: Timestamp,
@@ -116,19 +122,19 @@ pub struct InstructionInput {
     pub expires: Option<Timestamp>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct GrantInput {
     pub terminal: TerminalId,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct GrantOutput {
     /// The ward-signed grant note; the terminal signs it and sends both to `/api/v1/retrievals`.
     pub grant: String,
     pub claims: GrantClaims,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct RetrievalInput {
     /// The grant note exactly as issued.
     pub grant: String,
@@ -136,7 +142,7 @@ pub struct RetrievalInput {
     pub signature: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ReportInput {
     /// What the footage was written to (e.g. "DVD-R", "暗号化USBメモリ", "ファイル").
     pub media: String,
@@ -149,12 +155,12 @@ pub struct ReportInput {
 }
 
 /// The body of a step that only needs a reason (cancel, decline).
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ReasonInput {
     pub reason: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ProvisionInput {
     pub body: String,
     /// The applicant: the body's head or the officer who asks.
@@ -166,7 +172,7 @@ pub struct ProvisionInput {
     pub identity_check: IdentityCheck,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct HandOverInput {
     pub recipient: String,
     pub purpose: String,
@@ -175,7 +181,7 @@ pub struct HandOverInput {
     pub identity_check: IdentityCheck,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct DelegationInput {
     pub body: String,
     /// The written confirmation (N10.2).
@@ -185,7 +191,7 @@ pub struct DelegationInput {
     pub until: Timestamp,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct EmergencyInput {
     pub camera: String,
     pub from: Timestamp,
@@ -196,7 +202,7 @@ pub struct EmergencyInput {
     pub terminal: TerminalId,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct Form3Input {
     /// 様式第3号 fields: purpose, camera site, retrieval date, why it could not wait.
     pub purpose: String,
@@ -209,7 +215,7 @@ pub struct Form3Input {
     pub document: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct SubmittedHistory {
     /// `{terminal, month, entries: [{request, grant, …}]}` as `mimamori terminal history`
     /// prints it.
@@ -218,7 +224,7 @@ pub struct SubmittedHistory {
     pub signature: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct HoldInput {
     pub camera: String,
     pub from: Timestamp,
@@ -227,7 +233,7 @@ pub struct HoldInput {
     pub reason: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct NewAccount {
     pub login: String,
     pub name: String,
@@ -241,21 +247,21 @@ pub struct NewAccount {
     pub delegation_id: Option<DelegationId>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct StaffDetail {
     #[serde(flatten)]
     pub staff: StaffRow,
     pub appointments: Vec<AppointmentRow>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct Appoint {
     pub role: String,
     /// The planned end (RFC 3339), if any.
     pub until: Option<Timestamp>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct Registration {
     pub id: TerminalId,
     pub name: String,
@@ -269,7 +275,7 @@ pub struct Registration {
     pub delegation_id: Option<DelegationId>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SignIn {
     pub login: String,
     pub password: String,
@@ -277,7 +283,7 @@ pub struct SignIn {
     pub totp: Option<String>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SignedIn {
     pub token: String,
     /// The session ends after this many seconds without use.
@@ -289,7 +295,7 @@ pub struct SignedIn {
     pub second_factor_required: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Me {
     pub login: String,
     pub name: String,
@@ -299,19 +305,19 @@ pub struct Me {
     pub password_changed: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct NewPassword {
     pub current: String,
     pub new: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct Acknowledge {
     /// The SHA-256 of the text the person read, so nobody acknowledges a text they did not see.
     pub sha256: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct Code {
     pub code: String,
     /// When a second factor is already in force: a code from it, so that a stolen session
@@ -320,13 +326,38 @@ pub struct Code {
     pub current: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// The confidentiality pledge to acknowledge (N12): the same text for everyone.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Pledge {
+    pub rule: mimamori_policy::Rule,
+    pub ja: String,
+    pub en: String,
+    /// The SHA-256 (hex) of `ja`: what `POST /api/v1/me/pledge` sends back.
+    pub sha256: String,
+}
+
+/// A new TOTP secret for the caller's authenticator app (N3.3.1).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TotpSecret {
+    /// Base32.
+    pub secret: String,
+    pub otpauth_uri: String,
+}
+
+/// A hold placed (T5.3).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct HoldPlaced {
+    pub id: i64,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Form1Query {
     /// Only rows from this serial on.
     pub from_serial: Option<RequestId>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct CorrectionInput {
     pub field: String,
     pub value: Value,

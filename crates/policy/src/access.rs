@@ -14,6 +14,7 @@ use crate::{Office, Rule};
 /// The roles (N7.1, T3, N10.3). Administrator and Auditor are not in the guideline: the
 /// Administrator keeps the account list and nothing else; the Auditor reads the records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Administrator,

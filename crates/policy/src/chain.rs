@@ -13,6 +13,7 @@ use crate::Rule;
 
 /// How a request began.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RequestKind {
     /// N9.1: the Manager's own order for the ward's purpose.
@@ -49,6 +50,7 @@ impl RequestKind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RequestState {
     /// A provision request is registered and waits for the Manager (N10.1).
@@ -186,6 +188,7 @@ impl RequestState {
 /// T6.1: the grounds on which footage may be used or given beyond its purpose, each with the
 /// facts it needs on record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum LegalBasis {
     /// (a) a law requires it: which law.
     #[serde(rename = "t6_1_a")]

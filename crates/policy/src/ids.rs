@@ -13,6 +13,7 @@ macro_rules! number_id {
             Debug, Default, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
         )]
         #[serde(transparent)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub struct $name(i64);
 
         impl $name {
@@ -54,6 +55,7 @@ number_id! {
 /// `_` (the office checks the form when it registers one).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TerminalId(String);
 
 impl TerminalId {

@@ -156,6 +156,21 @@ impl fmt::Display for Rules {
     }
 }
 
+/// A rule in the API's OpenAPI document: a string, one of the guideline's IDs.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Rule {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("A rule of the guideline by its ID (N = the ward's guideline, T = the model guideline)."))
+            .enum_values(Some(Rule::ALL.iter().map(|r| r.id())))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Rule {}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::RecorderError;
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Status {
     pub ward: String,
     pub time: Timestamp,
@@ -22,6 +23,7 @@ pub struct Status {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CameraStatus {
     pub id: String,
     pub name: String,

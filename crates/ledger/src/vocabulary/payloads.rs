@@ -17,6 +17,7 @@ pub struct Nothing {}
 
 /// T6.1: the ground a request cites, with the facts that ground needs on record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Basis {
     pub kind: LegalBasis,
     /// The ground's required facts by name (`law`, `document`, `urgency`, `consent_of`).
@@ -59,6 +60,7 @@ pub struct GrantUsed {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RetrievalDone {
     pub request: RequestId,
     pub grant: String,
@@ -81,6 +83,7 @@ pub struct RetrievalFailed {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportFiled {
     pub request: RequestId,
     pub media: String,
@@ -91,6 +94,7 @@ pub struct ReportFiled {
 
 /// A request closed with a stated reason (cancelled, declined).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Closed {
     pub request: RequestId,
     pub reason: String,
@@ -155,6 +159,7 @@ pub struct Form1Corrected {
 /// N10.1: the document an investigative body's request comes with.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Document {
     /// 捜査関係事項照会書: an official inquiry with its number.
     Inquiry { number: String, dated: String },
@@ -172,6 +177,7 @@ pub enum Document {
 
 /// T6.2: how the recipient's identity was checked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IdentityCheck {
     pub document_type: String,
     pub document_number: String,
@@ -180,6 +186,7 @@ pub struct IdentityCheck {
 
 /// N10.1: who asks, on which document, identity checked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Provision {
     pub body: String,
     pub applicant: String,
@@ -206,6 +213,7 @@ pub struct ProvisionAccepted {
 
 /// T6.2: the record of giving footage to an outside recipient.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HandedOver {
     pub request: RequestId,
     pub handed_over: Timestamp,
@@ -241,6 +249,7 @@ pub struct EmergencyAuthorized {
 
 /// 様式第3号 as received (N11.1, N11.2).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Form3Recorded {
     pub request: RequestId,
     pub purpose: String,
@@ -259,6 +268,7 @@ pub struct Form3Overdue {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HistoryReconciled {
     pub terminal: String,
     /// `YYYY-MM` in the ward's time zone.

@@ -14,8 +14,15 @@ pub fn routes() -> Router<Shared> {
     Router::new().route("/api/v1/alerts", get(list))
 }
 
-/// `GET /api/v1/alerts`: open alerts first, newest first, in full.
-async fn list(
+/// Alerts in full: open ones first, newest first.
+///
+/// The public health page shows alerts about retrievals (emergency retrievals, overdue Form 3s,
+/// history mismatches) only as counts; their camera, time and request number are here, for
+/// staff who may read the records (N12).
+#[utoipa::path(get, path = "/api/v1/alerts", operation_id = "list_alerts", tag = "outside",
+    extensions(("x-rule" = json!("N12"))),
+    responses((status = 200, description = "The alerts.", body = Vec<AlertRow>)))]
+pub(crate) async fn list(
     State(office): State<Shared>,
     caller: Caller,
 ) -> Result<Json<Vec<AlertRow>>, ApiError> {

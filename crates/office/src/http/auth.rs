@@ -11,7 +11,8 @@ use mimamori_policy::Rule;
 
 use crate::auth::{pledge_sha256, Caller, PLEDGE_EN, PLEDGE_JA};
 use crate::error::{ApiError, Body};
-use crate::wire::{Acknowledge, Code, Me, NewPassword, SignIn, SignedIn};
+use crate::openapi::shared;
+use crate::wire::{Acknowledge, Code, Me, NewPassword, Pledge, SignIn, SignedIn, TotpSecret};
 use crate::{workflow, Shared};
 
 pub fn routes() -> Router<Shared> {
@@ -27,22 +28,43 @@ pub fn routes() -> Router<Shared> {
         .route("/api/v1/me/totp/confirm", post(confirm_totp))
 }
 
-/// `POST /api/v1/sessions`: sign in. Every sign-in and every refusal is an event (N3.3.1).
-async fn sign_in(
+/// Sign in.
+///
+/// Every sign-in and every refusal is recorded. `bad_credentials` (401) for a wrong login,
+/// password or TOTP code; `account_locked` (403) after repeated failures.
+#[utoipa::path(post, path = "/api/v1/sessions", tag = "account", security(()),
+    extensions(("x-rule" = json!("N3.3.1"))),
+    request_body = SignIn,
+    responses((status = 200, description = "Signed in.", body = SignedIn),
+        (status = 401, response = shared::Unauthorized),
+        (status = 403, response = shared::Forbidden)))]
+pub(crate) async fn sign_in(
     State(office): State<Shared>,
     Body(req): Body<SignIn>,
 ) -> Result<Json<SignedIn>, ApiError> {
     Ok(Json(workflow::signin::sign_in(&office, req).await?))
 }
 
-/// `DELETE /api/v1/sessions`: sign out.
-async fn sign_out(State(office): State<Shared>, caller: Caller) -> Result<StatusCode, ApiError> {
+/// Sign out.
+#[utoipa::path(delete, path = "/api/v1/sessions", tag = "account",
+    extensions(("x-rule" = json!("N3.3.1"))),
+    responses((status = 204, description = "Done.")))]
+pub(crate) async fn sign_out(
+    State(office): State<Shared>,
+    caller: Caller,
+) -> Result<StatusCode, ApiError> {
     workflow::signin::sign_out(&office, &caller).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /api/v1/me/password`: the periodic change (N3.3.1). Other sessions end.
-async fn change_password(
+/// Change one's own password; other sessions end.
+///
+/// `bad_credentials` (401) when `current` is wrong.
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "account",
+    extensions(("x-rule" = json!("N3.3.1"))),
+    request_body = NewPassword,
+    responses((status = 204, description = "Done.")))]
+pub(crate) async fn change_password(
     State(office): State<Shared>,
     caller: Caller,
     Body(req): Body<NewPassword>,
@@ -51,8 +73,15 @@ async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /api/v1/me/pledge`: N12, T3.4.
-async fn acknowledge_pledge(
+/// Acknowledge the confidentiality pledge (N12, T3.4).
+///
+/// `invalid_input` (400) when `sha256` is not the hash of the current text. Acknowledging again
+/// is a no-op.
+#[utoipa::path(post, path = "/api/v1/me/pledge", tag = "account",
+    extensions(("x-rule" = json!("N12"))),
+    request_body = Acknowledge,
+    responses((status = 204, description = "Done.")))]
+pub(crate) async fn acknowledge_pledge(
     State(office): State<Shared>,
     caller: Caller,
     Body(req): Body<Acknowledge>,
@@ -61,18 +90,29 @@ async fn acknowledge_pledge(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /api/v1/me/totp`: a new TOTP secret for the caller's authenticator app (N3.3.1). It
-/// takes effect once a code from the app confirms it.
-async fn start_totp(
+/// Start setting up a TOTP second factor: a new secret for an authenticator app.
+///
+/// The secret takes effect once a code confirms it (POST /api/v1/me/totp/confirm); a second
+/// factor in force stays in force until then.
+#[utoipa::path(post, path = "/api/v1/me/totp", tag = "account",
+    extensions(("x-rule" = json!("N3.3.1"))),
+    responses((status = 200, description = "The secret (base32) and an otpauth:// URI.", body = TotpSecret)))]
+pub(crate) async fn start_totp(
     State(office): State<Shared>,
     caller: Caller,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<TotpSecret>, ApiError> {
     Ok(Json(workflow::signin::start_totp(&office, &caller).await?))
 }
 
-/// `POST /api/v1/me/totp/confirm`: a code from the app switches the second factor on; every
-/// later sign-in needs one.
-async fn confirm_totp(
+/// Confirm the TOTP secret with a code; later sign-ins need a code.
+///
+/// When a second factor is already in force, `current` must be a code from it.
+#[utoipa::path(post, path = "/api/v1/me/totp/confirm", tag = "account",
+    extensions(("x-rule" = json!("N3.3.1"))),
+    request_body = Code,
+    responses((status = 204, description = "The second factor is on."),
+        (status = 409, response = shared::Conflict)))]
+pub(crate) async fn confirm_totp(
     State(office): State<Shared>,
     caller: Caller,
     Body(req): Body<Code>,
@@ -95,8 +135,11 @@ impl FromRequestParts<Shared> for Caller {
     }
 }
 
-/// `GET /api/v1/me`.
-async fn me(caller: Caller) -> Json<Me> {
+/// The signed-in person, their roles, and whether the pledge and password are in order.
+#[utoipa::path(get, path = "/api/v1/me", tag = "account",
+    extensions(("x-rule" = json!("N3.3.1"))),
+    responses((status = 200, description = "The caller.", body = Me)))]
+pub(crate) async fn me(caller: Caller) -> Json<Me> {
     Json(Me {
         login: caller.staff.login.clone(),
         name: caller.staff.name.clone(),
@@ -107,12 +150,17 @@ async fn me(caller: Caller) -> Json<Me> {
     })
 }
 
-/// `GET /api/v1/me/pledge`: the text to acknowledge.
-async fn pledge_text() -> Json<serde_json::Value> {
-    Json(serde_json::json!({
-        "rule": Rule::N12,
-        "ja": PLEDGE_JA,
-        "en": PLEDGE_EN,
-        "sha256": pledge_sha256(),
-    }))
+/// The confidentiality pledge text to acknowledge.
+///
+/// No authentication: the text is the same for everyone.
+#[utoipa::path(get, path = "/api/v1/me/pledge", tag = "account", security(()),
+    extensions(("x-rule" = json!("N12"))),
+    responses((status = 200, description = "The pledge.", body = Pledge)))]
+pub(crate) async fn pledge_text() -> Json<Pledge> {
+    Json(Pledge {
+        rule: Rule::N12,
+        ja: PLEDGE_JA.to_owned(),
+        en: PLEDGE_EN.to_owned(),
+        sha256: pledge_sha256(),
+    })
 }

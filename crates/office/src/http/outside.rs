@@ -7,13 +7,13 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use mimamori_db::{vocabulary, DelegationRow, HoldRow};
 use mimamori_policy::{RequestId, TerminalId};
-use serde_json::Value;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, Body};
+use crate::openapi::shared;
 use crate::wire::{
-    DelegationInput, EmergencyInput, Form3Input, HandOverInput, HoldInput, ProvisionInput,
-    ReasonInput, RequestView, SubmittedHistory,
+    DelegationInput, EmergencyInput, Form3Input, HandOverInput, HoldInput, HoldPlaced,
+    ProvisionInput, ReasonInput, RequestView, SubmittedHistory,
 };
 use crate::{workflow, Shared};
 
@@ -33,9 +33,18 @@ pub fn routes() -> Router<Shared> {
         .route("/api/v1/terminals/{id}/history", post(reconcile_history))
 }
 
-/// `POST /api/v1/provisions`: N10.1, an outside body's request with its document, waiting for
-/// the Manager.
-async fn register_provision(
+/// Register an outside body's request for footage, with its document and the recipient's
+/// identity check (Manager, Operations lead or Image handler).
+///
+/// The document is an inquiry (捜査関係事項照会書) or Form 2 (様式第2号); Form 2 without its
+/// pledge is `invalid_input` (400, rule N10.1). The identity check is T6.2's. `invalid_input`
+/// (400, rule T6.1x) when the basis lacks its required field. The request waits for the
+/// Manager to accept or decline it.
+#[utoipa::path(post, path = "/api/v1/provisions", tag = "outside",
+    extensions(("x-rule" = json!("N10.1"))),
+    request_body = ProvisionInput,
+    responses((status = 201, description = "The new request, kind `provision`, state `received`.", body = RequestView)))]
+pub(crate) async fn register_provision(
     State(office): State<Shared>,
     caller: Caller,
     Body(req): Body<ProvisionInput>,
@@ -46,9 +55,19 @@ async fn register_provision(
     ))
 }
 
-/// `POST /api/v1/requests/{id}/accept`: N10.1, the Manager decides to provide; the request
-/// becomes an order and goes through the chain.
-async fn accept(
+/// The Manager accepts an outside body's request; it becomes an order and goes through the
+/// chain.
+///
+/// `unknown_request` (404); `illegal_transition` (403) unless the request is in state
+/// `received`.
+#[utoipa::path(post, path = "/api/v1/requests/{id}/accept", tag = "outside",
+    extensions(("x-rule" = json!("N10.1"))),
+    params(("id" = RequestId, Path, description = "The request number.")),
+    responses((status = 200, description = "The request, state `ordered`.", body = RequestView),
+        (status = 400, response = shared::BadRequest),
+        (status = 404, response = shared::NotFound),
+        (status = 409, response = shared::Conflict)))]
+pub(crate) async fn accept(
     State(office): State<Shared>,
     caller: Caller,
     Path(id): Path<RequestId>,
@@ -58,8 +77,18 @@ async fn accept(
     ))
 }
 
-/// `POST /api/v1/requests/{id}/decline`: T6.1, the Manager declines, with the reason.
-async fn decline(
+/// The Manager declines an outside body's request, with the reason.
+///
+/// `unknown_request` (404); `illegal_transition` (403, rule N10.1) unless the request is in
+/// state `received`. The reason is kept in `closing`.
+#[utoipa::path(post, path = "/api/v1/requests/{id}/decline", tag = "outside",
+    extensions(("x-rule" = json!("T6.1"))),
+    params(("id" = RequestId, Path, description = "The request number.")),
+    request_body = ReasonInput,
+    responses((status = 200, description = "The request, state `declined`.", body = RequestView),
+        (status = 404, response = shared::NotFound),
+        (status = 409, response = shared::Conflict)))]
+pub(crate) async fn decline(
     State(office): State<Shared>,
     caller: Caller,
     Path(id): Path<RequestId>,
@@ -70,8 +99,19 @@ async fn decline(
     ))
 }
 
-/// `POST /api/v1/requests/{id}/handover`: T6.2, the record of giving footage to the recipient.
-async fn hand_over(
+/// Record handing the footage to the outside body's recipient, with the identity check.
+///
+/// Only for a provision whose footage was reported (`illegal_transition`, 403, otherwise).
+/// `unknown_request` (404); `invalid_input` (400, rule T6.2) for a missing field. The hand-over
+/// record is kept in `closing` and in Form 1.
+#[utoipa::path(post, path = "/api/v1/requests/{id}/handover", tag = "outside",
+    extensions(("x-rule" = json!("T6.2"))),
+    params(("id" = RequestId, Path, description = "The request number.")),
+    request_body = HandOverInput,
+    responses((status = 200, description = "The request, state `handed_over`.", body = RequestView),
+        (status = 404, response = shared::NotFound),
+        (status = 409, response = shared::Conflict)))]
+pub(crate) async fn hand_over(
     State(office): State<Shared>,
     caller: Caller,
     Path(id): Path<RequestId>,
@@ -82,8 +122,16 @@ async fn hand_over(
     ))
 }
 
-/// `POST /api/v1/delegations`: N10.2, the Manager records a written delegation.
-async fn record_delegation(
+/// The Manager records a written delegation to an investigative body.
+///
+/// `invalid_input` (400) when `until` is not after `from`, or without the written confirmation
+/// `document_ref` (rule N10.2). Staff (N10.3) and terminals (N10.4) of the body then name the
+/// delegation.
+#[utoipa::path(post, path = "/api/v1/delegations", tag = "outside",
+    extensions(("x-rule" = json!("N10.2"))),
+    request_body = DelegationInput,
+    responses((status = 201, description = "The delegation.", body = DelegationRow)))]
+pub(crate) async fn record_delegation(
     State(office): State<Shared>,
     caller: Caller,
     Body(req): Body<DelegationInput>,
@@ -94,8 +142,11 @@ async fn record_delegation(
     ))
 }
 
-/// `GET /api/v1/delegations`.
-async fn delegations(
+/// Every recorded delegation, oldest first.
+#[utoipa::path(get, path = "/api/v1/delegations", tag = "outside",
+    extensions(("x-rule" = json!("N10.2"))),
+    responses((status = 200, description = "The delegations.", body = Vec<DelegationRow>)))]
+pub(crate) async fn delegations(
     State(office): State<Shared>,
     caller: Caller,
 ) -> Result<Json<Vec<DelegationRow>>, ApiError> {
@@ -104,10 +155,23 @@ async fn delegations(
     ))
 }
 
-/// `POST /api/v1/emergency-retrievals`: N11.1, delegated staff at their terminal, at night or
-/// on a holiday, without a prior order. Allowed and at once known: the Manager is alerted, and
-/// Form 3 is due within the policy's deadline.
-async fn authorize_emergency(
+/// Delegated staff, at night or on a holiday, authorize an emergency retrieval at their
+/// body's terminal without a prior order.
+///
+/// Refused (403) with `unregistered_terminal` (N2), `not_a_delegated_terminal` (N10.4),
+/// `not_an_emergency_hour` (N11.1) or `delegation_not_in_force` (N10.2: the terminal's
+/// delegation must be in force and be the caller's). `unknown_camera` (404); `invalid_input`
+/// (400) for a range that is not kept (N6.1) or longer than 24 hours (T6.1), or without
+/// `urgency` (rule N11.1). The Manager is alerted at once, and Form 3 is due within the
+/// policy's deadline (N11.2); an overdue Form 3 raises an alert. The caller then asks for a
+/// grant (POST /api/v1/requests/{id}/grants) at the same terminal before the instruction
+/// expires.
+#[utoipa::path(post, path = "/api/v1/emergency-retrievals", tag = "outside",
+    extensions(("x-rule" = json!("N11.1"))),
+    request_body = EmergencyInput,
+    responses((status = 201, description = "The new request, kind `emergency`, state `emergency_authorized`; its instruction names the caller and the terminal and expires after the policy's grant lifetime.", body = RequestView),
+        (status = 404, response = shared::NotFound)))]
+pub(crate) async fn authorize_emergency(
     State(office): State<Shared>,
     caller: Caller,
     Body(req): Body<EmergencyInput>,
@@ -118,9 +182,19 @@ async fn authorize_emergency(
     ))
 }
 
-/// `POST /api/v1/requests/{id}/form3`: N11.2, an image handler records the Form 3 received
-/// for an emergency retrieval; its overdue alert (if any) is resolved.
-async fn record_form3(
+/// An image handler records the Form 3 (様式第3号) received for an emergency retrieval.
+///
+/// `unknown_request` (404); `illegal_transition` (403) unless the request is in state
+/// `emergency_retrieved`; Form 3 without its pledge is `invalid_input` (400, rule N11.1). The
+/// Form 3 overdue alert, if any, is resolved.
+#[utoipa::path(post, path = "/api/v1/requests/{id}/form3", tag = "outside",
+    extensions(("x-rule" = json!("N11.2"))),
+    params(("id" = RequestId, Path, description = "The request number.")),
+    request_body = Form3Input,
+    responses((status = 200, description = "The request, state `form3_recorded`.", body = RequestView),
+        (status = 404, response = shared::NotFound),
+        (status = 409, response = shared::Conflict)))]
+pub(crate) async fn record_form3(
     State(office): State<Shared>,
     caller: Caller,
     Path(id): Path<RequestId>,
@@ -131,10 +205,19 @@ async fn record_form3(
     ))
 }
 
-/// `POST /api/v1/terminals/{id}/history`: N11.3, the month's retrieval history recorded on the
-/// terminal, signed by its key, compared with the office's own record. Any retrieval on one
-/// side only is flagged and raises an alert.
-async fn reconcile_history(
+/// Reconcile a terminal's signed monthly retrieval history with the office's record.
+///
+/// The body is what `mimamori terminal history --month YYYY-MM` prints. The terminal key's
+/// signature over the history's RFC 8785 form is checked against the registered key
+/// (`history_signature_invalid`, 403, N11.3). Retrievals on one side only are listed and raise
+/// a `history_mismatch` alert. `unknown_terminal` (404, N2).
+#[utoipa::path(post, path = "/api/v1/terminals/{id}/history", tag = "terminals",
+    extensions(("x-rule" = json!("N11.3"))),
+    params(("id" = TerminalId, Path, description = "The terminal id.")),
+    request_body = SubmittedHistory,
+    responses((status = 200, description = "The comparison.", body = vocabulary::HistoryReconciled),
+        (status = 404, response = shared::NotFound)))]
+pub(crate) async fn reconcile_history(
     State(office): State<Shared>,
     caller: Caller,
     Path(id): Path<TerminalId>,
@@ -145,21 +228,31 @@ async fn reconcile_history(
     ))
 }
 
-/// `POST /api/v1/holds`: T5.3, the Manager keeps a range beyond retention, for a reason, to a
-/// date. The sweeper honours it until then.
-async fn place_hold(
+/// The Manager keeps a range of footage beyond retention, for a reason, to a date.
+///
+/// `unknown_camera` (404); `invalid_input` (400) unless `from` is before `to` and `until` is in
+/// the future, or without `reason` (rule T5.3). The sweeper keeps the range until `until`.
+#[utoipa::path(post, path = "/api/v1/holds", tag = "holds",
+    extensions(("x-rule" = json!("T5.3"))),
+    request_body = HoldInput,
+    responses((status = 201, description = "The new hold's id.", body = HoldPlaced),
+        (status = 404, response = shared::NotFound)))]
+pub(crate) async fn place_hold(
     State(office): State<Shared>,
     caller: Caller,
     Body(req): Body<HoldInput>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<HoldPlaced>), ApiError> {
     Ok((
         StatusCode::CREATED,
         Json(workflow::holds::place_hold(&office, &caller, req).await?),
     ))
 }
 
-/// `GET /api/v1/holds`: holds in force.
-async fn holds(
+/// Holds in force, by camera and start.
+#[utoipa::path(get, path = "/api/v1/holds", tag = "holds",
+    extensions(("x-rule" = json!("T5.3"))),
+    responses((status = 200, description = "The holds.", body = Vec<HoldRow>)))]
+pub(crate) async fn holds(
     State(office): State<Shared>,
     caller: Caller,
 ) -> Result<Json<Vec<HoldRow>>, ApiError> {

@@ -9,6 +9,7 @@ use mimamori_policy::AppointmentId;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, Body};
+use crate::openapi::shared;
 use crate::wire::{Appoint, NewAccount, StaffDetail};
 use crate::{workflow, Shared};
 
@@ -21,8 +22,16 @@ pub fn routes() -> Router<Shared> {
         .route("/api/v1/appointments/{id}/end", post(end_appointment))
 }
 
-/// `POST /api/v1/staff`: the Administrator opens an account.
-async fn create(
+/// Open an account (Administrator).
+///
+/// `unknown_delegation` (404, N10.3); `conflict` (409) when the login is taken.
+#[utoipa::path(post, path = "/api/v1/staff", tag = "staff",
+    extensions(("x-rule" = json!("N7.1"))),
+    request_body = NewAccount,
+    responses((status = 201, description = "The new account.", body = StaffRow),
+        (status = 404, response = shared::NotFound),
+        (status = 409, response = shared::Conflict)))]
+pub(crate) async fn create(
     State(office): State<Shared>,
     caller: Caller,
     Body(req): Body<NewAccount>,
@@ -33,16 +42,26 @@ async fn create(
     ))
 }
 
-/// `GET /api/v1/staff`.
-async fn list(
+/// Every account, including those who left.
+#[utoipa::path(get, path = "/api/v1/staff", operation_id = "list_staff", tag = "staff",
+    extensions(("x-rule" = json!("T4"))),
+    responses((status = 200, description = "The accounts.", body = Vec<StaffRow>)))]
+pub(crate) async fn list(
     State(office): State<Shared>,
     caller: Caller,
 ) -> Result<Json<Vec<StaffRow>>, ApiError> {
     Ok(Json(workflow::staff::list_staff(&office, &caller).await?))
 }
 
-/// `GET /api/v1/staff/{login}`: the account and every appointment it ever had.
-async fn show(
+/// An account and every appointment it ever had.
+///
+/// `unknown_staff` (404).
+#[utoipa::path(get, path = "/api/v1/staff/{login}", operation_id = "show_staff", tag = "staff",
+    extensions(("x-rule" = json!("T4"))),
+    params(("login" = String, Path, description = "The login name.")),
+    responses((status = 200, description = "The account.", body = StaffDetail),
+        (status = 404, response = shared::NotFound)))]
+pub(crate) async fn show(
     State(office): State<Shared>,
     caller: Caller,
     Path(login): Path<String>,
@@ -52,8 +71,14 @@ async fn show(
     ))
 }
 
-/// `POST /api/v1/staff/{login}/leave`: appointments and sessions end; the record stays.
-async fn leave(
+/// Record that a person left: appointments and sessions end, the record stays.
+#[utoipa::path(post, path = "/api/v1/staff/{login}/leave", tag = "staff",
+    extensions(("x-rule" = json!("T3.4"))),
+    params(("login" = String, Path, description = "The login name.")),
+    responses((status = 204, description = "Done."),
+        (status = 404, response = shared::NotFound),
+        (status = 409, response = shared::Conflict)))]
+pub(crate) async fn leave(
     State(office): State<Shared>,
     caller: Caller,
     Path(login): Path<String>,
@@ -62,8 +87,20 @@ async fn leave(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /api/v1/staff/{login}/appointments`: N7.3, N7.4, N10.3.
-async fn appoint(
+/// Appoint a person to a role.
+///
+/// The rule depends on the role: Manager and Administrator N7.2 (by the Administrator),
+/// Operations lead N7.3, image handler N7.4, delegated staff N10.3 (by the Manager), Auditor
+/// T3.3. Refused with `already_appointed`, `separation_of_duties` (T3) or
+/// `outside_staff_separate` (N10.3).
+#[utoipa::path(post, path = "/api/v1/staff/{login}/appointments", tag = "staff",
+    extensions(("x-rule" = json!(["N7.2", "N7.3", "N7.4", "N10.3", "T3.3"]))),
+    params(("login" = String, Path, description = "The login name.")),
+    request_body = Appoint,
+    responses((status = 201, description = "The appointment.", body = AppointmentRow),
+        (status = 404, response = shared::NotFound),
+        (status = 409, response = shared::Conflict)))]
+pub(crate) async fn appoint(
     State(office): State<Shared>,
     caller: Caller,
     Path(login): Path<String>,
@@ -75,8 +112,17 @@ async fn appoint(
     ))
 }
 
-/// `POST /api/v1/appointments/{id}/end`.
-async fn end_appointment(
+/// End an appointment.
+///
+/// `unknown_appointment` (404). The rule is the one for appointing to the role.
+#[utoipa::path(post, path = "/api/v1/appointments/{id}/end", tag = "staff",
+    extensions(("x-rule" = json!(["N7.2", "N7.3", "N7.4", "N10.3", "T3.3"]))),
+    params(("id" = AppointmentId, Path, description = "The appointment id.")),
+    responses((status = 204, description = "Done."),
+        (status = 400, response = shared::BadRequest),
+        (status = 404, response = shared::NotFound),
+        (status = 409, response = shared::Conflict)))]
+pub(crate) async fn end_appointment(
     State(office): State<Shared>,
     caller: Caller,
     Path(id): Path<AppointmentId>,

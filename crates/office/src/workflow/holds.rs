@@ -4,11 +4,10 @@ use mimamori_db::vocabulary::{self};
 use mimamori_db::{EventBody, NewHold};
 use mimamori_policy::access::Action;
 use mimamori_policy::Rule;
-use serde_json::{json, Value};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::wire::HoldInput;
+use crate::wire::{HoldInput, HoldPlaced};
 use crate::workflow::chain::check_camera;
 use crate::workflow::fields::required_text;
 use crate::OfficeState;
@@ -19,7 +18,7 @@ pub async fn place_hold(
     office: &OfficeState,
     caller: &Caller,
     req: HoldInput,
-) -> Result<Value, ApiError> {
+) -> Result<HoldPlaced, ApiError> {
     caller.may(office, Action::PlaceHold, "hold_added").await?;
     let camera = check_camera(office, &req.camera)?;
     let now = office.clock.now();
@@ -53,7 +52,7 @@ pub async fn place_hold(
             }))
         })
         .await?;
-    Ok(json!({ "id": id }))
+    Ok(HoldPlaced { id })
 }
 
 /// Holds in force (T5.3).

@@ -15,7 +15,7 @@ use crate::auth::{
     totp_step, verify_blocking, Caller,
 };
 use crate::error::ApiError;
-use crate::wire::{Acknowledge, Code, NewPassword, SignIn, SignedIn};
+use crate::wire::{Acknowledge, Code, NewPassword, SignIn, SignedIn, TotpSecret};
 use crate::OfficeState;
 
 /// The longest login and password a sign-in considers; longer ones are refused before any
@@ -200,10 +200,7 @@ pub async fn acknowledge_pledge(
 
 /// N3.3.1: a new TOTP secret for the caller's authenticator app. It takes effect once a
 /// code from the app confirms it; a second factor in force stays in force until then.
-pub async fn start_totp(
-    office: &OfficeState,
-    caller: &Caller,
-) -> Result<serde_json::Value, ApiError> {
+pub async fn start_totp(office: &OfficeState, caller: &Caller) -> Result<TotpSecret, ApiError> {
     caller
         .may(office, Action::EnrollSecondFactor, "totp_started")
         .await?;
@@ -223,7 +220,10 @@ pub async fn start_totp(
         "otpauth://totp/{issuer}:{}?secret={encoded}&issuer={issuer}&algorithm=SHA1&digits=6&period=30",
         caller.login()
     );
-    Ok(serde_json::json!({ "secret": encoded, "otpauth_uri": uri }))
+    Ok(TotpSecret {
+        secret: encoded,
+        otpauth_uri: uri,
+    })
 }
 
 /// N3.3.1: a code from the app switches the second factor on; every later sign-in needs
