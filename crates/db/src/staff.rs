@@ -6,13 +6,13 @@ use jiff::Timestamp;
 
 use crate::sessions::end_sessions;
 use crate::write::{changed_one, unique_violation};
-use mimamori_policy::{DelegationId, StaffId};
+use mimamori_policy::{DelegationId, Login, StaffId};
 
 use crate::{to_us, Db, Event, Result};
 
 #[derive(Debug, Clone)]
 pub struct NewStaff {
-    pub login: String,
+    pub login: Login,
     pub name: String,
     pub unit: String,
     pub contact: String,
@@ -28,7 +28,7 @@ pub struct NewStaff {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StaffRow {
     pub id: StaffId,
-    pub login: String,
+    pub login: Login,
     pub name: String,
     pub unit: String,
     pub contact: String,

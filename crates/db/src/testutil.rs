@@ -33,7 +33,7 @@ pub async fn db_with_staff() -> (Db, StaffId) {
 
 pub fn new_staff(login: &str) -> NewStaff {
     NewStaff {
-        login: login.into(),
+        login: mimamori_policy::Login::parse(login).expect("a test login"),
         name: "佐藤".into(),
         unit: "防犯係".into(),
         contact: String::new(),

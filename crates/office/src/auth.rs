@@ -151,12 +151,12 @@ pub(crate) fn locked(until: Timestamp) -> ApiError {
 
 impl Caller {
     pub fn login(&self) -> &str {
-        &self.staff.login
+        self.staff.login.as_str()
     }
 
     pub fn actor(&self) -> Actor<'_> {
         Actor {
-            login: &self.staff.login,
+            login: self.staff.login.as_str(),
             roles: &self.roles,
             pledged: self.pledged,
             password_due: self.password_due,

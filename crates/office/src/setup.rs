@@ -5,7 +5,7 @@
 use jiff::Timestamp;
 use mimamori_db::{vocabulary, Db, DbError, Event, EventBody, NewStaff};
 use mimamori_policy::access::Role;
-use mimamori_policy::{DelegationId, StaffId};
+use mimamori_policy::{DelegationId, Login, StaffId};
 
 use crate::auth::{hash_password, pledge_sha256};
 
@@ -31,7 +31,7 @@ pub async fn seed_account(
 ) -> Result<StaffId, DbError> {
     let event = |body: EventBody| Event::by(by, body).at(now);
     let new = NewStaff {
-        login: seed.login.to_owned(),
+        login: Login::parse(seed.login).map_err(|e| DbError::Invalid(e.to_string()))?,
         name: seed.name.to_owned(),
         unit: seed.unit.to_owned(),
         contact: String::new(),

@@ -9,7 +9,7 @@ use mimamori_db::vocabulary::{Basis, Document, IdentityCheck, ReportFiled, Retri
 use mimamori_db::{AppointmentRow, Closing, Origin, RequestRow, StaffRow};
 use mimamori_policy::access::Role;
 use mimamori_policy::chain::{RequestKind, RequestState};
-use mimamori_policy::{DelegationId, RequestId, TerminalId};
+use mimamori_policy::{DelegationId, Login, RequestId, TerminalId};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -297,7 +297,7 @@ pub struct SignedIn {
 
 #[derive(Serialize, ToSchema)]
 pub struct Me {
-    pub login: String,
+    pub login: Login,
     pub name: String,
     pub roles: Vec<Role>,
     pub pledged: bool,

@@ -104,6 +104,80 @@ impl PartialEq<str> for TerminalId {
     }
 }
 
+/// A person's sign-in name (N3.3.1): 1–32 lower-case ASCII letters, digits, `.`, `-` or `_`.
+/// Only [`Login::parse`] makes one, so every login the office stores or compares has that form;
+/// one read from the database that does not is a damaged row, not a login.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(value_type = String))]
+pub struct Login(String);
+
+/// A login or identifier that is not 1–32 lower-case letters, digits, `.`, `-` or `_`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not 1–32 lower-case letters, digits, '.', '-' or '_'")]
+pub struct NotAnIdentifier(pub String);
+
+/// The form logins and terminal ids share.
+pub fn is_identifier(text: &str) -> bool {
+    (1..=32).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+}
+
+impl Login {
+    pub fn parse(text: &str) -> Result<Self, NotAnIdentifier> {
+        if is_identifier(text) {
+            Ok(Login(text.to_owned()))
+        } else {
+            Err(NotAnIdentifier(text.chars().take(40).collect()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Login {
+    type Error = NotAnIdentifier;
+
+    fn try_from(text: String) -> Result<Self, NotAnIdentifier> {
+        Login::parse(&text)
+    }
+}
+
+impl From<Login> for String {
+    fn from(login: Login) -> Self {
+        login.0
+    }
+}
+
+impl From<&Login> for String {
+    fn from(login: &Login) -> Self {
+        login.0.clone()
+    }
+}
+
+impl fmt::Display for Login {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for Login {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Login {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
 /// The ids as SQLite columns: a number id is an INTEGER, a string id TEXT.
 #[cfg(feature = "sqlx")]
 mod sql {
@@ -143,6 +217,32 @@ mod sql {
         )*};
     }
 
+    impl Type<Sqlite> for Login {
+        fn type_info() -> SqliteTypeInfo {
+            <String as Type<Sqlite>>::type_info()
+        }
+
+        fn compatible(ty: &SqliteTypeInfo) -> bool {
+            <String as Type<Sqlite>>::compatible(ty)
+        }
+    }
+
+    impl<'q> Encode<'q, Sqlite> for Login {
+        fn encode_by_ref(
+            &self,
+            buf: &mut Vec<SqliteArgumentValue<'q>>,
+        ) -> Result<IsNull, BoxDynError> {
+            <String as Encode<'q, Sqlite>>::encode(self.0.clone(), buf)
+        }
+    }
+
+    /// A stored login is parsed like a typed one: a damaged row is an error, never a login.
+    impl<'r> Decode<'r, Sqlite> for Login {
+        fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
+            Ok(Login::parse(<&str as Decode<'r, Sqlite>>::decode(value)?)?)
+        }
+    }
+
     column! {
         RequestId(i64),
         StaffId(i64),
@@ -165,5 +265,18 @@ mod tests {
         );
         let back: StaffId = serde_json::from_str("3").unwrap();
         assert_eq!(back.get(), 3);
+    }
+
+    #[test]
+    fn a_login_has_one_form() {
+        assert_eq!(Login::parse("k.tanaka-2").unwrap().as_str(), "k.tanaka-2");
+        for bad in ["", "Tanaka", "田中", "a b", &"x".repeat(33)] {
+            assert!(Login::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(serde_json::from_str::<Login>("\"Admin\"").is_err());
+        assert_eq!(
+            serde_json::to_string(&Login::parse("admin").unwrap()).unwrap(),
+            "\"admin\""
+        );
     }
 }

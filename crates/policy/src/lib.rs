@@ -22,7 +22,10 @@ pub use file::{
     ByteSize, Camera, CameraId, Credentials, CredentialsRef, Ledger, Policy, Recording, Retention,
     Transport, Ward,
 };
-pub use ids::{AppointmentId, DelegationId, RequestId, StaffId, TerminalId};
+pub use ids::{
+    is_identifier, AppointmentId, DelegationId, Login, NotAnIdentifier, RequestId, StaffId,
+    TerminalId,
+};
 pub use names::UnknownName;
 pub use office::{Emergency, Office};
 pub use retention::{day_of, RetentionDays};

@@ -1,28 +1,30 @@
 //! Checks of free-form input every step shares: identifiers and required text. A refusal names
 //! the field, in Japanese and English.
 
+use mimamori_policy::{is_identifier, Login};
+
 use crate::error::ApiError;
 
-/// A login name: 1–32 lower-case ASCII letters, digits, `.`, `-` or `_`.
-pub fn check_login(login: &str) -> Result<(), ApiError> {
-    check_id("login", login)
+/// A login name (`mimamori_policy::Login`).
+pub fn parse_login(login: &str) -> Result<Login, ApiError> {
+    Login::parse(login).map_err(|_| not_an_identifier("login"))
 }
 
 /// An identifier (login, terminal id): 1–32 lower-case ASCII letters, digits, `.`, `-`, `_`.
 pub fn check_id(field: &str, value: &str) -> Result<(), ApiError> {
-    let ok = (1..=32).contains(&value.len())
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
-    if ok {
+    if is_identifier(value) {
         Ok(())
     } else {
-        Err(ApiError::invalid(
-            field,
-            "use 1–32 lower-case letters, digits, '.', '-' or '_'",
-            "英小文字・数字・「.」「-」「_」の1〜32文字にしてください",
-        ))
+        Err(not_an_identifier(field))
     }
+}
+
+fn not_an_identifier(field: &str) -> ApiError {
+    ApiError::invalid(
+        field,
+        "use 1–32 lower-case letters, digits, '.', '-' or '_'",
+        "英小文字・数字・「.」「-」「_」の1〜32文字にしてください",
+    )
 }
 
 /// A required free-text field: trimmed, not empty, at most `max` characters.

@@ -10,7 +10,7 @@ use mimamori_policy::Rule;
 use crate::auth::{check_new_password, hash_password, Caller};
 use crate::error::ApiError;
 use crate::wire::{Appoint, NewAccount, StaffDetail};
-use crate::workflow::fields::{check_login, required_text};
+use crate::workflow::fields::{parse_login, required_text};
 use crate::OfficeState;
 
 /// N7: the Administrator opens an account.
@@ -22,7 +22,7 @@ pub async fn create_account(
     caller
         .may(office, Action::ManageAccounts, "staff_created")
         .await?;
-    check_login(&req.login)?;
+    let login = parse_login(&req.login)?;
     check_new_password(&req.login, &req.password)?;
     let name = required_text("name", &req.name, 100)?;
     let db = &office.db;
@@ -32,7 +32,7 @@ pub async fn create_account(
         .await
         .map_err(ApiError::internal)?;
     let new = NewStaff {
-        login: req.login.clone(),
+        login,
         name,
         unit: req.unit.trim().to_owned(),
         contact: req.contact.trim().to_owned(),
@@ -42,7 +42,7 @@ pub async fn create_account(
         created_by: caller.login().to_owned(),
     };
     let body = EventBody::StaffCreated(vocabulary::StaffCreated {
-        login: new.login.clone(),
+        login: new.login.to_string(),
         name: new.name.clone(),
         unit: new.unit.clone(),
         delegation_id: new.delegation_id,
