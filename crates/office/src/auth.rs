@@ -12,7 +12,9 @@ use axum::http::StatusCode;
 use jiff::{SignedDuration, Timestamp};
 use mimamori_db::vocabulary::{self};
 use mimamori_db::{from_us, Event, EventBody, StaffRow};
-use mimamori_policy::access::{decide, needs_second_factor, Action, Actor, Refusal, Role};
+use mimamori_policy::access::{
+    acting_roles, decide, needs_second_factor, Action, Actor, Refusal, Role,
+};
 use mimamori_policy::Rule;
 use sha2::{Digest, Sha256};
 
@@ -167,7 +169,7 @@ impl Caller {
     /// The role an action is taken in: the caller's first role the action permits.
     pub fn role_for(&self, action: Action) -> Option<Role> {
         let (permitted, _) = action.permitted();
-        self.roles.iter().copied().find(|r| permitted.contains(r))
+        acting_roles(&self.roles).find(|r| permitted.contains(r))
     }
 
     /// An event of this caller's doing, in the role its action is taken in.

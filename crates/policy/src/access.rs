@@ -30,6 +30,16 @@ pub enum Role {
 }
 
 impl Role {
+    /// The roles that order, instruct, retrieve or hand over footage (N7.1, N10.3). The
+    /// Administrator and the Auditor hold none of them (issue 11, #1): one keeps the accounts,
+    /// the other watches the chain.
+    pub fn in_chain(self) -> bool {
+        matches!(
+            self,
+            Role::Manager | Role::OperationsLead | Role::ImageHandler | Role::DelegatedStaff
+        )
+    }
+
     pub const ALL: [Role; 6] = [
         Role::Administrator,
         Role::Manager,
@@ -216,6 +226,17 @@ impl Refusal {
     }
 }
 
+/// The roles an actor acts in: all of theirs, except that an account holding the Administrator
+/// role acts in no chain role. The office no longer appoints anyone to both, but a database
+/// from an older release may hold such an account (issue 11, #1).
+pub fn acting_roles(roles: &[Role]) -> impl Iterator<Item = Role> + '_ {
+    let administrator = roles.contains(&Role::Administrator);
+    roles
+        .iter()
+        .copied()
+        .filter(move |r| !(administrator && r.in_chain()))
+}
+
 /// May `actor` take `action` at all? Request facts come on top in [`decide_step`].
 pub fn decide(actor: &Actor, action: Action) -> Result<(), Refusal> {
     if action.is_account_upkeep() {
@@ -247,8 +268,18 @@ pub fn decide(actor: &Actor, action: Action) -> Result<(), Refusal> {
         ));
     }
     let (roles, rule) = action.permitted();
-    if actor.roles.iter().any(|r| roles.contains(r)) {
+    if acting_roles(actor.roles).any(|r| roles.contains(&r)) {
         return Ok(());
+    }
+    if actor.roles.iter().any(|r| roles.contains(r)) {
+        // Only a chain role held beside the Administrator role would have permitted it.
+        return Err(Refusal::new(
+            "administrator_not_in_chain",
+            Rule::N7_1,
+            "this account holds the Administrator role, which acts in no other role; end one \
+             of its appointments",
+            "システム管理者の役割を持つアカウントは、他の役割の操作を行えません。いずれかの任命を終了してください",
+        ));
     }
     let names = |f: fn(Role) -> &'static str, sep| {
         roles.iter().map(|&r| f(r)).collect::<Vec<_>>().join(sep)
@@ -289,8 +320,12 @@ pub fn decide_any(actor: &Actor, actions: &[Action]) -> Result<(), Refusal> {
     }))
 }
 
-/// T3, N10.3: may a person now holding `current` roles be appointed to `role`?
+/// N7.1, T3, N10.3: may a person now holding `current` roles be appointed to `role`?
 /// `of_delegation`: the account belongs to an investigative body's delegation.
+///
+/// The Administrator holds no other role, and the Auditor no role in the chain (issue 11, #1):
+/// an Administrator who could appoint itself Manager ran the whole chain alone, and an Auditor
+/// in the chain would watch itself.
 pub fn decide_appointment(
     office: &Office,
     current: &[Role],
@@ -303,6 +338,27 @@ pub fn decide_appointment(
             Rule::N7_1,
             format!("already appointed {}", role.as_str()),
             format!("既に{}に任命されています", role.ja()),
+        ));
+    }
+    if (role == Role::Administrator && !current.is_empty())
+        || current.contains(&Role::Administrator)
+    {
+        return Err(Refusal::new(
+            "administrator_separate",
+            Rule::N7_1,
+            "the Administrator keeps the accounts and holds no other role (Manager, Operations \
+             lead, Image handler, delegated staff, Auditor)",
+            "システム管理者は他の役割（管理責任者・運用責任者・画像取扱員・捜査機関等事務担当者・監査担当者）を兼ねられません",
+        ));
+    }
+    if (role == Role::Auditor && current.iter().any(|r| r.in_chain()))
+        || (role.in_chain() && current.contains(&Role::Auditor))
+    {
+        return Err(Refusal::new(
+            "auditor_separate",
+            Rule::N7_1,
+            "the Auditor reviews the chain and holds no role in it",
+            "監査担当者は管理責任者・運用責任者・画像取扱員・捜査機関等事務担当者を兼ねられません",
         ));
     }
     let outside = role == Role::DelegatedStaff;
@@ -489,7 +545,7 @@ pub fn decide_emergency(
 /// Operations lead could rewrite the Manager's purpose and reason).
 pub fn decide_correction(actor: &Actor, recorded_by: &str) -> Result<(), Refusal> {
     decide(actor, Action::CorrectRecord)?;
-    if actor.login == recorded_by || actor.roles.contains(&Role::Manager) {
+    if actor.login == recorded_by || acting_roles(actor.roles).any(|r| r == Role::Manager) {
         return Ok(());
     }
     Err(Refusal::new(

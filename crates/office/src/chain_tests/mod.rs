@@ -26,6 +26,7 @@ mod holds;
 mod input;
 mod orders;
 mod outside;
+mod people;
 mod signin;
 
 struct World {

@@ -427,3 +427,51 @@ fn n9_3_a_form1_field_is_corrected_by_who_recorded_it_or_the_manager() {
     let r = decide_correction(&actor("auditor", &[Role::Auditor]), "auditor").unwrap_err();
     assert_eq!(r.code, "role_not_permitted");
 }
+
+#[test]
+fn n7_1_the_administrator_and_the_auditor_hold_no_chain_role() {
+    use Role::*;
+    let o = office(false);
+    for role in [Manager, OperationsLead, ImageHandler, Auditor] {
+        let r = decide_appointment(&o, &[Administrator], role, false).unwrap_err();
+        assert_eq!(
+            (r.code, r.rule),
+            ("administrator_separate", Rule::N7_1),
+            "{role:?}"
+        );
+    }
+    let r = decide_appointment(&o, &[Administrator], DelegatedStaff, true).unwrap_err();
+    assert_eq!(r.code, "administrator_separate");
+    for current in [Manager, OperationsLead, ImageHandler, Auditor] {
+        let r = decide_appointment(&o, &[current], Administrator, false).unwrap_err();
+        assert_eq!(r.code, "administrator_separate", "{current:?}");
+    }
+    assert!(decide_appointment(&o, &[], Administrator, false).is_ok());
+    for role in [Manager, OperationsLead, ImageHandler] {
+        let r = decide_appointment(&o, &[Auditor], role, false).unwrap_err();
+        assert_eq!(
+            (r.code, r.rule),
+            ("auditor_separate", Rule::N7_1),
+            "{role:?}"
+        );
+        let r = decide_appointment(&o, &[role], Auditor, false).unwrap_err();
+        assert_eq!(r.code, "auditor_separate", "{role:?}");
+    }
+}
+
+#[test]
+fn n7_1_an_administrator_acts_in_no_chain_role() {
+    use Role::*;
+    let both = [Administrator, Manager];
+    let r = decide(&actor(&both), Action::IssueOrder).unwrap_err();
+    assert_eq!((r.code, r.rule), ("administrator_not_in_chain", Rule::N7_1));
+    assert!(!r.ja.is_empty());
+    // Its Administrator actions stay: it can end the appointment that should not be.
+    assert!(decide(&actor(&both), Action::Appoint(Manager)).is_ok());
+    assert!(decide(&actor(&both), Action::ManageAccounts).is_ok());
+    assert_eq!(acting_roles(&both).collect::<Vec<_>>(), vec![Administrator]);
+    assert_eq!(
+        acting_roles(&[Manager, Auditor]).collect::<Vec<_>>(),
+        vec![Manager, Auditor]
+    );
+}
