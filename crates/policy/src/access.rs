@@ -399,6 +399,9 @@ pub struct RequestFacts<'a> {
     pub instruction_expires: Option<Timestamp>,
     /// Who retrieved, once retrieved (N9.3: the same person reports).
     pub retrieved_by: Option<&'a str>,
+    /// Who ordered (N9.1) and who instructed (N9.2): someone else retrieves (issue 11, #1).
+    pub ordered_by: Option<&'a str>,
+    pub instructed_by: Option<&'a str>,
 }
 
 /// The terminal a retrieval comes from, as registered (N2, N3.3, N8, N10.4).
@@ -435,6 +438,28 @@ pub fn decide_step(
     }
 }
 
+/// N9.2: the Operations lead instructs someone else: neither themselves nor the Manager who
+/// ordered (issue 11, #1). With `office.manager_may_operate` (T3) one person may order and
+/// instruct, but the footage is always retrieved by a second person.
+pub fn decide_handler(
+    actor: &Actor,
+    ordered_by: Option<&str>,
+    handler: &str,
+) -> Result<(), Refusal> {
+    if handler == actor.login || Some(handler) == ordered_by {
+        return Err(second_person(
+            Rule::N9_2,
+            "name a handler other than yourself and the Manager who ordered",
+            "自分自身または命令した管理責任者を画像取扱員に指名することはできません",
+        ));
+    }
+    Ok(())
+}
+
+fn second_person(rule: Rule, en: &str, ja: &str) -> Refusal {
+    Refusal::new("second_person_required", rule, en, ja)
+}
+
 /// The action a step is: an emergency request's retrieval is delegated staff's (N11.1).
 pub fn step_action(kind: RequestKind, step: Step) -> Action {
     match (kind, step) {
@@ -457,6 +482,16 @@ fn decide_retrieval(
             Rule::N9_4,
             "retrieval needs an instruction from the Operations lead naming you",
             "取り出しには、あなたを指名した運用責任者の指示が必要です",
+        ));
+    }
+    // Emergency retrieval is one person's step by the guideline's design (N11.1).
+    if request.kind != RequestKind::Emergency
+        && (request.ordered_by == Some(actor.login) || request.instructed_by == Some(actor.login))
+    {
+        return Err(second_person(
+            Rule::N9_4,
+            "footage is retrieved by someone other than who ordered or instructed it",
+            "画像の取り出しは、命令または指示をした者以外の者が行います",
         ));
     }
     if request.instruction_expires.is_none_or(|e| now >= e) {

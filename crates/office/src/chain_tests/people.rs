@@ -271,3 +271,35 @@ async fn attack_the_auditor_is_made_an_image_handler() {
         .await;
     assert_refused(status, &body, "auditor_separate", "N7.1");
 }
+
+/// #1 (N9.2): an Operations lead who is also an Image handler instructed himself and retrieved
+/// alone. The lead now names someone else, and the refusal is on record.
+#[tokio::test]
+async fn attack_the_operations_lead_instructs_himself() {
+    let w = World::new().await;
+    let mayor = w.sign_in("mayor").await;
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/staff/lead/appointments",
+            Some(&mayor),
+            Some(json!({ "role": "image_handler" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let lead = w.sign_in("lead").await;
+    w.terminal(&lead, "pc-1").await;
+    let id = w.order(&mayor).await;
+    let refused = w.refused_events().await;
+    let (status, body) = w
+        .call(
+            Method::POST,
+            &format!("/api/v1/requests/{id}/instruction"),
+            Some(&lead),
+            Some(instruction(w.now(), "lead", "pc-1")),
+        )
+        .await;
+    assert_refused(status, &body, "second_person_required", "N9.2");
+    assert_eq!(w.refused_events().await, refused + 1);
+    w.instruct(&lead, id, "sato", "pc-1").await;
+}

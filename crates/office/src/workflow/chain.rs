@@ -77,6 +77,8 @@ pub(crate) fn facts(row: &RequestRow) -> RequestFacts<'_> {
         terminal: instruction.map(|i| i.terminal_id.as_str()),
         instruction_expires: instruction.map(|i| i.expires),
         retrieved_by: row.retrieved_by.as_deref(),
+        ordered_by: row.ordered_by.as_deref(),
+        instructed_by: instruction.map(|i| i.instructed_by.as_str()),
     }
 }
 

@@ -4,7 +4,7 @@
 use jiff::SignedDuration;
 use mimamori_db::vocabulary::{self, ReportFiled};
 use mimamori_db::{EventBody, Instruction, NewRequest, Origin, RequestUpdate};
-use mimamori_policy::access::Action;
+use mimamori_policy::access::{decide_handler, Action};
 use mimamori_policy::chain::{RequestState, Step};
 use mimamori_policy::RequestId;
 use mimamori_policy::Rule;
@@ -106,6 +106,15 @@ pub async fn instruct(
     let camera = check_camera(office, &req.camera)?;
     check_range(office, req.from, req.to, now)?;
     check_handler(office, &req.handler, now).await?;
+    let verdict = decide_handler(&caller.actor(), row.ordered_by.as_deref(), &req.handler);
+    caller
+        .record_refusal(
+            office,
+            Action::Chain(Step::Instruct),
+            "instruction_issued",
+            verdict,
+        )
+        .await?;
     let terminal = office
         .db
         .terminal(&req.terminal)

@@ -167,6 +167,8 @@ fn instructed<'a>(handler: &'a str, terminal: &'a str, now: Timestamp) -> Reques
         terminal: Some(terminal),
         instruction_expires: Some(now + jiff::SignedDuration::from_hours(1)),
         retrieved_by: None,
+        ordered_by: Some("mayor"),
+        instructed_by: Some("lead"),
     }
 }
 
@@ -474,4 +476,37 @@ fn n7_1_an_administrator_acts_in_no_chain_role() {
         acting_roles(&[Manager, Auditor]).collect::<Vec<_>>(),
         vec![Manager, Auditor]
     );
+}
+
+#[test]
+fn n9_2_n9_4_one_request_passes_through_two_people() {
+    let now = Timestamp::now();
+    let roles = [Role::OperationsLead, Role::ImageHandler];
+    let lead = Actor {
+        login: "lead",
+        ..actor(&roles)
+    };
+    let r = decide_handler(&lead, Some("mayor"), "lead").unwrap_err();
+    assert_eq!((r.code, r.rule), ("second_person_required", Rule::N9_2));
+    let r = decide_handler(&lead, Some("mayor"), "mayor").unwrap_err();
+    assert_eq!(r.code, "second_person_required");
+    assert!(decide_handler(&lead, Some("mayor"), "sato").is_ok());
+    // An instruction that names its own author (made before this rule) still lets nothing out.
+    let own = instructed("lead", "pc-1", now);
+    let r = decide_step(&lead, &own, Step::Retrieve, Some(&WARD_PC), now).unwrap_err();
+    assert_eq!((r.code, r.rule), ("second_person_required", Rule::N9_4));
+    let mayor_roles = [Role::Manager, Role::ImageHandler];
+    let mayor = Actor {
+        login: "mayor",
+        ..actor(&mayor_roles)
+    };
+    let r = decide_step(
+        &mayor,
+        &instructed("mayor", "pc-1", now),
+        Step::Retrieve,
+        Some(&WARD_PC),
+        now,
+    )
+    .unwrap_err();
+    assert_eq!(r.code, "second_person_required");
 }
