@@ -9,6 +9,7 @@ mod alerts;
 mod appointments;
 mod cameras;
 mod delegations;
+mod enrolment;
 mod erasures;
 mod events;
 mod gaps;
@@ -52,7 +53,7 @@ pub use requests::{
 };
 pub use segments::{NewSegment, SampleEntryRow, SegmentRow};
 pub use sessions::SessionRow;
-pub use staff::{NewStaff, SigninFailure, StaffRow};
+pub use staff::{Credential, NewStaff, SigninFailure, StaffRow};
 pub use terminals::{NewTerminal, TerminalRow};
 
 /// Upgrades in order; the number is the schema version the database has after applying it.
@@ -63,6 +64,7 @@ pub(crate) const UPGRADES: &[(i64, &str)] = &[
     (4, include_str!("../migrations/0004_checks.sql")),
     (5, include_str!("../migrations/0005_grant_claims.sql")),
     (6, include_str!("../migrations/0006_totp_steps.sql")),
+    (7, include_str!("../migrations/0007_enrolment.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -247,10 +249,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.db");
         let db = Db::open(&path).await.unwrap();
-        assert_eq!(db.schema_version().await.unwrap(), 6);
+        assert_eq!(db.schema_version().await.unwrap(), UPGRADES.len() as i64);
         drop(db);
         let db = Db::open(&path).await.unwrap();
-        assert_eq!(db.schema_version().await.unwrap(), 6);
+        assert_eq!(db.schema_version().await.unwrap(), UPGRADES.len() as i64);
     }
 
     #[tokio::test]

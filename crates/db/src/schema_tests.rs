@@ -160,7 +160,10 @@ async fn upgrade_4_keeps_every_row_and_the_ledger() {
     db.pool().close().await;
 
     let db = Db::open(&path).await.unwrap();
-    assert_eq!(db.schema_version().await.unwrap(), 6);
+    assert_eq!(
+        db.schema_version().await.unwrap(),
+        crate::UPGRADES.len() as i64
+    );
     for (table, n) in [
         ("staff", 1),
         ("appointment", 1),
@@ -222,4 +225,40 @@ async fn an_upgrade_that_would_leave_a_dangling_key_is_not_applied() {
     );
     let db = Db::open_with_upgrades(&path, &before_4).await.unwrap();
     assert_eq!(db.schema_version().await.unwrap(), 3, "left as it was");
+}
+
+/// Upgrade 7 (issue 11, #1): an account still on an initial password an Administrator chose
+/// loses that password and must enrol; a password its holder changed, and the first
+/// Administrator made at the console, count as enrolled.
+#[tokio::test]
+async fn upgrade_7_voids_initial_passwords_an_administrator_chose() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.db");
+    let before_7: Vec<(i64, &str)> = UPGRADES.iter().copied().filter(|u| u.0 < 7).collect();
+    let db = Db::open_with_upgrades(&path, &before_7).await.unwrap();
+    for sql in [
+        "INSERT INTO staff (id, login, name, unit, contact, password_hash, password_changed_us,
+             created_by, created_us) VALUES (1, 'root', 'n', 'u', '', '$root', 0, 'cli:ops', 5)",
+        "INSERT INTO staff (id, login, name, unit, contact, password_hash, password_changed_us,
+             created_by, created_us) VALUES (2, 'sato', 'n', 'u', '', '$sato', 9, 'root', 6)",
+        "INSERT INTO staff (id, login, name, unit, contact, password_hash, password_changed_us,
+             created_by, created_us) VALUES (3, 'p1', 'n', 'u', '', '$chosen', 0, 'root', 7)",
+    ] {
+        sqlx::query(sql).execute(db.pool()).await.unwrap();
+    }
+    db.pool().close().await;
+    let db = Db::open(&path).await.unwrap();
+    let rows = db.staff_list().await.unwrap();
+    let got: Vec<_> = rows
+        .iter()
+        .map(|s| (s.login.as_str(), s.password_hash.as_str(), s.enrolled_us))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("root", "$root", Some(5)),
+            ("sato", "$sato", Some(9)),
+            ("p1", "!", None)
+        ]
+    );
 }

@@ -17,11 +17,23 @@ pub struct NewStaff {
     pub unit: String,
     pub contact: String,
     pub delegation_id: Option<DelegationId>,
-    pub password_hash: String,
-    /// When the password counts as set: the epoch for an initial password, which must be
-    /// changed at the first sign-in (N3.3.1).
-    pub password_changed: Timestamp,
+    pub credential: Credential,
     pub created_by: String,
+}
+
+/// How a new account gets its password (N3.3.1).
+#[derive(Debug, Clone)]
+pub enum Credential {
+    /// The holder sets it with a one-time code before `expires` (issue 11, #1: an Administrator
+    /// who chose new accounts' passwords could sign in as them). Only the code's SHA-256 is kept.
+    Enrolment {
+        code_sha256: [u8; 32],
+        expires: Timestamp,
+    },
+    /// Set where its holder is: the first Administrator at the server's console, the demo's
+    /// and the tests' people. `changed` is the epoch for one that must be changed at the first
+    /// sign-in.
+    Password { hash: String, changed: Timestamp },
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
@@ -47,14 +59,23 @@ pub struct StaffRow {
     /// The time step of the last code accepted (RFC 6238 §5.2: a code is used once).
     #[serde(skip)]
     pub totp_last_step: Option<i64>,
+    /// When the holder set their own password (N3.3.1); none yet: the account cannot sign in.
+    pub enrolled_us: Option<i64>,
+    /// The open enrolment code's expiry, if one is open (the code is never shown again).
+    pub enrolment_expires_us: Option<i64>,
+    #[serde(skip)]
+    pub enrolment_sha256: Option<Vec<u8>>,
     pub created_by: String,
     pub created_us: i64,
     pub left_us: Option<i64>,
 }
 
+/// The password of an account that has not enrolled: not a PHC string, so no password matches.
+pub(crate) const UNUSABLE_PASSWORD: &str = "!";
+
 const STAFF: &str = "SELECT id, login, name, unit, contact, delegation_id, password_hash,
      password_changed_us, failed_signins, locked_until_us, totp_secret, totp_enabled_us,
-     totp_pending_secret, totp_last_step,
+     totp_pending_secret, totp_last_step, enrolled_us, enrolment_expires_us, enrolment_sha256,
      created_by, created_us, left_us FROM staff";
 
 /// What a failed sign-in did to the account.
@@ -67,27 +88,46 @@ pub struct SigninFailure {
 }
 
 impl Db {
-    /// Creates an account; its event gets the new id.
+    /// Creates an account; its events get the new id.
     pub async fn create_staff(
         &self,
         new: &NewStaff,
         now: Timestamp,
-        event: impl FnOnce(StaffId) -> Event,
+        events: impl FnOnce(StaffId) -> Vec<Event>,
     ) -> Result<StaffId> {
+        let (hash, changed, enrolled, code, expires) = match &new.credential {
+            Credential::Enrolment {
+                code_sha256,
+                expires,
+            } => (
+                UNUSABLE_PASSWORD,
+                0,
+                None,
+                Some(&code_sha256[..]),
+                Some(to_us(*expires)),
+            ),
+            Credential::Password { hash, changed } => {
+                (hash.as_str(), to_us(*changed), Some(to_us(now)), None, None)
+            }
+        };
         self.write_with(
             async |c| {
                 let id = sqlx::query(
                     "INSERT INTO staff (login, name, unit, contact, delegation_id, password_hash,
-                         password_changed_us, created_by, created_us)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         password_changed_us, enrolled_us, enrolment_sha256, enrolment_expires_us,
+                         created_by, created_us)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 )
                 .bind(&new.login)
                 .bind(&new.name)
                 .bind(&new.unit)
                 .bind(&new.contact)
                 .bind(new.delegation_id)
-                .bind(&new.password_hash)
-                .bind(to_us(new.password_changed))
+                .bind(hash)
+                .bind(changed)
+                .bind(enrolled)
+                .bind(code)
+                .bind(expires)
                 .bind(&new.created_by)
                 .bind(to_us(now))
                 .execute(&mut *c)
@@ -96,7 +136,7 @@ impl Db {
                 .last_insert_rowid();
                 Ok(StaffId::new(id))
             },
-            |&id| vec![event(id)],
+            |&id| events(id),
         )
         .await
     }
@@ -330,7 +370,7 @@ mod tests {
     async fn a_login_is_taken_once() {
         let (db, _) = db_with_staff().await;
         let again = db
-            .create_staff(&new_staff("sato"), t0(), |_| any_event())
+            .create_staff(&new_staff("sato"), t0(), |_| vec![any_event()])
             .await;
         assert!(matches!(again, Err(DbError::Conflict(_))));
     }

@@ -25,7 +25,7 @@ pub fn t0() -> Timestamp {
 pub async fn db_with_staff() -> (Db, StaffId) {
     let db = Db::open_in_memory().await.unwrap();
     let id = db
-        .create_staff(&new_staff("sato"), t0(), |_| any_event())
+        .create_staff(&new_staff("sato"), t0(), |_| vec![any_event()])
         .await
         .unwrap();
     (db, id)
@@ -38,8 +38,10 @@ pub fn new_staff(login: &str) -> NewStaff {
         unit: "防犯係".into(),
         contact: String::new(),
         delegation_id: None,
-        password_hash: "x".into(),
-        password_changed: Timestamp::UNIX_EPOCH,
+        credential: crate::Credential::Password {
+            hash: "x".into(),
+            changed: Timestamp::UNIX_EPOCH,
+        },
         created_by: "admin".into(),
     }
 }

@@ -146,6 +146,10 @@ vocabulary! {
     // ---- people, terminals, sign-in (N3.3, N7, N12) ----
     /// N7.1: an account opened.
     StaffCreated(StaffCreated) = "staff_created",
+    /// N3.3.1: a one-time code for the holder to set their own password (never the code).
+    EnrolmentCodeIssued(EnrolmentCodeIssued) = "enrolment_code_issued",
+    /// N3.3.1: the holder set their password with the code; the actor is the holder.
+    Enrolled(Nothing) = "enrolled",
     /// T3.4: the person left; the record and the pledge stay.
     StaffLeft(StaffLeft) = "staff_left",
     /// N7.2–N7.4, N10.3: an appointment to a role.
@@ -242,7 +246,9 @@ impl EventBody {
             | E::SignedOut(_)
             | E::PasswordChanged(_)
             | E::TotpStarted(_)
-            | E::TotpEnabled(_) => one(&Rule::N3_3_1),
+            | E::TotpEnabled(_)
+            | E::EnrolmentCodeIssued(_)
+            | E::Enrolled(_) => one(&Rule::N3_3_1),
             E::PledgeAcknowledged(_) => one(&Rule::N12),
             E::Refused(r) => Rules(rule_slice(r.rule)),
             E::LedgerKeyAdded(_) | E::LedgerKeyRotated(_) | E::IntegrityCheck(_) => {
@@ -283,7 +289,9 @@ impl EventBody {
             E::Form3Recorded(_) => Action::Chain(Step::RecordForm3),
             E::HistoryReconciled(_) => Action::ReconcileHistory,
             E::HoldAdded(_) => Action::PlaceHold,
-            E::StaffCreated(_) | E::StaffLeft(_) => Action::ManageAccounts,
+            E::StaffCreated(_) | E::StaffLeft(_) | E::EnrolmentCodeIssued(_) => {
+                Action::ManageAccounts
+            }
             E::Appointed(a) => Action::Appoint(a.role),
             E::AppointmentEnded(a) => Action::Appoint(a.role),
             E::TerminalRegistered(_) => Action::RegisterTerminal,
@@ -293,6 +301,7 @@ impl EventBody {
             E::PledgeAcknowledged(_) => Action::AcknowledgePledge,
             E::SigninRefused(_)
             | E::SignedIn(_)
+            | E::Enrolled(_)
             | E::Refused(_)
             | E::Form3Overdue(_)
             | E::LedgerKeyAdded(_)

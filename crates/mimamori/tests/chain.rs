@@ -79,6 +79,35 @@ impl Api {
         );
         token
     }
+
+    /// The holder of a new account sets `{login}-chosen-password` with the enrolment code,
+    /// signs in and acknowledges the pledge (N3.3.1; issue 11, #1).
+    fn enrol(&self, login: &str, code: &str) -> String {
+        let password = format!("{login}-chosen-password");
+        let (status, answer) = self.call(
+            "POST",
+            "/api/v1/enrol",
+            None,
+            Some(json!({ "login": login, "code": code, "password": password })),
+        );
+        assert_eq!(status, 204, "{answer}");
+        let (status, answer) = self.call(
+            "POST",
+            "/api/v1/sessions",
+            None,
+            Some(json!({ "login": login, "password": password })),
+        );
+        assert_eq!(status, 200, "{answer}");
+        let token = answer["token"].as_str().unwrap().to_owned();
+        let (_, pledge) = self.call("GET", "/api/v1/me/pledge", Some(&token), None);
+        self.ok(
+            "POST",
+            "/api/v1/me/pledge",
+            &token,
+            json!({ "sha256": pledge["sha256"] }),
+        );
+        token
+    }
 }
 
 fn terminal_retrieve(server: &str, key: &Path, request: i64, out: &Path) -> Output {
@@ -137,13 +166,17 @@ fn n9_t5_2_order_instruction_retrieval_report_ends_in_a_verified_playable_clip()
     assert!(!bootstrap("admin2").status.success());
     let admin = api.first_sign_in("admin", "bootstrap-pass-1");
 
+    // Each person sets their own password with the code the Administrator hands over.
+    let mut sessions = std::collections::BTreeMap::new();
     for (login, name) in [("mayor", "区長"), ("lead", "係長"), ("sato", "佐藤")] {
-        api.ok(
+        let created = api.ok(
             "POST",
             "/api/v1/staff",
             &admin,
-            json!({ "login": login, "name": name, "password": format!("{login}-initial-1") }),
+            json!({ "login": login, "name": name }),
         );
+        let code = created["enrolment"]["code"].as_str().unwrap();
+        sessions.insert(login, api.enrol(login, code));
     }
     api.ok(
         "POST",
@@ -151,7 +184,7 @@ fn n9_t5_2_order_instruction_retrieval_report_ends_in_a_verified_playable_clip()
         &admin,
         json!({ "role": "manager" }),
     );
-    let mayor = api.first_sign_in("mayor", "mayor-initial-1");
+    let mayor = sessions["mayor"].clone();
     for (login, role) in [("lead", "operations_lead"), ("sato", "image_handler")] {
         api.ok(
             "POST",
@@ -160,8 +193,7 @@ fn n9_t5_2_order_instruction_retrieval_report_ends_in_a_verified_playable_clip()
             json!({ "role": role }),
         );
     }
-    let lead = api.first_sign_in("lead", "lead-initial-1");
-    api.first_sign_in("sato", "sato-initial-1");
+    let lead = sessions["lead"].clone();
 
     // The terminal makes its own key; the Operations lead registers the public half.
     let key = dir.path().join("terminal").join("pc-1.key");

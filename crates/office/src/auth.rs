@@ -75,16 +75,29 @@ fn verify_password(hash: &str, password: &str) -> bool {
 /// #9). Checks beyond these wait their turn.
 const CONCURRENT_PASSWORD_CHECKS: usize = 4;
 
+static PASSWORD_CHECKS: tokio::sync::Semaphore =
+    tokio::sync::Semaphore::const_new(CONCURRENT_PASSWORD_CHECKS);
+
 /// Hashing is deliberately slow; it runs off the async workers, a few at a time.
 pub(crate) async fn verify_blocking(hash: String, password: String) -> bool {
-    static CHECKS: tokio::sync::Semaphore =
-        tokio::sync::Semaphore::const_new(CONCURRENT_PASSWORD_CHECKS);
-    let Ok(_permit) = CHECKS.acquire().await else {
+    let Ok(_permit) = PASSWORD_CHECKS.acquire().await else {
         return false;
     };
     tokio::task::spawn_blocking(move || verify_password(&hash, &password))
         .await
         .unwrap_or(false)
+}
+
+/// A new password's hash, made off the async workers and bounded like the checks: enrolment
+/// is open to anyone who has a login (issue 11, #9).
+pub(crate) async fn hash_blocking(password: String) -> Result<String, ApiError> {
+    let _permit = PASSWORD_CHECKS
+        .acquire()
+        .await
+        .map_err(ApiError::internal)?;
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(ApiError::internal)
 }
 
 pub fn check_new_password(login: &str, password: &str) -> Result<(), ApiError> {

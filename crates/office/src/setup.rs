@@ -3,7 +3,7 @@
 //! account, with the local operator or `system:demo` as the actor.
 
 use jiff::Timestamp;
-use mimamori_db::{vocabulary, Db, DbError, Event, EventBody, NewStaff};
+use mimamori_db::{vocabulary, Credential, Db, DbError, Event, EventBody, NewStaff};
 use mimamori_policy::access::Role;
 use mimamori_policy::{DelegationId, Login, StaffId};
 
@@ -36,11 +36,13 @@ pub async fn seed_account(
         unit: seed.unit.to_owned(),
         contact: String::new(),
         delegation_id: seed.delegation_id,
-        password_hash: hash_password(seed.password),
-        password_changed: if seed.ready {
-            now
-        } else {
-            Timestamp::UNIX_EPOCH
+        credential: Credential::Password {
+            hash: hash_password(seed.password),
+            changed: if seed.ready {
+                now
+            } else {
+                Timestamp::UNIX_EPOCH
+            },
         },
         created_by: by.to_owned(),
     };
@@ -50,7 +52,7 @@ pub async fn seed_account(
         unit: seed.unit.to_owned(),
         delegation_id: seed.delegation_id,
     });
-    let id = db.create_staff(&new, now, |_| event(created)).await?;
+    let id = db.create_staff(&new, now, |_| vec![event(created)]).await?;
     for &role in seed.roles {
         let appointed = EventBody::Appointed(vocabulary::Appointed {
             login: seed.login.to_owned(),

@@ -241,10 +241,36 @@ pub struct NewAccount {
     pub unit: String,
     #[serde(default)]
     pub contact: String,
-    /// The initial password; it must be changed at the first sign-in (N3.3.1).
-    pub password: String,
+    /// Refused if present: the holder sets the password with the enrolment code (N3.3.1).
+    #[serde(default)]
+    pub password: Option<String>,
     /// For an investigative body's staff: the delegation they work under (N10.3).
     pub delegation_id: Option<DelegationId>,
+}
+
+/// A one-time code for the holder to set their own password (N3.3.1). Shown once: hand it to
+/// the person; the office keeps only its hash.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct EnrolmentCode {
+    /// Groups of four; case, spaces and dashes do not matter when it is typed.
+    pub code: String,
+    pub expires: Timestamp,
+}
+
+/// A new account, and the enrolment code its holder sets a password with.
+#[derive(Serialize, ToSchema)]
+pub struct AccountCreated {
+    #[serde(flatten)]
+    pub staff: StaffRow,
+    pub enrolment: EnrolmentCode,
+}
+
+/// The holder's first password, set with the enrolment code.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Enrol {
+    pub login: String,
+    pub code: String,
+    pub password: String,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -27,6 +27,8 @@ pub struct Office {
     pub session_idle: Duration,
     /// A session ends this long after sign-in, however busy (issue 11, #11).
     pub session_max: Duration,
+    /// A new account's enrolment code must be used within this time (N3.3.1; issue 11, #1).
+    pub enrolment_lifetime: Duration,
     /// A retrieval grant must be used within this time (single use in any case).
     pub grant_lifetime: Duration,
     /// The longest an instruction may stay open (N9.2).
@@ -76,6 +78,8 @@ pub(crate) struct RawOffice {
     session_minutes: f64,
     #[serde(default = "defaults::session_max_hours")]
     session_max_hours: f64,
+    #[serde(default = "defaults::enrolment_hours")]
+    enrolment_hours: f64,
     #[serde(default = "defaults::grant_minutes")]
     grant_minutes: f64,
     #[serde(default = "defaults::instruction_max_days")]
@@ -114,6 +118,9 @@ mod defaults {
     }
     pub fn session_max_hours() -> f64 {
         12.0
+    }
+    pub fn enrolment_hours() -> f64 {
+        72.0
     }
     pub fn grant_minutes() -> f64 {
         10.0
@@ -183,6 +190,12 @@ impl Validator<'_> {
                 at("session_max_hours"),
                 raw.session_max_hours,
                 (1.0, 72.0, HOUR),
+                "hours (時間)",
+            ),
+            enrolment_lifetime: self.span(
+                at("enrolment_hours"),
+                raw.enrolment_hours,
+                (1.0, 336.0, HOUR),
                 "hours (時間)",
             ),
             grant_lifetime: self.span(

@@ -305,6 +305,14 @@ pub struct StaffCreated {
     pub delegation_id: Option<DelegationId>,
 }
 
+/// An enrolment code issued for `login`, valid until `expires`. The code itself is shown once
+/// to the Administrator who opened the account, and never recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnrolmentCodeIssued {
+    pub login: String,
+    pub expires: Timestamp,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StaffLeft {
     pub login: String,

@@ -137,6 +137,59 @@ impl World {
         body["token"].as_str().unwrap().to_owned()
     }
 
+    /// An Administrator opens an account (`extra` adds fields); returns its enrolment code.
+    async fn open_account(&self, admin: &str, login: &str, extra: Value) -> String {
+        let mut body = json!({ "login": login, "name": login });
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let (status, body) = self
+            .call(Method::POST, "/api/v1/staff", Some(admin), Some(body))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["enrolment"]["code"].as_str().unwrap().to_owned()
+    }
+
+    /// The holder sets `password` with the code, signs in and pledges (N3.3.1, N12).
+    async fn enrol(&self, login: &str, code: &str, password: &str) -> String {
+        let (status, body) = self
+            .call(
+                Method::POST,
+                "/api/v1/enrol",
+                None,
+                Some(json!({ "login": login, "code": code, "password": password })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+        let (status, session) = self
+            .call(
+                Method::POST,
+                "/api/v1/sessions",
+                None,
+                Some(json!({ "login": login, "password": password })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{session}");
+        assert_eq!(
+            session["password_change_due"], false,
+            "the password is the holder's"
+        );
+        let token = session["token"].as_str().unwrap().to_owned();
+        let (_, pledge) = self
+            .call(Method::GET, "/api/v1/me/pledge", Some(&token), None)
+            .await;
+        let (status, _) = self
+            .call(
+                Method::POST,
+                "/api/v1/me/pledge",
+                Some(&token),
+                Some(json!({ "sha256": pledge["sha256"] })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        token
+    }
+
     async fn refused_events(&self) -> usize {
         let events = self
             .office

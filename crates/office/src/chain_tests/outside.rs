@@ -89,10 +89,9 @@ async fn n11_1_n11_2_emergency_retrieval_by_delegated_staff_alerts_the_manager_a
     let night: Timestamp = "2026-11-23T23:30:00+09:00".parse().unwrap();
     let clock = Arc::new(ShiftedClock::starting_at(night));
     let w = World::with_clock(clock.clone()).await;
-    // Stage 1: the police are delegated to, with an officer and a terminal of their own.
-    delegate_to_the_police(&w, night).await;
-    // Stage 2: the delegated officer signs in, changes the password and pledges like anyone.
-    let yamada = first_sign_in(&w, "yamada", "initial-pass-1", "yamada-new-pass").await;
+    // Stage 1: the police are delegated to, with an officer and a terminal of their own; the
+    // officer sets a password with the enrolment code and pledges like anyone (N3.3.1, N12).
+    let yamada = delegate_to_the_police(&w, night).await;
 
     // Stage 3: the emergency retrieval, refused where N10.4 and N11.1 refuse it.
     let emergency = |terminal: &str| {
@@ -346,9 +345,10 @@ async fn n11_3_a_terminals_signed_history_is_reconciled_with_the_log() {
 }
 
 /// N10.2–N10.4: the Manager records a delegation to the police, the Administrator opens the
-/// officer's account under it, the Manager appoints them delegated staff, and the Operations
-/// lead registers the police terminal (and a ward terminal, pc-1).
-async fn delegate_to_the_police(w: &World, night: Timestamp) {
+/// officer's account under it, the officer enrols, the Manager appoints them delegated staff,
+/// and the Operations lead registers the police terminal (and a ward terminal, pc-1). Returns
+/// the officer's session.
+async fn delegate_to_the_police(w: &World, night: Timestamp) -> String {
     let mayor = w.sign_in("mayor").await;
     let admin = w.sign_in("admin").await;
     let lead = w.sign_in("lead").await;
@@ -367,18 +367,14 @@ async fn delegate_to_the_police(w: &World, night: Timestamp) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{delegation}");
     let delegation = delegation["id"].as_i64().unwrap();
-    let (status, body) = w
-        .call(
-            Method::POST,
-            "/api/v1/staff",
-            Some(&admin),
-            Some(
-                json!({ "login": "yamada", "name": "山田", "unit": "西淀川警察署 刑事課",
-                         "password": "initial-pass-1", "delegation_id": delegation }),
-            ),
+    let code = w
+        .open_account(
+            &admin,
+            "yamada",
+            json!({ "name": "山田", "unit": "西淀川警察署 刑事課", "delegation_id": delegation }),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let yamada = w.enrol("yamada", &code, "yamada-new-pass").await;
     let (status, body) = w
         .call(
             Method::POST,
@@ -403,35 +399,5 @@ async fn delegate_to_the_police(w: &World, night: Timestamp) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     w.terminal(&lead, "pc-1").await;
-}
-
-/// N3.3.1, N12: a new account's first sign-in: the initial password, the change, the pledge.
-async fn first_sign_in(w: &World, login: &str, initial: &str, new: &str) -> String {
-    let (_, session) = w
-        .call(
-            Method::POST,
-            "/api/v1/sessions",
-            None,
-            Some(json!({ "login": login, "password": initial })),
-        )
-        .await;
-    let token = session["token"].as_str().unwrap().to_owned();
-    w.call(
-        Method::POST,
-        "/api/v1/me/password",
-        Some(&token),
-        Some(json!({ "current": initial, "new": new })),
-    )
-    .await;
-    let (_, pledge) = w
-        .call(Method::GET, "/api/v1/me/pledge", Some(&token), None)
-        .await;
-    w.call(
-        Method::POST,
-        "/api/v1/me/pledge",
-        Some(&token),
-        Some(json!({ "sha256": pledge["sha256"] })),
-    )
-    .await;
-    token
+    yamada
 }

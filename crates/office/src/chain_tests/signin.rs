@@ -39,8 +39,11 @@ async fn n3_3_1_failed_sign_ins_lock_and_every_attempt_is_recorded() {
     assert!(refusals.iter().all(|e| e.rule.as_deref() == Some("N3.3.1")));
 }
 
+/// N3.3.1 (issue 11, #1): a new account's holder sets the password with the one-time code
+/// the Administrator was shown; the Administrator never chooses it. The holder is appointed
+/// once enrolled, and acknowledges the pledge before anything else (N12).
 #[tokio::test]
-async fn n3_3_1_a_new_account_changes_its_password_and_pledges_first() {
+async fn n3_3_1_a_new_account_enrols_with_its_code_and_pledges_first() {
     let w = World::new().await;
     let admin = w.sign_in("admin").await;
     let (status, body) = w
@@ -51,18 +54,12 @@ async fn n3_3_1_a_new_account_changes_its_password_and_pledges_first() {
             Some(json!({ "login": "tanaka", "name": "田中", "password": "initial-pass-1" })),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let mayor = w.sign_in("mayor").await;
-    let (status, body) = w
-        .call(
-            Method::POST,
-            "/api/v1/staff/tanaka/appointments",
-            Some(&mayor),
-            Some(json!({ "role": "image_handler" })),
-        )
+    assert_refused(status, &body, "password_set_by_holder", "N3.3.1");
+    let code = w
+        .open_account(&admin, "tanaka", json!({ "name": "田中" }))
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-
+    assert_eq!(code.len(), 24, "{code}");
+    // Not yet enrolled: no password signs in, and no role is given.
     let (status, body) = w
         .call(
             Method::POST,
@@ -71,52 +68,96 @@ async fn n3_3_1_a_new_account_changes_its_password_and_pledges_first() {
             Some(json!({ "login": "tanaka", "password": "initial-pass-1" })),
         )
         .await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(body["password_change_due"], true);
-    assert_eq!(body["pledge_required"], true);
-    let tanaka = body["token"].as_str().unwrap().to_owned();
-    let (status, body) = w
-        .call(Method::GET, "/api/v1/requests", Some(&tanaka), None)
-        .await;
-    assert_refused(status, &body, "password_change_due", "N3.3.1");
-    let (status, body) = w
-        .call(
-            Method::POST,
-            "/api/v1/me/password",
-            Some(&tanaka),
-            Some(json!({ "current": "initial-pass-1", "new": "short" })),
-        )
-        .await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (StatusCode::UNAUTHORIZED, &json!("bad_credentials"))
+    );
+    let mayor = w.sign_in("mayor").await;
+    let appoint = |token: String| {
+        let w = &w;
+        async move {
+            w.call(
+                Method::POST,
+                "/api/v1/staff/tanaka/appointments",
+                Some(&token),
+                Some(json!({ "role": "image_handler" })),
+            )
+            .await
+        }
+    };
+    let (status, body) = appoint(mayor.clone()).await;
+    assert_refused(status, &body, "not_enrolled", "N3.3.1");
+    // The code sets a password of the holder's own, once.
+    let enrol = |code: String, password: &'static str| {
+        let w = &w;
+        async move {
+            w.call(
+                Method::POST,
+                "/api/v1/enrol",
+                None,
+                Some(json!({ "login": "tanaka", "code": code, "password": password })),
+            )
+            .await
+        }
+    };
+    let (status, body) = enrol(code.clone(), "short").await;
     assert_refused(status, &body, "invalid_input", "N3.3.1");
-    let (status, _) = w
-        .call(
-            Method::POST,
-            "/api/v1/me/password",
-            Some(&tanaka),
-            Some(json!({ "current": "initial-pass-1", "new": "a much longer one" })),
-        )
+    let (status, body) = enrol("AAAA-AAAA-AAAA-AAAA-AAAA".into(), "a much longer one").await;
+    assert_refused(status, &body, "enrolment_refused", "N3.3.1");
+    let tanaka = w
+        .enrol("tanaka", &code.to_lowercase(), "a much longer one")
         .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, body) = w
-        .call(Method::GET, "/api/v1/requests", Some(&tanaka), None)
-        .await;
-    assert_refused(status, &body, "pledge_required", "N12");
-    let (_, pledge) = w
-        .call(Method::GET, "/api/v1/me/pledge", Some(&tanaka), None)
-        .await;
-    let (status, _) = w
-        .call(
-            Method::POST,
-            "/api/v1/me/pledge",
-            Some(&tanaka),
-            Some(json!({ "sha256": pledge["sha256"] })),
-        )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = enrol(code, "another long one").await;
+    assert_refused(status, &body, "enrolment_refused", "N3.3.1");
+    let (status, body) = appoint(mayor).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
     let (status, _) = w
         .call(Method::GET, "/api/v1/requests", Some(&tanaka), None)
         .await;
     assert_eq!(status, StatusCode::OK);
+    // An account that enrolled keeps its holder's password: no new code replaces it.
+    let (status, _) = w
+        .call(
+            Method::POST,
+            "/api/v1/staff/tanaka/enrolment",
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+}
+
+/// N3.3.1: a code that expired is replaced by a new one from the Administrator.
+#[tokio::test]
+async fn n3_3_1_an_expired_enrolment_code_is_replaced() {
+    let clock = Arc::new(ShiftedClock::starting_at(fixed_clock().now()));
+    let w = World::with_clock(clock.clone()).await;
+    let admin = w.sign_in("admin").await;
+    let old = w.open_account(&admin, "tanaka", json!({})).await;
+    // The policy's default lifetime is 72 hours.
+    clock.set(w.now() + SignedDuration::from_hours(73));
+    let later = &w;
+    let (status, body) = later
+        .call(
+            Method::POST,
+            "/api/v1/enrol",
+            None,
+            Some(json!({ "login": "tanaka", "code": old, "password": "a much longer one" })),
+        )
+        .await;
+    assert_refused(status, &body, "enrolment_refused", "N3.3.1");
+    let admin = later.sign_in("admin").await;
+    let (status, body) = later
+        .call(
+            Method::POST,
+            "/api/v1/staff/tanaka/enrolment",
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let code = body["code"].as_str().unwrap();
+    later.enrol("tanaka", code, "a much longer one").await;
 }
 
 #[tokio::test]

@@ -12,12 +12,15 @@ use mimamori_policy::Rule;
 use crate::auth::{pledge_sha256, Caller, PLEDGE_EN, PLEDGE_JA};
 use crate::error::{ApiError, Body};
 use crate::openapi::shared;
-use crate::wire::{Acknowledge, Code, Me, NewPassword, Pledge, SignIn, SignedIn, TotpSecret};
+use crate::wire::{
+    Acknowledge, Code, Enrol, Me, NewPassword, Pledge, SignIn, SignedIn, TotpSecret,
+};
 use crate::{workflow, Shared};
 
 pub fn routes() -> Router<Shared> {
     Router::new()
         .route("/api/v1/sessions", post(sign_in).delete(sign_out))
+        .route("/api/v1/enrol", post(enrol))
         .route("/api/v1/me", get(me))
         .route("/api/v1/me/password", post(change_password))
         .route(
@@ -43,6 +46,27 @@ pub(crate) async fn sign_in(
     Body(req): Body<SignIn>,
 ) -> Result<Json<SignedIn>, ApiError> {
     Ok(Json(workflow::signin::sign_in(&office, req).await?))
+}
+
+/// Set one's own first password with the enrolment code.
+///
+/// No session is needed. The code is the one the Administrator handed over when the account
+/// was opened; it works once, before it expires. A wrong code counts towards the account's
+/// lockout like a wrong password and is answered `enrolment_refused` (401), as is a used or
+/// expired one; `account_locked` (403); `invalid_input` (400, N3.3.1) for a password too short
+/// or equal to the login. Then sign in; the pledge comes first (N12).
+#[utoipa::path(post, path = "/api/v1/enrol", tag = "account", security(()),
+    extensions(("x-rule" = json!("N3.3.1"))),
+    request_body = Enrol,
+    responses((status = 204, description = "The password is set; sign in with it."),
+        (status = 401, response = shared::Unauthorized),
+        (status = 403, response = shared::Forbidden)))]
+pub(crate) async fn enrol(
+    State(office): State<Shared>,
+    Body(req): Body<Enrol>,
+) -> Result<StatusCode, ApiError> {
+    workflow::enrolment::enrol(&office, req).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Sign out.

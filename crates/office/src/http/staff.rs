@@ -10,7 +10,7 @@ use mimamori_policy::AppointmentId;
 use crate::auth::Caller;
 use crate::error::{ApiError, Body};
 use crate::openapi::shared;
-use crate::wire::{Appoint, NewAccount, StaffDetail};
+use crate::wire::{AccountCreated, Appoint, EnrolmentCode, NewAccount, StaffDetail};
 use crate::{workflow, Shared};
 
 pub fn routes() -> Router<Shared> {
@@ -18,27 +18,52 @@ pub fn routes() -> Router<Shared> {
         .route("/api/v1/staff", get(list).post(create))
         .route("/api/v1/staff/{login}", get(show))
         .route("/api/v1/staff/{login}/leave", post(leave))
+        .route("/api/v1/staff/{login}/enrolment", post(reissue_enrolment))
         .route("/api/v1/staff/{login}/appointments", post(appoint))
         .route("/api/v1/appointments/{id}/end", post(end_appointment))
 }
 
-/// Open an account (Administrator).
+/// Open an account (Administrator); its holder sets the password with the enrolment code.
 ///
-/// `unknown_delegation` (404, N10.3); `conflict` (409) when the login is taken.
+/// The answer carries a one-time enrolment code, shown this once: hand it to the person, who
+/// sets their own password with it (`POST /api/v1/enrol`). A body with `password` is refused
+/// (`password_set_by_holder`, 403, N3.3.1). `unknown_delegation` (404, N10.3); `conflict` (409)
+/// when the login is taken.
 #[utoipa::path(post, path = "/api/v1/staff", tag = "staff",
     extensions(("x-rule" = json!("N7.1"))),
     request_body = NewAccount,
-    responses((status = 201, description = "The new account.", body = StaffRow),
+    responses((status = 201, description = "The new account and its enrolment code.", body = AccountCreated),
         (status = 404, response = shared::NotFound),
         (status = 409, response = shared::Conflict)))]
 pub(crate) async fn create(
     State(office): State<Shared>,
     caller: Caller,
     Body(req): Body<NewAccount>,
-) -> Result<(StatusCode, Json<StaffRow>), ApiError> {
+) -> Result<(StatusCode, Json<AccountCreated>), ApiError> {
     Ok((
         StatusCode::CREATED,
         Json(workflow::staff::create_account(&office, &caller, req).await?),
+    ))
+}
+
+/// A new enrolment code for an account that has not enrolled (Administrator).
+///
+/// For a code that expired or was lost; it replaces the open one. An account that enrolled
+/// keeps its holder's password (`conflict`, 409). `unknown_staff` (404).
+#[utoipa::path(post, path = "/api/v1/staff/{login}/enrolment", tag = "staff",
+    extensions(("x-rule" = json!("N3.3.1"))),
+    params(("login" = String, Path, description = "The login name.")),
+    responses((status = 201, description = "The code, shown this once.", body = EnrolmentCode),
+        (status = 404, response = shared::NotFound),
+        (status = 409, response = shared::Conflict)))]
+pub(crate) async fn reissue_enrolment(
+    State(office): State<Shared>,
+    caller: Caller,
+    Path(login): Path<String>,
+) -> Result<(StatusCode, Json<EnrolmentCode>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(workflow::enrolment::reissue(&office, &caller, login).await?),
     ))
 }
 

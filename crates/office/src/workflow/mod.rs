@@ -16,6 +16,7 @@
 pub mod alerts;
 pub mod chain;
 pub mod emergency;
+pub mod enrolment;
 pub mod fields;
 pub mod form1;
 pub mod history;

@@ -69,6 +69,12 @@ pub async fn sign_in(office: &OfficeState, req: SignIn) -> Result<SignedIn, ApiE
             Err(e) => e.into(),
         }
     };
+    // Issue 11, #1: an account whose holder has not set a password with the enrolment code
+    // has none; the same time is spent and the same answer given as for a wrong one.
+    if staff.enrolled_us.is_none() {
+        verify_blocking(dummy_hash().to_owned(), req.password).await;
+        return Err(fail("not_enrolled").await);
+    }
     if !verify_blocking(staff.password_hash.clone(), req.password).await {
         return Err(fail("bad_password").await);
     }

@@ -1,44 +1,49 @@
 //! People and roles (N7, T3, N10.3): accounts kept by the Administrator, appointments made by
 //! the Manager, and the record of both, kept after a person leaves (T3.4).
 
-use jiff::Timestamp;
-use mimamori_db::{vocabulary, AppointmentRow, EventBody, NewStaff, StaffRow};
-use mimamori_policy::access::{decide_any, decide_appointment, Action, Role};
+use mimamori_db::{vocabulary, AppointmentRow, Credential, EventBody, NewStaff, StaffRow};
+use mimamori_policy::access::{
+    decide_account_password, decide_any, decide_appointee, decide_appointment, Action, Role,
+};
 use mimamori_policy::AppointmentId;
 use mimamori_policy::Rule;
 
-use crate::auth::{check_new_password, hash_password, Caller};
+use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::wire::{Appoint, NewAccount, StaffDetail};
+use crate::wire::{AccountCreated, Appoint, NewAccount, StaffDetail};
+use crate::workflow::enrolment;
 use crate::workflow::fields::{parse_login, required_text};
 use crate::OfficeState;
 
-/// N7: the Administrator opens an account.
+/// N7.1: the Administrator opens an account. Its holder sets the password with the enrolment
+/// code answered here, once (N3.3.1; issue 11, #1).
 pub async fn create_account(
     office: &OfficeState,
     caller: &Caller,
     req: NewAccount,
-) -> Result<StaffRow, ApiError> {
+) -> Result<AccountCreated, ApiError> {
     caller
         .may(office, Action::ManageAccounts, "staff_created")
         .await?;
+    let verdict = decide_account_password(req.password.is_some());
+    caller
+        .record_refusal(office, Action::ManageAccounts, "staff_created", verdict)
+        .await?;
     let login = parse_login(&req.login)?;
-    check_new_password(&req.login, &req.password)?;
     let name = required_text("name", &req.name, 100)?;
     let db = &office.db;
     crate::workflow::emergency::check_delegation(office, req.delegation_id, Rule::N10_3).await?;
-    let password = req.password;
-    let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(ApiError::internal)?;
+    let (enrolment, code_sha256) = enrolment::new_code(office)?;
     let new = NewStaff {
         login,
         name,
         unit: req.unit.trim().to_owned(),
         contact: req.contact.trim().to_owned(),
         delegation_id: req.delegation_id,
-        password_hash,
-        password_changed: Timestamp::UNIX_EPOCH,
+        credential: Credential::Enrolment {
+            code_sha256,
+            expires: enrolment.expires,
+        },
         created_by: caller.login().to_owned(),
     };
     let body = EventBody::StaffCreated(vocabulary::StaffCreated {
@@ -48,12 +53,15 @@ pub async fn create_account(
         delegation_id: new.delegation_id,
     });
     let now = office.clock.now();
-    let id = db.create_staff(&new, now, |_| caller.event(body)).await?;
-    let row = db
+    let issued = enrolment::issued(caller, new.login.as_str(), &enrolment);
+    let id = db
+        .create_staff(&new, now, |_| vec![caller.event(body), issued])
+        .await?;
+    let staff = db
         .staff_by_id(id)
         .await?
         .ok_or_else(|| ApiError::internal("lost"))?;
-    Ok(row)
+    Ok(AccountCreated { staff, enrolment })
 }
 
 /// Who may see the staff list: anyone keeping or reading the records.
@@ -150,7 +158,8 @@ pub async fn appoint(
         &current,
         role,
         staff.delegation_id.is_some(),
-    );
+    )
+    .and(decide_appointee(staff.enrolled_us.is_some()));
     caller
         .record_refusal(office, action, "appointed", verdict)
         .await?;

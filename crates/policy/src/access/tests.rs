@@ -2,8 +2,9 @@
 //! derived from [`Action::permitted`], so the two must agree rather than trivially match).
 
 use super::*;
-use crate::chain::Step;
+use crate::chain::{RequestKind, RequestState, Step};
 use crate::Rule;
+use jiff::Timestamp;
 
 /// (action, roles that may) — from N7, N9, N10, N11, T3–T6.
 fn guideline_table() -> Vec<(Action, Vec<Role>)> {
@@ -509,4 +510,14 @@ fn n9_2_n9_4_one_request_passes_through_two_people() {
     )
     .unwrap_err();
     assert_eq!(r.code, "second_person_required");
+}
+
+#[test]
+fn n3_3_1_the_holder_sets_the_password_and_is_appointed_after() {
+    let r = decide_account_password(true).unwrap_err();
+    assert_eq!((r.code, r.rule), ("password_set_by_holder", Rule::N3_3_1));
+    assert!(decide_account_password(false).is_ok());
+    let r = decide_appointee(false).unwrap_err();
+    assert_eq!((r.code, r.rule), ("not_enrolled", Rule::N3_3_1));
+    assert!(decide_appointee(true).is_ok());
 }

@@ -94,6 +94,7 @@ fn office_defaults_and_refusals() {
     );
     assert_eq!(p.office.password_rotation, Duration::from_secs(90 * 86_400));
     assert_eq!(p.office.lockout_attempts, 5);
+    assert_eq!(p.office.enrolment_lifetime, Duration::from_secs(72 * 3600));
     assert_eq!(
         p.office.emergency.form3_deadline,
         Duration::from_secs(72 * 3600)
@@ -106,6 +107,7 @@ fn office_defaults_and_refusals() {
         ("lockout_attempts = 0", "office.lockout_attempts"),
         ("session_minutes = 100000", "office.session_minutes"),
         ("grant_minutes = -1", "office.grant_minutes"),
+        ("enrolment_hours = 0.5", "office.enrolment_hours"),
         (
             "[office.emergency]\noffice_opens = \"9時\"",
             "office.emergency.office_opens",
