@@ -152,7 +152,7 @@ async fn open_office(dir: &Path) -> anyhow::Result<Shared> {
         delegation_id: None,
     };
     let event = Event::system("bench", mimamori_db::EventBody::TerminalRegistered(body));
-    db.register_terminal(&terminal, now, event).await?;
+    db.register_terminal(&terminal, now, None, event).await?;
     Ok(office)
 }
 

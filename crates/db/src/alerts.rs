@@ -4,6 +4,7 @@
 //! office step is written in the step's transaction ([`insert_alert`]).
 
 use jiff::Timestamp;
+use mimamori_policy::access::Role;
 use mimamori_policy::CameraId;
 use sqlx::SqliteConnection;
 
@@ -28,10 +29,14 @@ pub enum AlertKind {
     Form3Overdue,
     /// N11.3: a terminal's own retrieval history disagrees with the office's record.
     HistoryMismatch,
+    /// N7 (issue 11, #1): someone was appointed to a role.
+    Appointment,
+    /// N8, N10.4 (issue 11, #1): a dedicated terminal was registered.
+    Terminal,
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 7] = [
+    pub const ALL: [AlertKind; 9] = [
         AlertKind::Gap,
         AlertKind::RetentionBelowPolicy,
         AlertKind::Integrity,
@@ -39,6 +44,8 @@ impl AlertKind {
         AlertKind::EmergencyRetrieval,
         AlertKind::Form3Overdue,
         AlertKind::HistoryMismatch,
+        AlertKind::Appointment,
+        AlertKind::Terminal,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,11 +57,35 @@ impl AlertKind {
             AlertKind::EmergencyRetrieval => "emergency_retrieval",
             AlertKind::Form3Overdue => "form3_overdue",
             AlertKind::HistoryMismatch => "history_mismatch",
+            AlertKind::Appointment => "appointment",
+            AlertKind::Terminal => "terminal",
         }
     }
 
     pub fn parse(text: &str) -> Option<AlertKind> {
         Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    /// Who must look at it, by role; empty: whoever keeps an eye on the recorder. Appointments
+    /// and terminals go to the Manager, who answers for the chain, and to the Auditor, who
+    /// watches it (issue 11, #1: an appointment or a terminal nobody expected is seen).
+    pub fn addressees(self) -> &'static [Role] {
+        match self {
+            AlertKind::Appointment | AlertKind::Terminal => &[Role::Manager, Role::Auditor],
+            AlertKind::EmergencyRetrieval
+            | AlertKind::Form3Overdue
+            | AlertKind::HistoryMismatch => &[Role::Manager],
+            AlertKind::Gap
+            | AlertKind::RetentionBelowPolicy
+            | AlertKind::Integrity
+            | AlertKind::NoKeyframes => &[],
+        }
+    }
+
+    /// An alert about accounts and terminals: it names people, so the public health page
+    /// neither shows nor counts it (N12).
+    pub fn is_about_people(self) -> bool {
+        matches!(self, AlertKind::Appointment | AlertKind::Terminal)
     }
 
     /// An alert about what people did with footage (an emergency retrieval, an overdue Form 3,
@@ -86,7 +117,8 @@ pub struct AlertRow {
     pub resolved_us: Option<i64>,
 }
 
-/// An alert to raise. Messages are shown on the public health page: no names (N12).
+/// An alert to raise. Messages of alerts about cameras are shown on the public health page: no
+/// names there (N12). Alerts about retrievals are counted there, about people not shown.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewAlert {
     pub kind: AlertKind,
@@ -173,6 +205,25 @@ impl Db {
             .execute(&self.writer)
             .await?;
         Ok(())
+    }
+
+    /// Open alerts, counted by kind.
+    pub async fn open_alert_counts(&self) -> Result<Vec<(AlertKind, i64)>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT kind, count(*) FROM alert WHERE resolved_us IS NULL GROUP BY kind",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(kind, n)| {
+                AlertKind::try_from(kind)
+                    .map(|k| (k, n))
+                    .map_err(|error| crate::DbError::Corrupt {
+                        record: "alert".into(),
+                        error,
+                    })
+            })
+            .collect()
     }
 
     /// Alerts, open ones first, newest first.

@@ -3,9 +3,10 @@
 
 use jiff::Timestamp;
 use mimamori_policy::access::Role;
-use mimamori_policy::{AppointmentId, StaffId};
+use mimamori_policy::{AppointmentId, Login, StaffId};
 
-use crate::{to_us, Db, DbError, Event, Result};
+use crate::alerts::insert_alert;
+use crate::{to_us, Db, DbError, Event, NewAlert, Result};
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -29,10 +30,14 @@ impl Db {
         by: &str,
         now: Timestamp,
         until: Option<Timestamp>,
+        alert: Option<&NewAlert>,
         event: impl FnOnce(AppointmentId) -> Event,
     ) -> Result<AppointmentId> {
         self.write_with(
             async |c| {
+                if let Some(alert) = alert {
+                    insert_alert(c, alert, now).await?;
+                }
                 Ok(AppointmentId::new(
                     sqlx::query(
                         "INSERT INTO appointment (staff_id, role, appointed_by, from_us, until_us)
@@ -77,6 +82,24 @@ impl Db {
                 .fetch_all(&self.pool)
                 .await?,
         )
+    }
+
+    /// Every appointment ever made, newest first, with the login it was made to: for the
+    /// Auditor, who checks that each was expected (issue 11, #1).
+    pub async fn all_appointments(&self) -> Result<Vec<(Login, AppointmentRow)>> {
+        #[derive(sqlx::FromRow)]
+        struct Joined {
+            login: Login,
+            #[sqlx(flatten)]
+            row: AppointmentRow,
+        }
+        let rows: Vec<Joined> = sqlx::query_as(
+            "SELECT s.login, a.* FROM appointment a JOIN staff s ON s.id = a.staff_id
+             ORDER BY a.id DESC",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|j| (j.login, j.row)).collect())
     }
 
     pub async fn appointment(&self, id: AppointmentId) -> Result<Option<AppointmentRow>> {
@@ -133,7 +156,9 @@ mod tests {
         let (db, id) = db_with_staff().await;
         let now = t0();
         let a = db
-            .appoint(id, Role::ImageHandler, "mgr", now, None, |_| any_event())
+            .appoint(id, Role::ImageHandler, "mgr", now, None, None, |_| {
+                any_event()
+            })
             .await
             .unwrap();
         let later = now + jiff::SignedDuration::from_secs(1);

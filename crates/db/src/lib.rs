@@ -65,6 +65,7 @@ pub(crate) const UPGRADES: &[(i64, &str)] = &[
     (5, include_str!("../migrations/0005_grant_claims.sql")),
     (6, include_str!("../migrations/0006_totp_steps.sql")),
     (7, include_str!("../migrations/0007_enrolment.sql")),
+    (8, include_str!("../migrations/0008_people_alerts.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

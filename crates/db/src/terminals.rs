@@ -5,8 +5,9 @@ use jiff::Timestamp;
 
 use mimamori_policy::{DelegationId, TerminalId};
 
+use crate::alerts::insert_alert;
 use crate::write::unique_violation;
-use crate::{to_us, Db, Event, Result};
+use crate::{to_us, Db, Event, NewAlert, Result};
 
 #[derive(Debug, Clone)]
 pub struct NewTerminal {
@@ -39,10 +40,14 @@ impl Db {
         &self,
         new: &NewTerminal,
         now: Timestamp,
+        alert: Option<&NewAlert>,
         event: Event,
     ) -> Result<()> {
         self.write_with(
             async |c| {
+                if let Some(alert) = alert {
+                    insert_alert(c, alert, now).await?;
+                }
                 sqlx::query(
                     "INSERT INTO terminal (id, name, location, custodian, public_key,
                          delegation_id, registered_by, registered_us)

@@ -67,7 +67,7 @@ pub async fn spend_grant(
             delegation_id: None,
             registered_by: "lead".into(),
         };
-        db.register_terminal(&terminal, now, any_event())
+        db.register_terminal(&terminal, now, None, any_event())
             .await
             .unwrap();
     }

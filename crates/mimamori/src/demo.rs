@@ -152,7 +152,7 @@ async fn seed_people(app: &App, paths: &Paths, listen: SocketAddr) -> anyhow::Re
             delegation_id: None,
         };
         let event = Event::system("demo", EventBody::TerminalRegistered(body));
-        db.register_terminal(&terminal, now, event).await?;
+        db.register_terminal(&terminal, now, None, event).await?;
     }
     println!("demo accounts (one per role; passwords are for the demo only):");
     for (login, _, role, password) in PEOPLE {

@@ -138,7 +138,8 @@ pub fn router(office: Shared) -> Router {
 ///
 /// No authentication: it says nothing about what the cameras see. Alerts about retrievals (emergencies, overdue Form 3s, history mismatches) are counted here,
 /// not shown: their camera, time and request are for signed-in staff (`GET /api/v1/alerts`,
-/// N12; issue 11, #18). Alerts about cameras (gaps, storage, integrity) stay in full.
+/// N12; issue 11, #18). Alerts about people (appointments, terminals) are neither shown nor
+/// counted. Alerts about cameras (gaps, storage, integrity) stay in full.
 #[utoipa::path(get, path = "/api/v1/health", tag = "public", security(()),
     responses((status = 200, description = "The status.", body = PublicHealth),
         (status = 500, description = "The status could not be read.", body = openapi::PlainError)))]
@@ -150,7 +151,7 @@ pub(crate) async fn health(State(ctx): State<Arc<RecorderContext>>) -> Response 
                 if a.kind.is_about_retrievals() {
                     *retrieval_alerts.entry(a.kind.as_str()).or_insert(0) += 1;
                 }
-                !a.kind.is_about_retrievals()
+                !a.kind.is_about_retrievals() && !a.kind.is_about_people()
             });
             Json(PublicHealth {
                 status,

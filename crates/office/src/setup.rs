@@ -59,7 +59,7 @@ pub async fn seed_account(
             role,
             until: None,
         });
-        db.appoint(id, role, by, now, None, |_| event(appointed))
+        db.appoint(id, role, by, now, None, None, |_| event(appointed))
             .await?;
     }
     if seed.ready {

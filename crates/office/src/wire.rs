@@ -329,6 +329,17 @@ pub struct Me {
     pub pledged: bool,
     pub password_change_due: bool,
     pub password_changed: String,
+    /// Open alerts addressed to one of the caller's roles (appointments and terminals go to
+    /// the Manager and the Auditor; retrievals to the Manager): `GET /api/v1/alerts`.
+    pub open_alerts: i64,
+}
+
+/// An appointment with the login it was made to.
+#[derive(Serialize, ToSchema)]
+pub struct AppointmentView {
+    pub login: Login,
+    #[serde(flatten)]
+    pub appointment: AppointmentRow,
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -303,3 +303,56 @@ async fn attack_the_operations_lead_instructs_himself() {
     assert_eq!(w.refused_events().await, refused + 1);
     w.instruct(&lead, id, "sato", "pc-1").await;
 }
+
+/// #1 (N7, N8): every appointment and every terminal registration alerts the Manager and the
+/// Auditor, who see it in full; the public health page neither shows nor counts it.
+#[tokio::test]
+async fn n7_n8_appointments_and_terminals_alert_the_manager_and_the_auditor() {
+    let w = World::new().await;
+    let mayor = w.sign_in("mayor").await;
+    let auditor = w.sign_in("auditor").await;
+    let (_, me) = w
+        .call(Method::GET, "/api/v1/me", Some(&auditor), None)
+        .await;
+    assert_eq!(me["open_alerts"], 0, "{me}");
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/staff/suzuki/appointments",
+            Some(&mayor),
+            Some(json!({ "role": "operations_lead" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let lead = w.sign_in("lead").await;
+    w.terminal(&lead, "pc-7").await;
+    for token in [&auditor, &mayor] {
+        let (_, me) = w.call(Method::GET, "/api/v1/me", Some(token), None).await;
+        assert_eq!(me["open_alerts"], 2, "{me}");
+    }
+    let (_, me) = w.call(Method::GET, "/api/v1/me", Some(&lead), None).await;
+    assert_eq!(me["open_alerts"], 0, "not addressed to the lead: {me}");
+    let (status, alerts) = w
+        .call(Method::GET, "/api/v1/alerts", Some(&auditor), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let text = alerts.to_string();
+    assert!(
+        text.contains("appointed: suzuki as operations_lead by mayor"),
+        "{text}"
+    );
+    assert!(text.contains("terminal registered: pc-7"), "{text}");
+    let (status, list) = w
+        .call(Method::GET, "/api/v1/appointments", Some(&auditor), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list[0]["login"], "suzuki");
+    assert_eq!(list[0]["role"], "operations_lead");
+    assert_eq!(list[0]["appointed_by"], "mayor");
+    let (_, health) = w.call(Method::GET, "/api/v1/health", None, None).await;
+    let public = health.to_string();
+    assert!(
+        !public.contains("suzuki") && !public.contains("pc-7"),
+        "{public}"
+    );
+}

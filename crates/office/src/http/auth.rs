@@ -6,7 +6,6 @@ use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use mimamori_db::from_us;
 use mimamori_policy::Rule;
 
 use crate::auth::{pledge_sha256, Caller, PLEDGE_EN, PLEDGE_JA};
@@ -163,15 +162,8 @@ impl FromRequestParts<Shared> for Caller {
 #[utoipa::path(get, path = "/api/v1/me", tag = "account",
     extensions(("x-rule" = json!("N3.3.1"))),
     responses((status = 200, description = "The caller.", body = Me)))]
-pub(crate) async fn me(caller: Caller) -> Json<Me> {
-    Json(Me {
-        login: caller.staff.login.clone(),
-        name: caller.staff.name.clone(),
-        roles: caller.roles.clone(),
-        pledged: caller.pledged,
-        password_change_due: caller.password_due,
-        password_changed: from_us(caller.staff.password_changed_us).to_string(),
-    })
+pub(crate) async fn me(State(office): State<Shared>, caller: Caller) -> Result<Json<Me>, ApiError> {
+    Ok(Json(workflow::signin::me(&office, &caller).await?))
 }
 
 /// The confidentiality pledge text to acknowledge.

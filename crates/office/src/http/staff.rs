@@ -10,7 +10,9 @@ use mimamori_policy::AppointmentId;
 use crate::auth::Caller;
 use crate::error::{ApiError, Body};
 use crate::openapi::shared;
-use crate::wire::{AccountCreated, Appoint, EnrolmentCode, NewAccount, StaffDetail};
+use crate::wire::{
+    AccountCreated, Appoint, AppointmentView, EnrolmentCode, NewAccount, StaffDetail,
+};
 use crate::{workflow, Shared};
 
 pub fn routes() -> Router<Shared> {
@@ -20,6 +22,7 @@ pub fn routes() -> Router<Shared> {
         .route("/api/v1/staff/{login}/leave", post(leave))
         .route("/api/v1/staff/{login}/enrolment", post(reissue_enrolment))
         .route("/api/v1/staff/{login}/appointments", post(appoint))
+        .route("/api/v1/appointments", get(appointments))
         .route("/api/v1/appointments/{id}/end", post(end_appointment))
 }
 
@@ -134,6 +137,22 @@ pub(crate) async fn appoint(
     Ok((
         StatusCode::CREATED,
         Json(workflow::staff::appoint(&office, &caller, login, req).await?),
+    ))
+}
+
+/// Every appointment ever made, newest first, with its login.
+///
+/// For the Auditor (and anyone who may read the records), who checks that each appointment
+/// was expected: who appointed whom to what, when, and when it ended.
+#[utoipa::path(get, path = "/api/v1/appointments", tag = "staff",
+    extensions(("x-rule" = json!(["N7.1", "T4"]))),
+    responses((status = 200, description = "The appointments.", body = Vec<AppointmentView>)))]
+pub(crate) async fn appointments(
+    State(office): State<Shared>,
+    caller: Caller,
+) -> Result<Json<Vec<AppointmentView>>, ApiError> {
+    Ok(Json(
+        workflow::staff::list_appointments(&office, &caller).await?,
     ))
 }
 

@@ -5,7 +5,7 @@ use base64::prelude::{Engine, BASE64_URL_SAFE_NO_PAD};
 use jiff::SignedDuration;
 use mimamori_db::vocabulary::{self, Nothing};
 use mimamori_db::{from_us, Event, EventBody};
-use mimamori_policy::access::{needs_second_factor, Action};
+use mimamori_policy::access::{acting_roles, needs_second_factor, Action};
 use mimamori_policy::Rule;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -15,7 +15,7 @@ use crate::auth::{
     totp_step, verify_blocking, Caller,
 };
 use crate::error::ApiError;
-use crate::wire::{Acknowledge, Code, NewPassword, SignIn, SignedIn, TotpSecret};
+use crate::wire::{Acknowledge, Code, Me, NewPassword, SignIn, SignedIn, TotpSecret};
 use crate::OfficeState;
 
 /// The longest login and password a sign-in considers; longer ones are refused before any
@@ -279,4 +279,26 @@ pub async fn confirm_totp(
     let event = caller.event(EventBody::TotpEnabled(Nothing {}));
     office.db.enable_totp(staff.id, step, now, event).await?;
     Ok(())
+}
+
+/// The signed-in person, their roles, and the open alerts addressed to them.
+pub async fn me(office: &OfficeState, caller: &Caller) -> Result<Me, ApiError> {
+    let roles: Vec<_> = acting_roles(&caller.roles).collect();
+    let open_alerts = office
+        .db
+        .open_alert_counts()
+        .await?
+        .into_iter()
+        .filter(|(kind, _)| kind.addressees().iter().any(|r| roles.contains(r)))
+        .map(|(_, n)| n)
+        .sum();
+    Ok(Me {
+        login: caller.staff.login.clone(),
+        name: caller.staff.name.clone(),
+        roles: caller.roles.clone(),
+        pledged: caller.pledged,
+        password_change_due: caller.password_due,
+        password_changed: from_us(caller.staff.password_changed_us).to_string(),
+        open_alerts,
+    })
 }

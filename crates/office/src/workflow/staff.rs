@@ -1,7 +1,9 @@
 //! People and roles (N7, T3, N10.3): accounts kept by the Administrator, appointments made by
 //! the Manager, and the record of both, kept after a person leaves (T3.4).
 
-use mimamori_db::{vocabulary, AppointmentRow, Credential, EventBody, NewStaff, StaffRow};
+use mimamori_db::{
+    vocabulary, AlertKind, AppointmentRow, Credential, EventBody, NewAlert, NewStaff, StaffRow,
+};
 use mimamori_policy::access::{
     decide_account_password, decide_any, decide_appointee, decide_appointment, Action, Role,
 };
@@ -10,7 +12,7 @@ use mimamori_policy::Rule;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::wire::{AccountCreated, Appoint, NewAccount, StaffDetail};
+use crate::wire::{AccountCreated, Appoint, AppointmentView, NewAccount, StaffDetail};
 use crate::workflow::enrolment;
 use crate::workflow::fields::{parse_login, required_text};
 use crate::OfficeState;
@@ -79,6 +81,19 @@ pub(crate) async fn may_read(office: &OfficeState, caller: &Caller) -> Result<()
 pub async fn list_staff(office: &OfficeState, caller: &Caller) -> Result<Vec<StaffRow>, ApiError> {
     may_read(office, caller).await?;
     Ok(office.db.staff_list().await?)
+}
+
+/// Every appointment ever made, newest first (issue 11, #1: the Auditor checks each).
+pub async fn list_appointments(
+    office: &OfficeState,
+    caller: &Caller,
+) -> Result<Vec<AppointmentView>, ApiError> {
+    may_read(office, caller).await?;
+    let rows = office.db.all_appointments().await?;
+    Ok(rows
+        .into_iter()
+        .map(|(login, appointment)| AppointmentView { login, appointment })
+        .collect())
 }
 
 /// An account and every appointment it ever had.
@@ -168,10 +183,28 @@ pub async fn appoint(
         role,
         until: req.until,
     });
+    // Issue 11, #1: the Manager and the Auditor see every appointment, whoever made it.
+    let alert = NewAlert {
+        kind: AlertKind::Appointment,
+        camera: None,
+        message: format!(
+            "任命: {login} を{}に（{}） / appointed: {login} as {} by {}",
+            role.ja(),
+            caller.login(),
+            role.as_str(),
+            caller.login()
+        ),
+    };
     let id = db
-        .appoint(staff.id, role, caller.login(), now, req.until, |_| {
-            caller.event(body)
-        })
+        .appoint(
+            staff.id,
+            role,
+            caller.login(),
+            now,
+            req.until,
+            Some(&alert),
+            |_| caller.event(body),
+        )
         .await?;
     let row = db
         .appointment(id)

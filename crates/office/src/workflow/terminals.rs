@@ -1,7 +1,7 @@
 //! Dedicated terminals (N2, N3.3, N8, N10.4): registered by the Operations lead with a
 //! location, a custodian and the public half of the terminal's own key; revoked, never deleted.
 
-use mimamori_db::{vocabulary, EventBody, NewTerminal, TerminalRow};
+use mimamori_db::{vocabulary, AlertKind, EventBody, NewAlert, NewTerminal, TerminalRow};
 use mimamori_policy::access::Action;
 use mimamori_policy::Rule;
 use mimamori_policy::TerminalId;
@@ -52,7 +52,19 @@ pub async fn register_terminal(
         },
     ));
     let now = office.clock.now();
-    db.register_terminal(&new, now, event).await?;
+    // Issue 11, #1: a terminal nobody expected is seen by the Manager and the Auditor.
+    let alert =
+        NewAlert {
+            kind: AlertKind::Terminal,
+            camera: None,
+            message: format!(
+            "専用端末の登録: {}（所在 {}、管理者 {}、登録 {}） / terminal registered: {} at {}, \
+             custodian {}, by {}",
+            new.id, new.location, new.custodian, new.registered_by, new.id, new.location,
+            new.custodian, new.registered_by
+        ),
+        };
+    db.register_terminal(&new, now, Some(&alert), event).await?;
     let row = db
         .terminal(&new.id)
         .await?
