@@ -22,14 +22,21 @@ pub struct AppointmentRow {
     pub ended_us: Option<i64>,
 }
 
+/// An appointment to make: who, to what, by whom, until when (if planned).
+#[derive(Debug, Clone)]
+pub struct NewAppointment<'a> {
+    pub staff_id: StaffId,
+    pub role: Role,
+    pub by: &'a str,
+    pub until: Option<Timestamp>,
+}
+
 impl Db {
+    /// Appoints, from `now`, with its event and (for the Manager and the Auditor) its alert.
     pub async fn appoint(
         &self,
-        staff_id: StaffId,
-        role: Role,
-        by: &str,
+        new: &NewAppointment<'_>,
         now: Timestamp,
-        until: Option<Timestamp>,
         alert: Option<&NewAlert>,
         event: impl FnOnce(AppointmentId) -> Event,
     ) -> Result<AppointmentId> {
@@ -43,11 +50,11 @@ impl Db {
                         "INSERT INTO appointment (staff_id, role, appointed_by, from_us, until_us)
                      VALUES (?, ?, ?, ?, ?)",
                     )
-                    .bind(staff_id)
-                    .bind(role.as_str())
-                    .bind(by)
+                    .bind(new.staff_id)
+                    .bind(new.role.as_str())
+                    .bind(new.by)
                     .bind(to_us(now))
-                    .bind(until.map(to_us))
+                    .bind(new.until.map(to_us))
                     .execute(&mut *c)
                     .await?
                     .last_insert_rowid(),
@@ -156,9 +163,17 @@ mod tests {
         let (db, id) = db_with_staff().await;
         let now = t0();
         let a = db
-            .appoint(id, Role::ImageHandler, "mgr", now, None, None, |_| {
-                any_event()
-            })
+            .appoint(
+                &super::NewAppointment {
+                    staff_id: id,
+                    role: Role::ImageHandler,
+                    by: "mgr",
+                    until: None,
+                },
+                now,
+                None,
+                |_| any_event(),
+            )
             .await
             .unwrap();
         let later = now + jiff::SignedDuration::from_secs(1);

@@ -36,7 +36,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::SqlitePool;
 
 pub use alerts::{AlertKind, AlertRow, NewAlert};
-pub use appointments::AppointmentRow;
+pub use appointments::{AppointmentRow, NewAppointment};
 pub use cameras::{CameraRecord, CameraState, CameraStateRow};
 pub use delegations::{DelegationRow, NewDelegation};
 pub use erasures::{ErasedDay, ErasureRun, ErasureTrigger};

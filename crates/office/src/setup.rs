@@ -3,7 +3,9 @@
 //! account, with the local operator or `system:demo` as the actor.
 
 use jiff::Timestamp;
-use mimamori_db::{vocabulary, Credential, Db, DbError, Event, EventBody, NewStaff};
+use mimamori_db::{
+    vocabulary, Credential, Db, DbError, Event, EventBody, NewAppointment, NewStaff,
+};
 use mimamori_policy::access::Role;
 use mimamori_policy::{DelegationId, Login, StaffId};
 
@@ -59,8 +61,13 @@ pub async fn seed_account(
             role,
             until: None,
         });
-        db.appoint(id, role, by, now, None, None, |_| event(appointed))
-            .await?;
+        let new = NewAppointment {
+            staff_id: id,
+            role,
+            by,
+            until: None,
+        };
+        db.appoint(&new, now, None, |_| event(appointed)).await?;
     }
     if seed.ready {
         let sha = pledge_sha256();

@@ -2,7 +2,8 @@
 //! the Manager, and the record of both, kept after a person leaves (T3.4).
 
 use mimamori_db::{
-    vocabulary, AlertKind, AppointmentRow, Credential, EventBody, NewAlert, NewStaff, StaffRow,
+    vocabulary, AlertKind, AppointmentRow, Credential, EventBody, NewAlert, NewAppointment,
+    NewStaff, StaffRow,
 };
 use mimamori_policy::access::{
     decide_account_password, decide_any, decide_appointee, decide_appointment, Action, Role,
@@ -197,11 +198,13 @@ pub async fn appoint(
     };
     let id = db
         .appoint(
-            staff.id,
-            role,
-            caller.login(),
+            &NewAppointment {
+                staff_id: staff.id,
+                role,
+                by: caller.login(),
+                until: req.until,
+            },
             now,
-            req.until,
             Some(&alert),
             |_| caller.event(body),
         )
