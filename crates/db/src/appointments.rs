@@ -20,6 +20,8 @@ pub struct AppointmentRow {
     pub until_us: Option<i64>,
     pub ended_by: Option<String>,
     pub ended_us: Option<i64>,
+    /// The second person who confirmed a Manager's or an Administrator's appointment (N7.2).
+    pub confirmed_by: Option<String>,
 }
 
 /// An appointment to make: who, to what, by whom, until when (if planned).

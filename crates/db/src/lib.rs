@@ -17,6 +17,7 @@ mod grants;
 mod holds;
 mod keys;
 mod ledger;
+mod proposals;
 mod requests;
 #[cfg(test)]
 mod schema_tests;
@@ -47,6 +48,7 @@ pub use holds::{HoldRow, NewHold};
 pub use keys::DayKeyRow;
 pub use ledger::{CheckpointRow, LedgerCheck, LedgerKeyRow};
 pub use mimamori_ledger::vocabulary::{self, EventBody, EventKind, Outcome, VocabularyError};
+pub use proposals::{ProposalDecision, ProposalRow};
 pub use requests::{
     Closing, EmergencyOrigin, Instruction, NewRequest, Origin, RequestAlert, RequestRow,
     RequestUpdate,
@@ -66,6 +68,10 @@ pub(crate) const UPGRADES: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_totp_steps.sql")),
     (7, include_str!("../migrations/0007_enrolment.sql")),
     (8, include_str!("../migrations/0008_people_alerts.sql")),
+    (
+        9,
+        include_str!("../migrations/0009_appointment_confirmation.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -156,6 +156,12 @@ vocabulary! {
     Appointed(Appointed) = "appointed",
     /// An appointment ended early.
     AppointmentEnded(AppointmentEnded) = "appointment_ended",
+    /// N7.2 (issue 11, #1): a Manager or an Administrator proposed, waiting for a second person.
+    AppointmentProposed(AppointmentProposed) = "appointment_proposed",
+    /// N7.2: the second person confirmed it; the appointment is in force.
+    AppointmentConfirmed(AppointmentConfirmed) = "appointment_confirmed",
+    /// N7.2: rejected, or withdrawn by its proposer.
+    AppointmentRejected(AppointmentRejected) = "appointment_rejected",
     /// N8, N10.4: a dedicated terminal registered with its key.
     TerminalRegistered(TerminalRegistered) = "terminal_registered",
     /// N3.3: a terminal lost, stolen or retired.
@@ -238,6 +244,9 @@ impl EventBody {
             E::StaffLeft(_) => one(&Rule::T3_4),
             E::Appointed(a) => Rules(rule_slice(Action::Appoint(a.role).permitted().1)),
             E::AppointmentEnded(a) => Rules(rule_slice(Action::Appoint(a.role).permitted().1)),
+            E::AppointmentProposed(_) | E::AppointmentConfirmed(_) | E::AppointmentRejected(_) => {
+                one(&Rule::N7_2)
+            }
             E::TerminalRegistered(t) if t.delegation_id.is_some() => one(&Rule::N10_4),
             E::TerminalRegistered(_) => one(&Rule::N8),
             E::TerminalRevoked(_) => one(&Rule::N3_3),
@@ -294,6 +303,8 @@ impl EventBody {
             }
             E::Appointed(a) => Action::Appoint(a.role),
             E::AppointmentEnded(a) => Action::Appoint(a.role),
+            E::AppointmentProposed(a) => Action::Appoint(a.role),
+            E::AppointmentConfirmed(_) | E::AppointmentRejected(_) => Action::ConfirmAppointment,
             E::TerminalRegistered(_) => Action::RegisterTerminal,
             E::TerminalRevoked(_) => Action::RevokeTerminal,
             E::SignedOut(_) | E::PasswordChanged(_) => Action::ChangeOwnPassword,

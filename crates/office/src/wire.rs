@@ -6,7 +6,7 @@
 
 use jiff::Timestamp;
 use mimamori_db::vocabulary::{Basis, Document, IdentityCheck, ReportFiled, RetrievalDone};
-use mimamori_db::{AppointmentRow, Closing, Origin, RequestRow, StaffRow};
+use mimamori_db::{AppointmentRow, Closing, Origin, ProposalRow, RequestRow, StaffRow};
 use mimamori_policy::access::Role;
 use mimamori_policy::chain::{RequestKind, RequestState};
 use mimamori_policy::{DelegationId, Login, RequestId, TerminalId};
@@ -332,6 +332,23 @@ pub struct Me {
     /// Open alerts addressed to one of the caller's roles (appointments and terminals go to
     /// the Manager and the Auditor; retrievals to the Manager): `GET /api/v1/alerts`.
     pub open_alerts: i64,
+}
+
+/// What asking for an appointment did: in force at once, or waiting for a second person's
+/// confirmation (a Manager or an Administrator, once the ward has had a Manager: N7.2).
+#[derive(Serialize, ToSchema)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum AppointmentAnswer {
+    InForce(AppointmentRow),
+    Pending(ProposalView),
+}
+
+/// A proposed appointment with the login it names.
+#[derive(Serialize, ToSchema)]
+pub struct ProposalView {
+    pub login: Login,
+    #[serde(flatten)]
+    pub proposal: ProposalRow,
 }
 
 /// An appointment with the login it was made to.

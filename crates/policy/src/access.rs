@@ -87,6 +87,9 @@ pub enum Action {
     ManageAccounts,
     /// Appoint someone to a role, or end the appointment.
     Appoint(Role),
+    /// Confirm or reject a proposed appointment of a Manager or an Administrator: the second
+    /// person (N7.2; issue 11, #1). [`decide_confirmation`] adds who may confirm which.
+    ConfirmAppointment,
     RegisterTerminal,
     RevokeTerminal,
     IssueOrder,
@@ -113,6 +116,7 @@ impl Action {
     pub fn all() -> Vec<Action> {
         let mut all = vec![
             Action::ManageAccounts,
+            Action::ConfirmAppointment,
             Action::RegisterTerminal,
             Action::RevokeTerminal,
             Action::IssueOrder,
@@ -143,6 +147,7 @@ impl Action {
             Action::Appoint(ImageHandler) => (&[Manager], Rule::N7_4),
             Action::Appoint(DelegatedStaff) => (&[Manager], Rule::N10_3),
             Action::Appoint(Auditor) => (&[Manager, Administrator], Rule::T3_3),
+            Action::ConfirmAppointment => (&[Manager, Administrator], Rule::N7_2),
             Action::RegisterTerminal | Action::RevokeTerminal => (&[OperationsLead], Rule::N7_3),
             Action::IssueOrder => (&[Manager], Rule::N9_1),
             Action::RegisterProvision => (&[Manager, OperationsLead, ImageHandler], Rule::N10_1),

@@ -49,6 +49,8 @@ number_id! {
     AppointmentId,
     /// A written delegation to an investigative body (N10.2).
     DelegationId,
+    /// A proposed appointment waiting for a second person's confirmation (N7.2).
+    ProposalId,
 }
 
 /// A dedicated terminal (N8, N10.4), as registered: 1–32 lower-case letters, digits, `.`, `-`,
@@ -248,6 +250,7 @@ mod sql {
         StaffId(i64),
         AppointmentId(i64),
         DelegationId(i64),
+        ProposalId(i64),
         TerminalId(String),
     }
 }

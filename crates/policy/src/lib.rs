@@ -23,8 +23,8 @@ pub use file::{
     Transport, Ward,
 };
 pub use ids::{
-    is_identifier, AppointmentId, DelegationId, Login, NotAnIdentifier, RequestId, StaffId,
-    TerminalId,
+    is_identifier, AppointmentId, DelegationId, Login, NotAnIdentifier, ProposalId, RequestId,
+    StaffId, TerminalId,
 };
 pub use names::UnknownName;
 pub use office::{Emergency, Office};

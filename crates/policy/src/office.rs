@@ -29,6 +29,9 @@ pub struct Office {
     pub session_max: Duration,
     /// A new account's enrolment code must be used within this time (N3.3.1; issue 11, #1).
     pub enrolment_lifetime: Duration,
+    /// A proposed appointment of a Manager or an Administrator waits this long for a second
+    /// person's confirmation (N7.2; issue 11, #1).
+    pub confirmation_lifetime: Duration,
     /// A retrieval grant must be used within this time (single use in any case).
     pub grant_lifetime: Duration,
     /// The longest an instruction may stay open (N9.2).
@@ -80,6 +83,8 @@ pub(crate) struct RawOffice {
     session_max_hours: f64,
     #[serde(default = "defaults::enrolment_hours")]
     enrolment_hours: f64,
+    #[serde(default = "defaults::confirmation_hours")]
+    confirmation_hours: f64,
     #[serde(default = "defaults::grant_minutes")]
     grant_minutes: f64,
     #[serde(default = "defaults::instruction_max_days")]
@@ -120,6 +125,9 @@ mod defaults {
         12.0
     }
     pub fn enrolment_hours() -> f64 {
+        72.0
+    }
+    pub fn confirmation_hours() -> f64 {
         72.0
     }
     pub fn grant_minutes() -> f64 {
@@ -196,6 +204,12 @@ impl Validator<'_> {
                 at("enrolment_hours"),
                 raw.enrolment_hours,
                 (1.0, 336.0, HOUR),
+                "hours (時間)",
+            ),
+            confirmation_lifetime: self.span(
+                at("confirmation_hours"),
+                raw.confirmation_hours,
+                (1.0, 720.0, HOUR),
                 "hours (時間)",
             ),
             grant_lifetime: self.span(

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use mimamori_policy::access::Role;
 use mimamori_policy::chain::LegalBasis;
-use mimamori_policy::{AppointmentId, DelegationId, RequestId, Rule};
+use mimamori_policy::{AppointmentId, DelegationId, ProposalId, RequestId, Rule};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -316,6 +316,35 @@ pub struct EnrolmentCodeIssued {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StaffLeft {
     pub login: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppointmentProposed {
+    pub proposal: ProposalId,
+    pub login: String,
+    pub role: Role,
+    #[serde(default)]
+    pub until: Option<Timestamp>,
+    pub expires: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppointmentConfirmed {
+    pub proposal: ProposalId,
+    pub appointment: AppointmentId,
+    pub login: String,
+    pub role: Role,
+    pub proposed_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppointmentRejected {
+    pub proposal: ProposalId,
+    pub login: String,
+    pub role: Role,
+    pub reason: String,
+    /// Withdrawn by its proposer rather than rejected by someone else.
+    pub withdrawn: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

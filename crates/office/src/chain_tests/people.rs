@@ -356,3 +356,200 @@ async fn n7_n8_appointments_and_terminals_alert_the_manager_and_the_auditor() {
         "{public}"
     );
 }
+
+/// An account the Administrator opened and enrolled itself (it saw the code): the puppet.
+async fn puppet(w: &World, admin: &str, login: &str) -> String {
+    let code = w.open_account(admin, login, json!({})).await;
+    w.enrol(login, &code, &format!("{login}-password-chosen-by-admin"))
+        .await
+}
+
+/// Proposes `login` for `role`; returns the proposal's id.
+async fn propose(w: &World, admin: &str, login: &str, role: &str) -> i64 {
+    let (status, body) = w
+        .call(
+            Method::POST,
+            &format!("/api/v1/staff/{login}/appointments"),
+            Some(admin),
+            Some(json!({ "role": role })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(body["status"], "pending", "{body}");
+    body["id"].as_i64().unwrap()
+}
+
+async fn confirm(w: &World, token: &str, proposal: i64) -> (StatusCode, Value) {
+    w.call(
+        Method::POST,
+        &format!("/api/v1/appointment-proposals/{proposal}/confirm"),
+        Some(token),
+        None,
+    )
+    .await
+}
+
+async fn roles(w: &World, token: &str) -> Value {
+    let (_, me) = w.call(Method::GET, "/api/v1/me", Some(token), None).await;
+    me["roles"].clone()
+}
+
+/// #1 (N7.2): with itself barred, the Administrator made a puppet Manager instead: an account
+/// it opened and enrolled. The appointment now waits for a second person, who is alerted, and
+/// neither the Administrator nor the puppet can be that person.
+#[tokio::test]
+async fn attack_an_administrator_makes_a_puppet_manager() {
+    let w = World::new().await;
+    let admin = w.sign_in("admin").await;
+    let p1 = puppet(&w, &admin, "p1").await;
+    let proposal = propose(&w, &admin, "p1", "manager").await;
+    assert_eq!(roles(&w, &p1).await, json!([]), "not in force");
+    let (status, body) = confirm(&w, &admin, proposal).await;
+    assert_refused(status, &body, "own_proposal", "N7.2");
+    let (status, body) = confirm(&w, &p1, proposal).await;
+    assert_refused(status, &body, "role_not_permitted", "N7.2");
+    // The Manager and the Auditor see it, and the Manager says no.
+    let auditor = w.sign_in("auditor").await;
+    let (_, me) = w
+        .call(Method::GET, "/api/v1/me", Some(&auditor), None)
+        .await;
+    assert_eq!(me["open_alerts"], 1, "the proposal: {me}");
+    let (status, list) = w
+        .call(
+            Method::GET,
+            "/api/v1/appointment-proposals",
+            Some(&auditor),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(
+        (&list[0]["login"], &list[0]["role"]),
+        (&json!("p1"), &json!("manager"))
+    );
+    let mayor = w.sign_in("mayor").await;
+    let (status, body) = w
+        .call(
+            Method::POST,
+            &format!("/api/v1/appointment-proposals/{proposal}/reject"),
+            Some(&mayor),
+            Some(json!({ "reason": "心当たりのない任命" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, body) = confirm(&w, &mayor, proposal).await;
+    assert_refused(status, &body, "proposal_closed", "N7.2");
+    assert_eq!(roles(&w, &p1).await, json!([]));
+}
+
+/// #1 (N7.2): the Administrator ended the Manager's appointment, so that no Manager was in
+/// force, and then appointed a puppet. A ward that has had a Manager still needs a second
+/// person; with one Administrator there is none, which stops the chain rather than opening it.
+#[tokio::test]
+async fn attack_an_administrator_removes_the_manager_then_appoints_a_puppet() {
+    let w = World::new().await;
+    let admin = w.sign_in("admin").await;
+    let (_, mayor) = w
+        .call(Method::GET, "/api/v1/staff/mayor", Some(&admin), None)
+        .await;
+    let appointment = mayor["appointments"][0]["id"].as_i64().unwrap();
+    let (status, body) = w
+        .call(
+            Method::POST,
+            &format!("/api/v1/appointments/{appointment}/end"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let p1 = puppet(&w, &admin, "p1").await;
+    let proposal = propose(&w, &admin, "p1", "manager").await;
+    let (status, body) = confirm(&w, &admin, proposal).await;
+    assert_refused(status, &body, "own_proposal", "N7.2");
+    assert_eq!(roles(&w, &p1).await, json!([]));
+}
+
+/// #1 (N7.2): a second Administrator the first one made cannot confirm its maker's proposals:
+/// a new Administrator is itself confirmed by the Manager, and one appointed after a proposal
+/// cannot confirm that proposal.
+#[tokio::test]
+async fn attack_an_administrator_makes_a_second_administrator_to_confirm() {
+    let clock = Arc::new(ShiftedClock::starting_at(fixed_clock().now()));
+    let w = World::with_clock(clock.clone()).await;
+    let tick = || clock.set(clock.now() + SignedDuration::from_mins(1));
+    let admin = w.sign_in("admin").await;
+    puppet(&w, &admin, "p1").await;
+    let manager = propose(&w, &admin, "p1", "manager").await;
+    tick();
+    let p2 = puppet(&w, &admin, "p2").await;
+    let second_admin = propose(&w, &admin, "p2", "administrator").await;
+    // Another Administrator may not confirm a new Administrator while a Manager is in force.
+    seed_account(
+        &w.office.db,
+        &Seed {
+            login: "admin2",
+            name: "admin2",
+            unit: "情報政策課",
+            password: PASSWORD,
+            roles: &[Role::Administrator],
+            ready: true,
+            delegation_id: None,
+        },
+        "system:test",
+        clock.now() - SignedDuration::from_hours(1),
+    )
+    .await
+    .unwrap();
+    let admin2 = w.sign_in("admin2").await;
+    let (status, body) = confirm(&w, &admin2, second_admin).await;
+    assert_refused(status, &body, "manager_confirms", "N7.2");
+    // The Manager confirms it (knowingly: it is alerted and named in the record).
+    tick();
+    let mayor = w.sign_in("mayor").await;
+    let (status, body) = confirm(&w, &mayor, second_admin).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["confirmed_by"], "mayor");
+    assert_eq!(roles(&w, &p2).await, json!(["administrator"]));
+    // The new Administrator was not one when the Manager was proposed.
+    let (status, body) = confirm(&w, &p2, manager).await;
+    assert_refused(status, &body, "administrator_too_recent", "N7.2");
+}
+
+/// N7.2: a new Manager is appointed when the Manager in force confirms; the appointment names
+/// who proposed and who confirmed, and the Auditor sees both.
+#[tokio::test]
+async fn n7_2_a_new_manager_is_confirmed_by_the_manager_in_force() {
+    let w = World::new().await;
+    let admin = w.sign_in("admin").await;
+    let code = w
+        .open_account(&admin, "kawada", json!({ "name": "川田" }))
+        .await;
+    let kawada = w.enrol("kawada", &code, "kawada's own password").await;
+    let proposal = propose(&w, &admin, "kawada", "manager").await;
+    let mayor = w.sign_in("mayor").await;
+    let (status, body) = confirm(&w, &mayor, proposal).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        (&body["appointed_by"], &body["confirmed_by"]),
+        (&json!("admin"), &json!("mayor"))
+    );
+    assert_eq!(roles(&w, &kawada).await, json!(["manager"]));
+    let auditor = w.sign_in("auditor").await;
+    let (_, list) = w
+        .call(Method::GET, "/api/v1/appointments", Some(&auditor), None)
+        .await;
+    assert_eq!(
+        (&list[0]["login"], &list[0]["confirmed_by"]),
+        (&json!("kawada"), &json!("mayor"))
+    );
+    let (_, alerts) = w
+        .call(Method::GET, "/api/v1/alerts", Some(&auditor), None)
+        .await;
+    let text = alerts.to_string();
+    assert!(
+        text.contains("appointed: kawada as manager, proposed by admin, confirmed by mayor"),
+        "{text}"
+    );
+    let (status, body) = confirm(&w, &mayor, proposal).await;
+    assert_refused(status, &body, "proposal_closed", "N7.2");
+}

@@ -5,13 +5,14 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use mimamori_db::{AppointmentRow, StaffRow};
-use mimamori_policy::AppointmentId;
+use mimamori_policy::{AppointmentId, ProposalId};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, Body};
 use crate::openapi::shared;
 use crate::wire::{
-    AccountCreated, Appoint, AppointmentView, EnrolmentCode, NewAccount, StaffDetail,
+    AccountCreated, Appoint, AppointmentAnswer, AppointmentView, EnrolmentCode, NewAccount,
+    ProposalView, ReasonInput, StaffDetail,
 };
 use crate::{workflow, Shared};
 
@@ -23,6 +24,15 @@ pub fn routes() -> Router<Shared> {
         .route("/api/v1/staff/{login}/enrolment", post(reissue_enrolment))
         .route("/api/v1/staff/{login}/appointments", post(appoint))
         .route("/api/v1/appointments", get(appointments))
+        .route("/api/v1/appointment-proposals", get(proposals))
+        .route(
+            "/api/v1/appointment-proposals/{id}/confirm",
+            post(confirm_proposal),
+        )
+        .route(
+            "/api/v1/appointment-proposals/{id}/reject",
+            post(reject_proposal),
+        )
         .route("/api/v1/appointments/{id}/end", post(end_appointment))
 }
 
@@ -119,13 +129,18 @@ pub(crate) async fn leave(
 ///
 /// The rule depends on the role: Manager and Administrator N7.2 (by the Administrator),
 /// Operations lead N7.3, image handler N7.4, delegated staff N10.3 (by the Manager), Auditor
-/// T3.3. Refused with `already_appointed`, `separation_of_duties` (T3) or
+/// T3.3. Once the ward has had a Manager, a Manager or an Administrator is only proposed (202,
+/// `status: pending`) until a second person confirms (`POST
+/// /api/v1/appointment-proposals/{id}/confirm`). Every appointment and proposal alerts the
+/// Manager and the Auditor. Refused with `administrator_separate` or `auditor_separate`
+/// (N7.1), `not_enrolled` (N3.3.1), `already_appointed`, `separation_of_duties` (T3) or
 /// `outside_staff_separate` (N10.3).
 #[utoipa::path(post, path = "/api/v1/staff/{login}/appointments", tag = "staff",
     extensions(("x-rule" = json!(["N7.2", "N7.3", "N7.4", "N10.3", "T3.3"]))),
     params(("login" = String, Path, description = "The login name.")),
     request_body = Appoint,
-    responses((status = 201, description = "The appointment.", body = AppointmentRow),
+    responses((status = 201, description = "The appointment, in force (`status: in_force`).", body = AppointmentAnswer),
+        (status = 202, description = "The proposal, waiting for a second person (`status: pending`).", body = AppointmentAnswer),
         (status = 404, response = shared::NotFound),
         (status = 409, response = shared::Conflict)))]
 pub(crate) async fn appoint(
@@ -133,11 +148,72 @@ pub(crate) async fn appoint(
     caller: Caller,
     Path(login): Path<String>,
     Body(req): Body<Appoint>,
+) -> Result<(StatusCode, Json<AppointmentAnswer>), ApiError> {
+    let answer = workflow::staff::appoint(&office, &caller, login, req).await?;
+    let status = match answer {
+        AppointmentAnswer::InForce(_) => StatusCode::CREATED,
+        AppointmentAnswer::Pending(_) => StatusCode::ACCEPTED,
+    };
+    Ok((status, Json(answer)))
+}
+
+/// Proposed appointments of Managers and Administrators, open ones first.
+#[utoipa::path(get, path = "/api/v1/appointment-proposals", tag = "staff",
+    extensions(("x-rule" = json!("N7.2"))),
+    responses((status = 200, description = "The proposals.", body = Vec<ProposalView>)))]
+pub(crate) async fn proposals(
+    State(office): State<Shared>,
+    caller: Caller,
+) -> Result<Json<Vec<ProposalView>>, ApiError> {
+    Ok(Json(
+        workflow::proposals::list_proposals(&office, &caller).await?,
+    ))
+}
+
+/// Confirm a proposed appointment: the second person.
+///
+/// The Manager in force, or an Administrator who was one when it was proposed; never its
+/// proposer (`own_proposal`) nor its appointee (`own_appointment`). While a Manager is in
+/// force, a new Administrator is confirmed by the Manager (`manager_confirms`). Also
+/// `proposal_closed`, `proposal_expired`, `administrator_too_recent` (403, N7.2);
+/// `unknown_proposal` (404).
+#[utoipa::path(post, path = "/api/v1/appointment-proposals/{id}/confirm", tag = "staff",
+    extensions(("x-rule" = json!("N7.2"))),
+    params(("id" = ProposalId, Path, description = "The proposal's id.")),
+    responses((status = 201, description = "The appointment, naming its confirmer.", body = AppointmentRow),
+        (status = 400, response = shared::BadRequest),
+        (status = 404, response = shared::NotFound),
+        (status = 409, response = shared::Conflict)))]
+pub(crate) async fn confirm_proposal(
+    State(office): State<Shared>,
+    caller: Caller,
+    Path(id): Path<ProposalId>,
 ) -> Result<(StatusCode, Json<AppointmentRow>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(workflow::staff::appoint(&office, &caller, login, req).await?),
+        Json(workflow::proposals::confirm(&office, &caller, id).await?),
     ))
+}
+
+/// Reject a proposed appointment, or withdraw one's own, with the reason.
+///
+/// By the Manager or an Administrator. `proposal_closed`, `proposal_expired` (403, N7.2);
+/// `unknown_proposal` (404).
+#[utoipa::path(post, path = "/api/v1/appointment-proposals/{id}/reject", tag = "staff",
+    extensions(("x-rule" = json!("N7.2"))),
+    params(("id" = ProposalId, Path, description = "The proposal's id.")),
+    request_body = ReasonInput,
+    responses((status = 204, description = "Done."),
+        (status = 404, response = shared::NotFound),
+        (status = 409, response = shared::Conflict)))]
+pub(crate) async fn reject_proposal(
+    State(office): State<Shared>,
+    caller: Caller,
+    Path(id): Path<ProposalId>,
+    Body(req): Body<ReasonInput>,
+) -> Result<StatusCode, ApiError> {
+    workflow::proposals::reject(&office, &caller, id, req).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Every appointment ever made, newest first, with its login.

@@ -22,6 +22,7 @@ pub mod form1;
 pub mod history;
 pub mod holds;
 pub mod orders;
+pub mod proposals;
 pub mod provisions;
 pub mod retrieval;
 pub mod signin;

@@ -2,20 +2,22 @@
 //! the Manager, and the record of both, kept after a person leaves (T3.4).
 
 use mimamori_db::{
-    vocabulary, AlertKind, AppointmentRow, Credential, EventBody, NewAlert, NewAppointment,
-    NewStaff, StaffRow,
+    vocabulary, AlertKind, Credential, EventBody, NewAlert, NewAppointment, NewStaff, StaffRow,
 };
 use mimamori_policy::access::{
-    decide_account_password, decide_any, decide_appointee, decide_appointment, Action, Role,
+    decide_account_password, decide_any, decide_appointee, decide_appointment, needs_confirmation,
+    Action, Role,
 };
 use mimamori_policy::AppointmentId;
 use mimamori_policy::Rule;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::wire::{AccountCreated, Appoint, AppointmentView, NewAccount, StaffDetail};
-use crate::workflow::enrolment;
+use crate::wire::{
+    AccountCreated, Appoint, AppointmentAnswer, AppointmentView, NewAccount, StaffDetail,
+};
 use crate::workflow::fields::{parse_login, required_text};
+use crate::workflow::{enrolment, proposals};
 use crate::OfficeState;
 
 /// N7.1: the Administrator opens an account. Its holder sets the password with the enrolment
@@ -139,13 +141,14 @@ pub async fn leave(office: &OfficeState, caller: &Caller, login: String) -> Resu
     Ok(())
 }
 
-/// N7.3, N7.4, N10.3.
+/// N7.2–N7.4, N10.3, T3.3. A Manager or an Administrator, once the ward has had a Manager,
+/// waits for a second person's confirmation (`workflow::proposals`).
 pub async fn appoint(
     office: &OfficeState,
     caller: &Caller,
     login: String,
     req: Appoint,
-) -> Result<AppointmentRow, ApiError> {
+) -> Result<AppointmentAnswer, ApiError> {
     let role = Role::parse(&req.role).ok_or_else(|| {
         ApiError::invalid(
             "role",
@@ -179,6 +182,16 @@ pub async fn appoint(
     caller
         .record_refusal(office, action, "appointed", verdict)
         .await?;
+    let new = NewAppointment {
+        staff_id: staff.id,
+        role,
+        by: caller.login(),
+        until: req.until,
+    };
+    if needs_confirmation(role, db.ward_has_had_a_manager().await?) {
+        let pending = proposals::propose(office, caller, &staff, &new).await?;
+        return Ok(AppointmentAnswer::Pending(pending));
+    }
     let body = EventBody::Appointed(vocabulary::Appointed {
         login: login.clone(),
         role,
@@ -197,23 +210,13 @@ pub async fn appoint(
         ),
     };
     let id = db
-        .appoint(
-            &NewAppointment {
-                staff_id: staff.id,
-                role,
-                by: caller.login(),
-                until: req.until,
-            },
-            now,
-            Some(&alert),
-            |_| caller.event(body),
-        )
+        .appoint(&new, now, Some(&alert), |_| caller.event(body))
         .await?;
     let row = db
         .appointment(id)
         .await?
         .ok_or_else(|| ApiError::internal("lost"))?;
-    Ok(row)
+    Ok(AppointmentAnswer::InForce(row))
 }
 
 /// `POST /api/v1/appointments/{id}/end`.

@@ -18,6 +18,7 @@ fn guideline_table() -> Vec<(Action, Vec<Role>)> {
         (Action::Appoint(ImageHandler), vec![Manager]),
         (Action::Appoint(DelegatedStaff), vec![Manager]),
         (Action::Appoint(Auditor), vec![Administrator, Manager]),
+        (Action::ConfirmAppointment, vec![Administrator, Manager]),
         (Action::RegisterTerminal, vec![OperationsLead]),
         (Action::RevokeTerminal, vec![OperationsLead]),
         (Action::IssueOrder, vec![Manager]),
@@ -520,4 +521,63 @@ fn n3_3_1_the_holder_sets_the_password_and_is_appointed_after() {
     let r = decide_appointee(false).unwrap_err();
     assert_eq!((r.code, r.rule), ("not_enrolled", Rule::N3_3_1));
     assert!(decide_appointee(true).is_ok());
+}
+
+#[test]
+fn n7_2_a_manager_or_administrator_is_confirmed_by_a_second_person() {
+    use Role::*;
+    assert!(needs_confirmation(Manager, true));
+    assert!(needs_confirmation(Administrator, true));
+    assert!(!needs_confirmation(Manager, false), "a ward being set up");
+    assert!(!needs_confirmation(OperationsLead, true));
+    let now = Timestamp::now();
+    let p = ProposalFacts {
+        role: Manager,
+        appointee: "p1",
+        proposed_by: "admin",
+        open: true,
+        expires: now + jiff::SignedDuration::from_hours(1),
+        manager_in_force: true,
+        actor_was_administrator: true,
+    };
+    let person = |login: &'static str, roles: &'static [Role]| Actor {
+        login,
+        ..actor(roles)
+    };
+    let code = |a: &Actor, p: &ProposalFacts| decide_confirmation(a, p, now).err().map(|r| r.code);
+    let admin = person("admin", &[Administrator]);
+    let admin2 = person("admin2", &[Administrator]);
+    let mayor = person("mayor", &[Manager]);
+    assert_eq!(code(&admin, &p), Some("own_proposal"));
+    assert_eq!(code(&person("p1", &[Manager]), &p), Some("own_appointment"));
+    assert_eq!(code(&person("p1", &[]), &p), Some("role_not_permitted"));
+    assert_eq!(code(&mayor, &p), None);
+    assert_eq!(code(&admin2, &p), None);
+    let late = ProposalFacts {
+        actor_was_administrator: false,
+        ..p.clone()
+    };
+    assert_eq!(code(&admin2, &late), Some("administrator_too_recent"));
+    let new_admin = ProposalFacts {
+        role: Administrator,
+        ..p.clone()
+    };
+    assert_eq!(code(&admin2, &new_admin), Some("manager_confirms"));
+    assert_eq!(code(&mayor, &new_admin), None);
+    let closed = ProposalFacts {
+        open: false,
+        ..p.clone()
+    };
+    assert_eq!(code(&mayor, &closed), Some("proposal_closed"));
+    let expired = ProposalFacts {
+        expires: now,
+        ..p.clone()
+    };
+    assert_eq!(code(&mayor, &expired), Some("proposal_expired"));
+    let r = decide_confirmation(&admin, &p, now).unwrap_err();
+    assert_eq!(r.rule, Rule::N7_2);
+    assert!(
+        decide_rejection(&admin, &p, now).is_ok(),
+        "the proposer withdraws"
+    );
 }
