@@ -111,7 +111,7 @@ pub struct AlertRow {
     pub id: i64,
     #[sqlx(try_from = "String")]
     pub kind: AlertKind,
-    pub camera_id: Option<String>,
+    pub camera_id: Option<CameraId>,
     pub message: String,
     pub raised_us: i64,
     pub resolved_us: Option<i64>,

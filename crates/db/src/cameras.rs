@@ -55,7 +55,7 @@ impl TryFrom<String> for CameraState {
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CameraStateRow {
-    pub camera_id: String,
+    pub camera_id: CameraId,
     #[sqlx(try_from = "String")]
     pub state: CameraState,
     pub since_us: i64,

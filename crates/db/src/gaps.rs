@@ -9,7 +9,7 @@ use crate::{to_us, Db, Result};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GapRow {
     pub id: i64,
-    pub camera_id: String,
+    pub camera_id: CameraId,
     pub start_us: i64,
     pub end_us: Option<i64>,
     pub cause: String,

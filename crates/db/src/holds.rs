@@ -19,7 +19,7 @@ pub struct NewHold {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HoldRow {
     pub id: i64,
-    pub camera_id: String,
+    pub camera_id: CameraId,
     pub start_us: i64,
     pub end_us: i64,
     pub reason: String,

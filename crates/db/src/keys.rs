@@ -9,7 +9,7 @@ use crate::{to_us, Db, Result};
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DayKeyRow {
     pub id: i64,
-    pub camera_id: String,
+    pub camera_id: CameraId,
     pub day: String,
     pub kek_id: String,
     pub wrapped_key: Vec<u8>,

@@ -33,7 +33,7 @@ const SEGMENT_COLUMNS: &str = "id, camera_id, day, day_key_id, file_id, run_id, 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SegmentRow {
     pub id: i64,
-    pub camera_id: String,
+    pub camera_id: CameraId,
     pub day: String,
     pub day_key_id: i64,
     pub file_id: Vec<u8>,

@@ -64,7 +64,14 @@ pub struct Recording {
 }
 
 /// A camera's identifier: lower-case ASCII letters, digits, `-` and `_`, at most 32 characters.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// It serializes as the bare string; one read from the database that does not have this form
+/// is a damaged row (`ids.rs`).
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(try_from = "String", into = "String")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(value_type = String))]
 pub struct CameraId(String);
 
 impl CameraId {
@@ -86,6 +93,32 @@ impl CameraId {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl TryFrom<String> for CameraId {
+    type Error = String;
+
+    fn try_from(id: String) -> Result<Self, String> {
+        CameraId::new(&id)
+    }
+}
+
+impl From<CameraId> for String {
+    fn from(id: CameraId) -> Self {
+        id.0
+    }
+}
+
+impl PartialEq<str> for CameraId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for CameraId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
     }
 }
 

@@ -238,6 +238,34 @@ mod sql {
         }
     }
 
+    impl Type<Sqlite> for crate::CameraId {
+        fn type_info() -> SqliteTypeInfo {
+            <String as Type<Sqlite>>::type_info()
+        }
+
+        fn compatible(ty: &SqliteTypeInfo) -> bool {
+            <String as Type<Sqlite>>::compatible(ty)
+        }
+    }
+
+    impl<'q> Encode<'q, Sqlite> for crate::CameraId {
+        fn encode_by_ref(
+            &self,
+            buf: &mut Vec<SqliteArgumentValue<'q>>,
+        ) -> Result<IsNull, BoxDynError> {
+            <String as Encode<'q, Sqlite>>::encode(self.as_str().to_owned(), buf)
+        }
+    }
+
+    /// A stored camera id is parsed like the policy's: a damaged row is an error.
+    impl<'r> Decode<'r, Sqlite> for crate::CameraId {
+        fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
+            Ok(crate::CameraId::new(<&str as Decode<'r, Sqlite>>::decode(
+                value,
+            )?)?)
+        }
+    }
+
     /// A stored login is parsed like a typed one: a damaged row is an error, never a login.
     impl<'r> Decode<'r, Sqlite> for Login {
         fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {

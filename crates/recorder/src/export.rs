@@ -289,7 +289,7 @@ mod tests {
         let start_us = start_s * 1_000_000;
         SegmentRow {
             id,
-            camera_id: "cam1".into(),
+            camera_id: mimamori_policy::CameraId::new("cam1").unwrap(),
             day: "2026-11-01".into(),
             day_key_id: 1,
             file_id: vec![0; 16],

@@ -143,7 +143,7 @@ impl Kek {
             });
         }
         let (nonce, sealed) = row.wrapped_key.split_at(12.min(row.wrapped_key.len()));
-        let aad = wrap_context(&row.camera_id, &row.day);
+        let aad = wrap_context(row.camera_id.as_str(), &row.day);
         let plain = Zeroizing::new(
             self.cipher
                 .decrypt(

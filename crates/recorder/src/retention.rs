@@ -72,7 +72,7 @@ pub async fn overdue(
 fn is_held(segment: &SegmentRow, holds: &[HoldRow]) -> bool {
     holds
         .iter()
-        .any(|h| h.overlaps(&segment.camera_id, segment.start_us, segment.end_us))
+        .any(|h| h.overlaps(segment.camera_id.as_str(), segment.start_us, segment.end_us))
 }
 
 fn unheld(segments: Vec<SegmentRow>, holds: &[HoldRow]) -> Vec<SegmentRow> {
@@ -145,7 +145,7 @@ async fn erase_segments(
     let mut by_day: BTreeMap<(String, String, i64), Vec<SegmentRow>> = BTreeMap::new();
     for s in segments {
         by_day
-            .entry((s.camera_id.clone(), s.day.clone(), s.day_key_id))
+            .entry((s.camera_id.to_string(), s.day.clone(), s.day_key_id))
             .or_default()
             .push(s);
     }
@@ -216,7 +216,7 @@ async fn shred_orphan_keys(
         if key.day < oldest && !ctx.db.day_key_in_use(key.id).await? {
             shred.push(key.id);
             records.push(ErasedDay {
-                camera_id: key.camera_id,
+                camera_id: key.camera_id.into(),
                 day: key.day,
                 start_us: 0,
                 end_us: 0,

@@ -45,7 +45,7 @@ impl Store {
     }
 
     pub fn path_of(&self, row: &SegmentRow) -> PathBuf {
-        self.path(&row.camera_id, &row.day, &row.file_id)
+        self.path(row.camera_id.as_str(), &row.day, &row.file_id)
     }
 
     /// The header a row's file must carry.
@@ -56,7 +56,7 @@ impl Store {
         SegmentHeader {
             file_id,
             day_key_id: row.day_key_id,
-            camera: row.camera_id.clone(),
+            camera: row.camera_id.to_string(),
         }
     }
 
@@ -134,7 +134,7 @@ impl Store {
                         .await?;
                     report.bad.push(BadSegment {
                         segment_id: row.id,
-                        camera_id: row.camera_id,
+                        camera_id: row.camera_id.into(),
                         reason,
                     });
                 }
