@@ -52,6 +52,17 @@ impl Api {
         answer
     }
 
+    /// N12: acknowledges the confidentiality pledge.
+    fn pledge(&self, token: &str) {
+        let (_, pledge) = self.call("GET", "/api/v1/me/pledge", Some(token), None);
+        self.ok(
+            "POST",
+            "/api/v1/me/pledge",
+            token,
+            json!({ "sha256": pledge["sha256"] }),
+        );
+    }
+
     /// Signs in for the first time: changes the initial password and acknowledges the pledge.
     fn first_sign_in(&self, login: &str, initial: &str) -> String {
         let (status, answer) = self.call(
@@ -70,13 +81,7 @@ impl Api {
             &token,
             json!({ "current": initial, "new": new }),
         );
-        let (_, pledge) = self.call("GET", "/api/v1/me/pledge", Some(&token), None);
-        self.ok(
-            "POST",
-            "/api/v1/me/pledge",
-            &token,
-            json!({ "sha256": pledge["sha256"] }),
-        );
+        self.pledge(&token);
         token
     }
 
@@ -99,13 +104,7 @@ impl Api {
         );
         assert_eq!(status, 200, "{answer}");
         let token = answer["token"].as_str().unwrap().to_owned();
-        let (_, pledge) = self.call("GET", "/api/v1/me/pledge", Some(&token), None);
-        self.ok(
-            "POST",
-            "/api/v1/me/pledge",
-            &token,
-            json!({ "sha256": pledge["sha256"] }),
-        );
+        self.pledge(&token);
         token
     }
 }

@@ -15,9 +15,10 @@ use mimamori_policy::Rule;
 use rand::Rng;
 use sha2::{Digest, Sha256};
 
-use crate::auth::{check_new_password, hash_blocking, locked, Caller};
+use crate::auth::{check_new_password, hash_blocking, Caller};
 use crate::error::ApiError;
 use crate::wire::{Enrol, EnrolmentCode};
+use crate::workflow::attempt::Attempt;
 use crate::workflow::staff::find;
 use crate::OfficeState;
 
@@ -93,49 +94,19 @@ pub async fn enrol(office: &OfficeState, req: Enrol) -> Result<(), ApiError> {
         return Err(enrolment_refused());
     }
     let db = &office.db;
-    let now = office.clock.now();
-    let refused = |code: &str, failures: Option<i64>, locked: Option<bool>| {
-        let body = EventBody::SigninRefused(vocabulary::SigninRefused {
-            code: code.to_owned(),
-            failures,
-            locked,
-        });
-        Event::by(&req.login, body).at(now)
-    };
-    let staff = db
-        .staff_by_login(&req.login)
-        .await?
-        .filter(|s| s.left_us.is_none());
-    let Some(staff) = staff else {
-        db.append_event(&refused("unknown_login", None, None))
-            .await?;
+    let attempt = Attempt::new(office, &req.login);
+    let now = attempt.now;
+    let Some(staff) = attempt.account().await? else {
         return Err(enrolment_refused());
     };
-    if let Some(until) = staff.locked_until_us.filter(|&u| from_us(u) > now) {
-        db.append_event(&refused("locked", None, None)).await?;
-        return Err(locked(from_us(until)));
-    }
     let sha256 = code_sha256(&req.code);
     let open = staff.enrolled_us.is_none()
         && staff.enrolment_sha256.as_deref() == Some(&sha256[..])
         && staff.enrolment_expires_us.is_some_and(|e| from_us(e) > now);
     if !open {
-        let lockout =
-            SignedDuration::try_from(office.policy.office.lockout).map_err(ApiError::internal)?;
-        let limit = (
-            i64::from(office.policy.office.lockout_attempts),
-            now + lockout,
-        );
-        let failure = db
-            .record_signin_failure(staff.id, limit, |f| {
-                refused(
-                    "bad_enrolment_code",
-                    Some(f.failures),
-                    Some(f.locked_until.is_some()),
-                )
-            })
-            .await?;
-        return Err(failure.locked_until.map_or_else(enrolment_refused, locked));
+        return Err(attempt
+            .fail(&staff, "bad_enrolment_code", enrolment_refused)
+            .await);
     }
     check_new_password(&req.login, &req.password)?;
     let hash = hash_blocking(req.password).await?;

@@ -14,6 +14,7 @@
 //! should (`chain_tests.rs`).
 
 pub mod alerts;
+mod attempt;
 pub mod chain;
 pub mod emergency;
 pub mod enrolment;

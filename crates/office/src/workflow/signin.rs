@@ -11,11 +11,12 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::auth::{
-    bad_credentials, check_new_password, dummy_hash, hash_password, locked, pledge_sha256,
-    totp_step, verify_blocking, Caller,
+    bad_credentials, check_new_password, dummy_hash, hash_password, pledge_sha256, totp_step,
+    verify_blocking, Caller,
 };
 use crate::error::ApiError;
 use crate::wire::{Acknowledge, Code, Me, NewPassword, SignIn, SignedIn, TotpSecret};
+use crate::workflow::attempt::Attempt;
 use crate::OfficeState;
 
 /// The longest login and password a sign-in considers; longer ones are refused before any
@@ -32,43 +33,14 @@ pub async fn sign_in(office: &OfficeState, req: SignIn) -> Result<SignedIn, ApiE
     }
     let db = &office.db;
     let policy = &office.policy.office;
-    let now = office.clock.now();
-    let staff = db
-        .staff_by_login(&req.login)
-        .await?
-        .filter(|s| s.left_us.is_none());
-    let refused = |code: &str, failures: Option<i64>, locked: Option<bool>| {
-        let body = EventBody::SigninRefused(vocabulary::SigninRefused {
-            code: code.to_owned(),
-            failures,
-            locked,
-        });
-        Event::by(&req.login, body).at(now)
-    };
-    let Some(staff) = staff else {
+    let attempt = Attempt::new(office, &req.login);
+    let now = attempt.now;
+    let Some(staff) = attempt.account().await? else {
         // Spend the time a real check would, so timing does not tell which logins exist.
         verify_blocking(dummy_hash().to_owned(), req.password).await;
-        db.append_event(&refused("unknown_login", None, None))
-            .await?;
         return Err(bad_credentials());
     };
-    if let Some(until) = staff.locked_until_us.filter(|&u| from_us(u) > now) {
-        db.append_event(&refused("locked", None, None)).await?;
-        return Err(locked(from_us(until)));
-    }
-    let lockout = SignedDuration::try_from(policy.lockout).map_err(ApiError::internal)?;
-    let limit = (i64::from(policy.lockout_attempts), now + lockout);
-    let fail = async |code: &str| -> ApiError {
-        let failure = db
-            .record_signin_failure(staff.id, limit, |f| {
-                refused(code, Some(f.failures), Some(f.locked_until.is_some()))
-            })
-            .await;
-        match failure {
-            Ok(f) => f.locked_until.map_or_else(bad_credentials, locked),
-            Err(e) => e.into(),
-        }
-    };
+    let fail = async |code: &str| attempt.fail(&staff, code, bad_credentials).await;
     // Issue 11, #1: an account whose holder has not set a password with the enrolment code
     // has none; the same time is spent and the same answer given as for a wrong one.
     if staff.enrolled_us.is_none() {
@@ -110,12 +82,7 @@ pub async fn sign_in(office: &OfficeState, req: SignIn) -> Result<SignedIn, ApiE
         .await;
     if let Err(mimamori_db::DbError::Conflict(_)) = opened {
         // Racing failed attempts locked the account while this password was being checked.
-        db.append_event(&refused("locked", None, None)).await?;
-        let until = db
-            .staff_by_id(staff.id)
-            .await?
-            .and_then(|s| s.locked_until_us);
-        return Err(locked(until.map_or(now, from_us)));
+        return Err(attempt.locked_meanwhile(&staff).await);
     }
     opened?;
     let roles = db.roles_in_force(staff.id, now).await?;
