@@ -28,6 +28,28 @@ pub struct HoldRow {
     pub created_us: i64,
 }
 
+/// T5.3: do the holds, together, keep all of `[start_us, end_us)` of `camera`? The sweeper keeps
+/// every segment a hold overlaps, so footage in such a range outlives retention.
+pub fn holds_cover(holds: &[HoldRow], camera: &str, start_us: i64, end_us: i64) -> bool {
+    let mut ranges: Vec<(i64, i64)> = holds
+        .iter()
+        .filter(|h| h.camera_id == camera)
+        .map(|h| (h.start_us, h.end_us))
+        .collect();
+    ranges.sort_unstable();
+    let mut covered_to = start_us;
+    for (from, to) in ranges {
+        if from > covered_to {
+            break;
+        }
+        covered_to = covered_to.max(to);
+        if covered_to >= end_us {
+            return true;
+        }
+    }
+    covered_to >= end_us
+}
+
 impl HoldRow {
     /// Whether this hold covers any part of `[start_us, end_us)`.
     pub fn overlaps(&self, camera: &str, start_us: i64, end_us: i64) -> bool {
@@ -84,5 +106,38 @@ impl Db {
         .bind(to_us(now))
         .fetch_all(&self.pool)
         .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hold(camera: &str, start_us: i64, end_us: i64) -> HoldRow {
+        HoldRow {
+            id: 1,
+            camera_id: CameraId::new(camera).unwrap(),
+            start_us,
+            end_us,
+            reason: "r".into(),
+            held_by: "mayor".into(),
+            until_us: 100,
+            created_us: 0,
+        }
+    }
+
+    #[test]
+    fn t5_3_holds_cover_a_range_only_together_and_only_for_their_camera() {
+        let holds = [
+            hold("c1", 0, 10),
+            hold("c1", 8, 20),
+            hold("c2", 20, 30),
+            hold("c1", 25, 30),
+        ];
+        assert!(holds_cover(&holds, "c1", 2, 18), "two overlapping holds");
+        assert!(!holds_cover(&holds, "c1", 2, 22), "a gap at 20–25");
+        assert!(!holds_cover(&holds, "c2", 2, 5), "another camera's hold");
+        assert!(holds_cover(&holds, "c2", 21, 30));
+        assert!(!holds_cover(&[], "c1", 0, 1));
     }
 }

@@ -44,7 +44,7 @@ pub use erasures::{ErasedDay, ErasureRun, ErasureTrigger};
 pub use events::{Event, EventRow};
 pub use gaps::GapRow;
 pub use grants::{GrantRow, SpentGrant};
-pub use holds::{HoldRow, NewHold};
+pub use holds::{holds_cover, HoldRow, NewHold};
 pub use keys::DayKeyRow;
 pub use ledger::{CheckpointRow, LedgerCheck, LedgerKeyRow};
 pub use mimamori_ledger::vocabulary::{self, EventBody, EventKind, Outcome, VocabularyError};

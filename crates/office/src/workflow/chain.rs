@@ -146,10 +146,12 @@ pub(crate) fn check_camera(office: &OfficeState, id: &str) -> Result<CameraId, A
 }
 
 /// N6.1: only footage still kept; T6.1: only the relevant part.
-pub(crate) fn check_range(
+/// N6.1, T6.1: a range to retrieve: at most 24 hours, ended by now, and kept: inside the
+/// retention window, or, for what is older, kept by holds in force (T5.3; issue 11, #2).
+pub(crate) async fn check_range(
     office: &OfficeState,
-    from: Timestamp,
-    to: Timestamp,
+    camera: &CameraId,
+    (from, to): (Timestamp, Timestamp),
     now: Timestamp,
 ) -> Result<(), ApiError> {
     if from >= to || to > now {
@@ -177,11 +179,24 @@ pub(crate) fn check_range(
         .and_then(|d| d.to_zoned(tz.clone()))
         .map_err(ApiError::internal)?
         .timestamp();
-    if from < oldest_kept {
+    let held = || async {
+        let holds = office.db.active_holds(now).await?;
+        let old_part_end = to.min(oldest_kept);
+        Ok::<_, ApiError>(mimamori_db::holds_cover(
+            &holds,
+            camera.as_str(),
+            mimamori_db::to_us(from),
+            mimamori_db::to_us(old_part_end),
+        ))
+    };
+    if from < oldest_kept && !held().await? {
         return Err(ApiError::invalid(
             "from",
-            format!("footage before {oldest_kept} is past the {days}-day retention and erased"),
-            format!("保存期間（{days}日）を過ぎた映像は消去されています"),
+            format!(
+                "footage before {oldest_kept} is past the {days}-day retention and erased, \
+                 unless a hold keeps it (T5.3)"
+            ),
+            format!("保存期間（{days}日）を過ぎた映像は、延長保存されていない限り消去されています"),
         )
         .rule(Rule::N6_1));
     }

@@ -120,7 +120,7 @@ pub async fn authorize_emergency(
         .await?;
     let terminal = terminal.ok_or_else(|| unknown_terminal(&req.terminal))?;
     let camera = check_camera(office, &req.camera)?;
-    check_range(office, req.from, req.to, now)?;
+    check_range(office, &camera, (req.from, req.to), now).await?;
     let purpose = required_text("purpose", &req.purpose, 200)?;
     let urgency = required_text("urgency", &req.urgency, 2000).map_err(|e| e.rule(Rule::N11_1))?;
     let lifetime =

@@ -104,7 +104,7 @@ pub async fn instruct(
     let next = may_step(office, caller, &row, Step::Instruct, None).await?;
     let now = office.clock.now();
     let camera = check_camera(office, &req.camera)?;
-    check_range(office, req.from, req.to, now)?;
+    check_range(office, &camera, (req.from, req.to), now).await?;
     check_handler(office, &req.handler, now).await?;
     let verdict = decide_handler(&caller.actor(), row.ordered_by.as_deref(), &req.handler);
     caller
