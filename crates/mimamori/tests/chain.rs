@@ -285,11 +285,22 @@ fn n9_t5_2_order_instruction_retrieval_report_ends_in_a_verified_playable_clip()
         Some(json!({ "login": "sato", "password": "sato-chosen-password" })),
     );
     let sato = session["token"].as_str().unwrap().to_owned();
+    // Issue 11, #3: an internal order's report hands nobody outside the footage; that is a
+    // provision's (N10.1, T6.2).
+    let (status, refused) = api.call(
+        "POST",
+        &format!("/api/v1/requests/{id}/report"),
+        Some(&sato),
+        Some(json!({ "media": "DVD-R", "copies": 1, "recipient": "西淀川警察署 刑事課" })),
+    );
+    assert_eq!(status, 403, "{refused}");
+    assert_eq!(refused["error"]["code"], "recipient_needs_provision");
+    assert_eq!(refused["error"]["rule"], "N10.1");
     api.ok(
         "POST",
         &format!("/api/v1/requests/{id}/report"),
         &sato,
-        json!({ "media": "DVD-R", "copies": 1, "recipient": "西淀川警察署 刑事課", "remarks": "" }),
+        json!({ "media": "DVD-R", "copies": 1, "remarks": "" }),
     );
     let (status, rows) = api.call("GET", "/api/v1/form1", Some(&mayor), None);
     assert_eq!(status, 200, "{rows}");

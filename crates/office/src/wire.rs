@@ -147,7 +147,8 @@ pub struct ReportInput {
     /// What the footage was written to (e.g. "DVD-R", "暗号化USBメモリ", "ファイル").
     pub media: String,
     pub copies: u32,
-    /// Who received it, if it was handed to anyone.
+    /// Refused if not empty: footage reaches anyone outside only through a provision, whose
+    /// hand-over records the recipient (N10.1, T6.2).
     #[serde(default)]
     pub recipient: String,
     #[serde(default)]

@@ -4,7 +4,7 @@
 use jiff::SignedDuration;
 use mimamori_db::vocabulary::{self, ReportFiled};
 use mimamori_db::{EventBody, Instruction, NewRequest, Origin, RequestUpdate};
-use mimamori_policy::access::{decide_handler, Action};
+use mimamori_policy::access::{decide_handler, decide_report_recipient, Action};
 use mimamori_policy::chain::{RequestState, Step};
 use mimamori_policy::RequestId;
 use mimamori_policy::Rule;
@@ -175,6 +175,10 @@ pub async fn report(
 ) -> Result<RequestView, ApiError> {
     let row = row(office, id).await?;
     let next = may_step(office, caller, &row, Step::Report, None).await?;
+    let verdict = decide_report_recipient(!req.recipient.trim().is_empty());
+    caller
+        .record_refusal(office, Action::Chain(Step::Report), "report_filed", verdict)
+        .await?;
     let media = required_text("media", &req.media, 100)?;
     if !(1..=100).contains(&req.copies) {
         return Err(ApiError::invalid(
@@ -188,7 +192,7 @@ pub async fn report(
         request: id,
         media,
         copies: req.copies,
-        recipient: req.recipient.trim().to_owned(),
+        recipient: String::new(),
         remarks: req.remarks.trim().to_owned(),
     };
     let update = RequestUpdate::Reported(report.clone());

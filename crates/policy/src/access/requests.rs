@@ -320,3 +320,22 @@ fn illegal_step(state: RequestState, step: Step) -> Refusal {
         format!("状態「{}」の依頼にはこの操作を行えません", state.ja()),
     )
 }
+
+/// N10.1, T6.1, T6.2 (issue 11, #3): footage reaches anyone outside the ward, or is shown to
+/// them, only through a provision, whose hand-over records the recipient and the identity
+/// check. A report says what the footage was written to and names no recipient: an internal
+/// order's report naming the police handed them footage with no inquiry, no Form 2 and no
+/// identity check.
+pub fn decide_report_recipient(recipient_named: bool) -> Result<(), Refusal> {
+    if recipient_named {
+        return Err(Refusal::new(
+            "recipient_needs_provision",
+            Rule::N10_1,
+            "footage is given or shown to anyone outside the ward only through a provision \
+             (POST /api/v1/provisions), whose hand-over records the recipient and the identity \
+             check; a report names no recipient",
+            "区外の者への画像の提供・閲覧は、提供依頼（照会書・様式第2号と本人確認）を通じてのみ行います。報告に受領者は記載しません",
+        ));
+    }
+    Ok(())
+}

@@ -581,3 +581,10 @@ fn n7_2_a_manager_or_administrator_is_confirmed_by_a_second_person() {
         "the proposer withdraws"
     );
 }
+
+#[test]
+fn n10_1_a_report_names_no_outside_recipient() {
+    let r = decide_report_recipient(true).unwrap_err();
+    assert_eq!((r.code, r.rule), ("recipient_needs_provision", Rule::N10_1));
+    assert!(decide_report_recipient(false).is_ok());
+}
