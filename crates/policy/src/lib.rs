@@ -7,6 +7,7 @@
 //! credential files the policy points to.
 
 pub mod access;
+mod camera;
 pub mod chain;
 mod error;
 mod file;
@@ -17,11 +18,9 @@ mod retention;
 mod rule;
 mod source;
 
+pub use camera::{Camera, CameraId, Credentials, CredentialsRef, Transport};
 pub use error::{PolicyError, Problem};
-pub use file::{
-    ByteSize, Camera, CameraId, Credentials, CredentialsRef, Ledger, Policy, Recording, Retention,
-    Transport, Ward,
-};
+pub use file::{ByteSize, Ledger, Policy, Recording, Retention, Ward};
 pub use ids::{
     is_identifier, AppointmentId, DelegationId, Login, NotAnIdentifier, ProposalId, RequestId,
     StaffId, TerminalId,
