@@ -72,6 +72,7 @@ pub(crate) const UPGRADES: &[(i64, &str)] = &[
         9,
         include_str!("../migrations/0009_appointment_confirmation.sql"),
     ),
+    (10, include_str!("../migrations/0010_policy_loaded.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

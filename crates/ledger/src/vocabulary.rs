@@ -185,6 +185,11 @@ vocabulary! {
     /// N9.3: an evidence package built for a retrieval.
     EvidencePackageCreated(EvidencePackageCreated) = "evidence_package_created",
 
+    // ---- the policy (issue 11, #20) ----
+    /// N3.2.1: mimamori started with a policy file unlike the last one recorded: its hash, its
+    /// settings, and what changed.
+    PolicyLoaded(PolicyLoaded) = "policy_loaded",
+
     // ---- the recorder (N5, N6, T5) ----
     /// N5: recording started for the policy's cameras.
     RecorderStarted(RecorderStarted) = "recorder_started",
@@ -260,9 +265,10 @@ impl EventBody {
             | E::Enrolled(_) => one(&Rule::N3_3_1),
             E::PledgeAcknowledged(_) => one(&Rule::N12),
             E::Refused(r) => Rules(rule_slice(r.rule)),
-            E::LedgerKeyAdded(_) | E::LedgerKeyRotated(_) | E::IntegrityCheck(_) => {
-                one(&Rule::N3_2_1)
-            }
+            E::LedgerKeyAdded(_)
+            | E::LedgerKeyRotated(_)
+            | E::IntegrityCheck(_)
+            | E::PolicyLoaded(_) => one(&Rule::N3_2_1),
             E::RecorderStarted(_) | E::RecordingResumed(_) => one(&Rule::N5),
             E::Erasure(e) => match e.trigger {
                 ErasureTrigger::Retention => Rules(&[Rule::N6_1, Rule::N6_2, Rule::T5_4]),
@@ -317,6 +323,7 @@ impl EventBody {
             | E::Form3Overdue(_)
             | E::LedgerKeyAdded(_)
             | E::LedgerKeyRotated(_)
+            | E::PolicyLoaded(_)
             | E::EvidencePackageCreated(_)
             | E::RecorderStarted(_)
             | E::RecordingResumed(_)

@@ -316,3 +316,35 @@ async fn openapi_documents_every_route() {
         println!("{body}");
     }
 }
+
+/// Issue 11, #20: a start with a changed policy file is on the ledger, with the file's hash and
+/// what changed; a start with the same file adds nothing.
+#[tokio::test]
+async fn a_changed_policy_is_on_the_ledger_with_what_changed() {
+    use crate::testutil::fixed_clock;
+    use mimamori_db::{EventBody, EventKind};
+    use mimamori_recorder::record_policy;
+    let dir = tempfile::tempdir().unwrap();
+    let office = office_at(dir.path(), POLICY, fixed_clock()).await;
+    assert!(record_policy(office.recorder()).await.unwrap());
+    assert!(
+        !record_policy(office.recorder()).await.unwrap(),
+        "the same file: nothing new"
+    );
+    let changed = POLICY.replace("days = 10", "days = 30");
+    let office = office_at(dir.path(), &changed, fixed_clock()).await;
+    assert!(record_policy(office.recorder()).await.unwrap());
+    let events = office
+        .db
+        .events(Some(EventKind::PolicyLoaded))
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[1].rule.as_deref(), Some("N3.2.1"));
+    let EventBody::PolicyLoaded(loaded) = events[1].body().unwrap() else {
+        panic!("not a policy event");
+    };
+    assert_eq!(loaded.changes, ["retention.days: 10 → 30"]);
+    assert_eq!(loaded.sha256, office.policy.source_sha256);
+    assert_eq!(loaded.settings["retention.days"], "30");
+}

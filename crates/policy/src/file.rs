@@ -23,6 +23,9 @@ pub struct Policy {
     pub ledger: Ledger,
     pub office: Office,
     pub cameras: Vec<Camera>,
+    /// The SHA-256 (hex) of the file's text: what the ledger records at a start with a changed
+    /// file (issue 11, #20), and what an auditor compares with the file on disk.
+    pub source_sha256: String,
 }
 
 /// The tamper-evident ledger (N3.2.1, N9.3, T5): what its checkpoints are called and how often
@@ -277,7 +280,11 @@ impl Policy {
         };
         let policy = v.policy(raw, base);
         match policy {
-            Some(p) if v.problems.is_empty() => Ok(p),
+            Some(mut p) if v.problems.is_empty() => {
+                use sha2::Digest;
+                p.source_sha256 = hex::encode(sha2::Sha256::digest(text.as_bytes()));
+                Ok(p)
+            }
             _ => Err(invalid(v.problems)),
         }
     }
@@ -364,6 +371,7 @@ impl Validator<'_> {
             ledger: ledger?,
             office,
             cameras,
+            source_sha256: String::new(),
         })
     }
 

@@ -16,6 +16,7 @@ mod names;
 mod office;
 mod retention;
 mod rule;
+mod settings;
 mod source;
 
 pub use camera::{Camera, CameraId, Credentials, CredentialsRef, Transport};
@@ -29,3 +30,4 @@ pub use names::UnknownName;
 pub use office::{Emergency, Office};
 pub use retention::{day_of, RetentionDays};
 pub use rule::{Rule, Rules};
+pub use settings::settings_changes;

@@ -24,7 +24,7 @@ pub mod store;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use mimamori_db::{Db, DbError, Event, EventBody};
+use mimamori_db::{Db, DbError, Event, EventBody, EventKind};
 use mimamori_policy::Policy;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -103,11 +103,42 @@ pub async fn record_policy_cameras(ctx: &RecorderContext) -> Result<(), Recorder
     Ok(())
 }
 
+/// Issue 11, #20: records the policy on the ledger when it differs from the last one recorded
+/// (by the file's SHA-256), with its settings and what changed. Returns whether it did.
+pub async fn record_policy(ctx: &RecorderContext) -> Result<bool, RecorderError> {
+    let policy = &ctx.policy;
+    let mut last = None;
+    for row in ctx.db.events(Some(EventKind::PolicyLoaded)).await? {
+        if let Ok(EventBody::PolicyLoaded(p)) = row.body() {
+            last = Some(p);
+        }
+    }
+    if last
+        .as_ref()
+        .is_some_and(|p| p.sha256 == policy.source_sha256)
+    {
+        return Ok(false);
+    }
+    let settings = policy.settings();
+    let changes =
+        mimamori_policy::settings_changes(&last.map(|p| p.settings).unwrap_or_default(), &settings);
+    tracing::info!(sha256 = %policy.source_sha256, changes = changes.len(), "policy recorded");
+    let body = EventBody::PolicyLoaded(mimamori_db::vocabulary::PolicyLoaded {
+        sha256: policy.source_sha256.clone(),
+        settings,
+        changes,
+    });
+    let event = Event::system("mimamori", body).at(ctx.clock.now());
+    ctx.db.append_event(&event).await?;
+    Ok(true)
+}
+
 impl Recorder {
     /// Recovers the store, records the policy's cameras, opens a gap for every camera that was
     /// recording when mimamori last stopped, and starts recording and sweeping.
     pub async fn start(ctx: Arc<RecorderContext>) -> Result<Recorder, RecorderError> {
         let now = ctx.clock.now();
+        record_policy(&ctx).await?;
         record_policy_cameras(&ctx).await?;
         let recovery = ctx.store.recover(&ctx.db, ctx.clock.as_ref()).await?;
         if !recovery.removed_unindexed.is_empty() {

@@ -428,6 +428,17 @@ pub struct EvidencePackageCreated {
     pub started_event: i64,
 }
 
+/// A policy file unlike the last one recorded (issue 11, #20).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicyLoaded {
+    /// The SHA-256 (hex) of the file's text.
+    pub sha256: String,
+    /// Every setting that decides what the office allows (`Policy::settings`).
+    pub settings: BTreeMap<String, String>,
+    /// What changed since the last one recorded; every setting, as added, at the first start.
+    pub changes: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecorderStarted {
     pub cameras: u64,
