@@ -58,6 +58,7 @@ id = "cam1"
 name = "駅前"
 site = "1丁目"
 url = "rtsp://127.0.0.1:1/cam1"
+without_credentials = "ベンチ用（接続しない）"
 "#;
 
 const PASSWORD: &str = "bench-password-1";

@@ -173,7 +173,8 @@ fn bench_policy(port: u16, k: usize) -> String {
     );
     for i in 1..=k {
         text.push_str(&format!(
-            "[[camera]]\nid = \"cam{i}\"\nname = \"cam{i}\"\nsite = \"bench\"\nurl = \"rtsp://127.0.0.1:{port}/cam{i}\"\n"
+            "[[camera]]\nid = \"cam{i}\"\nname = \"cam{i}\"\nsite = \"bench\"\nurl = \"rtsp://127.0.0.1:{port}/cam{i}\"\n\
+             without_credentials = \"ベンチ用の模擬カメラ\"\n"
         ));
     }
     text

@@ -82,6 +82,9 @@ fn demo_policy(democam: &DemoCamera, cameras: u16) -> String {
         ));
         if i == cameras && cameras > 1 {
             policy.push_str("credentials = \"file:demo-camera.credentials\"\n");
+        } else {
+            // N3.1c: a real camera has a password; the demo's simulated ones say why not.
+            policy.push_str("without_credentials = \"デモ用の模擬カメラ（パスワードなし）\"\n");
         }
     }
     policy

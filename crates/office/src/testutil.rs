@@ -26,6 +26,7 @@ id = "cam1"
 name = "駅前"
 site = "1丁目"
 url = "rtsp://127.0.0.1:1/cam1"
+without_credentials = "テスト用（接続しない）"
 "#;
 
 pub const PASSWORD: &str = "correct horse battery";

@@ -84,7 +84,10 @@ pub struct Camera {
     pub site: String,
     /// `rtsp://` URL without credentials.
     pub url: String,
+    /// Where its credentials live (N3.1c). `None` only with `no_credentials_reason`.
     pub credentials: Option<CredentialsRef>,
+    /// Why a camera has no password (issue 11, #6): the policy says so in writing.
+    pub no_credentials_reason: Option<String>,
     pub transport: Transport,
 }
 

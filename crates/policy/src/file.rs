@@ -213,6 +213,7 @@ struct RawCamera {
     site: String,
     url: String,
     credentials: Option<String>,
+    without_credentials: Option<String>,
     #[serde(default = "default_transport")]
     transport: String,
 }
@@ -498,6 +499,37 @@ impl Validator<'_> {
         let url = check_rtsp_url(&raw.url)
             .map_err(|m| self.refuse(at("url"), m))
             .ok();
+        // N3.1c (issue 11, #6): a camera has a password. One that has none is accepted only
+        // with the reason written down, which the ledger then records with the policy.
+        let without = raw.without_credentials.map(|r| r.trim().to_owned());
+        let no_credentials_reason = match (&raw.credentials, without) {
+            (Some(_), Some(_)) => {
+                self.refuse(
+                    at("without_credentials"),
+                    "N3.1c: give either credentials or without_credentials, not both \
+                     (どちらか一方を記載してください)",
+                );
+                None
+            }
+            (None, None) => {
+                self.refuse(
+                    at("credentials"),
+                    "N3.1c: a camera is protected by a password; give `credentials = \"env:NAME\"` \
+                     or `\"file:PATH\"`, or for a camera that has none, `without_credentials = \
+                     \"why\"` (カメラにはパスワードを設定してください。設定できない場合は理由を \
+                     without_credentials に記載してください)",
+                );
+                None
+            }
+            (None, Some(reason)) if reason.is_empty() => {
+                self.refuse(
+                    at("without_credentials"),
+                    "N3.1c: say why the camera has no password (理由を記載してください)",
+                );
+                None
+            }
+            (_, reason) => reason,
+        };
         let credentials = raw.credentials.and_then(|r| {
             parse_credentials_ref(&r, base)
                 .map_err(|m| self.refuse(at("credentials"), m))
@@ -520,6 +552,7 @@ impl Validator<'_> {
             site,
             url: url?,
             credentials,
+            no_credentials_reason,
             transport: transport?,
         })
     }

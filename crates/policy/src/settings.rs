@@ -67,7 +67,10 @@ impl Policy {
         set("office.emergency.form3_deadline", secs(e.form3_deadline));
         for cam in &self.cameras {
             let credentials = match &cam.credentials {
-                None => "none".to_owned(),
+                None => format!(
+                    "none ({})",
+                    cam.no_credentials_reason.as_deref().unwrap_or("?")
+                ),
                 Some(CredentialsRef::Env(name)) => format!("env {name}"),
                 Some(CredentialsRef::File(path)) => format!("file {}", path.display()),
             };
@@ -126,6 +129,7 @@ id = "cam1"
 name = "駅前"
 site = "1丁目"
 url = "rtsp://127.0.0.1:1/cam1"
+without_credentials = "テスト用"
 "#;
 
     #[test]

@@ -122,8 +122,9 @@ pub fn write_policy(dir: &Path, cameras: &[TestCamera], extra_retention: &str) -
             "\n[[camera]]\nid = \"{}\"\nname = \"テストカメラ {}\"\nsite = \"テスト町\"\nurl = \"{}\"\n",
             c.id, c.id, c.url
         ));
-        if let Some(f) = &c.credentials_file {
-            text.push_str(&format!("credentials = \"file:{f}\"\n"));
+        match &c.credentials_file {
+            Some(f) => text.push_str(&format!("credentials = \"file:{f}\"\n")),
+            None => text.push_str("without_credentials = \"テスト用の模擬カメラ\"\n"),
         }
     }
     let path = dir.join("policy.toml");

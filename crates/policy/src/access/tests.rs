@@ -123,7 +123,8 @@ fn office(manager_may_operate: bool) -> Office {
     let text = format!(
         "[ward]\nname = \"区\"\noperator = \"区役所\"\n[retention]\ndays = 10\n\
          [office]\nmanager_may_operate = {manager_may_operate}\n\
-         [[camera]]\nid = \"c\"\nname = \"n\"\nsite = \"s\"\nurl = \"rtsp://127.0.0.1/x\"\n"
+         [[camera]]\nid = \"c\"\nname = \"n\"\nsite = \"s\"\nurl = \"rtsp://127.0.0.1/x\"\n\
+         without_credentials = \"t\"\n"
     );
     crate::Policy::parse(&text, std::path::Path::new("p.toml"))
         .unwrap()

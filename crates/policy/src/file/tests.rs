@@ -19,6 +19,7 @@ id = "cam-001"
 name = "駅前交差点"
 site = "御幣島1丁目"
 url = "rtsp://127.0.0.1:8554/cam1"
+without_credentials = "旧型機でパスワードを設定できない（更新予定）"
 
 [[camera]]
 id = "cam-002"
@@ -311,7 +312,7 @@ fn load_checks_credentials_resolve() {
     std::fs::write(&file, &text).unwrap();
     let err = Policy::load(&file).unwrap_err();
     assert_eq!(err.problems()[0].field, "camera[2].credentials");
-    assert_eq!(err.problems()[0].line, Some(line_of(&text, "credentials")));
+    assert_eq!(err.problems()[0].line, Some(line_of(&text, "credentials = \"file")));
 
     std::fs::write(dir.join("cam2.secret"), "nopassword\n").unwrap();
     assert!(Policy::load(&file).is_err());
@@ -336,4 +337,24 @@ fn load_checks_credentials_resolve() {
 fn unreadable_file() {
     let err = Policy::load(Path::new("/nonexistent/policy.toml")).unwrap_err();
     assert!(err.to_string().contains("/nonexistent/policy.toml"));
+}
+
+/// N3.1c (issue 11, #6): a camera has a password; one without is accepted only with the reason
+/// written in the policy.
+#[test]
+fn n3_1c_a_camera_without_credentials_needs_a_written_reason() {
+    let p = parse(GOOD).unwrap();
+    assert_eq!(p.cameras[0].credentials, None);
+    assert!(p.cameras[0].no_credentials_reason.as_deref().unwrap().contains("旧型機"));
+    let reason = "without_credentials = \"旧型機でパスワードを設定できない（更新予定）\"\n";
+    let p = refused(reason, "");
+    assert_eq!(p.field, "camera[1].credentials");
+    assert!(p.message.starts_with("N3.1c"), "{}", p.message);
+    let p = refused(reason, "without_credentials = \" \"\n");
+    assert_eq!(p.field, "camera[1].without_credentials");
+    let p = refused(
+        "credentials = \"env:CAM2_CREDENTIALS\"\n",
+        "credentials = \"env:CAM2_CREDENTIALS\"\nwithout_credentials = \"x\"\n",
+    );
+    assert_eq!(p.field, "camera[2].without_credentials");
 }

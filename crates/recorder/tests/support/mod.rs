@@ -34,7 +34,8 @@ impl DemoWard {
             "[ward]\nname = \"テスト区\"\noperator = \"テスト区役所\"\n\
              [retention]\ndays = 10\n{retention}\n\
              [recording]\n{recording}\n\
-             [[camera]]\nid = \"cam1\"\nname = \"駅前\"\nsite = \"1丁目\"\nurl = \"{}\"\n",
+             [[camera]]\nid = \"cam1\"\nname = \"駅前\"\nsite = \"1丁目\"\nurl = \"{}\"\n\
+             without_credentials = \"テスト用の模擬カメラ\"\n",
             democam.url("cam1")
         );
         let policy = Arc::new(Policy::parse(&text, Path::new("policy.toml")).unwrap());
