@@ -97,6 +97,29 @@ pub enum DbError {
 pub type Result<T, E = DbError> = std::result::Result<T, E>;
 
 /// A handle to the metadata database; cheap to clone.
+/// The database holds personal records, password hashes and sealed secrets: only its owner
+/// reads it (mode 0600; issue 11, #19). A missing file is created so (`create`), before SQLite
+/// would create it with the umask's mode; an existing one is narrowed.
+fn owner_only(path: &Path, create: bool) -> Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let io = |e: std::io::Error| DbError::Invalid(format!("{}: {e}", path.display()));
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(io)
+        }
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+            .map(drop)
+            .map_err(io),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io(e)),
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Db {
     /// Readers (several connections; WAL lets them run beside a writer).
@@ -120,7 +143,15 @@ impl Db {
             // T5.4: deleted rows (shredded day keys above all) are overwritten, not just unlinked.
             .pragma("secure_delete", "ON")
             .busy_timeout(std::time::Duration::from_secs(10));
-        Self::connect(options, 4, true, UPGRADES).await
+        owner_only(path, true)?;
+        let db = Self::connect(options, 4, true, UPGRADES).await?;
+        // SQLite gives its -wal and -shm files the database file's mode; older ones are fixed.
+        for suffix in ["-wal", "-shm"] {
+            let mut side = path.as_os_str().to_owned();
+            side.push(suffix);
+            owner_only(Path::new(&side), false)?;
+        }
+        Ok(db)
     }
 
     /// Opens the database at `path` upgraded only as far as `upgrades` go: for tests of an
@@ -251,6 +282,27 @@ pub fn from_us(us: i64) -> Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 11, #19: the database and its WAL are the owner's alone, also when an older
+    /// release left them readable.
+    #[tokio::test]
+    async fn the_database_files_are_the_owners_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.db");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let db = Db::open(&path).await.unwrap();
+        db.append_event(&crate::testutil::any_event())
+            .await
+            .unwrap();
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&dir.path().join("m.db-wal")), 0o600);
+        db.pool.close().await;
+        db.writer.close().await;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        Db::open(&path).await.unwrap();
+        assert_eq!(mode(&path), 0o600, "an older release's file is narrowed");
+    }
 
     #[tokio::test]
     async fn upgrades_apply_once_and_record_the_version() {

@@ -220,6 +220,23 @@ impl Db {
         .await
     }
 
+    /// Rewrites how an account's TOTP secrets are stored (sealing ones an older release kept in
+    /// plain text), leaving what they are unchanged. Not an event: nothing about the account
+    /// changes.
+    pub async fn restore_totp_secrets(
+        &self,
+        staff_id: StaffId,
+        (secret, pending): (Option<&str>, Option<&str>),
+    ) -> Result<()> {
+        sqlx::query("UPDATE staff SET totp_secret = ?, totp_pending_secret = ? WHERE id = ?")
+            .bind(secret)
+            .bind(pending)
+            .bind(staff_id)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
     /// A code (of time step `step`) confirmed the pending secret: it replaces the one in
     /// force, and sign-ins need a code from now on.
     pub async fn enable_totp(

@@ -167,14 +167,22 @@ impl App {
         })
     }
 
-    /// The office's shared state for the API; its work directory starts empty.
-    pub fn office(&self) -> anyhow::Result<mimamori_office::Shared> {
+    /// The office's shared state for the API; its work directory starts empty, and TOTP
+    /// secrets an older release stored in plain text are sealed (issue 11, #19).
+    pub async fn office(&self) -> anyhow::Result<mimamori_office::Shared> {
         let office = mimamori_office::OfficeState::new(
             self.ctx.clone(),
             self.notary.clone(),
             self.work_dir.clone(),
         )
         .with_context(|| format!("cannot prepare {}", self.work_dir.display()))?;
+        let sealed = office.seal_stored_secrets().await?;
+        if sealed > 0 {
+            tracing::info!(
+                accounts = sealed,
+                "sealed TOTP secrets stored in plain text"
+            );
+        }
         Ok(mimamori_office::Shared(Arc::new(office)))
     }
 
@@ -202,7 +210,7 @@ impl App {
         for cam in &policy.cameras {
             println!("  {}  {}  ({})  {}", cam.id, cam.name, cam.site, cam.url);
         }
-        let office = self.office()?;
+        let office = self.office().await?;
         // N11.1, N11.2: overdue Form 3s raise alerts until received.
         let form3 = tokio::spawn(mimamori_office::workflow::emergency::watch_form3(
             office.clone(),

@@ -15,8 +15,10 @@ use mimamori_db::{from_us, Event, EventBody, StaffRow};
 use mimamori_policy::access::{
     acting_roles, decide, needs_second_factor, Action, Actor, Refusal, Role,
 };
-use mimamori_policy::Rule;
+use mimamori_policy::{Rule, StaffId};
+use mimamori_recorder::keys::SEALED_PREFIX;
 use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
 
 use crate::error::ApiError;
 use crate::OfficeState;
@@ -281,5 +283,66 @@ impl Caller {
             token_sha256,
             clock: office.clock.clone(),
         })
+    }
+}
+
+/// What a TOTP secret is sealed to (issue 11, #19): its account.
+fn totp_context(staff: StaffId) -> String {
+    format!("totp\0staff {staff}")
+}
+
+/// A TOTP secret (base32) as stored: sealed with the KEK.
+pub(crate) fn seal_totp(office: &OfficeState, staff: StaffId, secret_base32: &str) -> String {
+    office
+        .recorder()
+        .kek
+        .seal_secret(&totp_context(staff), secret_base32.as_bytes())
+}
+
+/// A stored TOTP secret, opened; `None` if it does not open (another KEK, damage). A secret an
+/// older release kept in plain text is taken as it is until [`OfficeState::seal_stored_secrets`]
+/// seals it.
+pub(crate) fn open_totp(
+    office: &OfficeState,
+    staff: StaffId,
+    stored: &str,
+) -> Option<Zeroizing<String>> {
+    if !stored.starts_with(SEALED_PREFIX) {
+        return Some(Zeroizing::new(stored.to_owned()));
+    }
+    let plain = office
+        .recorder()
+        .kek
+        .open_secret(&totp_context(staff), stored)?;
+    String::from_utf8(plain.to_vec()).ok().map(Zeroizing::new)
+}
+
+impl OfficeState {
+    /// Seals TOTP secrets an older release kept in plain text (issue 11, #19). Run at start;
+    /// returns how many accounts it changed.
+    pub async fn seal_stored_secrets(&self) -> Result<usize, mimamori_db::DbError> {
+        let mut changed = 0;
+        for staff in self.db.staff_list().await? {
+            let plain =
+                |s: &Option<String>| s.as_deref().is_some_and(|s| !s.starts_with(SEALED_PREFIX));
+            if !plain(&staff.totp_secret) && !plain(&staff.totp_pending_secret) {
+                continue;
+            }
+            let seal = |s: &Option<String>| {
+                s.as_deref().map(|s| {
+                    if s.starts_with(SEALED_PREFIX) {
+                        s.to_owned()
+                    } else {
+                        seal_totp(self, staff.id, s)
+                    }
+                })
+            };
+            let (secret, pending) = (seal(&staff.totp_secret), seal(&staff.totp_pending_secret));
+            self.db
+                .restore_totp_secrets(staff.id, (secret.as_deref(), pending.as_deref()))
+                .await?;
+            changed += 1;
+        }
+        Ok(changed)
     }
 }

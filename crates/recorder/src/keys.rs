@@ -166,6 +166,64 @@ impl Kek {
     }
 }
 
+/// A small secret the office keeps in the database (a TOTP secret), sealed with the KEK so that
+/// a copy of the database alone does not give it away (issue 11, #19). The text form is
+/// `kek1:<kek id>:<hex of nonce ‖ ciphertext>`; `context` binds it to its owner and use, so a
+/// sealed value copied onto another account does not open.
+impl Kek {
+    pub fn seal_secret(&self, context: &str, secret: &[u8]) -> String {
+        let mut nonce = [0u8; 12];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let aad = secret_context(context);
+        let sealed = self
+            .cipher
+            .encrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: secret,
+                    aad: &aad,
+                },
+            )
+            .expect("AES-GCM encryption of a small secret cannot fail");
+        format!(
+            "{SEALED_PREFIX}{}:{}",
+            self.id,
+            hex::encode([nonce.as_slice(), &sealed].concat())
+        )
+    }
+
+    /// Opens what [`Kek::seal_secret`] made with the same context; `None` for anything else
+    /// (another KEK, another context, damage).
+    pub fn open_secret(&self, context: &str, sealed: &str) -> Option<Zeroizing<Vec<u8>>> {
+        let rest = sealed.strip_prefix(SEALED_PREFIX)?;
+        let (id, data) = rest.split_once(':')?;
+        if id != self.id {
+            return None;
+        }
+        let data = hex::decode(data).ok()?;
+        let (nonce, body) = data.split_at(12.min(data.len()));
+        let aad = secret_context(context);
+        let plain = self
+            .cipher
+            .decrypt(
+                &Nonce::try_from(nonce).ok()?,
+                Payload {
+                    msg: body,
+                    aad: &aad,
+                },
+            )
+            .ok()?;
+        Some(Zeroizing::new(plain))
+    }
+}
+
+/// The prefix of a sealed secret's text form.
+pub const SEALED_PREFIX: &str = "kek1:";
+
+fn secret_context(context: &str) -> Vec<u8> {
+    format!("mimamori secret v1\0{context}").into_bytes()
+}
+
 fn io_error(path: &Path) -> impl Fn(std::io::Error) -> KeyError + '_ {
     move |error| KeyError::Io {
         path: path.display().to_string(),
@@ -223,6 +281,28 @@ impl Kek {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sealed_secret_opens_only_with_its_kek_and_context() {
+        let kek = Kek::from_bytes(&[1; 32]);
+        let sealed = kek.seal_secret("totp\0staff 7", b"JBSWY3DPEHPK3PXP");
+        assert!(sealed.starts_with(SEALED_PREFIX));
+        assert!(!sealed.contains("JBSWY3DP"));
+        let opened = kek.open_secret("totp\0staff 7", &sealed).unwrap();
+        assert_eq!(opened.as_slice(), b"JBSWY3DPEHPK3PXP");
+        assert!(
+            kek.open_secret("totp\0staff 8", &sealed).is_none(),
+            "another account"
+        );
+        let other = Kek::from_bytes(&[2; 32]);
+        assert!(
+            other.open_secret("totp\0staff 7", &sealed).is_none(),
+            "another KEK"
+        );
+        assert!(kek
+            .open_secret("totp\0staff 7", "JBSWY3DPEHPK3PXP")
+            .is_none());
+    }
 
     #[tokio::test]
     async fn day_keys_are_stable_and_bound_to_their_day() {

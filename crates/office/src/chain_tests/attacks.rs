@@ -317,3 +317,38 @@ async fn attack_a_forged_grant_is_refused_on_the_record() {
     assert_refused(status, &body, "grant_invalid", "N9.4");
     assert_eq!(w.refused_events().await, before + 1);
 }
+
+/// #19 (N3.3.1): TOTP secrets were in the database in plain text, so a copy of the database
+/// gave away every second factor. They are sealed with the KEK; one an older release stored in
+/// plain text is sealed at start, and still works.
+#[tokio::test]
+async fn attack_a_copy_of_the_database_gives_away_the_second_factors() {
+    let clock = Arc::new(ShiftedClock::starting_at(fixed_clock().now()));
+    let w = World::with_clock(clock.clone()).await;
+    let mayor = w.sign_in("mayor").await;
+    let secret = enable_totp(&w, &mayor).await;
+    let row = w.office.db.staff_by_login("mayor").await.unwrap().unwrap();
+    let stored = row.totp_secret.clone().unwrap();
+    assert!(stored.starts_with("kek1:"), "{stored}");
+    assert!(!stored.contains(&secret));
+    // As an older release left it: in plain text. The start seals it, and the code still works.
+    w.office
+        .db
+        .restore_totp_secrets(row.id, (Some(&secret), None))
+        .await
+        .unwrap();
+    assert_eq!(w.office.seal_stored_secrets().await.unwrap(), 1);
+    let row = w.office.db.staff_by_login("mayor").await.unwrap().unwrap();
+    assert!(row.totp_secret.unwrap().starts_with("kek1:"));
+    clock.set(w.now() + SignedDuration::from_secs(60));
+    let code = super::signin::totp_code(&secret, w.now());
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/sessions",
+            None,
+            Some(json!({ "login": "mayor", "password": PASSWORD, "totp": code })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}

@@ -11,8 +11,8 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::auth::{
-    bad_credentials, check_new_password, dummy_hash, hash_password, pledge_sha256, totp_step,
-    verify_blocking, Caller,
+    bad_credentials, check_new_password, dummy_hash, hash_password, open_totp, pledge_sha256,
+    seal_totp, totp_step, verify_blocking, Caller,
 };
 use crate::error::ApiError;
 use crate::wire::{Acknowledge, Code, Me, NewPassword, SignIn, SignedIn, TotpSecret};
@@ -56,11 +56,14 @@ pub async fn sign_in(office: &OfficeState, req: SignIn) -> Result<SignedIn, ApiE
     let enrolled = staff
         .totp_secret
         .as_deref()
-        .filter(|_| staff.totp_enabled_us.is_some());
+        .filter(|_| staff.totp_enabled_us.is_some())
+        .map(|s| open_totp(office, staff.id, s));
     // RFC 6238 §5.2: a code is accepted once; a replay is a failed attempt too.
     let second_factor = match (enrolled, req.totp.as_deref()) {
         (None, _) => false,
-        (Some(secret), Some(code)) => match totp_step(secret, code, now) {
+        // A secret that no longer opens (the KEK changed) is a factor nobody can show.
+        (Some(None), _) => return Err(fail("bad_second_factor").await),
+        (Some(Some(secret)), Some(code)) => match totp_step(&secret, code, now) {
             Some(step) if db.claim_totp_step(staff.id, step).await? => true,
             Some(_) => return Err(fail("reused_second_factor").await),
             None => return Err(fail("bad_second_factor").await),
@@ -183,9 +186,10 @@ pub async fn start_totp(office: &OfficeState, caller: &Caller) -> Result<TotpSec
         .to_encoded()
         .to_string();
     let event = caller.event(EventBody::TotpStarted(Nothing {}));
+    let sealed = seal_totp(office, caller.staff.id, &encoded);
     office
         .db
-        .set_totp_secret(caller.staff.id, &encoded, event)
+        .set_totp_secret(caller.staff.id, &sealed, event)
         .await?;
     let issuer: String =
         url::form_urlencoded::byte_serialize(office.policy.ward.name.as_bytes()).collect();
@@ -211,8 +215,12 @@ pub async fn confirm_totp(
         .await?;
     let now = office.clock.now();
     let staff = &caller.staff;
-    let pending = staff.totp_pending_secret.as_deref().unwrap_or_default();
-    let Some(step) = totp_step(pending, &req.code, now) else {
+    let pending = staff
+        .totp_pending_secret
+        .as_deref()
+        .and_then(|s| open_totp(office, staff.id, s))
+        .unwrap_or_default();
+    let Some(step) = totp_step(&pending, &req.code, now) else {
         return Err(ApiError::invalid(
             "code",
             "does not match the secret being set up (POST /api/v1/me/totp first)",
@@ -224,12 +232,14 @@ pub async fn confirm_totp(
     let in_force = staff
         .totp_secret
         .as_deref()
-        .filter(|_| staff.totp_enabled_us.is_some());
+        .filter(|_| staff.totp_enabled_us.is_some())
+        .map(|s| open_totp(office, staff.id, s));
     if let Some(secret) = in_force {
         let current = req
             .current
             .as_deref()
-            .and_then(|c| totp_step(secret, c, now));
+            .zip(secret.as_deref())
+            .and_then(|(c, secret)| totp_step(secret, c, now));
         let accepted = match current {
             Some(step) => office.db.claim_totp_step(staff.id, step).await?,
             None => false,

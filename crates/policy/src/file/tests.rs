@@ -312,7 +312,10 @@ fn load_checks_credentials_resolve() {
     std::fs::write(&file, &text).unwrap();
     let err = Policy::load(&file).unwrap_err();
     assert_eq!(err.problems()[0].field, "camera[2].credentials");
-    assert_eq!(err.problems()[0].line, Some(line_of(&text, "credentials = \"file")));
+    assert_eq!(
+        err.problems()[0].line,
+        Some(line_of(&text, "credentials = \"file"))
+    );
 
     std::fs::write(dir.join("cam2.secret"), "nopassword\n").unwrap();
     assert!(Policy::load(&file).is_err());
@@ -345,7 +348,11 @@ fn unreadable_file() {
 fn n3_1c_a_camera_without_credentials_needs_a_written_reason() {
     let p = parse(GOOD).unwrap();
     assert_eq!(p.cameras[0].credentials, None);
-    assert!(p.cameras[0].no_credentials_reason.as_deref().unwrap().contains("旧型機"));
+    assert!(p.cameras[0]
+        .no_credentials_reason
+        .as_deref()
+        .unwrap()
+        .contains("旧型機"));
     let reason = "without_credentials = \"旧型機でパスワードを設定できない（更新予定）\"\n";
     let p = refused(reason, "");
     assert_eq!(p.field, "camera[1].credentials");
