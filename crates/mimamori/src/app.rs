@@ -217,9 +217,7 @@ impl App {
             std::time::Duration::from_secs(60),
         ));
         let app = mimamori_office::router(office);
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
+        mimamori_office::serve::serve(listener, app, &policy.office, shutdown_signal()).await?;
         println!("stopping: closing open segments…");
         recorder.stop().await;
         checkpoints.abort();

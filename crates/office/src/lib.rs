@@ -28,6 +28,7 @@ mod http;
 mod ledger_api;
 pub mod notary;
 mod openapi;
+pub mod serve;
 pub mod setup;
 pub mod wire;
 pub mod workflow;

@@ -348,3 +348,85 @@ async fn a_changed_policy_is_on_the_ledger_with_what_changed() {
     assert_eq!(loaded.sha256, office.policy.source_sha256);
     assert_eq!(loaded.settings["retention.days"], "30");
 }
+
+/// Issue 11, #10: an unfinished header block held its connection open for as long as the
+/// client liked, and there was no cap on connections. Now the headers must arrive within
+/// `header_timeout_seconds`, one connection beyond `max_connections` is closed at once, and a
+/// request whose body never comes is answered `request_timeout` (408).
+#[tokio::test]
+async fn the_server_closes_slow_and_surplus_connections() {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    let dir = tempfile::tempdir().unwrap();
+    let policy = POLICY.replace(
+        "[office]\n",
+        "[office]\nheader_timeout_seconds = 1\nrequest_timeout_seconds = 5\nmax_connections = 8\n",
+    );
+    let office = office_at(dir.path(), &policy, crate::testutil::fixed_clock()).await;
+    let limits = office.policy.office.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        crate::serve::serve(listener, crate::router(office), &limits, async {
+            stopped.await.ok();
+        })
+        .await
+    });
+    // Reads until the server closes the connection; what it sent, and when it closed.
+    async fn until_closed(mut conn: TcpStream) -> (String, Duration) {
+        let start = Instant::now();
+        let mut got = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(20), conn.read_to_end(&mut got));
+        read.await.expect("the server closes the connection").ok();
+        (String::from_utf8_lossy(&got).into_owned(), start.elapsed())
+    }
+    let half = b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n";
+    let mut slow = TcpStream::connect(addr).await.unwrap();
+    slow.write_all(half).await.unwrap();
+    let (_, took) = until_closed(slow).await;
+    assert!(took < Duration::from_secs(5), "held {took:?}");
+
+    // Eight slow clients take every slot; a ninth is closed unanswered.
+    let mut held = Vec::new();
+    for _ in 0..8 {
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        c.write_all(half).await.unwrap();
+        held.push(c);
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut surplus = TcpStream::connect(addr).await.unwrap();
+    surplus
+        .write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .ok();
+    let (answer, _) = until_closed(surplus).await;
+    assert_eq!(answer, "", "a connection beyond the cap is closed at once");
+    for c in held {
+        until_closed(c).await;
+    }
+    let mut fine = TcpStream::connect(addr).await.unwrap();
+    fine.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let (answer, _) = until_closed(fine).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+
+    // A body that never comes.
+    let mut stalled = TcpStream::connect(addr).await.unwrap();
+    stalled
+        .write_all(
+            b"POST /api/v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+              Content-Length: 100\r\nConnection: close\r\n\r\n{",
+        )
+        .await
+        .unwrap();
+    let (answer, took) = until_closed(stalled).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("request_timeout"), "{answer}");
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}

@@ -38,6 +38,12 @@ pub struct Office {
     pub instruction_max: Duration,
     /// N3.3.1: the Manager and the Operations lead sign in with a TOTP code as well.
     pub second_factor_for_leads: bool,
+    /// The server's limits (issue 11, #10): a request's headers must arrive within
+    /// `header_timeout`, a request is answered within `request_timeout` (the export of a
+    /// retrieval included), and at most `max_connections` are open at once.
+    pub header_timeout: Duration,
+    pub request_timeout: Duration,
+    pub max_connections: u32,
     pub emergency: Emergency,
 }
 
@@ -91,6 +97,12 @@ pub(crate) struct RawOffice {
     instruction_max_days: f64,
     #[serde(default)]
     second_factor_for_leads: bool,
+    #[serde(default = "defaults::header_timeout_seconds")]
+    header_timeout_seconds: f64,
+    #[serde(default = "defaults::request_timeout_seconds")]
+    request_timeout_seconds: f64,
+    #[serde(default = "defaults::max_connections")]
+    max_connections: i64,
     #[serde(default)]
     emergency: RawEmergency,
 }
@@ -126,6 +138,15 @@ mod defaults {
     }
     pub fn enrolment_hours() -> f64 {
         72.0
+    }
+    pub fn header_timeout_seconds() -> f64 {
+        10.0
+    }
+    pub fn request_timeout_seconds() -> f64 {
+        300.0
+    }
+    pub fn max_connections() -> i64 {
+        512
     }
     pub fn confirmation_hours() -> f64 {
         72.0
@@ -171,6 +192,15 @@ impl Validator<'_> {
             self.refuse(
                 at("lockout_attempts"),
                 format!("{attempts} is out of range: must be 1–100 (1〜100で指定してください)"),
+            );
+        }
+        let connections = raw.max_connections;
+        if !(8..=65_536).contains(&connections) {
+            self.refuse(
+                at("max_connections"),
+                format!(
+                    "{connections} is out of range: must be 8–65536 (8〜65536で指定してください)"
+                ),
             );
         }
         Office {
@@ -225,6 +255,19 @@ impl Validator<'_> {
                 "days (日)",
             ),
             second_factor_for_leads: raw.second_factor_for_leads,
+            header_timeout: self.span(
+                at("header_timeout_seconds"),
+                raw.header_timeout_seconds,
+                (1.0, 120.0, 1.0),
+                "seconds (秒)",
+            ),
+            request_timeout: self.span(
+                at("request_timeout_seconds"),
+                raw.request_timeout_seconds,
+                (5.0, 3600.0, 1.0),
+                "seconds (秒)",
+            ),
+            max_connections: connections.clamp(8, 65_536) as u32,
             emergency: self.emergency(raw.emergency),
         }
     }

@@ -56,6 +56,9 @@ impl Policy {
         );
         set("office.grant_lifetime", secs(o.grant_lifetime));
         set("office.instruction_max", secs(o.instruction_max));
+        set("office.header_timeout", secs(o.header_timeout));
+        set("office.request_timeout", secs(o.request_timeout));
+        set("office.max_connections", o.max_connections.to_string());
         let e = &o.emergency;
         set("office.emergency.office_opens", e.office_opens.to_string());
         set(

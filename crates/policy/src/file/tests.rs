@@ -110,6 +110,11 @@ fn office_defaults_and_refusals() {
         ("grant_minutes = -1", "office.grant_minutes"),
         ("enrolment_hours = 0.5", "office.enrolment_hours"),
         (
+            "header_timeout_seconds = 0",
+            "office.header_timeout_seconds",
+        ),
+        ("max_connections = 2", "office.max_connections"),
+        (
             "[office.emergency]\noffice_opens = \"9時\"",
             "office.emergency.office_opens",
         ),

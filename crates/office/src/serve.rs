@@ -1,0 +1,97 @@
+//! Serving the API with limits (issue 11, #10). `axum::serve` has no header timeout and no
+//! connection cap: a client that sent half a header block held its connection for as long as it
+//! liked, and enough of them would hold every socket. Here each connection is HTTP/1.1 with a
+//! header read timeout, at most `max_connections` are open (one more is closed at once), and
+//! every request is answered within `request_timeout` (the export of a retrieval included).
+//! The policy's `[office]` section sets the three.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use mimamori_policy::Office;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+use crate::error::ApiError;
+
+/// How long open connections get to finish once shutdown begins.
+const DRAIN: Duration = Duration::from_secs(10);
+
+/// Serves `router` on `listener` until `shutdown` completes, then lets open connections finish
+/// (for at most [`DRAIN`]).
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    limits: &Office,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let request_timeout = limits.request_timeout;
+    let router = router.layer(axum::middleware::from_fn(move |req, next| {
+        deadline(request_timeout, req, next)
+    }));
+    let slots = Arc::new(Semaphore::new(limits.max_connections as usize));
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait rather than spin.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            tracing::warn!(%peer, "connection refused: max_connections reached");
+            drop(stream);
+            continue;
+        };
+        let service = TowerToHyperService::new(router.clone());
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_timeout)
+            .serve_connection(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(%peer, error = %e, "connection closed");
+            }
+            drop(slot);
+        });
+    }
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(DRAIN) => tracing::warn!("connections still open after the drain"),
+    }
+    Ok(())
+}
+
+/// A request is answered within `limit`, or refused.
+async fn deadline(limit: Duration, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            format!(
+                "the request took longer than the {} s the server allows",
+                limit.as_secs()
+            ),
+            format!("リクエストが許容時間（{}秒）を超えました", limit.as_secs()),
+        )
+        .into_response(),
+    }
+}
