@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 
 use jiff::Timestamp;
+use mimamori_ledger::checkpoint::{NoteError, TrustedKeys};
 use mimamori_ledger::tree::{
     indexes_read, leaf_hash, prove_record, prove_tree, stored_hash_index, tree_hash, Appender,
     MapReader, MemoryTree,
@@ -103,6 +104,9 @@ pub struct LedgerCheck {
     pub size: u64,
     pub root: String,
     pub checkpoints_checked: usize,
+    /// Where the keys the checkpoints' signatures were checked against came from: `given`
+    /// (out of band, the check that trusts nothing in the database) or `database`.
+    pub keys: &'static str,
     /// Problems, first one first; empty when the ledger is intact.
     pub problems: Vec<String>,
 }
@@ -297,9 +301,12 @@ impl Db {
     }
 
     /// Re-derives every leaf from the event rows and checks it against the stored leaf hashes,
-    /// and every kept checkpoint's root against the re-derived tree: a row changed behind the
-    /// triggers' back, or a rewritten tree, shows up here.
-    pub async fn verify_ledger(&self) -> Result<LedgerCheck> {
+    /// rebuilds the tree from them, and checks every kept checkpoint's *signed note* (against
+    /// `trusted` keys, given out of band, or else the database's own) and the root it signs
+    /// against the rebuilt tree. Someone who rewrote an event, its leaf hash and the stored root
+    /// columns, without the ward's private key, is found: the signed roots do not move
+    /// (issue 11, #15).
+    pub async fn verify_ledger(&self, trusted: Option<&TrustedKeys>) -> Result<LedgerCheck> {
         let size = self.ledger_size().await?;
         let mut tree = MemoryTree::with_capacity(size as usize);
         let mut problems = Vec::new();
@@ -317,7 +324,7 @@ impl Db {
                         "event {} is missing from the event table",
                         tree.size() + 1
                     ));
-                    return Ok(self.ledger_check(&tree, 0, problems));
+                    return Ok(self.ledger_check(&tree, 0, "none", problems));
                 }
                 let leaf = match row.canonical_bytes() {
                     Ok(bytes) => leaf_hash(&bytes),
@@ -341,6 +348,18 @@ impl Db {
                 tree.size()
             ));
         }
+        let (trusted, keys) = match trusted {
+            Some(t) => (Some(t.clone()), "given"),
+            None => {
+                let known: Vec<String> = self
+                    .ledger_keys()
+                    .await?
+                    .into_iter()
+                    .map(|k| k.verifier_key)
+                    .collect();
+                (TrustedKeys::parse(&known.join("\n")).ok(), "database")
+            }
+        };
         let mut checked = 0;
         let mut after = 0;
         loop {
@@ -349,22 +368,43 @@ impl Db {
             after = last.id;
             for cp in &page {
                 checked += 1;
-                let root = tree.root_at(cp.size as u64).ok();
-                if root.map(|r| r.0.to_vec()) != Some(cp.root.clone()) {
+                let signed = match &trusted {
+                    Some(t) => CheckpointBody::open(cp.note.as_bytes(), t),
+                    None => Err(NoteError::Key("no verifier key".into())),
+                };
+                let body = match signed {
+                    Ok(body) => body,
+                    Err(e) => {
+                        problems.push(format!(
+                            "checkpoint {}: its signed note does not verify: {e}",
+                            cp.id
+                        ));
+                        continue;
+                    }
+                };
+                let root = tree.root_at(body.size).ok();
+                if root != Some(body.root) {
                     problems.push(format!(
-                        "checkpoint {} (size {}) does not match the log's tree at that size",
-                        cp.id, cp.size
+                        "checkpoint {} (size {}) signed by the ward does not match the log: \
+                         events it covers were changed after it was signed",
+                        cp.id, body.size
+                    ));
+                } else if cp.root != body.root.0.to_vec() || cp.size as u64 != body.size {
+                    problems.push(format!(
+                        "checkpoint {}: its stored size or root differs from its signed note",
+                        cp.id
                     ));
                 }
             }
         }
-        Ok(self.ledger_check(&tree, checked, problems))
+        Ok(self.ledger_check(&tree, checked, keys, problems))
     }
 
     fn ledger_check(
         &self,
         tree: &MemoryTree,
         checked: usize,
+        keys: &'static str,
         problems: Vec<String>,
     ) -> LedgerCheck {
         LedgerCheck {
@@ -374,6 +414,7 @@ impl Db {
                 .map(|h| hex::encode(h.0))
                 .unwrap_or_default(),
             checkpoints_checked: checked,
+            keys,
             problems,
         }
     }
@@ -415,7 +456,7 @@ mod tests {
         assert!(db.inclusion_proof(40, 40).await.is_err());
         assert!(db.consistency_proof(0, 40).await.is_err());
         assert!(db.ledger_root(41).await.is_err());
-        assert!(db.verify_ledger().await.unwrap().problems.is_empty());
+        assert!(db.verify_ledger(None).await.unwrap().problems.is_empty());
     }
 
     #[tokio::test]
@@ -448,8 +489,84 @@ mod tests {
             .execute(db.pool())
             .await
             .unwrap();
-        let check = db.verify_ledger().await.unwrap();
+        let check = db.verify_ledger(None).await.unwrap();
         assert_eq!(check.problems.len(), 1, "{:?}", check.problems);
         assert!(check.problems[0].starts_with("event 4 (recorder_started) no longer matches"));
+    }
+
+    /// Issue 11, #15: someone with the database (not the ward's private key) rewrote an event,
+    /// its leaf hash and the stored checkpoint root, and the local check printed no problem.
+    /// It now checks the roots the ward signed, which did not move.
+    #[tokio::test]
+    async fn attack_an_event_rewritten_with_its_hashes_and_roots_is_found() {
+        use mimamori_ledger::checkpoint::SigningKey;
+        let db = Db::open_in_memory().await.unwrap();
+        let batch: Vec<Event> = (0..10).map(event).collect();
+        db.append_events(&batch).await.unwrap();
+        let (key, _private) = SigningKey::generate("test.example/ledger").unwrap();
+        let verifier = key.verifier_key().to_owned();
+        let key_id = db
+            .add_ledger_key(&verifier, Timestamp::UNIX_EPOCH)
+            .await
+            .unwrap();
+        let body = CheckpointBody {
+            origin: "test.example/ledger".into(),
+            size: 10,
+            root: db.ledger_root(10).await.unwrap(),
+            time: Timestamp::UNIX_EPOCH,
+        };
+        db.add_checkpoint(&body, key_id, &body.sign(&key).unwrap())
+            .await
+            .unwrap();
+        let trusted = TrustedKeys::parse(&verifier).unwrap();
+        assert!(db
+            .verify_ledger(Some(&trusted))
+            .await
+            .unwrap()
+            .problems
+            .is_empty());
+
+        for trigger in [
+            "event_is_append_only_update",
+            "ledger_hash_is_append_only_update",
+            "ledger_checkpoint_is_append_only_update",
+        ] {
+            sqlx::query(&format!("DROP TRIGGER {trigger}"))
+                .execute(db.pool())
+                .await
+                .unwrap();
+        }
+        sqlx::query("UPDATE event SET actor = 'mallory' WHERE id = 4")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        // The new leaf, written where the old one was, and the new root in the stored column.
+        let rows = db.event_page(1, 100).await.unwrap();
+        let mut tree = MemoryTree::with_capacity(10);
+        for row in &rows {
+            tree.push(leaf_hash(&row.canonical_bytes().unwrap()))
+                .unwrap();
+        }
+        let forged = leaf_hash(&rows[3].canonical_bytes().unwrap());
+        sqlx::query("UPDATE ledger_hash SET hash = ? WHERE idx = ?")
+            .bind(forged.0.to_vec())
+            .bind(stored_hash_index(0, 3) as i64)
+            .execute(db.pool())
+            .await
+            .unwrap();
+        sqlx::query("UPDATE ledger_checkpoint SET root = ?")
+            .bind(tree.root_at(10).unwrap().0.to_vec())
+            .execute(db.pool())
+            .await
+            .unwrap();
+        for keys in [Some(&trusted), None] {
+            let check = db.verify_ledger(keys).await.unwrap();
+            assert_eq!(check.problems.len(), 1, "{:?}", check.problems);
+            assert!(
+                check.problems[0].contains("signed by the ward does not match the log"),
+                "{:?}",
+                check.problems
+            );
+        }
     }
 }

@@ -101,6 +101,7 @@ impl SigningKey {
 }
 
 /// The ward's public keys, current and retired, that notes are checked against.
+#[derive(Debug, Clone)]
 pub struct TrustedKeys {
     keys: Vec<String>,
 }

@@ -49,7 +49,9 @@ pub enum LedgerCommand {
         out: PathBuf,
     },
     /// Verifies the log. With --checkpoints, --log and --keys: offline, against saved
-    /// checkpoints. Without: the data directory's events against its own tree and checkpoints.
+    /// checkpoints. Without: the data directory's events against its own tree and its
+    /// checkpoints' signed notes, checked with --keys (given out of band; without it, the
+    /// database's own keys, which someone with the database could have replaced).
     Verify {
         #[command(flatten)]
         data: DataArgs,
@@ -151,9 +153,16 @@ pub async fn run(command: LedgerCommand) -> anyhow::Result<()> {
                 ok.leaves, ok.checkpoints, ok.largest_checkpoint
             );
         }
-        LedgerCommand::Verify { data, .. } => {
+        LedgerCommand::Verify { data, keys, .. } => {
+            let trusted = keys.as_deref().map(trusted_keys).transpose()?;
             let (_, db) = open(&data).await?;
-            let check = db.verify_ledger().await?;
+            let check = db.verify_ledger(trusted.as_ref()).await?;
+            if trusted.is_none() {
+                eprintln!(
+                    "note: the signatures were checked against the keys in the database; give \
+                     --keys FILE (the ward's published keys) for a check that trusts nothing in it"
+                );
+            }
             println!("{}", serde_json::to_string_pretty(&check)?);
             if !check.problems.is_empty() {
                 bail!(
