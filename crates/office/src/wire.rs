@@ -201,6 +201,10 @@ pub struct EmergencyInput {
     /// Why it could not wait for the office to open (Form 3 asks the same).
     pub urgency: String,
     pub terminal: TerminalId,
+    /// Only outside the policy's nights and holidays (N11.1 "など"): why this emergency cannot
+    /// wait for the Manager's order. The Manager is alerted to it as such.
+    #[serde(default)]
+    pub outside_hours_reason: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]

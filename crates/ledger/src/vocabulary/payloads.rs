@@ -245,6 +245,10 @@ pub struct EmergencyAuthorized {
     pub handler: String,
     pub terminal: String,
     pub delegation_id: Option<DelegationId>,
+    /// Outside the policy's nights and holidays: why it could not wait (issue 11, #5). Absent
+    /// for one within them, so older events keep their bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outside_hours_reason: Option<String>,
 }
 
 /// 様式第3号 as received (N11.1, N11.2).

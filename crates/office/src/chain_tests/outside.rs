@@ -401,3 +401,62 @@ async fn delegate_to_the_police(w: &World, night: Timestamp) -> String {
     w.terminal(&lead, "pc-1").await;
     yamada
 }
+
+/// N11.1 (issue 11, #5) says 夜間、休日**など**: a closed list of hours hard-refused a real
+/// weekday emergency. In office hours the officer may still retrieve with a stated reason; the
+/// Manager's alert says it was outside the listed hours, and the ledger keeps the reason.
+#[tokio::test]
+async fn n11_1_an_emergency_in_office_hours_needs_a_reason_and_is_flagged() {
+    // A Tuesday noon in the ward's zone, not a holiday.
+    let noon: Timestamp = "2026-11-24T12:00:00+09:00".parse().unwrap();
+    let clock = Arc::new(ShiftedClock::starting_at(noon));
+    let w = World::with_clock(clock.clone()).await;
+    let yamada = delegate_to_the_police(&w, noon).await;
+    let emergency = |reason: Option<&str>| {
+        let mut body = json!({ "camera": "cam1",
+            "from": (noon - SignedDuration::from_mins(40)).to_string(),
+            "to": (noon - SignedDuration::from_mins(30)).to_string(),
+            "purpose": "ひき逃げ事件の車両特定", "urgency": "車両が逃走中",
+            "terminal": "police-1" });
+        if let Some(r) = reason {
+            body["outside_hours_reason"] = json!(r);
+        }
+        body
+    };
+    let post = |body: Value| {
+        let (w, yamada) = (&w, yamada.clone());
+        async move {
+            w.call(
+                Method::POST,
+                "/api/v1/emergency-retrievals",
+                Some(&yamada),
+                Some(body),
+            )
+            .await
+        }
+    };
+    let (status, body) = post(emergency(None)).await;
+    assert_refused(status, &body, "not_an_emergency_hour", "N11.1");
+    let (status, body) = post(emergency(Some(" "))).await;
+    assert_refused(status, &body, "not_an_emergency_hour", "N11.1");
+    let why = "逃走車両が区外へ出る前に特定する必要があり、区の指示を待てない";
+    let (status, body) = post(emergency(Some(why))).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let alerts = w.office.db.alerts(50).await.unwrap();
+    assert!(
+        alerts.iter().any(|a| a
+            .message
+            .contains("outside nights and holidays, with a reason")),
+        "{alerts:?}"
+    );
+    let events = w
+        .office
+        .db
+        .events(Some(mimamori_db::EventKind::EmergencyAuthorized))
+        .await
+        .unwrap();
+    let vocabulary::EventBody::EmergencyAuthorized(e) = events[0].body().unwrap() else {
+        panic!("not an emergency");
+    };
+    assert_eq!(e.outside_hours_reason.as_deref(), Some(why));
+}

@@ -10,7 +10,7 @@ use mimamori_db::{
     AlertKind, Closing, DelegationRow, EmergencyOrigin, EventBody, Instruction, NewAlert,
     NewDelegation, NewRequest, Origin, RequestAlert, RequestUpdate,
 };
-use mimamori_policy::access::{decide_emergency, Action};
+use mimamori_policy::access::{decide_emergency, Action, EmergencyHours};
 use mimamori_policy::chain::{LegalBasis, Step};
 use mimamori_policy::Rule;
 
@@ -106,18 +106,30 @@ pub async fn authorize_emergency(
         &policy.office,
         &policy.ward.time_zone,
         &caller.actor(),
-        facts.as_ref(),
-        delegation_in_force,
+        (facts.as_ref(), delegation_in_force),
+        req.outside_hours_reason.as_deref(),
         now,
     );
+    let hours = verdict.clone().unwrap_or(EmergencyHours::Listed);
     caller
         .record_refusal(
             office,
             Action::EmergencyRetrieve,
             "emergency_retrieval",
-            verdict,
+            verdict.map(drop),
         )
         .await?;
+    let outside_hours_reason = match hours {
+        EmergencyHours::Listed => None,
+        EmergencyHours::OutsideWithReason => Some(
+            required_text(
+                "outside_hours_reason",
+                req.outside_hours_reason.as_deref().unwrap_or_default(),
+                2000,
+            )
+            .map_err(|e| e.rule(Rule::N11_1))?,
+        ),
+    };
     let terminal = terminal.ok_or_else(|| unknown_terminal(&req.terminal))?;
     let camera = check_camera(office, &req.camera)?;
     check_range(office, &camera, (req.from, req.to), now).await?;
@@ -141,7 +153,18 @@ pub async fn authorize_emergency(
         alert: Some(RequestAlert {
             kind: AlertKind::EmergencyRetrieval,
             camera: Some(camera.clone()),
-            message: |id| format!("緊急時の取り出し 依頼 {id} / emergency retrieval, request {id}"),
+            // Issue 11, #5: one outside the listed hours is flagged as such.
+            message: match hours {
+                EmergencyHours::Listed => {
+                    |id| format!("緊急時の取り出し 依頼 {id} / emergency retrieval, request {id}")
+                }
+                EmergencyHours::OutsideWithReason => |id| {
+                    format!(
+                        "緊急時の取り出し（夜間・休日以外、理由付き） 依頼 {id} / emergency \
+                         retrieval outside nights and holidays, with a reason, request {id}"
+                    )
+                },
+            },
         }),
         scope: Some(Instruction {
             camera_id: camera.clone(),
@@ -167,6 +190,7 @@ pub async fn authorize_emergency(
                 handler: caller.login().to_owned(),
                 terminal: terminal.id.to_string(),
                 delegation_id: terminal.delegation_id,
+                outside_hours_reason: outside_hours_reason.clone(),
             });
             caller.event(body).at_terminal(&terminal.id)
         })

@@ -152,16 +152,28 @@ fn decide_retrieval(
     Ok(())
 }
 
-/// N11.1: delegated staff, at a delegated terminal, at night or on a holiday.
+/// When an emergency retrieval was allowed (N11.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmergencyHours {
+    /// At night or on a holiday, as the policy lists them.
+    Listed,
+    /// Outside them, with the reason the officer stated: N11.1 says 夜間、休日**など** ("nights,
+    /// holidays and the like"), so a real emergency in office hours is not refused, but it is
+    /// flagged for the Manager (issue 11, #5).
+    OutsideWithReason,
+}
+
+/// N11.1: delegated staff, at a delegated terminal, at night or on a holiday, or at another
+/// hour with a stated reason (`outside_hours_reason`).
 /// `delegation_in_force`: the terminal's delegation is within its dates and is the actor's own.
 pub fn decide_emergency(
     office: &Office,
     tz: &jiff::tz::TimeZone,
     actor: &Actor,
-    terminal: Option<&TerminalFacts>,
-    delegation_in_force: bool,
+    (terminal, delegation_in_force): (Option<&TerminalFacts>, bool),
+    outside_hours_reason: Option<&str>,
     now: Timestamp,
-) -> Result<(), Refusal> {
+) -> Result<EmergencyHours, Refusal> {
     decide(actor, Action::EmergencyRetrieve)?;
     match terminal {
         None => return Err(unregistered_terminal()),
@@ -183,15 +195,20 @@ pub fn decide_emergency(
             "この端末と担当者に有効な委任がありません",
         ));
     }
-    if !office.emergency.is_night_or_holiday(now, tz) {
-        return Err(Refusal::new(
-            "not_an_emergency_hour",
-            Rule::N11_1,
-            "emergency retrieval is for nights and holidays; during office hours the Manager orders",
-            "緊急時の取り出しは夜間・休日に限られます。開庁時間中は管理責任者の指示によります",
-        ));
+    if office.emergency.is_night_or_holiday(now, tz) {
+        return Ok(EmergencyHours::Listed);
     }
-    Ok(())
+    if outside_hours_reason.is_some_and(|r| !r.trim().is_empty()) {
+        return Ok(EmergencyHours::OutsideWithReason);
+    }
+    Err(Refusal::new(
+        "not_an_emergency_hour",
+        Rule::N11_1,
+        "emergency retrieval is for nights and holidays; during office hours the Manager orders, \
+         unless the emergency cannot wait for that: then say why in \"outside_hours_reason\"",
+        "緊急時の取り出しは夜間・休日に限られます。開庁時間中は管理責任者の指示によります。\
+         それを待てない緊急の場合は、その理由を outside_hours_reason に記載してください",
+    ))
 }
 
 /// N9.3: may the actor correct a Form 1 field that `recorded_by` recorded? Only the person who

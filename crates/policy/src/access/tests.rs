@@ -273,17 +273,33 @@ fn n10_2_n10_4_n11_1_emergency_only_for_delegated_staff_at_night_at_their_termin
     let night: Timestamp = "2026-11-23T23:30:00+09:00".parse().unwrap();
     let noon: Timestamp = "2026-11-23T12:00:00+09:00".parse().unwrap();
     let saturday: Timestamp = "2026-11-21T12:00:00+09:00".parse().unwrap();
-    assert!(decide_emergency(&o, &tz, &staff, Some(&police_pc), true, night).is_ok());
-    assert!(decide_emergency(&o, &tz, &staff, Some(&police_pc), true, saturday).is_ok());
-    let r = decide_emergency(&o, &tz, &staff, Some(&police_pc), true, noon).unwrap_err();
+    let decide = |actor: &Actor, t: &TerminalFacts, in_force, reason, at| {
+        decide_emergency(&o, &tz, actor, (Some(t), in_force), reason, at)
+    };
+    assert_eq!(
+        decide(&staff, &police_pc, true, None, night),
+        Ok(EmergencyHours::Listed)
+    );
+    assert_eq!(
+        decide(&staff, &police_pc, true, None, saturday),
+        Ok(EmergencyHours::Listed)
+    );
+    let r = decide(&staff, &police_pc, true, None, noon).unwrap_err();
     assert_eq!((r.code, r.rule), ("not_an_emergency_hour", Rule::N11_1));
-    let r = decide_emergency(&o, &tz, &staff, Some(&WARD_PC), true, night).unwrap_err();
+    // Issue 11, #5: "nights, holidays and the like": in office hours with a stated reason.
+    let r = decide(&staff, &police_pc, true, Some("  "), noon).unwrap_err();
+    assert_eq!(r.code, "not_an_emergency_hour");
+    let why = Some("逃走中の被疑者の追跡のため、区の指示を待てない");
+    assert_eq!(
+        decide(&staff, &police_pc, true, why, noon),
+        Ok(EmergencyHours::OutsideWithReason)
+    );
+    let r = decide(&staff, &WARD_PC, true, None, night).unwrap_err();
     assert_eq!((r.code, r.rule), ("not_a_delegated_terminal", Rule::N10_4));
-    let r = decide_emergency(&o, &tz, &staff, Some(&police_pc), false, night).unwrap_err();
+    let r = decide(&staff, &police_pc, false, why, night).unwrap_err();
     assert_eq!((r.code, r.rule), ("delegation_not_in_force", Rule::N10_2));
     let ward_roles = [Role::ImageHandler];
-    let r =
-        decide_emergency(&o, &tz, &actor(&ward_roles), Some(&police_pc), true, night).unwrap_err();
+    let r = decide(&actor(&ward_roles), &police_pc, true, None, night).unwrap_err();
     assert_eq!(r.code, "role_not_permitted");
 }
 
