@@ -39,7 +39,7 @@ use sqlx::SqlitePool;
 pub use alerts::{AlertKind, AlertRow, NewAlert};
 pub use appointments::{AppointmentRow, NewAppointment};
 pub use cameras::{CameraRecord, CameraState, CameraStateRow};
-pub use delegations::{DelegationRow, NewDelegation};
+pub use delegations::{DelegatedCameras, DelegationRow, NewDelegation};
 pub use erasures::{ErasedDay, ErasureRun, ErasureTrigger};
 pub use events::{Event, EventRow};
 pub use gaps::GapRow;
@@ -73,6 +73,7 @@ pub(crate) const UPGRADES: &[(i64, &str)] = &[
         include_str!("../migrations/0009_appointment_confirmation.sql"),
     ),
     (10, include_str!("../migrations/0010_policy_loaded.sql")),
+    (11, include_str!("../migrations/0011_delegation_scope.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

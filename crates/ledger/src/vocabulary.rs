@@ -132,6 +132,8 @@ vocabulary! {
     HandedOver(HandedOver) = "handed_over",
     /// N10.2: a written delegation to an investigative body.
     DelegationRecorded(DelegationRecorded) = "delegation_recorded",
+    /// N10.2: a delegation withdrawn before its end (issue 11, #4).
+    DelegationWithdrawn(DelegationWithdrawn) = "delegation_withdrawn",
     /// N11.1: delegated staff may retrieve now, at their terminal.
     EmergencyAuthorized(EmergencyAuthorized) = "emergency_authorized",
     /// N11.2: the Form 3 received for an emergency retrieval.
@@ -240,7 +242,7 @@ impl EventBody {
             E::ProvisionRegistered(_) | E::ProvisionAccepted(_) => one(&Rule::N10_1),
             E::ProvisionDeclined(_) => one(&Rule::T6_1),
             E::HandedOver(_) => one(&Rule::T6_2),
-            E::DelegationRecorded(_) => one(&Rule::N10_2),
+            E::DelegationRecorded(_) | E::DelegationWithdrawn(_) => one(&Rule::N10_2),
             E::EmergencyAuthorized(_) => one(&Rule::N11_1),
             E::Form3Recorded(_) | E::Form3Overdue(_) => one(&Rule::N11_2),
             E::HistoryReconciled(_) => one(&Rule::N11_3),
@@ -299,7 +301,7 @@ impl EventBody {
             E::ProvisionAccepted(_) => Action::Chain(Step::Accept),
             E::ProvisionDeclined(_) => Action::Chain(Step::Decline),
             E::HandedOver(_) => Action::Chain(Step::HandOver),
-            E::DelegationRecorded(_) => Action::RecordDelegation,
+            E::DelegationRecorded(_) | E::DelegationWithdrawn(_) => Action::RecordDelegation,
             E::EmergencyAuthorized(_) => Action::EmergencyRetrieve,
             E::Form3Recorded(_) => Action::Chain(Step::RecordForm3),
             E::HistoryReconciled(_) => Action::ReconcileHistory,

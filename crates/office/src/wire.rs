@@ -188,6 +188,10 @@ pub struct DelegationInput {
     /// The written confirmation (N10.2).
     pub document_ref: String,
     pub scope: String,
+    /// The cameras the delegation covers: emergency retrievals of any other are refused
+    /// (N10.2; issue 11, #4).
+    #[serde(default)]
+    pub cameras: Vec<String>,
     pub from: Timestamp,
     pub until: Timestamp,
 }

@@ -231,6 +231,16 @@ pub struct DelegationRecorded {
     pub scope: String,
     pub from: Timestamp,
     pub until: Timestamp,
+    /// The cameras it covers (issue 11, #4); absent in delegations recorded before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cameras: Vec<String>,
+}
+
+/// N10.2: a delegation withdrawn before its end.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DelegationWithdrawn {
+    pub delegation: DelegationId,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -359,7 +359,7 @@ async fn delegate_to_the_police(w: &World, night: Timestamp) -> String {
             Some(&mayor),
             Some(
                 json!({ "body": "西淀川警察署", "document_ref": "西淀署発第7号",
-                         "scope": "夜間・休日の緊急時の取り出し",
+                         "scope": "夜間・休日の緊急時の取り出し", "cameras": ["cam1"],
                          "from": (night - SignedDuration::from_hours(24 * 30)).to_string(),
                          "until": (night + SignedDuration::from_hours(24 * 300)).to_string() }),
             ),
@@ -459,4 +459,71 @@ async fn n11_1_an_emergency_in_office_hours_needs_a_reason_and_is_flagged() {
         panic!("not an emergency");
     };
     assert_eq!(e.outside_hours_reason.as_deref(), Some(why));
+}
+
+/// N10.2 (issue 11, #4): the delegation's scope was free text nobody checked, and delegated
+/// staff got an emergency grant for a camera the scope excluded. The cameras are data now, and
+/// a withdrawn delegation lets nothing out.
+#[tokio::test]
+async fn attack_delegated_staff_retrieve_a_camera_outside_their_delegation() {
+    let night: Timestamp = "2026-11-23T23:30:00+09:00".parse().unwrap();
+    let clock = Arc::new(ShiftedClock::starting_at(night));
+    let policy = format!(
+        "{POLICY}[[camera]]\nid = \"cam2\"\nname = \"公園\"\nsite = \"2丁目\"\n\
+         url = \"rtsp://127.0.0.1:1/cam2\"\nwithout_credentials = \"テスト用\"\n"
+    );
+    let w = World::with_policy(&policy, clock.clone()).await;
+    let yamada = delegate_to_the_police(&w, night).await;
+    let emergency = |camera: &str| {
+        json!({ "camera": camera, "from": (night - SignedDuration::from_mins(40)).to_string(),
+                "to": (night - SignedDuration::from_mins(30)).to_string(),
+                "purpose": "強盗事件の被疑者追跡", "urgency": "被疑者が逃走中",
+                "terminal": "police-1" })
+    };
+    let post = |body: Value| {
+        let (w, yamada) = (&w, yamada.clone());
+        async move {
+            w.call(
+                Method::POST,
+                "/api/v1/emergency-retrievals",
+                Some(&yamada),
+                Some(body),
+            )
+            .await
+        }
+    };
+    let refused = w.refused_events().await;
+    let (status, body) = post(emergency("cam2")).await;
+    assert_refused(status, &body, "camera_outside_delegation", "N10.2");
+    assert_eq!(w.refused_events().await, refused + 1);
+    let (status, body) = post(emergency("cam1")).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // The Manager withdraws the delegation: nothing more under it.
+    let mayor = w.sign_in("mayor").await;
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/delegations/1/withdraw",
+            Some(&mayor),
+            Some(json!({ "reason": "捜査の終結" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["withdrawn_by"], "mayor");
+    let (status, body) = post(emergency("cam1")).await;
+    assert_refused(status, &body, "delegation_not_in_force", "N10.2");
+    // A delegation names its cameras.
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/delegations",
+            Some(&mayor),
+            Some(
+                json!({ "body": "西淀川警察署", "document_ref": "第8号", "scope": "緊急時",
+                         "from": night.to_string(),
+                         "until": (night + SignedDuration::from_hours(24)).to_string() }),
+            ),
+        )
+        .await;
+    assert_refused(status, &body, "invalid_input", "N10.2");
 }

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use mimamori_db::{vocabulary, DelegationRow, HoldRow};
-use mimamori_policy::{RequestId, TerminalId};
+use mimamori_policy::{DelegationId, RequestId, TerminalId};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, Body};
@@ -26,6 +26,10 @@ pub fn routes() -> Router<Shared> {
         .route(
             "/api/v1/delegations",
             get(delegations).post(record_delegation),
+        )
+        .route(
+            "/api/v1/delegations/{id}/withdraw",
+            post(withdraw_delegation),
         )
         .route("/api/v1/emergency-retrievals", post(authorize_emergency))
         .route("/api/v1/requests/{id}/form3", post(record_form3))
@@ -124,8 +128,8 @@ pub(crate) async fn hand_over(
 
 /// The Manager records a written delegation to an investigative body.
 ///
-/// `invalid_input` (400) when `until` is not after `from`, or without the written confirmation
-/// `document_ref` (rule N10.2). Staff (N10.3) and terminals (N10.4) of the body then name the
+/// `invalid_input` (400) when `until` is not after `from`, without the written confirmation
+/// `document_ref`, or without the `cameras` it covers (rule N10.2); `unknown_camera` (404). Staff (N10.3) and terminals (N10.4) of the body then name the
 /// delegation.
 #[utoipa::path(post, path = "/api/v1/delegations", tag = "outside",
     extensions(("x-rule" = json!("N10.2"))),
@@ -138,7 +142,30 @@ pub(crate) async fn record_delegation(
 ) -> Result<(StatusCode, Json<DelegationRow>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(workflow::emergency::record_delegation(&office, &caller, req).await?),
+        Json(workflow::delegations::record_delegation(&office, &caller, req).await?),
+    ))
+}
+
+/// The Manager withdraws a delegation before its end, with the reason.
+///
+/// From then on its staff and terminals cannot retrieve in an emergency
+/// (`delegation_not_in_force`). `unknown_delegation` (404); `conflict` (409) when already
+/// withdrawn.
+#[utoipa::path(post, path = "/api/v1/delegations/{id}/withdraw", tag = "outside",
+    extensions(("x-rule" = json!("N10.2"))),
+    params(("id" = DelegationId, Path, description = "The delegation's id.")),
+    request_body = ReasonInput,
+    responses((status = 200, description = "The delegation, withdrawn.", body = DelegationRow),
+        (status = 404, response = shared::NotFound),
+        (status = 409, response = shared::Conflict)))]
+pub(crate) async fn withdraw_delegation(
+    State(office): State<Shared>,
+    caller: Caller,
+    Path(id): Path<DelegationId>,
+    Body(req): Body<ReasonInput>,
+) -> Result<Json<DelegationRow>, ApiError> {
+    Ok(Json(
+        workflow::delegations::withdraw_delegation(&office, &caller, id, req).await?,
     ))
 }
 
@@ -151,7 +178,7 @@ pub(crate) async fn delegations(
     caller: Caller,
 ) -> Result<Json<Vec<DelegationRow>>, ApiError> {
     Ok(Json(
-        workflow::emergency::list_delegations(&office, &caller).await?,
+        workflow::delegations::list_delegations(&office, &caller).await?,
     ))
 }
 

@@ -1,86 +1,29 @@
 //! Delegations (N10.2) and emergency retrievals by an investigative body's registered staff
 //! (N11.1), with Form 3 and its deadline (N11.2).
 
-use mimamori_policy::{DelegationId, RequestId};
+use mimamori_policy::RequestId;
 use std::time::Duration;
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 use mimamori_db::vocabulary::{self, Basis, Form3Recorded};
 use mimamori_db::{
-    AlertKind, Closing, DelegationRow, EmergencyOrigin, EventBody, Instruction, NewAlert,
-    NewDelegation, NewRequest, Origin, RequestAlert, RequestUpdate,
+    AlertKind, Closing, EmergencyOrigin, EventBody, Instruction, NewAlert, NewRequest, Origin,
+    RequestAlert, RequestUpdate,
 };
-use mimamori_policy::access::{decide_emergency, Action, EmergencyHours};
+use mimamori_policy::access::{decide_delegated_camera, decide_emergency, Action, EmergencyHours};
 use mimamori_policy::chain::{LegalBasis, Step};
 use mimamori_policy::Rule;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::wire::{DelegationInput, EmergencyInput, Form3Input, RequestView};
+use crate::wire::{EmergencyInput, Form3Input, RequestView};
 use crate::workflow::chain::{
     check_camera, check_range, load, may_step, record_step, row, terminal_facts,
 };
+use crate::workflow::delegations::delegation_in_force;
 use crate::workflow::fields::required_text;
 use crate::workflow::terminals::unknown_terminal;
 use crate::{OfficeState, Shared};
-
-/// N10.2, the Manager records a written delegation.
-pub async fn record_delegation(
-    office: &OfficeState,
-    caller: &Caller,
-    req: DelegationInput,
-) -> Result<DelegationRow, ApiError> {
-    caller
-        .may(office, Action::RecordDelegation, "delegation_recorded")
-        .await?;
-    if req.until <= req.from {
-        return Err(ApiError::invalid(
-            "until",
-            "must be after from",
-            "終了日は開始日より後にしてください",
-        ));
-    }
-    let new = NewDelegation {
-        body: required_text("body", &req.body, 200)?,
-        document_ref: required_text("document_ref", &req.document_ref, 200)
-            .map_err(|e| e.rule(Rule::N10_2))?,
-        scope: required_text("scope", &req.scope, 1000)?,
-        from: req.from,
-        until: req.until,
-        recorded_by: caller.login().to_owned(),
-    };
-    let db = &office.db;
-    let id = db
-        .create_delegation(&new, office.clock.now(), |delegation| {
-            caller.event(EventBody::DelegationRecorded(
-                vocabulary::DelegationRecorded {
-                    delegation,
-                    body: new.body.clone(),
-                    document_ref: new.document_ref.clone(),
-                    scope: new.scope.clone(),
-                    from: new.from,
-                    until: new.until,
-                },
-            ))
-        })
-        .await?;
-    let row = db
-        .delegation(id)
-        .await?
-        .ok_or_else(|| ApiError::internal("lost"))?;
-    Ok(row)
-}
-
-/// The delegations on record (N10.2).
-pub async fn list_delegations(
-    office: &OfficeState,
-    caller: &Caller,
-) -> Result<Vec<DelegationRow>, ApiError> {
-    caller
-        .may(office, Action::ReadRecords, "delegations_read")
-        .await?;
-    Ok(office.db.delegations().await?)
-}
 
 /// N11.1, delegated staff at their terminal, at night or
 /// on a holiday, without a prior order. Allowed and at once known: the Manager is alerted, and
@@ -95,7 +38,7 @@ pub async fn authorize_emergency(
     let terminal = db.terminal(&req.terminal).await?;
     let facts = terminal.as_ref().map(terminal_facts);
     let policy = &office.policy;
-    let delegation_in_force = delegation_in_force(
+    let delegation = delegation_in_force(
         office,
         caller,
         terminal.as_ref().and_then(|t| t.delegation_id),
@@ -106,7 +49,7 @@ pub async fn authorize_emergency(
         &policy.office,
         &policy.ward.time_zone,
         &caller.actor(),
-        (facts.as_ref(), delegation_in_force),
+        (facts.as_ref(), delegation.is_some()),
         req.outside_hours_reason.as_deref(),
         now,
     );
@@ -132,6 +75,15 @@ pub async fn authorize_emergency(
     };
     let terminal = terminal.ok_or_else(|| unknown_terminal(&req.terminal))?;
     let camera = check_camera(office, &req.camera)?;
+    let covered = delegation.as_ref().is_some_and(|d| d.covers(&camera));
+    caller
+        .record_refusal(
+            office,
+            Action::EmergencyRetrieve,
+            "emergency_retrieval",
+            decide_delegated_camera(covered),
+        )
+        .await?;
     check_range(office, &camera, (req.from, req.to), now).await?;
     let purpose = required_text("purpose", &req.purpose, 200)?;
     let urgency = required_text("urgency", &req.urgency, 2000).map_err(|e| e.rule(Rule::N11_1))?;
@@ -196,42 +148,6 @@ pub async fn authorize_emergency(
         })
         .await?;
     load(office, id).await
-}
-
-/// N10.3, N10.4: an account or terminal names a delegation that is on record.
-pub(crate) async fn check_delegation(
-    office: &OfficeState,
-    delegation_id: Option<DelegationId>,
-    rule: Rule,
-) -> Result<(), ApiError> {
-    let Some(id) = delegation_id else {
-        return Ok(());
-    };
-    if office.db.delegation(id).await?.is_some() {
-        return Ok(());
-    }
-    Err(ApiError::not_found(
-        "unknown_delegation",
-        format!("no delegation {id}"),
-        format!("委任 {id} は登録されていません"),
-    )
-    .rule(rule))
-}
-
-/// N10.2: the terminal's delegation exists, is within its dates, and is the caller's own.
-pub(crate) async fn delegation_in_force(
-    office: &OfficeState,
-    caller: &Caller,
-    delegation_id: Option<DelegationId>,
-    now: Timestamp,
-) -> Result<bool, ApiError> {
-    let delegation = match delegation_id {
-        Some(id) => office.db.delegation(id).await?,
-        None => None,
-    };
-    Ok(delegation.is_some_and(|d| {
-        mimamori_db::from_us(d.from_us) <= now && now < mimamori_db::from_us(d.until_us)
-    }) && caller.staff.delegation_id == delegation_id)
 }
 
 /// N11.2, an image handler records the Form 3 received

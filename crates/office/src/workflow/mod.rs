@@ -16,6 +16,7 @@
 pub mod alerts;
 mod attempt;
 pub mod chain;
+pub mod delegations;
 pub mod emergency;
 pub mod enrolment;
 pub mod fields;

@@ -37,7 +37,7 @@ pub async fn create_account(
     let login = parse_login(&req.login)?;
     let name = required_text("name", &req.name, 100)?;
     let db = &office.db;
-    crate::workflow::emergency::check_delegation(office, req.delegation_id, Rule::N10_3).await?;
+    crate::workflow::delegations::check_delegation(office, req.delegation_id, Rule::N10_3).await?;
     let (enrolment, code_sha256) = enrolment::new_code(office)?;
     let new = NewStaff {
         login,

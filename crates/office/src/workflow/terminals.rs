@@ -32,7 +32,7 @@ pub async fn register_terminal(
         .rule(Rule::N3_3));
     }
     let db = &office.db;
-    crate::workflow::emergency::check_delegation(office, req.delegation_id, Rule::N10_4).await?;
+    crate::workflow::delegations::check_delegation(office, req.delegation_id, Rule::N10_4).await?;
     let new = NewTerminal {
         id: req.id.clone(),
         name: required_text("name", &req.name, 100)?,

@@ -356,3 +356,17 @@ pub fn decide_report_recipient(recipient_named: bool) -> Result<(), Refusal> {
     }
     Ok(())
 }
+
+/// N10.2 (issue 11, #4): an emergency retrieval is of a camera the delegation names; its scope
+/// is data, not free text nobody checks.
+pub fn decide_delegated_camera(covered: bool) -> Result<(), Refusal> {
+    if !covered {
+        return Err(Refusal::new(
+            "camera_outside_delegation",
+            Rule::N10_2,
+            "the delegation does not cover this camera",
+            "この委任の対象外のカメラです",
+        ));
+    }
+    Ok(())
+}
