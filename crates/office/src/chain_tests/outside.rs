@@ -423,24 +423,12 @@ async fn n11_1_an_emergency_in_office_hours_needs_a_reason_and_is_flagged() {
         }
         body
     };
-    let post = |body: Value| {
-        let (w, yamada) = (&w, yamada.clone());
-        async move {
-            w.call(
-                Method::POST,
-                "/api/v1/emergency-retrievals",
-                Some(&yamada),
-                Some(body),
-            )
-            .await
-        }
-    };
-    let (status, body) = post(emergency(None)).await;
+    let (status, body) = emergency_retrieval(&w, &yamada, emergency(None)).await;
     assert_refused(status, &body, "not_an_emergency_hour", "N11.1");
-    let (status, body) = post(emergency(Some(" "))).await;
+    let (status, body) = emergency_retrieval(&w, &yamada, emergency(Some(" "))).await;
     assert_refused(status, &body, "not_an_emergency_hour", "N11.1");
     let why = "逃走車両が区外へ出る前に特定する必要があり、区の指示を待てない";
-    let (status, body) = post(emergency(Some(why))).await;
+    let (status, body) = emergency_retrieval(&w, &yamada, emergency(Some(why))).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let alerts = w.office.db.alerts(50).await.unwrap();
     assert!(
@@ -480,23 +468,11 @@ async fn attack_delegated_staff_retrieve_a_camera_outside_their_delegation() {
                 "purpose": "強盗事件の被疑者追跡", "urgency": "被疑者が逃走中",
                 "terminal": "police-1" })
     };
-    let post = |body: Value| {
-        let (w, yamada) = (&w, yamada.clone());
-        async move {
-            w.call(
-                Method::POST,
-                "/api/v1/emergency-retrievals",
-                Some(&yamada),
-                Some(body),
-            )
-            .await
-        }
-    };
     let refused = w.refused_events().await;
-    let (status, body) = post(emergency("cam2")).await;
+    let (status, body) = emergency_retrieval(&w, &yamada, emergency("cam2")).await;
     assert_refused(status, &body, "camera_outside_delegation", "N10.2");
     assert_eq!(w.refused_events().await, refused + 1);
-    let (status, body) = post(emergency("cam1")).await;
+    let (status, body) = emergency_retrieval(&w, &yamada, emergency("cam1")).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     // The Manager withdraws the delegation: nothing more under it.
     let mayor = w.sign_in("mayor").await;
@@ -510,7 +486,7 @@ async fn attack_delegated_staff_retrieve_a_camera_outside_their_delegation() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["withdrawn_by"], "mayor");
-    let (status, body) = post(emergency("cam1")).await;
+    let (status, body) = emergency_retrieval(&w, &yamada, emergency("cam1")).await;
     assert_refused(status, &body, "delegation_not_in_force", "N10.2");
     // A delegation names its cameras.
     let (status, body) = w
@@ -526,4 +502,15 @@ async fn attack_delegated_staff_retrieve_a_camera_outside_their_delegation() {
         )
         .await;
     assert_refused(status, &body, "invalid_input", "N10.2");
+}
+
+/// Delegated staff ask for an emergency retrieval (N11.1).
+async fn emergency_retrieval(w: &World, token: &str, body: Value) -> (StatusCode, Value) {
+    w.call(
+        Method::POST,
+        "/api/v1/emergency-retrievals",
+        Some(token),
+        Some(body),
+    )
+    .await
 }
