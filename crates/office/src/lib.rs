@@ -30,6 +30,7 @@ pub mod notary;
 mod openapi;
 pub mod serve;
 pub mod setup;
+pub mod throttle;
 pub mod wire;
 pub mod workflow;
 
@@ -47,6 +48,8 @@ pub struct OfficeState {
     /// Where a retrieval's package is built before it is sent; it is removed once sent
     /// (T5.2: no copy stays behind).
     pub work_dir: PathBuf,
+    /// Sign-ins and enrolments per address (issue 11, #9).
+    pub throttle: throttle::Throttle,
     recorder: Arc<RecorderContext>,
 }
 
@@ -66,6 +69,7 @@ impl OfficeState {
             clock: recorder.clock.clone(),
             notary,
             work_dir,
+            throttle: throttle::Throttle::default(),
             recorder,
         })
     }

@@ -430,3 +430,61 @@ async fn the_server_closes_slow_and_surplus_connections() {
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
 }
+
+/// Issue 11, #9 and #17: one address tried sign-ins without limit, each a ledger event. Beyond
+/// `signin_attempts_per_minute` it gets 429 before anything is hashed, and only the first
+/// refusal of the minute is recorded.
+#[tokio::test]
+async fn one_address_trying_many_sign_ins_is_slowed_and_does_not_flood_the_ledger() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let dir = tempfile::tempdir().unwrap();
+    let policy = POLICY.replace("[office]\n", "[office]\nsignin_attempts_per_minute = 3\n");
+    let office = office_at(dir.path(), &policy, crate::testutil::fixed_clock()).await;
+    let db = office.db.clone();
+    let limits = office.policy.office.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        crate::serve::serve(listener, crate::router(office), &limits, async {
+            stopped.await.ok();
+        })
+        .await
+    });
+    let sign_in = |login: &'static str| async move {
+        let body = format!(r#"{{"login":"{login}","password":"wrong password!"}}"#);
+        let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let request = format!(
+            "POST /api/v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        conn.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = String::new();
+        conn.read_to_string(&mut answer).await.unwrap();
+        answer
+    };
+    let events = || async {
+        db.events(Some(mimamori_db::EventKind::SigninRefused))
+            .await
+            .unwrap()
+            .len()
+    };
+    for login in ["a1", "a2", "a3"] {
+        assert!(sign_in(login).await.starts_with("HTTP/1.1 401"));
+    }
+    assert_eq!(events().await, 3);
+    for login in ["a4", "a5", "a6"] {
+        let answer = sign_in(login).await;
+        assert!(answer.starts_with("HTTP/1.1 429"), "{answer}");
+        assert!(answer.contains("too_many_attempts"), "{answer}");
+    }
+    assert_eq!(
+        events().await,
+        4,
+        "one event for the first refusal of the minute"
+    );
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}

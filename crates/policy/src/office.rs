@@ -44,6 +44,8 @@ pub struct Office {
     pub header_timeout: Duration,
     pub request_timeout: Duration,
     pub max_connections: u32,
+    /// Sign-ins and enrolments one network address may try a minute (issue 11, #9).
+    pub signin_attempts_per_minute: u32,
     pub emergency: Emergency,
 }
 
@@ -103,6 +105,8 @@ pub(crate) struct RawOffice {
     request_timeout_seconds: f64,
     #[serde(default = "defaults::max_connections")]
     max_connections: i64,
+    #[serde(default = "defaults::signin_attempts_per_minute")]
+    signin_attempts_per_minute: i64,
     #[serde(default)]
     emergency: RawEmergency,
 }
@@ -147,6 +151,9 @@ mod defaults {
     }
     pub fn max_connections() -> i64 {
         512
+    }
+    pub fn signin_attempts_per_minute() -> i64 {
+        30
     }
     pub fn confirmation_hours() -> f64 {
         72.0
@@ -200,6 +207,15 @@ impl Validator<'_> {
                 at("max_connections"),
                 format!(
                     "{connections} is out of range: must be 8–65536 (8〜65536で指定してください)"
+                ),
+            );
+        }
+        let per_minute = raw.signin_attempts_per_minute;
+        if !(3..=10_000).contains(&per_minute) {
+            self.refuse(
+                at("signin_attempts_per_minute"),
+                format!(
+                    "{per_minute} is out of range: must be 3–10000 (3〜10000で指定してください)"
                 ),
             );
         }
@@ -268,6 +284,7 @@ impl Validator<'_> {
                 "seconds (秒)",
             ),
             max_connections: connections.clamp(8, 65_536) as u32,
+            signin_attempts_per_minute: per_minute.clamp(3, 10_000) as u32,
             emergency: self.emergency(raw.emergency),
         }
     }

@@ -59,6 +59,10 @@ impl Policy {
         set("office.header_timeout", secs(o.header_timeout));
         set("office.request_timeout", secs(o.request_timeout));
         set("office.max_connections", o.max_connections.to_string());
+        set(
+            "office.signin_attempts_per_minute",
+            o.signin_attempts_per_minute.to_string(),
+        );
         let e = &o.emergency;
         set("office.emergency.office_opens", e.office_opens.to_string());
         set(

@@ -5,12 +5,13 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use mimamori_policy::Rule;
 
 use crate::auth::{pledge_sha256, Caller, PLEDGE_EN, PLEDGE_JA};
 use crate::error::{ApiError, Body};
 use crate::openapi::shared;
+use crate::throttle::Peer;
 use crate::wire::{
     Acknowledge, Code, Enrol, Me, NewPassword, Pledge, SignIn, SignedIn, TotpSecret,
 };
@@ -32,19 +33,24 @@ pub fn routes() -> Router<Shared> {
 
 /// Sign in.
 ///
-/// Every sign-in and every refusal is recorded. `bad_credentials` (401) for a wrong login,
+/// `too_many_attempts` (429) beyond the policy's `signin_attempts_per_minute` from one address
+/// (only the first of the minute is recorded). Every other sign-in and refusal is recorded.
+/// `bad_credentials` (401) for a wrong login,
 /// password or TOTP code; `account_locked` (403) after repeated failures.
 #[utoipa::path(post, path = "/api/v1/sessions", tag = "account", security(()),
     extensions(("x-rule" = json!("N3.3.1"))),
     request_body = SignIn,
     responses((status = 200, description = "Signed in.", body = SignedIn),
         (status = 401, response = shared::Unauthorized),
-        (status = 403, response = shared::Forbidden)))]
+        (status = 403, response = shared::Forbidden),
+        (status = 429, description = "`too_many_attempts`.", body = crate::error::ErrorBody)))]
 pub(crate) async fn sign_in(
     State(office): State<Shared>,
+    peer: Option<Extension<Peer>>,
     Body(req): Body<SignIn>,
 ) -> Result<Json<SignedIn>, ApiError> {
-    Ok(Json(workflow::signin::sign_in(&office, req).await?))
+    let peer = peer.map(|Extension(p)| p);
+    Ok(Json(workflow::signin::sign_in(&office, req, peer).await?))
 }
 
 /// Set one's own first password with the enrolment code.
@@ -59,12 +65,14 @@ pub(crate) async fn sign_in(
     request_body = Enrol,
     responses((status = 204, description = "The password is set; sign in with it."),
         (status = 401, response = shared::Unauthorized),
-        (status = 403, response = shared::Forbidden)))]
+        (status = 403, response = shared::Forbidden),
+        (status = 429, description = "`too_many_attempts`, as for sign-in.", body = crate::error::ErrorBody)))]
 pub(crate) async fn enrol(
     State(office): State<Shared>,
+    peer: Option<Extension<Peer>>,
     Body(req): Body<Enrol>,
 ) -> Result<StatusCode, ApiError> {
-    workflow::enrolment::enrol(&office, req).await?;
+    workflow::enrolment::enrol(&office, req, peer.map(|Extension(p)| p)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

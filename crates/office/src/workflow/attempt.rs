@@ -8,6 +8,7 @@ use mimamori_db::{from_us, Event, EventBody, StaffRow};
 
 use crate::auth::locked;
 use crate::error::ApiError;
+use crate::throttle::{Peer, Verdict};
 use crate::OfficeState;
 
 pub(crate) struct Attempt<'a> {
@@ -17,12 +18,34 @@ pub(crate) struct Attempt<'a> {
 }
 
 impl<'a> Attempt<'a> {
-    pub fn new(office: &'a OfficeState, login: &'a str) -> Self {
-        Attempt {
+    /// An attempt from `peer` (when the server knows it), after that address's throttle: one
+    /// over `signin_attempts_per_minute` is refused before anything is looked up or hashed, and
+    /// only the first such refusal of the minute is recorded (issue 11, #9, #17).
+    pub async fn begin(
+        office: &'a OfficeState,
+        login: &'a str,
+        peer: Option<Peer>,
+    ) -> Result<Attempt<'a>, ApiError> {
+        let attempt = Attempt {
             office,
             login,
             now: office.clock.now(),
+        };
+        let limit = office.policy.office.signin_attempts_per_minute;
+        if let Some(Peer(ip)) = peer {
+            if let Verdict::Refused { first, retry_after } =
+                office.throttle.check(ip, limit, attempt.now)
+            {
+                if first {
+                    office
+                        .db
+                        .append_event(&attempt.refused("throttled", None, None))
+                        .await?;
+                }
+                return Err(too_many_attempts(retry_after));
+            }
         }
+        Ok(attempt)
     }
 
     fn refused(&self, code: &str, failures: Option<i64>, locked: Option<bool>) -> Event {
@@ -90,4 +113,15 @@ impl<'a> Attempt<'a> {
             Err(e) => e.into(),
         }
     }
+}
+
+fn too_many_attempts(retry_after: SignedDuration) -> ApiError {
+    let secs = retry_after.as_secs().max(1);
+    ApiError::new(
+        axum::http::StatusCode::TOO_MANY_REQUESTS,
+        "too_many_attempts",
+        format!("too many sign-in attempts from this address; try again in {secs} s"),
+        format!("このアドレスからのサインインの試行が多すぎます。{secs}秒後に再度お試しください"),
+    )
+    .rule(mimamori_policy::Rule::N3_3_1)
 }

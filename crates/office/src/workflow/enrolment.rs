@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 
 use crate::auth::{check_new_password, hash_blocking, Caller};
 use crate::error::ApiError;
+use crate::throttle::Peer;
 use crate::wire::{Enrol, EnrolmentCode};
 use crate::workflow::attempt::Attempt;
 use crate::workflow::staff::find;
@@ -86,7 +87,7 @@ const MAX_PASSWORD_BYTES: usize = 1024;
 
 /// N3.3.1: the holder sets the account's password with its enrolment code. No session is
 /// needed, nor opened: the person signs in next, and acknowledges the pledge then (N12).
-pub async fn enrol(office: &OfficeState, req: Enrol) -> Result<(), ApiError> {
+pub async fn enrol(office: &OfficeState, req: Enrol, peer: Option<Peer>) -> Result<(), ApiError> {
     if req.login.len() > MAX_LOGIN_BYTES
         || req.code.len() > MAX_CODE_BYTES
         || req.password.len() > MAX_PASSWORD_BYTES
@@ -94,7 +95,7 @@ pub async fn enrol(office: &OfficeState, req: Enrol) -> Result<(), ApiError> {
         return Err(enrolment_refused());
     }
     let db = &office.db;
-    let attempt = Attempt::new(office, &req.login);
+    let attempt = Attempt::begin(office, &req.login, peer).await?;
     let now = attempt.now;
     let Some(staff) = attempt.account().await? else {
         return Err(enrolment_refused());

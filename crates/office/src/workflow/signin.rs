@@ -15,6 +15,7 @@ use crate::auth::{
     seal_totp, totp_step, verify_blocking, Caller,
 };
 use crate::error::ApiError;
+use crate::throttle::Peer;
 use crate::wire::{Acknowledge, Code, Me, NewPassword, SignIn, SignedIn, TotpSecret};
 use crate::workflow::attempt::Attempt;
 use crate::OfficeState;
@@ -27,13 +28,17 @@ const MAX_PASSWORD_BYTES: usize = 1024;
 /// Signs in (N3.3.1). Every sign-in and every refusal is an event. A wrong password and a wrong
 /// or missing second factor get the same answer, count the same towards the lockout, and are
 /// counted atomically.
-pub async fn sign_in(office: &OfficeState, req: SignIn) -> Result<SignedIn, ApiError> {
+pub async fn sign_in(
+    office: &OfficeState,
+    req: SignIn,
+    peer: Option<Peer>,
+) -> Result<SignedIn, ApiError> {
     if req.login.len() > MAX_LOGIN_BYTES || req.password.len() > MAX_PASSWORD_BYTES {
         return Err(bad_credentials());
     }
     let db = &office.db;
     let policy = &office.policy.office;
-    let attempt = Attempt::new(office, &req.login);
+    let attempt = Attempt::begin(office, &req.login, peer).await?;
     let now = attempt.now;
     let Some(staff) = attempt.account().await? else {
         // Spend the time a real check would, so timing does not tell which logins exist.

@@ -115,6 +115,10 @@ fn office_defaults_and_refusals() {
         ),
         ("max_connections = 2", "office.max_connections"),
         (
+            "signin_attempts_per_minute = 1",
+            "office.signin_attempts_per_minute",
+        ),
+        (
             "[office.emergency]\noffice_opens = \"9時\"",
             "office.emergency.office_opens",
         ),
