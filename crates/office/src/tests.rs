@@ -488,3 +488,34 @@ async fn one_address_trying_many_sign_ins_is_slowed_and_does_not_flood_the_ledge
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
 }
+
+/// Issue 11 (fuzzing): the office's own parsers of outside input — grant notes, terminal keys
+/// and signatures, history records — answer a value or `false`/`None` for anything; none
+/// panics.
+mod never_panics {
+    use proptest::prelude::*;
+
+    use crate::grant::{
+        parse_public_key, terminal_signed, terminal_signed_record, GrantClaims, TerminalKey,
+    };
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn grant_notes_keys_and_signatures(
+            text in "[\\PC\\n]{0,300}",
+            key in "\\PC{0,60}",
+            signature in "\\PC{0,100}",
+            bytes in prop::collection::vec(any::<u8>(), 0..200),
+        ) {
+            let _ = GrantClaims::parse(&text);
+            let _ = parse_public_key(&key);
+            prop_assert!(!terminal_signed(&key, &text, &signature) || parse_public_key(&key).is_some());
+            let _ = terminal_signed_record(&key, "ctx", &bytes, &signature);
+            // A real key never accepts a random signature.
+            let real = TerminalKey::generate("pc-1");
+            prop_assert!(!terminal_signed(&real.public_key(), &text, &signature));
+        }
+    }
+}

@@ -374,3 +374,38 @@ fn n3_1c_a_camera_without_credentials_needs_a_written_reason() {
     );
     assert_eq!(p.field, "camera[2].without_credentials");
 }
+
+/// Issue 11 (fuzzing): whatever the file holds, parsing answers a policy or problems; it never
+/// panics. Random text, and the good policy cut and spliced at random places.
+mod never_panics {
+    use proptest::prelude::*;
+
+    use super::{parse, GOOD};
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn on_any_text(text in "\\PC{0,300}") {
+            let _ = parse(&text);
+        }
+
+        #[test]
+        fn on_the_good_policy_cut_and_spliced(
+            at in 0usize..GOOD.len(),
+            cut in 0usize..60,
+            insert in "[\\PC\\n]{0,30}",
+        ) {
+            let mut start = at;
+            while !GOOD.is_char_boundary(start) {
+                start -= 1;
+            }
+            let mut end = (start + cut).min(GOOD.len());
+            while !GOOD.is_char_boundary(end) {
+                end += 1;
+            }
+            let text = format!("{}{insert}{}", &GOOD[..start], &GOOD[end..]);
+            let _ = parse(&text);
+        }
+    }
+}
