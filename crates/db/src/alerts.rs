@@ -29,6 +29,9 @@ pub enum AlertKind {
     Form3Overdue,
     /// N11.3: a terminal's own retrieval history disagrees with the office's record.
     HistoryMismatch,
+    /// N11.3 (issue 11, #4): a delegated terminal's monthly history has not arrived by the
+    /// policy's day.
+    HistoryOverdue,
     /// N7 (issue 11, #1): someone was appointed to a role.
     Appointment,
     /// N8, N10.4 (issue 11, #1): a dedicated terminal was registered.
@@ -36,7 +39,7 @@ pub enum AlertKind {
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 9] = [
+    pub const ALL: [AlertKind; 10] = [
         AlertKind::Gap,
         AlertKind::RetentionBelowPolicy,
         AlertKind::Integrity,
@@ -44,6 +47,7 @@ impl AlertKind {
         AlertKind::EmergencyRetrieval,
         AlertKind::Form3Overdue,
         AlertKind::HistoryMismatch,
+        AlertKind::HistoryOverdue,
         AlertKind::Appointment,
         AlertKind::Terminal,
     ];
@@ -57,6 +61,7 @@ impl AlertKind {
             AlertKind::EmergencyRetrieval => "emergency_retrieval",
             AlertKind::Form3Overdue => "form3_overdue",
             AlertKind::HistoryMismatch => "history_mismatch",
+            AlertKind::HistoryOverdue => "history_overdue",
             AlertKind::Appointment => "appointment",
             AlertKind::Terminal => "terminal",
         }
@@ -74,7 +79,8 @@ impl AlertKind {
             AlertKind::Appointment | AlertKind::Terminal => &[Role::Manager, Role::Auditor],
             AlertKind::EmergencyRetrieval
             | AlertKind::Form3Overdue
-            | AlertKind::HistoryMismatch => &[Role::Manager],
+            | AlertKind::HistoryMismatch
+            | AlertKind::HistoryOverdue => &[Role::Manager],
             AlertKind::Gap
             | AlertKind::RetentionBelowPolicy
             | AlertKind::Integrity
@@ -93,7 +99,10 @@ impl AlertKind {
     pub fn is_about_retrievals(self) -> bool {
         matches!(
             self,
-            AlertKind::EmergencyRetrieval | AlertKind::Form3Overdue | AlertKind::HistoryMismatch
+            AlertKind::EmergencyRetrieval
+                | AlertKind::Form3Overdue
+                | AlertKind::HistoryMismatch
+                | AlertKind::HistoryOverdue
         )
     }
 }
@@ -224,6 +233,19 @@ impl Db {
                     })
             })
             .collect()
+    }
+
+    /// Open alerts of one kind whose message contains `key`: to find the one raised for a
+    /// terminal's month, say, before raising it again.
+    pub async fn open_alerts_with(&self, kind: AlertKind, key: &str) -> Result<Vec<AlertRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, kind, camera_id, message, raised_us, resolved_us FROM alert
+             WHERE kind = ? AND resolved_us IS NULL AND instr(message, ?) > 0 ORDER BY id",
+        )
+        .bind(kind.as_str())
+        .bind(key)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     /// Alerts, open ones first, newest first.

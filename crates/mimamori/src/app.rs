@@ -211,8 +211,8 @@ impl App {
             println!("  {}  {}  ({})  {}", cam.id, cam.name, cam.site, cam.url);
         }
         let office = self.office().await?;
-        // N11.1, N11.2: overdue Form 3s raise alerts until received.
-        let form3 = tokio::spawn(mimamori_office::workflow::emergency::watch_form3(
+        // N11.2, N11.3: overdue Form 3s and monthly histories raise alerts until received.
+        let form3 = tokio::spawn(mimamori_office::workflow::emergency::watch_deadlines(
             office.clone(),
             std::time::Duration::from_secs(60),
         ));

@@ -59,6 +59,9 @@ pub struct Emergency {
     pub holidays: Vec<Date>,
     /// Form 3 (様式第3号) is due this long after the emergency retrieval (N11.1 "without delay").
     pub form3_deadline: Duration,
+    /// N11.3 (issue 11, #4): a delegated terminal's history of a month is due by this day of
+    /// the next month (1–28); after it, a missing one raises an alert for the Manager.
+    pub history_due_day: i8,
 }
 
 impl Emergency {
@@ -122,6 +125,8 @@ pub(crate) struct RawEmergency {
     holidays: Vec<String>,
     #[serde(default = "defaults::form3_deadline_hours")]
     form3_deadline_hours: f64,
+    #[serde(default = "defaults::history_due_day")]
+    history_due_day: i64,
 }
 
 mod defaults {
@@ -172,6 +177,9 @@ mod defaults {
     }
     pub fn form3_deadline_hours() -> f64 {
         72.0
+    }
+    pub fn history_due_day() -> i64 {
+        10
     }
 }
 
@@ -320,10 +328,20 @@ impl Validator<'_> {
                 ),
             }
         }
+        if !(1..=28).contains(&raw.history_due_day) {
+            self.refuse(
+                at("history_due_day"),
+                format!(
+                    "{} is out of range: must be a day 1–28 (1〜28日で指定してください)",
+                    raw.history_due_day
+                ),
+            );
+        }
         Emergency {
             office_opens,
             office_closes,
             holidays,
+            history_due_day: raw.history_due_day.clamp(1, 28) as i8,
             form3_deadline: self.span(
                 at("form3_deadline_hours"),
                 raw.form3_deadline_hours,

@@ -72,6 +72,10 @@ impl Policy {
         let holidays: Vec<String> = e.holidays.iter().map(|d| d.to_string()).collect();
         set("office.emergency.holidays", holidays.join(","));
         set("office.emergency.form3_deadline", secs(e.form3_deadline));
+        set(
+            "office.emergency.history_due_day",
+            e.history_due_day.to_string(),
+        );
         for cam in &self.cameras {
             let credentials = match &cam.credentials {
                 None => format!(

@@ -91,7 +91,7 @@ async fn n11_1_n11_2_emergency_retrieval_by_delegated_staff_alerts_the_manager_a
     let w = World::with_clock(clock.clone()).await;
     // Stage 1: the police are delegated to, with an officer and a terminal of their own; the
     // officer sets a password with the enrolment code and pledges like anyone (N3.3.1, N12).
-    let yamada = delegate_to_the_police(&w, night).await;
+    let (yamada, _) = delegate_to_the_police(&w, night).await;
 
     // Stage 3: the emergency retrieval, refused where N10.4 and N11.1 refuse it.
     let emergency = |terminal: &str| {
@@ -347,8 +347,8 @@ async fn n11_3_a_terminals_signed_history_is_reconciled_with_the_log() {
 /// N10.2–N10.4: the Manager records a delegation to the police, the Administrator opens the
 /// officer's account under it, the officer enrols, the Manager appoints them delegated staff,
 /// and the Operations lead registers the police terminal (and a ward terminal, pc-1). Returns
-/// the officer's session.
-async fn delegate_to_the_police(w: &World, night: Timestamp) -> String {
+/// the officer's session and the police terminal's key.
+async fn delegate_to_the_police(w: &World, night: Timestamp) -> (String, TerminalKey) {
     let mayor = w.sign_in("mayor").await;
     let admin = w.sign_in("admin").await;
     let lead = w.sign_in("lead").await;
@@ -399,7 +399,7 @@ async fn delegate_to_the_police(w: &World, night: Timestamp) -> String {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     w.terminal(&lead, "pc-1").await;
-    yamada
+    (yamada, police_key)
 }
 
 /// N11.1 (issue 11, #5) says 夜間、休日**など**: a closed list of hours hard-refused a real
@@ -411,7 +411,7 @@ async fn n11_1_an_emergency_in_office_hours_needs_a_reason_and_is_flagged() {
     let noon: Timestamp = "2026-11-24T12:00:00+09:00".parse().unwrap();
     let clock = Arc::new(ShiftedClock::starting_at(noon));
     let w = World::with_clock(clock.clone()).await;
-    let yamada = delegate_to_the_police(&w, noon).await;
+    let (yamada, _) = delegate_to_the_police(&w, noon).await;
     let emergency = |reason: Option<&str>| {
         let mut body = json!({ "camera": "cam1",
             "from": (noon - SignedDuration::from_mins(40)).to_string(),
@@ -461,7 +461,7 @@ async fn attack_delegated_staff_retrieve_a_camera_outside_their_delegation() {
          url = \"rtsp://127.0.0.1:1/cam2\"\nwithout_credentials = \"テスト用\"\n"
     );
     let w = World::with_policy(&policy, clock.clone()).await;
-    let yamada = delegate_to_the_police(&w, night).await;
+    let (yamada, _) = delegate_to_the_police(&w, night).await;
     let emergency = |camera: &str| {
         json!({ "camera": camera, "from": (night - SignedDuration::from_mins(40)).to_string(),
                 "to": (night - SignedDuration::from_mins(30)).to_string(),
@@ -513,4 +513,58 @@ async fn emergency_retrieval(w: &World, token: &str, body: Value) -> (StatusCode
         Some(body),
     )
     .await
+}
+
+/// N11.3 (issue 11, #4): a delegated terminal whose monthly history had not arrived went
+/// unnoticed. From the policy's day (the 10th) of the next month it raises an alert for the
+/// Manager, once, and the history's arrival resolves it.
+#[tokio::test]
+async fn n11_3_a_delegated_terminals_overdue_history_alerts_the_manager() {
+    use crate::workflow::history::check_history_deadlines;
+    let november: Timestamp = "2026-11-20T23:00:00+09:00".parse().unwrap();
+    let clock = Arc::new(ShiftedClock::starting_at(november));
+    let w = World::with_clock(clock.clone()).await;
+    let (_, police_key) = delegate_to_the_police(&w, november).await;
+    let overdue = || async {
+        w.office
+            .db
+            .alerts(100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|a| a.kind == AlertKind::HistoryOverdue && a.resolved_us.is_none())
+            .count()
+    };
+    // Before the 10th of December, November's history is not yet due.
+    clock.set("2026-12-09T12:00:00+09:00".parse().unwrap());
+    assert!(check_history_deadlines(&w.office).await.unwrap().is_empty());
+    clock.set("2026-12-10T09:00:00+09:00".parse().unwrap());
+    assert_eq!(
+        check_history_deadlines(&w.office).await.unwrap(),
+        ["police-1"]
+    );
+    assert!(
+        check_history_deadlines(&w.office).await.unwrap().is_empty(),
+        "raised once"
+    );
+    assert_eq!(overdue().await, 1);
+    let mayor = w.sign_in("mayor").await;
+    let (_, me) = w.call(Method::GET, "/api/v1/me", Some(&mayor), None).await;
+    assert!(me["open_alerts"].as_i64().unwrap() >= 1, "{me}");
+    // The history arrives: the alert is resolved.
+    let history = json!({ "terminal": "police-1", "month": "2026-11", "entries": [] });
+    let bytes = mimamori_ledger::canonical::canonical_json(&history).unwrap();
+    let signature = police_key.sign(crate::grant::HISTORY_CONTEXT, bytes.as_bytes());
+    let lead = w.sign_in("lead").await;
+    let (status, body) = w
+        .call(
+            Method::POST,
+            "/api/v1/terminals/police-1/history",
+            Some(&lead),
+            Some(json!({ "history": history, "signature": signature })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(overdue().await, 0);
+    assert!(check_history_deadlines(&w.office).await.unwrap().is_empty());
 }

@@ -223,13 +223,17 @@ pub async fn check_form3_deadlines(
     Ok(alerted)
 }
 
-/// Checks Form 3 deadlines every `interval` until the task is dropped.
-pub async fn watch_form3(office: Shared, interval: Duration) {
+/// Checks the deadlines every `interval` until the task is dropped: Form 3s (N11.2) and the
+/// delegated terminals' monthly histories (N11.3).
+pub async fn watch_deadlines(office: Shared, interval: Duration) {
     let mut tick = tokio::time::interval(interval);
     loop {
         tick.tick().await;
         if let Err(e) = check_form3_deadlines(&office).await {
             tracing::error!(error = %e, "form 3 deadline check failed");
+        }
+        if let Err(e) = crate::workflow::history::check_history_deadlines(&office).await {
+            tracing::error!(error = %e, "history deadline check failed");
         }
     }
 }

@@ -104,5 +104,73 @@ pub async fn reconcile_history(
     let event = caller.event(EventBody::HistoryReconciled(result.clone()));
     db.record_with_alert(&event.at_terminal(&id), alert.as_ref(), now)
         .await?;
+    // The history has arrived: an alert that it was overdue is resolved.
+    for overdue in db
+        .open_alerts_with(AlertKind::HistoryOverdue, &overdue_key(id.as_str(), &month))
+        .await?
+    {
+        db.resolve_alert(overdue.id, now).await?;
+    }
     Ok(result)
+}
+
+/// What an overdue history's alert carries, so that it is raised once and resolved when the
+/// history arrives.
+fn overdue_key(terminal: &str, month: &str) -> String {
+    format!("[{terminal} {month}]")
+}
+
+/// N11.3 (issue 11, #4): from the policy's `history_due_day` of a month, every live delegated
+/// terminal registered before the month began must have had its previous month's history
+/// reconciled; one that has not raises an alert for the Manager, once. Returns the terminals
+/// alerted.
+pub async fn check_history_deadlines(
+    office: &OfficeState,
+) -> Result<Vec<String>, mimamori_db::DbError> {
+    let db = &office.db;
+    let now = office.clock.now();
+    let tz = &office.policy.ward.time_zone;
+    let today = now.to_zoned(tz.clone());
+    if today.day() < office.policy.office.emergency.history_due_day {
+        return Ok(Vec::new());
+    }
+    let this_month = today.date().first_of_month();
+    let (Ok(last_day), Ok(month_began)) = (this_month.yesterday(), this_month.to_zoned(tz.clone()))
+    else {
+        return Ok(Vec::new());
+    };
+    let month = last_day.strftime("%Y-%m").to_string();
+    let mut reconciled = std::collections::BTreeSet::new();
+    for e in db.events(Some(EventKind::HistoryReconciled)).await? {
+        if let Ok(EventBody::HistoryReconciled(h)) = e.body() {
+            reconciled.insert((h.terminal, h.month));
+        }
+    }
+    let mut alerted = Vec::new();
+    for t in db.terminals().await? {
+        let registered = mimamori_db::from_us(t.registered_us);
+        if t.delegation_id.is_none()
+            || t.revoked_us.is_some()
+            || registered >= month_began.timestamp()
+            || reconciled.contains(&(t.id.to_string(), month.clone()))
+        {
+            continue;
+        }
+        let key = overdue_key(t.id.as_str(), &month);
+        if !db
+            .open_alerts_with(AlertKind::HistoryOverdue, &key)
+            .await?
+            .is_empty()
+        {
+            continue;
+        }
+        let message = format!(
+            "委任先端末の月次取り出し履歴が未提出です {key} / a delegated terminal's monthly \
+             history is overdue {key}"
+        );
+        db.raise_alert(AlertKind::HistoryOverdue, None, &message, now)
+            .await?;
+        alerted.push(t.id.to_string());
+    }
+    Ok(alerted)
 }

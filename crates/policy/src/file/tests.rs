@@ -115,6 +115,10 @@ fn office_defaults_and_refusals() {
         ),
         ("max_connections = 2", "office.max_connections"),
         (
+            "[office.emergency]\nhistory_due_day = 31",
+            "office.emergency.history_due_day",
+        ),
+        (
             "signin_attempts_per_minute = 1",
             "office.signin_attempts_per_minute",
         ),
