@@ -27,6 +27,7 @@ mod input;
 mod orders;
 mod outside;
 mod people;
+mod real_footage;
 mod signin;
 
 struct World {
@@ -100,6 +101,20 @@ impl World {
         body: Option<String>,
         headers: &[(&str, &str)],
     ) -> (StatusCode, Value) {
+        let (status, bytes) = self.bytes(method, uri, token, body, headers).await;
+        let value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        (status, value)
+    }
+
+    /// The answer's bytes, for the routes that answer other than JSON (an evidence package).
+    async fn bytes(
+        &self,
+        method: Method,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<String>,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, axum::body::Bytes) {
         let mut req = Request::builder().method(method).uri(uri);
         if let Some(t) = token {
             req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
@@ -120,8 +135,7 @@ impl World {
             .unwrap();
         let status = response.status();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        let value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        (status, value)
+        (status, bytes)
     }
 
     async fn sign_in(&self, login: &str) -> String {

@@ -348,7 +348,7 @@ async fn n11_3_a_terminals_signed_history_is_reconciled_with_the_log() {
 /// officer's account under it, the officer enrols, the Manager appoints them delegated staff,
 /// and the Operations lead registers the police terminal (and a ward terminal, pc-1). Returns
 /// the officer's session and the police terminal's key.
-async fn delegate_to_the_police(w: &World, night: Timestamp) -> (String, TerminalKey) {
+pub(super) async fn delegate_to_the_police(w: &World, night: Timestamp) -> (String, TerminalKey) {
     let mayor = w.sign_in("mayor").await;
     let admin = w.sign_in("admin").await;
     let lead = w.sign_in("lead").await;
