@@ -21,6 +21,7 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::error::ApiError;
+use crate::throttle::Verdict;
 use crate::OfficeState;
 
 /// N12, T3.4: the pledge every account acknowledges before touching footage. Its SHA-256 is
@@ -226,8 +227,19 @@ impl Caller {
         let Err(refusal) = verdict else {
             return Ok(());
         };
+        // Issue 11, #17: recorded up to the policy's rate per person; the first one over it is
+        // recorded as that, and the rest of the minute only refused.
+        let limit = office.policy.office.refusals_recorded_per_minute;
+        let code = match office
+            .refusals
+            .check(self.staff.id, limit, self.clock.now())
+        {
+            Verdict::Allowed => refusal.code.to_owned(),
+            Verdict::Refused { first: true, .. } => "refusals_no_longer_recorded".to_owned(),
+            Verdict::Refused { first: false, .. } => return Err(refusal.into()),
+        };
         let body = EventBody::Refused(vocabulary::Refused {
-            code: refusal.code.to_owned(),
+            code,
             refused: kind.to_owned(),
             rule: refusal.rule,
         });

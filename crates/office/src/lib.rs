@@ -50,6 +50,8 @@ pub struct OfficeState {
     pub work_dir: PathBuf,
     /// Sign-ins and enrolments per address (issue 11, #9).
     pub throttle: throttle::Throttle,
+    /// Recorded refusals per signed-in person (issue 11, #17).
+    pub refusals: throttle::Throttle<mimamori_policy::StaffId>,
     recorder: Arc<RecorderContext>,
 }
 
@@ -70,6 +72,7 @@ impl OfficeState {
             notary,
             work_dir,
             throttle: throttle::Throttle::default(),
+            refusals: throttle::Throttle::default(),
             recorder,
         })
     }

@@ -46,6 +46,9 @@ pub struct Office {
     pub max_connections: u32,
     /// Sign-ins and enrolments one network address may try a minute (issue 11, #9).
     pub signin_attempts_per_minute: u32,
+    /// Refusals of one signed-in person recorded a minute; beyond it they are refused but not
+    /// recorded, so a script cannot flood the ledger (issue 11, #17).
+    pub refusals_recorded_per_minute: u32,
     pub emergency: Emergency,
 }
 
@@ -110,6 +113,8 @@ pub(crate) struct RawOffice {
     max_connections: i64,
     #[serde(default = "defaults::signin_attempts_per_minute")]
     signin_attempts_per_minute: i64,
+    #[serde(default = "defaults::refusals_recorded_per_minute")]
+    refusals_recorded_per_minute: i64,
     #[serde(default)]
     emergency: RawEmergency,
 }
@@ -159,6 +164,9 @@ mod defaults {
     }
     pub fn signin_attempts_per_minute() -> i64 {
         30
+    }
+    pub fn refusals_recorded_per_minute() -> i64 {
+        60
     }
     pub fn confirmation_hours() -> f64 {
         72.0
@@ -224,6 +232,15 @@ impl Validator<'_> {
                 at("signin_attempts_per_minute"),
                 format!(
                     "{per_minute} is out of range: must be 3–10000 (3〜10000で指定してください)"
+                ),
+            );
+        }
+        let recorded = raw.refusals_recorded_per_minute;
+        if !(10..=100_000).contains(&recorded) {
+            self.refuse(
+                at("refusals_recorded_per_minute"),
+                format!(
+                    "{recorded} is out of range: must be 10–100000 (10〜100000で指定してください)"
                 ),
             );
         }
@@ -293,6 +310,7 @@ impl Validator<'_> {
             ),
             max_connections: connections.clamp(8, 65_536) as u32,
             signin_attempts_per_minute: per_minute.clamp(3, 10_000) as u32,
+            refusals_recorded_per_minute: recorded.clamp(10, 100_000) as u32,
             emergency: self.emergency(raw.emergency),
         }
     }

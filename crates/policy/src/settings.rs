@@ -63,6 +63,10 @@ impl Policy {
             "office.signin_attempts_per_minute",
             o.signin_attempts_per_minute.to_string(),
         );
+        set(
+            "office.refusals_recorded_per_minute",
+            o.refusals_recorded_per_minute.to_string(),
+        );
         let e = &o.emergency;
         set("office.emergency.office_opens", e.office_opens.to_string());
         set(

@@ -352,3 +352,54 @@ async fn attack_a_copy_of_the_database_gives_away_the_second_factors() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
+
+/// #17 (N3.2.1): every refusal was a ledger event, so a signed-in script could grow the ledger
+/// without bound. A person's refusals are recorded up to `refusals_recorded_per_minute`; the
+/// first one over it says so on the ledger, and the rest of the minute are refused unrecorded.
+#[tokio::test]
+async fn attack_a_signed_in_script_floods_the_ledger_with_refusals() {
+    let policy = POLICY.replace(
+        "[office]\n",
+        "[office]\nrefusals_recorded_per_minute = 10\n",
+    );
+    let w = World::with_policy(&policy, fixed_clock()).await;
+    let sato = w.sign_in("sato").await;
+    let before = w.refused_events().await;
+    for _ in 0..15 {
+        let (status, body) = w
+            .call(
+                Method::POST,
+                "/api/v1/orders",
+                Some(&sato),
+                Some(json!({ "purpose": "p", "reason": "r", "basis": { "kind": "t6_1_e" } })),
+            )
+            .await;
+        assert_refused(status, &body, "role_not_permitted", "N9.1");
+    }
+    assert_eq!(w.refused_events().await, before + 11);
+    let last = w
+        .office
+        .db
+        .events(Some(mimamori_db::EventKind::Refused))
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert!(
+        last.detail.contains("refusals_no_longer_recorded"),
+        "{}",
+        last.detail
+    );
+    // Another person's refusals are still recorded.
+    let suzuki = w.sign_in("suzuki").await;
+    let (status, _) = w
+        .call(
+            Method::POST,
+            "/api/v1/orders",
+            Some(&suzuki),
+            Some(json!({ "purpose": "p", "reason": "r", "basis": { "kind": "t6_1_e" } })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(w.refused_events().await, before + 12);
+}

@@ -123,6 +123,10 @@ fn office_defaults_and_refusals() {
             "office.signin_attempts_per_minute",
         ),
         (
+            "refusals_recorded_per_minute = 1",
+            "office.refusals_recorded_per_minute",
+        ),
+        (
             "[office.emergency]\noffice_opens = \"9時\"",
             "office.emergency.office_opens",
         ),
