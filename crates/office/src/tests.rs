@@ -360,21 +360,9 @@ async fn the_server_closes_slow_and_surplus_connections() {
     use tokio::net::TcpStream;
 
     let dir = tempfile::tempdir().unwrap();
-    let policy = POLICY.replace(
-        "[office]\n",
-        "[office]\nheader_timeout_seconds = 1\nrequest_timeout_seconds = 5\nmax_connections = 8\n",
-    );
-    let office = office_at(dir.path(), &policy, crate::testutil::fixed_clock()).await;
-    let limits = office.policy.office.clone();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        crate::serve::serve(listener, crate::router(office), &limits, async {
-            stopped.await.ok();
-        })
-        .await
-    });
+    let settings = "header_timeout_seconds = 1\nrequest_timeout_seconds = 5\nmax_connections = 8\n";
+    let server = Serving::start(dir.path(), settings).await;
+    let addr = server.addr;
     // Reads until the server closes the connection; what it sent, and when it closed.
     async fn until_closed(mut conn: TcpStream) -> (String, Duration) {
         let start = Instant::now();
@@ -427,8 +415,7 @@ async fn the_server_closes_slow_and_surplus_connections() {
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains("request_timeout"), "{answer}");
     assert!(took < Duration::from_secs(10), "{took:?}");
-    stop.send(()).unwrap();
-    server.await.unwrap().unwrap();
+    server.stop().await;
 }
 
 /// Issue 11, #9 and #17: one address tried sign-ins without limit, each a ledger event. Beyond
@@ -439,19 +426,8 @@ async fn one_address_trying_many_sign_ins_is_slowed_and_does_not_flood_the_ledge
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     let dir = tempfile::tempdir().unwrap();
-    let policy = POLICY.replace("[office]\n", "[office]\nsignin_attempts_per_minute = 3\n");
-    let office = office_at(dir.path(), &policy, crate::testutil::fixed_clock()).await;
-    let db = office.db.clone();
-    let limits = office.policy.office.clone();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        crate::serve::serve(listener, crate::router(office), &limits, async {
-            stopped.await.ok();
-        })
-        .await
-    });
+    let server = Serving::start(dir.path(), "signin_attempts_per_minute = 3\n").await;
+    let (addr, db) = (server.addr, server.db.clone());
     let sign_in = |login: &'static str| async move {
         let body = format!(r#"{{"login":"{login}","password":"wrong password!"}}"#);
         let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
@@ -485,8 +461,7 @@ async fn one_address_trying_many_sign_ins_is_slowed_and_does_not_flood_the_ledge
         4,
         "one event for the first refusal of the minute"
     );
-    stop.send(()).unwrap();
-    server.await.unwrap().unwrap();
+    server.stop().await;
 }
 
 /// Issue 11 (fuzzing): the office's own parsers of outside input — grant notes, terminal keys
@@ -517,5 +492,42 @@ mod never_panics {
             let real = TerminalKey::generate("pc-1");
             prop_assert!(!terminal_signed(&real.public_key(), &text, &signature));
         }
+    }
+}
+
+/// The API served over real TCP on a loopback port, with `settings` added to `[office]`.
+struct Serving {
+    addr: std::net::SocketAddr,
+    db: mimamori_db::Db,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Serving {
+    async fn start(dir: &Path, settings: &str) -> Serving {
+        let policy = POLICY.replace("[office]\n", &format!("[office]\n{settings}"));
+        let office = office_at(dir, &policy, crate::testutil::fixed_clock()).await;
+        let db = office.db.clone();
+        let limits = office.policy.office.clone();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            crate::serve::serve(listener, crate::router(office), &limits, async {
+                stopped.await.ok();
+            })
+            .await
+        });
+        Serving {
+            addr,
+            db,
+            stop,
+            task,
+        }
+    }
+
+    async fn stop(self) {
+        self.stop.send(()).unwrap();
+        self.task.await.unwrap().unwrap();
     }
 }

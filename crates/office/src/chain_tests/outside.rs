@@ -552,19 +552,30 @@ async fn n11_3_a_delegated_terminals_overdue_history_alerts_the_manager() {
     let (_, me) = w.call(Method::GET, "/api/v1/me", Some(&mayor), None).await;
     assert!(me["open_alerts"].as_i64().unwrap() >= 1, "{me}");
     // The history arrives: the alert is resolved.
-    let history = json!({ "terminal": "police-1", "month": "2026-11", "entries": [] });
-    let bytes = mimamori_ledger::canonical::canonical_json(&history).unwrap();
-    let signature = police_key.sign(crate::grant::HISTORY_CONTEXT, bytes.as_bytes());
-    let lead = w.sign_in("lead").await;
-    let (status, body) = w
-        .call(
-            Method::POST,
-            "/api/v1/terminals/police-1/history",
-            Some(&lead),
-            Some(json!({ "history": history, "signature": signature })),
-        )
-        .await;
+    let (status, body) = submit_history(&w, &police_key, "2026-11", json!([])).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(overdue().await, 0);
     assert!(check_history_deadlines(&w.office).await.unwrap().is_empty());
+}
+
+/// N11.3: the Operations lead submits `key`'s terminal's history of `month`, signed by its key
+/// as `mimamori terminal history` signs it.
+pub(super) async fn submit_history(
+    w: &World,
+    key: &TerminalKey,
+    month: &str,
+    entries: Value,
+) -> (StatusCode, Value) {
+    let terminal = key.terminal_id.clone();
+    let history = json!({ "terminal": terminal, "month": month, "entries": entries });
+    let bytes = mimamori_ledger::canonical::canonical_json(&history).unwrap();
+    let signature = key.sign(crate::grant::HISTORY_CONTEXT, bytes.as_bytes());
+    let lead = w.sign_in("lead").await;
+    w.call(
+        Method::POST,
+        &format!("/api/v1/terminals/{terminal}/history"),
+        Some(&lead),
+        Some(json!({ "history": history, "signature": signature })),
+    )
+    .await
 }

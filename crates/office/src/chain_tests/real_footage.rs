@@ -5,7 +5,7 @@
 use mimamori_democam::{demo_clip, DemoCamera, Mount};
 use mimamori_recorder::Recorder;
 
-use super::outside::delegate_to_the_police;
+use super::outside::{delegate_to_the_police, submit_history};
 use super::*;
 
 /// A ward whose one camera has been recording for a few seconds, at the test's time.
@@ -179,19 +179,8 @@ async fn n11_an_emergency_retrieval_of_real_footage_from_night_to_the_monthly_hi
         .any(|a| a.kind == AlertKind::Form3Overdue && a.resolved_us.is_none()));
 
     // N11.3: the terminal's signed history of the month matches the office's record.
-    let history = json!({ "terminal": "police-1", "month": "2026-11",
-                          "entries": [{ "request": id, "grant": grant }] });
-    let bytes = mimamori_ledger::canonical::canonical_json(&history).unwrap();
-    let signature = police_key.sign(crate::grant::HISTORY_CONTEXT, bytes.as_bytes());
-    let lead = w.sign_in("lead").await;
-    let (status, body) = w
-        .call(
-            Method::POST,
-            "/api/v1/terminals/police-1/history",
-            Some(&lead),
-            Some(json!({ "history": history, "signature": signature })),
-        )
-        .await;
+    let entries = json!([{ "request": id, "grant": grant }]);
+    let (status, body) = submit_history(w, &police_key, "2026-11", entries).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(
         (body["matched"].as_u64(), body["consistent"].as_bool()),
