@@ -139,16 +139,24 @@ impl World {
     }
 
     async fn sign_in(&self, login: &str) -> String {
+        self.session(login, PASSWORD).await["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// A successful sign-in's answer.
+    async fn session(&self, login: &str, password: &str) -> Value {
         let (status, body) = self
             .call(
                 Method::POST,
                 "/api/v1/sessions",
                 None,
-                Some(json!({ "login": login, "password": PASSWORD })),
+                Some(json!({ "login": login, "password": password })),
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        body["token"].as_str().unwrap().to_owned()
+        body
     }
 
     /// An Administrator opens an account (`extra` adds fields); returns its enrolment code.
@@ -175,15 +183,7 @@ impl World {
             )
             .await;
         assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
-        let (status, session) = self
-            .call(
-                Method::POST,
-                "/api/v1/sessions",
-                None,
-                Some(json!({ "login": login, "password": password })),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{session}");
+        let session = self.session(login, password).await;
         assert_eq!(
             session["password_change_due"], false,
             "the password is the holder's"
