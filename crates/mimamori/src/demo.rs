@@ -138,6 +138,11 @@ async fn seed_people(app: &App, paths: &Paths, listen: SocketAddr) -> anyhow::Re
             std::fs::remove_file(&key_path)?;
         }
         key.create_file(&key_path)?;
+        // The demo terminal trusts the demo ward's key, pinned beside its own (issue 11, #14).
+        std::fs::write(
+            crate::terminal::pinned_keys_path(&key_path),
+            format!("{}\n", app.notary.verifier_key().await),
+        )?;
         let terminal = NewTerminal {
             id: DEMO_TERMINAL.into(),
             name: "防犯カメラ専用端末 (デモ)".into(),

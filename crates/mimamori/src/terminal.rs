@@ -30,6 +30,18 @@ pub enum TerminalCommand {
         /// Where to keep the private key.
         #[arg(long, default_value = "./mimamori-terminal/terminal.key")]
         key: PathBuf,
+        /// The ward's verifier keys (`mimamori ledger keys` at the office), pinned on this
+        /// terminal: packages are verified against these, never against keys the server sends.
+        #[arg(long)]
+        ward_keys: Option<PathBuf>,
+    },
+    /// Pins the ward's verifier keys on this terminal (again after the ward rotates its key).
+    PinKeys {
+        #[arg(long, default_value = "./mimamori-terminal/terminal.key")]
+        key: PathBuf,
+        /// The output of `mimamori ledger keys` at the office, brought over by hand.
+        #[arg(long)]
+        keys: PathBuf,
     },
     /// Retrieves an instructed request's footage at this terminal and writes the evidence
     /// package OUT/ (and OUT.zip), checked against the ward's keys.
@@ -50,6 +62,9 @@ pub enum TerminalCommand {
         request: i64,
         #[arg(long)]
         out: PathBuf,
+        /// Verify against these keys instead of the ones pinned on this terminal.
+        #[arg(long)]
+        keys: Option<PathBuf>,
     },
     /// Prints this terminal's retrieval history, signed by its key (N11.3).
     History {
@@ -67,7 +82,14 @@ pub async fn run(command: TerminalCommand) -> anyhow::Result<()> {
 
 fn run_blocking(command: TerminalCommand) -> anyhow::Result<()> {
     match command {
-        TerminalCommand::Init { id, key } => init(&id, &key),
+        TerminalCommand::Init { id, key, ward_keys } => {
+            init(&id, &key)?;
+            match ward_keys {
+                Some(keys) => pin_keys(&key, &keys),
+                None => Ok(()),
+            }
+        }
+        TerminalCommand::PinKeys { key, keys } => pin_keys(&key, &keys),
         TerminalCommand::Retrieve {
             server,
             key,
@@ -75,13 +97,15 @@ fn run_blocking(command: TerminalCommand) -> anyhow::Result<()> {
             password_env,
             request,
             out,
+            keys,
         } => {
             let password = std::env::var(&password_env).with_context(|| {
                 format!(
                     "set the password in ${password_env} (パスワードを環境変数に設定してください)"
                 )
             })?;
-            let summary = retrieve(&server, &key, &login, &password, request, &out)?;
+            let trusted = ward_keys(&key, keys.as_deref())?;
+            let summary = retrieve(&server, &key, &trusted, (&login, &password), request, &out)?;
             println!("{}", serde_json::to_string_pretty(&summary)?);
             Ok(())
         }
@@ -164,10 +188,6 @@ impl Client {
         Ok(self.send(method, path, body)?.into_json()?)
     }
 
-    pub fn json(&self, method: &str, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
-        self.call(method, path, body.as_ref())
-    }
-
     pub fn sign_in(&mut self, login: &str, password: &str) -> anyhow::Result<SignedIn> {
         let body = SignIn {
             login: login.to_owned(),
@@ -180,12 +200,14 @@ impl Client {
     }
 }
 
-/// The whole retrieval at the terminal; returns what was written.
+/// The whole retrieval at the terminal; returns what was written. The package is verified
+/// against `trusted`, the ward's keys as pinned on the terminal (issue 11, #14: keys fetched
+/// from the same server proved nothing about it).
 pub fn retrieve(
     server: &str,
     key_path: &Path,
-    login: &str,
-    password: &str,
+    trusted: &TrustedKeys,
+    (login, password): (&str, &str),
     request: i64,
     out: &Path,
 ) -> anyhow::Result<Value> {
@@ -215,8 +237,7 @@ pub fn retrieve(
         .with_context(|| format!("cannot write {}", zip_path.display()))?;
     std::io::copy(&mut response.into_reader(), &mut file)?;
     file.sync_all()?;
-    let trusted = ward_keys(&client)?;
-    let verified = verify_package(&zip_path, &trusted).with_context(|| {
+    let verified = verify_package(&zip_path, trusted).with_context(|| {
         format!(
             "{} does not verify (検証に失敗しました)",
             zip_path.display()
@@ -245,16 +266,39 @@ pub fn retrieve(
     }))
 }
 
-/// The ward's verifier keys, as published.
-fn ward_keys(client: &Client) -> anyhow::Result<TrustedKeys> {
-    let keys = client.json("GET", "/api/v1/ledger/keys", None)?;
-    let lines: Vec<&str> = keys["keys"]
-        .as_array()
-        .context("no keys")?
-        .iter()
-        .filter_map(|k| k["verifier_key"].as_str())
-        .collect();
-    Ok(TrustedKeys::parse(&lines.join("\n"))?)
+/// Where the ward's keys are pinned, beside the terminal key.
+pub fn pinned_keys_path(key_path: &Path) -> std::path::PathBuf {
+    key_path.with_extension("ward-keys")
+}
+
+/// Pins the ward's verifier keys on this terminal, after checking they parse.
+fn pin_keys(key_path: &Path, keys: &Path) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(keys)
+        .with_context(|| format!("cannot read the ward's keys {}", keys.display()))?;
+    TrustedKeys::parse(&text)
+        .with_context(|| format!("{} holds no verifier key", keys.display()))?;
+    let pinned = pinned_keys_path(key_path);
+    std::fs::write(&pinned, text).with_context(|| pinned.display().to_string())?;
+    eprintln!(
+        "ward keys pinned at {} (区の公開鍵を登録しました)",
+        pinned.display()
+    );
+    Ok(())
+}
+
+/// The ward's verifier keys: `--keys`, or those pinned on this terminal. Never the server's
+/// answer: a server that could forge a package could answer with its own key.
+pub fn ward_keys(key_path: &Path, given: Option<&Path>) -> anyhow::Result<TrustedKeys> {
+    let path = given.map_or_else(|| pinned_keys_path(key_path), Path::to_path_buf);
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "no ward keys at {}: pin them with `mimamori terminal pin-keys --keys FILE` (the \
+             output of `mimamori ledger keys` at the office) or give --keys \
+             (区の公開鍵が登録されていません)",
+            path.display()
+        )
+    })?;
+    Ok(TrustedKeys::parse(&text)?)
 }
 
 fn unzip(zip_path: &Path, out: &Path) -> anyhow::Result<()> {
@@ -322,4 +366,27 @@ pub fn signed_history(key_path: &Path, month: Option<&str>) -> anyhow::Result<Va
         "signature": key.sign(mimamori_office::grant::HISTORY_CONTEXT, bytes.as_bytes()),
         "public_key": key.public_key(),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 11, #14: the terminal verified packages with keys fetched from the same server it
+    /// got them from. Without keys pinned on the terminal (or given), it refuses before it
+    /// contacts anyone; with them, those are the keys.
+    #[test]
+    fn packages_are_verified_only_against_keys_pinned_on_the_terminal() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("pc-1.key");
+        let err = ward_keys(&key, None).unwrap_err().to_string();
+        assert!(err.contains("pin-keys"), "{err}");
+        let (ward, _) = mimamori_ledger::SigningKey::generate("w.example/l").unwrap();
+        let keys = dir.path().join("keys.txt");
+        std::fs::write(&keys, format!("# current\n{}\n", ward.verifier_key())).unwrap();
+        pin_keys(&key, &keys).unwrap();
+        assert_eq!(ward_keys(&key, None).unwrap().keys(), [ward.verifier_key()]);
+        std::fs::write(&keys, "not a key\n").unwrap();
+        assert!(pin_keys(&key, &keys).is_err());
+    }
 }

@@ -195,13 +195,27 @@ fn n9_t5_2_order_instruction_retrieval_report_ends_in_a_verified_playable_clip()
     let lead = sessions["lead"].clone();
 
     // The terminal makes its own key; the Operations lead registers the public half.
+    // The ward's keys reach the terminal by hand (here: the office's published list), and are
+    // pinned there: the package is verified against them, not against the server's answer.
     let key = dir.path().join("terminal").join("pc-1.key");
+    let (_, published) = api.call("GET", "/api/v1/ledger/keys", None, None);
+    let keys_file = dir.path().join("ward-keys.txt");
+    let lines: Vec<&str> = published["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["verifier_key"].as_str().unwrap())
+        .collect();
+    std::fs::write(&keys_file, lines.join("\n")).unwrap();
     let init = ok(mimamori()
         .args(["terminal", "init", "--id", "pc-1", "--key"])
         .arg(&key)
+        .arg("--ward-keys")
+        .arg(&keys_file)
         .output()
         .unwrap());
-    let registration: Value = serde_json::from_str(init.lines().last().unwrap()).unwrap();
+    let registration: Value = serde_json::from_str(init.lines().last().unwrap())
+        .unwrap_or_else(|e| panic!("{e}: {init:?}"));
     api.ok(
         "POST",
         "/api/v1/terminals",
