@@ -2,6 +2,7 @@
 //! crates; errors become messages here and nowhere else.
 
 mod app;
+mod client;
 mod commands;
 mod demo;
 mod ledger;

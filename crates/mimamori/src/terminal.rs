@@ -11,13 +11,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
 use clap::Subcommand;
+
+use crate::client::Client;
 use mimamori_ledger::checkpoint::TrustedKeys;
 use mimamori_ledger::package::verify_package;
 use mimamori_office::grant::TerminalKey;
-use mimamori_office::wire::{GrantInput, GrantOutput, RetrievalInput, SignIn, SignedIn};
+use mimamori_office::wire::{GrantInput, GrantOutput, RetrievalInput};
 use mimamori_policy::TerminalId;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use serde_json::{json, Value};
 
 #[derive(Subcommand)]
@@ -65,6 +65,10 @@ pub enum TerminalCommand {
         /// Verify against these keys instead of the ones pinned on this terminal.
         #[arg(long)]
         keys: Option<PathBuf>,
+        /// The ward's certificate authority (PEM), when the office's TLS certificate is not
+        /// from a public one.
+        #[arg(long)]
+        ca: Option<PathBuf>,
     },
     /// Prints this terminal's retrieval history, signed by its key (N11.3).
     History {
@@ -98,6 +102,7 @@ fn run_blocking(command: TerminalCommand) -> anyhow::Result<()> {
             request,
             out,
             keys,
+            ca,
         } => {
             let password = std::env::var(&password_env).with_context(|| {
                 format!(
@@ -105,7 +110,8 @@ fn run_blocking(command: TerminalCommand) -> anyhow::Result<()> {
                 )
             })?;
             let trusted = ward_keys(&key, keys.as_deref())?;
-            let summary = retrieve(&server, &key, &trusted, (&login, &password), request, &out)?;
+            let client = Client::new(&server, ca.as_deref())?;
+            let summary = retrieve(client, &key, &trusted, (&login, &password), request, &out)?;
             println!("{}", serde_json::to_string_pretty(&summary)?);
             Ok(())
         }
@@ -132,79 +138,11 @@ fn init(id: &str, key_path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A small JSON client for the office API.
-pub struct Client {
-    base: String,
-    token: Option<String>,
-}
-
-impl Client {
-    pub fn new(server: &str) -> Client {
-        Client {
-            base: server.trim_end_matches('/').to_owned(),
-            token: None,
-        }
-    }
-
-    fn request(&self, method: &str, path: &str) -> ureq::Request {
-        let mut req = ureq::request(method, &format!("{}{path}", self.base))
-            .set("Accept-Language", "ja, en;q=0.5");
-        if let Some(token) = &self.token {
-            req = req.set("Authorization", &format!("Bearer {token}"));
-        }
-        req
-    }
-
-    fn send<B: Serialize>(
-        &self,
-        method: &str,
-        path: &str,
-        body: Option<&B>,
-    ) -> anyhow::Result<ureq::Response> {
-        let req = self.request(method, path);
-        let result = match body {
-            Some(b) => req.send_json(b),
-            None => req.call(),
-        };
-        match result {
-            Ok(r) => Ok(r),
-            Err(ureq::Error::Status(status, r)) => {
-                let body: Value = r.into_json().unwrap_or(Value::Null);
-                let message = body["error"]["message"].as_str().unwrap_or("(no message)");
-                bail!("{method} {path}: {status}: {message}")
-            }
-            Err(e) => Err(e).with_context(|| format!("{method} {path}")),
-        }
-    }
-
-    /// One call with a body of the office's wire types (`mimamori_office::wire`) and its
-    /// typed answer.
-    pub fn call<B: Serialize, R: DeserializeOwned>(
-        &self,
-        method: &str,
-        path: &str,
-        body: Option<&B>,
-    ) -> anyhow::Result<R> {
-        Ok(self.send(method, path, body)?.into_json()?)
-    }
-
-    pub fn sign_in(&mut self, login: &str, password: &str) -> anyhow::Result<SignedIn> {
-        let body = SignIn {
-            login: login.to_owned(),
-            password: password.to_owned(),
-            totp: None,
-        };
-        let answer: SignedIn = self.call("POST", "/api/v1/sessions", Some(&body))?;
-        self.token = Some(answer.token.clone());
-        Ok(answer)
-    }
-}
-
 /// The whole retrieval at the terminal; returns what was written. The package is verified
 /// against `trusted`, the ward's keys as pinned on the terminal (issue 11, #14: keys fetched
 /// from the same server proved nothing about it).
 pub fn retrieve(
-    server: &str,
+    mut client: Client,
     key_path: &Path,
     trusted: &TrustedKeys,
     (login, password): (&str, &str),
@@ -218,7 +156,6 @@ pub fn retrieve(
             bail!("{} already exists (既に存在します)", p.display());
         }
     }
-    let mut client = Client::new(server);
     client.sign_in(login, password)?;
     let ask = GrantInput {
         terminal: TerminalId::new(&key.terminal_id),
