@@ -158,6 +158,12 @@ enum HoldCommand {
 }
 
 fn main() -> std::process::ExitCode {
+    // Every file mimamori writes — the database, segments, keys, a retrieval's package on the
+    // office or the terminal — is its owner's alone (issue 11, #12, #19).
+    // SAFETY: umask only sets the process's file-creation mask; no memory is involved.
+    unsafe {
+        libc::umask(0o077);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

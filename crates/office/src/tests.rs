@@ -473,6 +473,35 @@ mod never_panics {
     use crate::grant::{
         parse_public_key, terminal_signed, terminal_signed_record, GrantClaims, TerminalKey,
     };
+    use crate::wire;
+    use serde_json::Value;
+
+    fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            "\\PC{0,12}".prop_map(Value::String),
+            Just(Value::String("2026-11".into())),
+        ];
+        leaf.prop_recursive(3, 24, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                prop::collection::btree_map(
+                    prop_oneof![
+                        Just("month".to_owned()),
+                        Just("entries".to_owned()),
+                        Just("grant".to_owned()),
+                        Just("terminal".to_owned()),
+                        "[a-z_]{1,8}",
+                    ],
+                    inner,
+                    0..5,
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(300))]
@@ -491,6 +520,22 @@ mod never_panics {
             // A real key never accepts a random signature.
             let real = TerminalKey::generate("pc-1");
             prop_assert!(!terminal_signed(&real.public_key(), &text, &signature));
+        }
+
+        /// A terminal's history and every request body, as JSON of any shape: read or refused.
+        #[test]
+        fn histories_and_request_bodies(value in json()) {
+            if let Ok((month, _)) = crate::workflow::history::read_history(&value) {
+                prop_assert_eq!(month.len(), 7);
+            }
+            let _ = serde_json::from_value::<wire::OrderInput>(value.clone());
+            let _ = serde_json::from_value::<wire::InstructionInput>(value.clone());
+            let _ = serde_json::from_value::<wire::ProvisionInput>(value.clone());
+            let _ = serde_json::from_value::<wire::EmergencyInput>(value.clone());
+            let _ = serde_json::from_value::<wire::SubmittedHistory>(value.clone());
+            let _ = serde_json::from_value::<wire::NewAccount>(value.clone());
+            let _ = serde_json::from_value::<wire::Enrol>(value.clone());
+            let _ = serde_json::from_value::<wire::RetrievalInput>(value);
         }
     }
 }

@@ -38,13 +38,6 @@ pub async fn reconcile_history(
         bytes.as_bytes(),
         &req.signature,
     );
-    let month = req.history["month"].as_str().unwrap_or_default().to_owned();
-    let valid_month = month.len() == 7
-        && month.as_bytes()[4] == b'-'
-        && month
-            .bytes()
-            .enumerate()
-            .all(|(i, b)| i == 4 || b.is_ascii_digit());
     let verdict = decide_history(signed && req.history["terminal"] == id.as_str());
     caller
         .record_refusal(
@@ -54,20 +47,7 @@ pub async fn reconcile_history(
             verdict,
         )
         .await?;
-    if !valid_month {
-        return Err(ApiError::invalid(
-            "history.month",
-            "a month such as \"2026-11\" (print it with --month)",
-            "「2026-11」のような月を指定してください（--month）",
-        )
-        .rule(Rule::N11_3));
-    }
-    let on_terminal: std::collections::BTreeSet<String> = req.history["entries"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e["grant"].as_str().map(str::to_owned))
-        .collect();
+    let (month, on_terminal) = read_history(&req.history)?;
     let tz = office.policy.ward.time_zone.clone();
     let mut on_server = std::collections::BTreeSet::new();
     for e in db.events_of_kinds(&[EventKind::RetrievalDone]).await? {
@@ -112,6 +92,35 @@ pub async fn reconcile_history(
         db.resolve_alert(overdue.id, now).await?;
     }
     Ok(result)
+}
+
+/// A submitted history's month (`YYYY-MM`) and the grants it lists. Outside input: anything
+/// else is a clear refusal, never a panic (`tests::never_panics`).
+pub(crate) fn read_history(
+    history: &serde_json::Value,
+) -> Result<(String, std::collections::BTreeSet<String>), ApiError> {
+    let month = history["month"].as_str().unwrap_or_default();
+    let valid_month = month.len() == 7
+        && month.as_bytes()[4] == b'-'
+        && month
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| i == 4 || b.is_ascii_digit());
+    if !valid_month {
+        return Err(ApiError::invalid(
+            "history.month",
+            "a month such as \"2026-11\" (print it with --month)",
+            "「2026-11」のような月を指定してください（--month）",
+        )
+        .rule(Rule::N11_3));
+    }
+    let grants = history["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["grant"].as_str().map(str::to_owned))
+        .collect();
+    Ok((month.to_owned(), grants))
 }
 
 /// What an overdue history's alert carries, so that it is raised once and resolved when the
