@@ -52,6 +52,7 @@ operator = "ベンチ区役所"
 days = 10
 [office]
 session_minutes = 600
+signin_attempts_per_minute = 1000
 instruction_max_days = 7
 [[camera]]
 id = "cam1"
@@ -75,8 +76,12 @@ async fn run(args: &Args, dir: &Path) -> anyhow::Result<()> {
     let office = open_office(dir).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
+    // Served as `mimamori serve` serves it: hyper's loop with the policy's limits.
+    let limits = office.policy.office.clone();
     let app = mimamori_office::router(office);
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    tokio::spawn(async move {
+        mimamori_office::serve::serve(listener, app, &limits, std::future::pending()).await
+    });
 
     let tokens = Arc::new(sign_in_everyone(addr).await?);
     println!(
