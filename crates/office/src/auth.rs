@@ -217,15 +217,16 @@ impl Caller {
     }
 
     /// Records `verdict` as a refused event when it is a refusal, and passes it on.
-    pub async fn record_refusal(
+    pub async fn record_refusal<T>(
         &self,
         office: &OfficeState,
         action: Action,
         kind: &str,
-        verdict: Result<(), Refusal>,
-    ) -> Result<(), ApiError> {
-        let Err(refusal) = verdict else {
-            return Ok(());
+        verdict: Result<T, Refusal>,
+    ) -> Result<T, ApiError> {
+        let refusal = match verdict {
+            Ok(allowed) => return Ok(allowed),
+            Err(refusal) => refusal,
         };
         // Issue 11, #17: recorded up to the policy's rate per person; the first one over it is
         // recorded as that, and the rest of the minute only refused.

@@ -53,13 +53,12 @@ pub async fn authorize_emergency(
         req.outside_hours_reason.as_deref(),
         now,
     );
-    let hours = verdict.clone().unwrap_or(EmergencyHours::Listed);
-    caller
+    let hours = caller
         .record_refusal(
             office,
             Action::EmergencyRetrieve,
             "emergency_retrieval",
-            verdict.map(drop),
+            verdict,
         )
         .await?;
     let outside_hours_reason = match hours {

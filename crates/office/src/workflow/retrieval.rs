@@ -176,12 +176,13 @@ pub struct Retrieved {
 /// Records a refused retrieval attempt and returns the refusal.
 async fn refuse_retrieval(office: &OfficeState, caller: &Caller, refusal: Refusal) -> ApiError {
     let action = Action::Chain(Step::Retrieve);
-    let recorded = caller
-        .record_refusal(office, action, "retrieval", Err(refusal))
-        .await;
-    recorded
-        .err()
-        .unwrap_or_else(|| ApiError::internal("a refusal was not refused"))
+    match caller
+        .record_refusal::<()>(office, action, "retrieval", Err(refusal))
+        .await
+    {
+        Err(refused) => refused,
+        Ok(()) => ApiError::internal("a refusal was not refused"),
+    }
 }
 
 /// Checks the ward's signature on a grant note and reads its claims; `None` if the note is
