@@ -288,7 +288,7 @@ mod tests {
     /// Issue 11, #19: the database and its WAL are the owner's alone, also when an older
     /// release left them readable.
     #[tokio::test]
-    async fn the_database_files_are_the_owners_alone() {
+    async fn n3_2_1_the_database_files_are_the_owners_alone() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.db");

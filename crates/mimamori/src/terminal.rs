@@ -313,7 +313,7 @@ mod tests {
     /// got them from. Without keys pinned on the terminal (or given), it refuses before it
     /// contacts anyone; with them, those are the keys.
     #[test]
-    fn packages_are_verified_only_against_keys_pinned_on_the_terminal() {
+    fn n9_3_packages_are_verified_only_against_keys_pinned_on_the_terminal() {
         let dir = tempfile::tempdir().unwrap();
         let key = dir.path().join("pc-1.key");
         let err = ward_keys(&key, None).unwrap_err().to_string();

@@ -320,7 +320,7 @@ async fn openapi_documents_every_route() {
 /// Issue 11, #20: a start with a changed policy file is on the ledger, with the file's hash and
 /// what changed; a start with the same file adds nothing.
 #[tokio::test]
-async fn a_changed_policy_is_on_the_ledger_with_what_changed() {
+async fn n3_2_1_a_changed_policy_is_on_the_ledger_with_what_changed() {
     use crate::testutil::fixed_clock;
     use mimamori_db::{EventBody, EventKind};
     use mimamori_recorder::record_policy;
@@ -354,7 +354,7 @@ async fn a_changed_policy_is_on_the_ledger_with_what_changed() {
 /// `header_timeout_seconds`, one connection beyond `max_connections` is closed at once, and a
 /// request whose body never comes is answered `request_timeout` (408).
 #[tokio::test]
-async fn the_server_closes_slow_and_surplus_connections() {
+async fn n3_3_1_the_server_closes_slow_and_surplus_connections() {
     use std::time::{Duration, Instant};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpStream;
@@ -422,7 +422,7 @@ async fn the_server_closes_slow_and_surplus_connections() {
 /// `signin_attempts_per_minute` it gets 429 before anything is hashed, and only the first
 /// refusal of the minute is recorded.
 #[tokio::test]
-async fn one_address_trying_many_sign_ins_is_slowed_and_does_not_flood_the_ledger() {
+async fn n3_3_1_one_address_trying_many_sign_ins_is_slowed_and_does_not_flood_the_ledger() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     let dir = tempfile::tempdir().unwrap();

@@ -77,7 +77,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_address_gets_its_attempts_a_minute_and_the_first_refusal_is_marked() {
+    fn n3_3_1_an_address_gets_its_attempts_a_minute_and_the_first_refusal_is_marked() {
         let t: Throttle = Throttle::default();
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         let b: IpAddr = "192.0.2.2".parse().unwrap();

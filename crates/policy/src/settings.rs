@@ -148,7 +148,7 @@ without_credentials = "テスト用"
 "#;
 
     #[test]
-    fn a_changed_policy_says_what_changed() {
+    fn n3_2_1_a_changed_policy_says_what_changed() {
         let a = Policy::parse(ONE, Path::new("p.toml")).unwrap();
         let b = Policy::parse(
             &ONE.replace("days = 10", "days = 30")

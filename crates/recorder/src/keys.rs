@@ -283,7 +283,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_sealed_secret_opens_only_with_its_kek_and_context() {
+    fn n3_3_1_a_sealed_secret_opens_only_with_its_kek_and_context() {
         let kek = Kek::from_bytes(&[1; 32]);
         let sealed = kek.seal_secret("totp\0staff 7", b"JBSWY3DPEHPK3PXP");
         assert!(sealed.starts_with(SEALED_PREFIX));

@@ -9,7 +9,7 @@ use super::*;
 /// Issue 11, #14: the terminal spoke plain HTTP to anywhere. It uses https://, or http:// to
 /// this machine only.
 #[test]
-fn plain_http_is_refused_except_to_this_machine() {
+fn n9_3_plain_http_is_refused_except_to_this_machine() {
     for ok in [
         "https://office.example",
         "https://192.0.2.10:8443/",
@@ -89,7 +89,7 @@ fn tls_office() -> (u16, String) {
 /// Issue 11, #14: the terminal speaks TLS, trusting the ward's own authority when given one
 /// (`--ca`), and refuses a certificate it cannot trust.
 #[test]
-fn the_terminal_speaks_tls_and_trusts_only_the_authority_it_is_given() {
+fn n9_3_the_terminal_speaks_tls_and_trusts_only_the_authority_it_is_given() {
     let (port, ca_pem) = tls_office();
     let dir = tempfile::tempdir().unwrap();
     let ca = dir.path().join("ward-ca.pem");

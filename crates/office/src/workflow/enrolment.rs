@@ -145,7 +145,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_code_reads_the_same_however_it_is_typed() {
+    fn n3_3_1_a_code_reads_the_same_however_it_is_typed() {
         let a = code_sha256("ABCD-EFGH-JKLM-NPQR-STUV");
         assert_eq!(a, code_sha256("abcd efgh jklm npqr stuv"));
         assert_ne!(a, code_sha256("ABCD-EFGH-JKLM-NPQR-STUW"));
