@@ -12,7 +12,15 @@ process serves several mounts, each streaming the same pre-encoded H.264 clip
 A mount spec is `name` (open) or `name:user:password` (RTSP digest auth; a wrong
 password gets 401). `--h265-mount NAME` adds an open mount that encodes H.265 live
 (x265, 320x240, keyframe every 2 s): GStreamer's own H.265 camera, for proving H.265
-ingest; it costs a little CPU, unlike the replayed clip. URLs are rtsp://127.0.0.1:PORT/NAME; UDP and TCP-interleaved
+ingest; it costs a little CPU, unlike the replayed clip.
+
+`--file-mount name=N,file=F,codec=h264|h265[,config-interval=K][,timestamp-offset=T]` serves a
+muxed Matroska file once per client, with the timestamps the encoder gave it (B-frames and all),
+as a camera does: `filesrc ! matroskademux ! h26Xparse ! rtph26Xpay`. config-interval 0 puts
+the parameter sets only in the SDP, -1 (the default) also before every keyframe.
+timestamp-offset is the first RTP timestamp (e.g. 2^32 - 3 * 90000 wraps after 3 s).
+
+URLs are rtsp://127.0.0.1:PORT/NAME; UDP and TCP-interleaved
 transports are both offered. The server binds 127.0.0.1 only. Once it listens it
 prints exactly one line `READY` on stdout, which the harness waits for. SIGTERM or
 SIGINT stops it with exit status 0; errors go to stderr with a non-zero status.
@@ -52,6 +60,10 @@ LAUNCH_H265 = (
 )
 # Closed GOP: an IDR every 2 s. Open GOP: CRA pictures after the first IDR, which RTSP
 # clients such as retina do not treat as random access points.
+LAUNCH_FILE = (
+    "( filesrc location={file} ! matroskademux ! {codec}parse "
+    "! rtp{codec}pay pt=96 config-interval={interval} {offset} name=pay0 )"
+)
 GOP_CLOSED = "open-gop=0:min-keyint=30"
 GOP_OPEN = "open-gop=1"
 VCL = (1, 5)
@@ -194,10 +206,30 @@ def parse_mount(spec):
     return (parts[0], parts[1], parts[2]) if len(parts) == 3 else (parts[0], None, None)
 
 
+def parse_file_mount(spec):
+    try:
+        fields = dict(kv.split("=", 1) for kv in spec.split(","))
+        name, path, codec = fields.pop("name"), fields.pop("file"), fields.pop("codec")
+    except (ValueError, KeyError):
+        raise argparse.ArgumentTypeError(f"bad file mount {spec!r}: want name=N,file=F,codec=C")
+    if codec not in ("h264", "h265"):
+        raise argparse.ArgumentTypeError(f"bad codec {codec!r}: want h264 or h265")
+    interval = int(fields.pop("config-interval", "-1"))
+    offset = fields.pop("timestamp-offset", None)
+    if fields:
+        raise argparse.ArgumentTypeError(f"unknown file mount keys {sorted(fields)}")
+    launch = LAUNCH_FILE.format(
+        file='"' + path.replace("\\", "\\\\").replace('"', '\\"') + '"', codec=codec, interval=interval,
+        offset=f"timestamp-offset={int(offset)}" if offset is not None else "")
+    return name, launch
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--port", type=int, required=True)
-    ap.add_argument("--clip", required=True, help="H.264 Annex-B elementary stream")
+    ap.add_argument("--clip", help="H.264 Annex-B elementary stream (for --mount)")
+    ap.add_argument("--file-mount", type=parse_file_mount, action="append", default=[],
+                    help="name=N,file=F,codec=h264|h265[,config-interval=K][,timestamp-offset=T]")
     ap.add_argument("--fps", type=Fraction, default=Fraction(15), help="e.g. 15 or 30000/1001")
     ap.add_argument("--mount", type=parse_mount, action="append", default=[],
                     help="NAME or NAME:USER:PASSWORD (digest auth)")
@@ -206,17 +238,21 @@ def main():
     ap.add_argument("--h265-open-gop-mount", action="append", default=[],
                     help="NAME of an open mount that encodes open-GOP H.265 (one IDR, then CRA)")
     args = ap.parse_args()
-    if not args.mount and not args.h265_mount and not args.h265_open_gop_mount:
-        ap.error("give at least one --mount or --h265-mount")
+    if not (args.mount or args.h265_mount or args.h265_open_gop_mount or args.file_mount):
+        ap.error("give at least one --mount, --h265-mount or --file-mount")
+    if args.mount and not args.clip:
+        ap.error("--mount needs --clip")
 
     Gst.init(None)
-    try:
-        with open(args.clip, "rb") as f:
-            aus = access_units(f.read())
-    except (OSError, ValueError) as e:
-        sys.exit(f"gst_rtsp_cameras: cannot load clip {args.clip}: {e}")
-    if not aus or not aus[0][1]:
-        sys.exit(f"gst_rtsp_cameras: {args.clip}: no access units or does not start with an IDR")
+    aus = []
+    if args.mount:
+        try:
+            with open(args.clip, "rb") as f:
+                aus = access_units(f.read())
+        except (OSError, ValueError) as e:
+            sys.exit(f"gst_rtsp_cameras: cannot load clip {args.clip}: {e}")
+        if not aus or not aus[0][1]:
+            sys.exit(f"gst_rtsp_cameras: {args.clip}: no access units or does not start with an IDR")
     if args.fps <= 0:
         sys.exit("gst_rtsp_cameras: --fps must be positive")
 
@@ -265,6 +301,13 @@ def main():
         factory = GstRtspServer.RTSPMediaFactory()
         factory.set_launch(LAUNCH_H265.format(gop=gop))
         factory.set_shared(True)
+        mounts.add_factory("/" + name, factory)
+
+    for name, launch in args.file_mount:
+        factory = GstRtspServer.RTSPMediaFactory()
+        factory.set_launch(launch)
+        factory.set_shared(False)  # each client gets the file from its first picture
+        factory.set_protocols(GstRtsp.RTSPLowerTrans.TCP | GstRtsp.RTSPLowerTrans.UDP)
         mounts.add_factory("/" + name, factory)
 
     if server.attach(None) == 0:

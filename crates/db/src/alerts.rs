@@ -36,10 +36,13 @@ pub enum AlertKind {
     Appointment,
     /// N8, N10.4 (issue 11, #1): a dedicated terminal was registered.
     Terminal,
+    /// N5 (issue 12): pictures a camera sent are not in the footage (lost in transit, or
+    /// received and not written).
+    FramesLost,
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 10] = [
+    pub const ALL: [AlertKind; 11] = [
         AlertKind::Gap,
         AlertKind::RetentionBelowPolicy,
         AlertKind::Integrity,
@@ -50,6 +53,7 @@ impl AlertKind {
         AlertKind::HistoryOverdue,
         AlertKind::Appointment,
         AlertKind::Terminal,
+        AlertKind::FramesLost,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -64,6 +68,7 @@ impl AlertKind {
             AlertKind::HistoryOverdue => "history_overdue",
             AlertKind::Appointment => "appointment",
             AlertKind::Terminal => "terminal",
+            AlertKind::FramesLost => "frames_lost",
         }
     }
 
@@ -84,7 +89,8 @@ impl AlertKind {
             AlertKind::Gap
             | AlertKind::RetentionBelowPolicy
             | AlertKind::Integrity
-            | AlertKind::NoKeyframes => &[],
+            | AlertKind::NoKeyframes
+            | AlertKind::FramesLost => &[],
         }
     }
 

@@ -61,6 +61,8 @@ pub struct CameraStateRow {
     pub since_us: i64,
     pub last_sample_us: Option<i64>,
     pub last_error: Option<String>,
+    /// Start of the segment being written; its seconds count as recorded (issue 12).
+    pub open_since_us: Option<i64>,
 }
 
 impl Db {
@@ -118,9 +120,33 @@ impl Db {
         Ok(())
     }
 
+    /// How far the segment being written has got: `open_since` is its start (`None` when no
+    /// segment is open), `last_sample` the end of its last written sample.
+    pub async fn set_recording_progress(
+        &self,
+        camera: &CameraId,
+        open_since: Option<Timestamp>,
+        last_sample: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE camera_state SET open_since_us = ?2, \
+                 last_sample_us = coalesce(?3, last_sample_us), updated_us = ?4 \
+             WHERE camera_id = ?1",
+        )
+        .bind(camera.as_str())
+        .bind(open_since.map(to_us))
+        .bind(last_sample.map(to_us))
+        .bind(to_us(now))
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
     pub async fn camera_states(&self) -> Result<Vec<CameraStateRow>> {
         Ok(sqlx::query_as(
-            "SELECT camera_id, state, since_us, last_sample_us, last_error FROM camera_state",
+            "SELECT camera_id, state, since_us, last_sample_us, last_error, open_since_us \
+             FROM camera_state",
         )
         .fetch_all(&self.pool)
         .await?)

@@ -75,6 +75,10 @@ pub(crate) const UPGRADES: &[(i64, &str)] = &[
     (10, include_str!("../migrations/0010_policy_loaded.sql")),
     (11, include_str!("../migrations/0011_delegation_scope.sql")),
     (12, include_str!("../migrations/0012_history_overdue.sql")),
+    (
+        13,
+        include_str!("../migrations/0013_recording_progress.sql"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

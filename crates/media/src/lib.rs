@@ -2,4 +2,6 @@
 
 pub mod h264;
 pub mod mp4;
+pub mod pictures;
 pub mod sample_index;
+pub mod timeline;

@@ -186,6 +186,20 @@ fn moov(track: &VideoTrack<'_>, samples: &[Sample], duration: u64, data_offset: 
                 u32be(out, track.width << 16);
                 u32be(out, track.height << 16);
             });
+            let shown_from = first_composition_time(samples);
+            if shown_from > 0 {
+                // The first picture is shown `shown_from` after the first decode: the edit
+                // list starts the presentation there (8.6.6), as encoders' own muxers do.
+                mp4_box(out, b"edts", |out| {
+                    full_box(out, b"elst", 1, 0, |out| {
+                        u32be(out, 1);
+                        u64be(out, duration);
+                        u64be(out, shown_from);
+                        u16be(out, 1); // media_rate_integer
+                        u16be(out, 0);
+                    });
+                });
+            }
             mp4_box(out, b"mdia", |out| {
                 full_box(out, b"mdhd", 1, 0, |out| {
                     u64be(out, time);
@@ -231,6 +245,16 @@ fn stbl(out: &mut Vec<u8>, track: &VideoTrack<'_>, samples: &[Sample], data_offs
                 u32be(out, duration);
             }
         });
+        if samples.iter().any(|s| s.composition_offset_90k != 0) {
+            full_box(out, b"ctts", 0, 0, |out| {
+                let runs = runs(samples.iter().map(|s| s.composition_offset_90k));
+                u32be(out, runs.len() as u32);
+                for (count, offset) in runs {
+                    u32be(out, count);
+                    u32be(out, offset);
+                }
+            });
+        }
         if samples.iter().any(|s| !s.is_key) {
             full_box(out, b"stss", 0, 0, |out| {
                 let keys: Vec<u32> = (1..)
@@ -259,6 +283,18 @@ fn stbl(out: &mut Vec<u8>, track: &VideoTrack<'_>, samples: &[Sample], data_offs
             u64be(out, data_offset);
         });
     });
+}
+
+/// The earliest composition time (decode time plus offset) of any sample, the first decode
+/// time being zero.
+fn first_composition_time(samples: &[Sample]) -> u64 {
+    let mut decode = 0u64;
+    let mut first = u64::MAX;
+    for s in samples {
+        first = first.min(decode + u64::from(s.composition_offset_90k));
+        decode += u64::from(s.duration_90k);
+    }
+    first
 }
 
 /// Run-length encodes a sequence: (count, value) pairs.
@@ -296,18 +332,7 @@ mod tests {
     #[test]
     fn header_ends_where_the_samples_begin() {
         let e = entry();
-        let samples = [
-            Sample {
-                duration_90k: 6000,
-                size: 100,
-                is_key: true,
-            },
-            Sample {
-                duration_90k: 6000,
-                size: 50,
-                is_key: false,
-            },
-        ];
+        let samples = [Sample::new(6000, 100, true), Sample::new(6000, 50, false)];
         let plan = Mp4Plan::new(&track(&e), &samples).unwrap();
         let h = plan.header();
         assert_eq!(&h[4..8], b"ftyp");
@@ -329,24 +354,61 @@ mod tests {
             Mp4Plan::new(&track(&e), &[]).unwrap_err(),
             Mp4Error::NoSamples
         );
-        let delta = [Sample {
-            duration_90k: 1,
-            size: 1,
-            is_key: false,
-        }];
+        let delta = [Sample::new(1, 1, false)];
         assert_eq!(
             Mp4Plan::new(&track(&e), &delta).unwrap_err(),
             Mp4Error::FirstNotKey
         );
-        let key = [Sample {
-            duration_90k: 1,
-            size: 1,
-            is_key: true,
-        }];
+        let key = [Sample::new(1, 1, true)];
         assert_eq!(
             Mp4Plan::new(&track(&[1, 2, 3]), &key).unwrap_err(),
             Mp4Error::BadSampleEntry
         );
+    }
+
+    fn find(h: &[u8], kind: &[u8; 4]) -> Option<usize> {
+        h.windows(4).position(|w| w == kind).map(|p| p - 4)
+    }
+
+    #[test]
+    fn b_frames_get_composition_offsets_and_an_edit_list() {
+        // Decode order I P B B with presentation order I B B P; 3600 per frame, reorder 1.
+        let s = |offset, key| Sample {
+            composition_offset_90k: offset,
+            ..Sample::new(3600, 10, key)
+        };
+        let samples = [
+            s(3600, true),
+            s(10_800, false),
+            s(3600, false),
+            s(3600, false),
+        ];
+        let e = entry();
+        let plan = Mp4Plan::new(&track(&e), &samples).unwrap();
+        let h = plan.header();
+        let ctts = find(h, b"ctts").expect("a ctts box");
+        let be = |at: usize| u32::from_be_bytes(h[at..at + 4].try_into().unwrap());
+        // entry count, then (count, offset) runs: (1, 3600), (1, 10800), (2, 3600).
+        assert_eq!(be(ctts + 12), 3);
+        assert_eq!((be(ctts + 16), be(ctts + 20)), (1, 3600));
+        assert_eq!((be(ctts + 24), be(ctts + 28)), (1, 10_800));
+        assert_eq!((be(ctts + 32), be(ctts + 36)), (2, 3600));
+        let elst = find(h, b"elst").expect("an edit list");
+        let media_time = u64::from_be_bytes(h[elst + 24..elst + 32].try_into().unwrap());
+        assert_eq!(
+            media_time, 3600,
+            "the presentation starts at the first picture"
+        );
+        assert!(find(h, b"edts").unwrap() < find(h, b"mdia").unwrap());
+    }
+
+    #[test]
+    fn streams_without_b_frames_need_neither() {
+        let e = entry();
+        let samples = [Sample::new(6000, 10, true), Sample::new(6000, 10, false)];
+        let plan = Mp4Plan::new(&track(&e), &samples).unwrap();
+        assert!(find(plan.header(), b"ctts").is_none());
+        assert!(find(plan.header(), b"elst").is_none());
     }
 
     #[test]

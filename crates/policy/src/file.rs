@@ -63,8 +63,13 @@ pub struct Retention {
 pub struct Recording {
     /// Target segment length; segments are cut at the first keyframe after it.
     pub segment_duration: Duration,
+    /// First wait before reconnecting a lost camera; doubled (with jitter) up to the max.
+    /// Tuned for cameras on a LAN: a camera that comes back is recorded within about the max.
     pub reconnect_min: Duration,
     pub reconnect_max: Duration,
+    /// How far a segment's wall time may stray from the server's clock before the recorder
+    /// re-anchors it: a camera clock that drifts is corrected in steps this small.
+    pub clock_tolerance: Duration,
 }
 
 /// A number of bytes, written in the file as an integer or a string like `"500 GiB"`.
@@ -183,6 +188,8 @@ struct RawRecording {
     reconnect_min_seconds: f64,
     #[serde(default = "default_reconnect_max")]
     reconnect_max_seconds: f64,
+    #[serde(default = "default_clock_tolerance")]
+    clock_tolerance_seconds: f64,
 }
 
 impl Default for RawRecording {
@@ -191,6 +198,7 @@ impl Default for RawRecording {
             segment_seconds: default_segment_seconds(),
             reconnect_min_seconds: default_reconnect_min(),
             reconnect_max_seconds: default_reconnect_max(),
+            clock_tolerance_seconds: default_clock_tolerance(),
         }
     }
 }
@@ -199,10 +207,13 @@ fn default_segment_seconds() -> f64 {
     60.0
 }
 fn default_reconnect_min() -> f64 {
-    1.0
+    0.25
 }
 fn default_reconnect_max() -> f64 {
-    30.0
+    2.0
+}
+fn default_clock_tolerance() -> f64 {
+    0.5
 }
 
 #[derive(Deserialize)]
@@ -473,8 +484,14 @@ impl Validator<'_> {
         let reconnect_max = self.seconds(
             at("reconnect_max_seconds"),
             raw.reconnect_max_seconds,
-            1.0,
+            0.5,
             600.0,
+        );
+        let clock_tolerance = self.seconds(
+            at("clock_tolerance_seconds"),
+            raw.clock_tolerance_seconds,
+            0.05,
+            10.0,
         );
         if reconnect_max < reconnect_min {
             self.refuse(
@@ -486,6 +503,7 @@ impl Validator<'_> {
             segment_duration,
             reconnect_min,
             reconnect_max,
+            clock_tolerance,
         }
     }
 

@@ -52,13 +52,23 @@ pub struct ExportSummary {
 /// The samples to take from one segment.
 struct Slice {
     segment: SegmentRow,
-    /// Index of the first sample taken.
+    /// Index of the first sample read.
     first: usize,
-    /// Wall time the first sample taken starts.
+    /// Wall time the first sample taken is shown.
     start: Timestamp,
-    /// Sealed bytes in the file before the first sample taken.
+    /// Sealed bytes in the file before the first sample read.
     body_offset: u64,
-    samples: Vec<Sample>,
+    /// The samples read, in decode order, and whether each goes into the clip.
+    samples: Vec<(Sample, bool)>,
+}
+
+impl Slice {
+    fn taken(&self) -> impl Iterator<Item = Sample> + '_ {
+        self.samples
+            .iter()
+            .filter(|(_, keep)| *keep)
+            .map(|(s, _)| *s)
+    }
 }
 
 /// Exports `req` to an MP4 file. The output appears only when complete.
@@ -89,10 +99,7 @@ pub async fn export(
         .sample_entry(entry_id)
         .await?
         .ok_or_else(|| RecorderError::Export("sample entry missing".into()))?;
-    let samples: Vec<Sample> = slices
-        .iter()
-        .flat_map(|s| s.samples.iter().copied())
-        .collect();
+    let samples: Vec<Sample> = slices.iter().flat_map(Slice::taken).collect();
     let first_start = slices[0].start;
     let track = VideoTrack {
         sample_entry: &entry.data,
@@ -167,8 +174,16 @@ pub async fn export(
     })
 }
 
-/// Chooses the samples of each segment: from the keyframe at or before `start` to the last
-/// sample starting before `end`, stretching the last sample before each gap over the gap.
+/// Chooses the samples of each segment: from the random access point at or before `start` to
+/// the last sample (in decode order) shown before `end`, stretching the last sample before each
+/// gap over the gap.
+///
+/// With B-frames a sample's presentation time is its decode time plus its composition offset,
+/// so the times go back and forth inside a GOP: the last sample taken is the last one in decode
+/// order that is shown before `end` (everything decoded before it comes along, which can add a
+/// reference picture shown just after `end`). A clip that starts at an H.265 CRA leaves out the
+/// RASL pictures after it (they refer to the GOP before, which the clip does not have); their
+/// decode durations go to the CRA, so every later picture keeps its time.
 fn plan_slices(
     segments: Vec<SegmentRow>,
     start: Timestamp,
@@ -179,44 +194,77 @@ fn plan_slices(
     for segment in segments {
         let all = sample_index::decode(&segment.sample_index)
             .map_err(|e| RecorderError::Export(e.to_string()))?;
-        // Accumulate in 90 kHz units: converting each duration to µs would drift.
-        let mut elapsed_90k = 0i64;
-        let mut body_offset = 0u64;
-        // (index, start µs, sealed bytes before it) of the sample the clip starts at.
-        let mut first = None;
-        let mut last = 0;
-        for (i, s) in all.iter().enumerate() {
-            let t = segment.start_us + elapsed_90k * 1_000_000 / 90_000;
-            if t >= end_us {
-                break;
-            }
-            if s.is_key && (t <= start_us || first.is_none()) {
-                first = Some((i, t, body_offset));
-            }
-            last = i;
-            elapsed_90k += i64::from(s.duration_90k);
-            body_offset += u64::from(s.size) + TAG_BYTES;
-        }
-        // A later segment continues the clip from its start; only the first may skip in.
-        let first = if slices.is_empty() {
-            first
-        } else {
-            Some((0, segment.start_us, 0))
-        };
-        let Some((first, first_us, body_offset)) = first else {
+        let Some(base) = all.first().map(|s| i64::from(s.composition_offset_90k)) else {
             continue;
         };
+        // Accumulate in 90 kHz units: converting each duration to µs would drift.
+        let mut decode_90k = 0i64;
+        let mut body_offset = 0u64;
+        // (index, shown at µs, sealed bytes before it) of the sample the clip starts at.
+        let mut first = None;
+        let mut last = None;
+        let mut shown_us = Vec::with_capacity(all.len());
+        for (i, s) in all.iter().enumerate() {
+            let shown_90k = decode_90k + i64::from(s.composition_offset_90k) - base;
+            let t = segment.start_us + shown_90k * 1_000_000 / 90_000;
+            shown_us.push(t);
+            if s.is_key && t < end_us && (t <= start_us || first.is_none()) {
+                first = Some((i, t, body_offset));
+            }
+            if t < end_us {
+                last = Some(i);
+            }
+            decode_90k += i64::from(s.duration_90k);
+            body_offset += u64::from(s.size) + TAG_BYTES;
+        }
+        // A reference picture taken because a B-frame before `end` needed it is shown after
+        // the B-frames decoded after it: take those too, so the clip has no hole.
+        if let Some(l) = last.as_mut() {
+            let from = first.map_or(0, |f| f.0).min(*l);
+            let latest = shown_us[from..=*l]
+                .iter()
+                .copied()
+                .max()
+                .unwrap_or(i64::MIN);
+            while shown_us.get(*l + 1).is_some_and(|t| *t < latest) {
+                *l += 1;
+            }
+        }
+        // A later segment continues the clip from its start; only the first may skip in.
+        let continuing = !slices.is_empty();
+        let first = if continuing {
+            Some((0, segment.start_us, 0))
+        } else {
+            first
+        };
+        let (Some((first, first_us, body_offset)), Some(last)) = (first, last) else {
+            continue;
+        };
+        if last < first {
+            continue;
+        }
         if let Some(prev) = slices.last_mut() {
             let gap_90k = (segment.start_us - prev.segment.end_us) * 90_000 / 1_000_000;
             if gap_90k > 0 {
-                let tail = prev.samples.last_mut().expect("slices are never empty");
-                tail.duration_90k = tail
+                let tail = prev
+                    .samples
+                    .iter_mut()
+                    .rev()
+                    .find(|(_, keep)| *keep)
+                    .expect("slices take at least their first sample");
+                tail.0.duration_90k = tail
+                    .0
                     .duration_90k
                     .saturating_add(gap_90k.min(u32::MAX as i64) as u32);
             }
         }
+        let mut samples: Vec<(Sample, bool)> =
+            all[first..=last].iter().map(|s| (*s, true)).collect();
+        if !continuing {
+            leave_out_leading_pictures(&mut samples);
+        }
         slices.push(Slice {
-            samples: all[first..=last].to_vec(),
+            samples,
             first,
             start: mimamori_db::from_us(first_us),
             body_offset,
@@ -227,6 +275,22 @@ fn plan_slices(
         return Err(RecorderError::NoFootage);
     }
     Ok(slices)
+}
+
+/// Marks the RASL pictures right after a clip's first picture as left out, moving their decode
+/// durations to that picture.
+fn leave_out_leading_pictures(samples: &mut [(Sample, bool)]) {
+    let mut extra = 0u32;
+    for (s, keep) in samples.iter_mut().skip(1) {
+        if !s.needs_previous_gop {
+            break;
+        }
+        *keep = false;
+        extra = extra.saturating_add(s.duration_90k);
+    }
+    if let Some((first, _)) = samples.first_mut() {
+        first.duration_90k = first.duration_90k.saturating_add(extra);
+    }
 }
 
 /// Writes header and decrypted samples to a temporary file, then renames it into place.
@@ -256,9 +320,11 @@ fn write_mp4(
             let mut reader =
                 SegmentFileReader::open(&store.path_of(seg), Store::header_of(seg), key, count)?;
             reader.seek(slice.first as u32, slice.body_offset)?;
-            for s in &slice.samples {
+            for (s, keep) in &slice.samples {
                 let data = reader.next_sample(s.size)?;
-                put(&data, &mut out).map_err(io)?;
+                if *keep {
+                    put(&data, &mut out).map_err(io)?;
+                }
             }
         }
         out.flush().map_err(io)?;
@@ -273,85 +339,5 @@ fn write_mp4(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A segment of `n` samples at 15 fps with a keyframe every 30, starting `start_s` seconds
-    /// after the epoch.
-    fn segment(id: i64, start_s: i64, n: usize) -> SegmentRow {
-        let samples: Vec<Sample> = (0..n)
-            .map(|i| Sample {
-                duration_90k: 6000,
-                size: 100,
-                is_key: i % 30 == 0,
-            })
-            .collect();
-        let start_us = start_s * 1_000_000;
-        SegmentRow {
-            id,
-            camera_id: mimamori_policy::CameraId::new("cam1").unwrap(),
-            day: "2026-11-01".into(),
-            day_key_id: 1,
-            file_id: vec![0; 16],
-            run_id: 1,
-            start_us,
-            end_us: start_us + n as i64 * 1_000_000 / 15,
-            media_start_90k: 0,
-            duration_90k: n as i64 * 6000,
-            sample_count: n as i64,
-            keyframe_count: n.div_ceil(30) as i64,
-            plaintext_bytes: 100 * n as i64,
-            file_bytes: 116 * n as i64,
-            sha256: vec![0; 32],
-            video_sample_entry_id: 1,
-            sample_index: sample_index::encode(&samples),
-        }
-    }
-
-    fn at(s: f64) -> Timestamp {
-        Timestamp::from_microsecond((s * 1e6) as i64).unwrap()
-    }
-
-    #[test]
-    fn starts_at_the_keyframe_at_or_before_the_range() {
-        // 60 samples = 4 s; keyframes at 0 s and 2 s. A range from 2.5 s starts at 2 s.
-        let slices = plan_slices(vec![segment(1, 0, 60)], at(2.5), at(3.0)).unwrap();
-        assert_eq!(slices[0].first, 30);
-        assert_eq!(slices[0].start, at(2.0));
-        assert_eq!(slices[0].body_offset, 30 * (100 + TAG_BYTES));
-        // Samples starting before 3.0 s: 2.0 .. 2.933 s, i.e. 15 of them.
-        assert_eq!(slices[0].samples.len(), 15);
-        assert!(slices[0].samples[0].is_key);
-    }
-
-    #[test]
-    fn spans_segments_and_keeps_gaps_in_the_timeline() {
-        // Two 4 s segments with a 3 s gap between them.
-        let segments = vec![segment(1, 0, 60), segment(2, 7, 60)];
-        let slices = plan_slices(segments, at(1.0), at(9.0)).unwrap();
-        assert_eq!(slices.len(), 2);
-        assert_eq!(slices[0].first, 0);
-        assert_eq!(slices[1].first, 0);
-        let tail = slices[0].samples.last().unwrap();
-        assert_eq!(
-            tail.duration_90k,
-            6000 + 3 * 90_000,
-            "the last sample before the gap lasts through it"
-        );
-        let total: u64 = slices
-            .iter()
-            .flat_map(|s| &s.samples)
-            .map(|s| u64::from(s.duration_90k))
-            .sum();
-        // From 0 s (keyframe before 1 s) to the last sample starting before 9 s (8.933 s + 1/15).
-        assert_eq!(total, 9 * 90_000);
-    }
-
-    #[test]
-    fn nothing_recorded_is_no_footage() {
-        assert!(matches!(
-            plan_slices(vec![], at(0.0), at(1.0)),
-            Err(RecorderError::NoFootage)
-        ));
-    }
-}
+#[path = "export/tests.rs"]
+mod tests;

@@ -2,7 +2,7 @@
 //! the database, so the CLI reports the same whether or not it runs inside the server.
 
 use jiff::{Timestamp, ToSpan};
-use mimamori_db::{from_us, AlertRow, Db, GapRow};
+use mimamori_db::{from_us, AlertRow, CameraStateRow, Db, GapRow};
 use mimamori_policy::Policy;
 use serde::Serialize;
 
@@ -39,6 +39,15 @@ pub struct CameraStatus {
     pub gaps_today: Vec<GapRow>,
 }
 
+/// Seconds of the segment being written that fall in today (issue 12: health counts footage
+/// that is being recorded, not only footage already indexed).
+fn open_seconds(state: &CameraStateRow, midnight: Timestamp) -> i64 {
+    let (Some(since), Some(last)) = (state.open_since_us, state.last_sample_us) else {
+        return 0;
+    };
+    (last - since.max(mimamori_db::to_us(midnight))).max(0) / 1_000_000
+}
+
 pub async fn status(db: &Db, policy: &Policy, now: Timestamp) -> Result<Status, RecorderError> {
     let tz = &policy.ward.time_zone;
     let zoned = now.to_zoned(tz.clone());
@@ -66,7 +75,8 @@ pub async fn status(db: &Db, policy: &Policy, now: Timestamp) -> Result<Status, 
                 since: state.map(|s| from_us(s.since_us)),
                 last_sample: state.and_then(|s| s.last_sample_us).map(from_us),
                 last_error: state.and_then(|s| s.last_error.clone()),
-                recorded_seconds_today: total.map_or(0, |t| t.2),
+                recorded_seconds_today: total.map_or(0, |t| t.2)
+                    + state.map_or(0, |s| open_seconds(s, midnight)),
                 bytes_on_disk: total.map_or(0, |t| t.1),
                 gaps_today: gaps.iter().filter(|g| g.camera_id == id).cloned().collect(),
             }

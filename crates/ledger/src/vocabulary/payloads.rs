@@ -464,6 +464,14 @@ pub struct RecordingResumed {
     pub gap_start_us: i64,
     pub gap_end_us: Option<i64>,
     pub cause: String,
+    /// Pictures received after reconnecting and before the first keyframe: nothing could
+    /// decode them, so the gap ends at the first stored picture (issue 12; absent when none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub pictures_before_keyframe: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// What start-up recovery found.

@@ -4,104 +4,18 @@
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-pub const CLIP: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../assets/clips/demo-360p15.h264"
-);
-const GST_SCRIPT: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../tests/peers/gst_rtsp_cameras.py"
-);
-const INSTALL_HINT: &str =
-    "run the README's test command (scripts/test), which installs GStreamer and ffmpeg";
-
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// GStreamer's RTSP server (Debian's gst-rtsp-server via Python GI) serving the demo clip.
-pub struct GstCameras {
-    child: Option<Child>,
-    pub port: u16,
-    mounts: Vec<String>,
-}
-
-impl GstCameras {
-    /// Mount specs are `name` or `name:user:password`.
-    pub fn start(mounts: &[&str]) -> GstCameras {
-        Self::start_on(free_port(), mounts)
-    }
-
-    pub fn start_on(port: u16, mounts: &[&str]) -> GstCameras {
-        let mut cmd = Command::new("/usr/bin/python3");
-        cmd.arg(GST_SCRIPT)
-            .args(["--port", &port.to_string(), "--clip", CLIP, "--fps", "15"]);
-        for m in mounts {
-            // `h265:NAME` is a live H.265 camera, `h265-open-gop:NAME` one without IDRs after
-            // the first; anything else replays the H.264 clip.
-            match m.split_once(':') {
-                Some(("h265", name)) => cmd.args(["--h265-mount", name]),
-                Some(("h265-open-gop", name)) => cmd.args(["--h265-open-gop-mount", name]),
-                _ => cmd.args(["--mount", m]),
-            };
-        }
-        let mut child = cmd
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start GStreamer RTSP server: {e}; {INSTALL_HINT}"));
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(
-            line.trim(),
-            "READY",
-            "GStreamer RTSP server did not start; {INSTALL_HINT}"
-        );
-        GstCameras {
-            child: Some(child),
-            port,
-            mounts: mounts.iter().map(|m| m.to_string()).collect(),
-        }
-    }
-
-    pub fn url(&self, mount: &str) -> String {
-        format!("rtsp://127.0.0.1:{}/{mount}", self.port)
-    }
-
-    /// Stops the server (the camera goes dark).
-    pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-            child.wait().unwrap();
-        }
-    }
-
-    /// Starts it again on the same port.
-    pub fn restart(&mut self) {
-        self.stop();
-        let mounts: Vec<&str> = self.mounts.iter().map(String::as_str).collect();
-        let again = GstCameras::start_on(self.port, &mounts);
-        *self = again;
-    }
-}
-
-impl Drop for GstCameras {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
+// Each test binary uses a different part of the shared peers.
+#[allow(unused_imports)]
+pub use mimamori_peers::{
+    assert_decodes_cleanly, free_port, probe_codec, probe_frames_and_duration, GstCameras, CLIP,
+    INSTALL_HINT,
+};
 
 /// A camera entry for a test policy.
 pub struct TestCamera {
@@ -264,69 +178,6 @@ pub fn segment_files(data_dir: &Path) -> usize {
         })
     }
     walk(&data_dir.join("segments"))
-}
-
-/// ffmpeg decodes the whole file with no error output (ffprobe's exit code alone proves nothing).
-pub fn assert_decodes_cleanly(file: &Path) {
-    let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-xerror", "-i"])
-        .arg(file)
-        .args(["-f", "null", "-"])
-        .output()
-        .unwrap_or_else(|e| panic!("ffmpeg: {e}; {INSTALL_HINT}"));
-    assert!(
-        out.status.success() && out.stderr.is_empty(),
-        "ffmpeg: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let probe = Command::new("ffprobe")
-        .args(["-v", "error"])
-        .arg(file)
-        .output()
-        .unwrap();
-    assert!(
-        probe.stderr.is_empty(),
-        "ffprobe -v error: {}",
-        String::from_utf8_lossy(&probe.stderr)
-    );
-}
-
-/// The codec name of the first video stream, as ffprobe names it (`h264`, `hevc`).
-pub fn probe_codec(file: &Path) -> String {
-    let out = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-select_streams",
-            "v:0",
-            "-show_entries",
-            "stream=codec_name",
-        ])
-        .args(["-of", "csv=p=0"])
-        .arg(file)
-        .output()
-        .unwrap();
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
-/// (frames decoded, duration in seconds) as ffprobe counts them.
-pub fn probe_frames_and_duration(file: &Path) -> (u64, f64) {
-    let out = Command::new("ffprobe")
-        .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
-        .args([
-            "-show_entries",
-            "stream=nb_read_frames,duration",
-            "-of",
-            "csv=p=0",
-        ])
-        .arg(file)
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
-    let mut parts = text.trim().split(',');
-    let duration: f64 = parts.next().unwrap().parse().unwrap();
-    let frames: u64 = parts.next().unwrap().parse().unwrap();
-    (frames, duration)
 }
 
 /// Builds an evidence package in-process with the recorder and office libraries, as the
