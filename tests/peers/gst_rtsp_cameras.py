@@ -59,13 +59,15 @@ LAUNCH_H265 = (
     "! rtph265pay pt=96 config-interval=-1 name=pay0 )"
 )
 # Closed GOP: an IDR every 2 s. Open GOP: CRA pictures after the first IDR, which RTSP
-# clients such as retina do not treat as random access points.
+# clients such as retina do not mark as random access points (mimamori does, issue 12).
 LAUNCH_FILE = (
     "( filesrc location={file} ! matroskademux ! {codec}parse "
     "! rtp{codec}pay pt=96 config-interval={interval} {offset} name=pay0 )"
 )
 GOP_CLOSED = "open-gop=0:min-keyint=30"
 GOP_OPEN = "open-gop=1"
+# No random access point after the first IDR at all: a camera whose footage cannot be cut.
+GOP_NONE = "keyint=-1:open-gop=0"
 VCL = (1, 5)
 # NAL types that start a new access unit when they follow a VCL NAL (H.264 7.4.1.2.3).
 AU_STARTERS = {6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18}
@@ -237,8 +239,11 @@ def main():
                     help="NAME of an open mount that encodes H.265 live (IDR every 2 s)")
     ap.add_argument("--h265-open-gop-mount", action="append", default=[],
                     help="NAME of an open mount that encodes open-GOP H.265 (one IDR, then CRA)")
+    ap.add_argument("--h265-no-keyframes-mount", action="append", default=[],
+                    help="NAME of an open mount that encodes H.265 with one IDR and no other")
     args = ap.parse_args()
-    if not (args.mount or args.h265_mount or args.h265_open_gop_mount or args.file_mount):
+    if not (args.mount or args.h265_mount or args.h265_open_gop_mount
+            or args.h265_no_keyframes_mount or args.file_mount):
         ap.error("give at least one --mount, --h265-mount or --file-mount")
     if args.mount and not args.clip:
         ap.error("--mount needs --clip")
@@ -296,7 +301,9 @@ def main():
             factory.set_permissions(perms)
         mounts.add_factory("/" + name, factory)
 
-    h265 = [(n, GOP_CLOSED) for n in args.h265_mount] + [(n, GOP_OPEN) for n in args.h265_open_gop_mount]
+    h265 = ([(n, GOP_CLOSED) for n in args.h265_mount]
+            + [(n, GOP_OPEN) for n in args.h265_open_gop_mount]
+            + [(n, GOP_NONE) for n in args.h265_no_keyframes_mount])
     for name, gop in h265:
         factory = GstRtspServer.RTSPMediaFactory()
         factory.set_launch(LAUNCH_H265.format(gop=gop))

@@ -1,14 +1,22 @@
-//! Ingest benchmark: K simulated 1080p15 cameras at about 4 Mbit/s, recorded by the real
-//! `mimamori serve` for a fixed window, at several K.
+//! Ingest benchmark: K simulated 1080p cameras recorded by the real `mimamori serve` for a
+//! fixed window, at several K and for several stream shapes.
 //!
-//! The load generator is the `democam` binary in its own process, replaying the pre-encoded
-//! `assets/clips/bench-1080p15.h264` over RTSP without re-encoding, so its cost is not
-//! mimamori's. Figures are read from `/proc/PID` of the mimamori process only: CPU seconds
-//! (utime + stime) during the window, peak resident memory (VmHWM), bytes written. After the
-//! window the cameras stop first, then mimamori, and every frame the generator sent must be an
-//! indexed sample.
+//! Shapes: `clip` is the `democam` binary replaying the pre-encoded
+//! `assets/clips/bench-1080p15.h264` (baseline-like, about 4 Mbit/s) without re-encoding; any
+//! other name is a shape of the stream zoo (`mimamori_peers::zoo`, e.g. `h264-main-b-25`,
+//! `h265-b-wrap-15`), encoded once at 1080p into `target/bench-zoo/` and served by GStreamer's
+//! RTSP server. Either way the generator runs in its own process.
+//!
+//! Figures for the window: the mimamori process's CPU seconds (utime + stime, `/proc/PID`),
+//! the whole machine's busy CPU seconds (`/proc/stat`) and the generator's. The machine's
+//! figure minus the generator's is what recording costs the machine: a recorder that writes
+//! through the page cache leaves its writeback to kernel threads that the process's own figure
+//! does not count. Also peak resident memory (VmHWM) and bytes written. After the window the
+//! cameras stop first, then mimamori, and every frame the generator sent must be an indexed
+//! sample (for zoo shapes: every frame received, by mimamori's own counters, none dropped).
 //!
 //! Run: `cargo run --release -p mimamori-bench --bin ingest -- --cameras 10,50,200 --seconds 60`
+//! and `-- --shapes h264-main-b-25,h265-b-wrap-15 --cameras 10,50`.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -23,6 +31,9 @@ struct Args {
     /// Camera counts to run, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "10,50,200")]
     cameras: Vec<usize>,
+    /// Stream shapes: `clip`, or names of the stream zoo.
+    #[arg(long, value_delimiter = ',', default_value = "clip")]
+    shapes: Vec<String>,
     /// Length of the measured window.
     #[arg(long, default_value_t = 60)]
     seconds: u64,
@@ -32,8 +43,11 @@ struct Args {
 }
 
 struct Run {
+    shape: String,
     cameras: usize,
     cpu_seconds: f64,
+    machine_cpu_seconds: f64,
+    generator_cpu_seconds: f64,
     window_seconds: f64,
     peak_rss: u64,
     bytes_written: u64,
@@ -58,17 +72,23 @@ fn main() -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| tmp.path().to_owned());
     println!(
-        "mimamori ingest benchmark: 1080p15 ~4 Mbit/s H.264 per camera, {} s window",
+        "mimamori ingest benchmark: 1080p cameras, {} s window",
         args.seconds
     );
     println!("machine: {} cores, {}", num_cpus(), cpu_model());
     let mut runs = Vec::new();
-    for &k in &args.cameras {
-        let run = run_once(&root, &bin, &work.join(format!("k{k}")), k, args.seconds)?;
-        print_run(&run);
-        runs.push(run);
+    for shape in &args.shapes {
+        let generator = Generator::prepare(shape, &root, args.seconds)?;
+        println!("shape {shape}: {}", generator.describe());
+        for &k in &args.cameras {
+            let dir = work.join(format!("{shape}-k{k}"));
+            let run = run_once(&generator, &bin, &dir, k, args.seconds)?;
+            print_run(&run);
+            runs.push(run);
+        }
     }
-    if let [.., a, b] = runs.as_slice() {
+    let clip_runs: Vec<&Run> = runs.iter().filter(|r| r.shape == "clip").collect();
+    if let [.., a, b] = clip_runs.as_slice() {
         let slope = (b.peak_rss as f64 - a.peak_rss as f64) / (b.cameras as f64 - a.cameras as f64);
         println!(
             "marginal resident memory per stream (K={}→{}): {:.2} MiB",
@@ -88,46 +108,131 @@ const MIB: f64 = 1024.0 * 1024.0;
 fn print_run(r: &Run) {
     let stream_minutes = r.cameras as f64 * r.window_seconds / 60.0;
     println!(
-        "K={:<4} cpu {:>7.2} s  = {:.4} cpu-s/stream-min | peak RSS {:>7.1} MiB = {:.2} MiB/stream | \
+        "K={:<4} cpu {:>7.2} s  = {:.4} cpu-s/stream-min (machine {:.4}, generator {:.4}, \
+         machine - generator {:.4}) | peak RSS {:>7.1} MiB = {:.2} MiB/stream | \
          written {:>6.0} MiB | frames sent {} indexed {} {}",
         r.cameras,
         r.cpu_seconds,
         r.cpu_seconds / stream_minutes,
+        r.machine_cpu_seconds / stream_minutes,
+        r.generator_cpu_seconds / stream_minutes,
+        (r.machine_cpu_seconds - r.generator_cpu_seconds) / stream_minutes,
         r.peak_rss as f64 / MIB,
         r.peak_rss as f64 / MIB / r.cameras as f64,
         r.bytes_written as f64 / MIB,
         r.frames_sent,
         r.samples_indexed,
-        if r.frames_sent == r.samples_indexed { "(all written)" } else { "(MISSING FRAMES)" },
+        if r.frames_sent == r.samples_indexed {
+            "(all written)"
+        } else {
+            "(MISSING FRAMES)"
+        },
     );
 }
 
-fn run_once(root: &Path, bin: &Path, dir: &Path, k: usize, seconds: u64) -> anyhow::Result<Run> {
-    std::fs::create_dir_all(dir)?;
-    let rtsp_port = free_port();
-    let mut democam = Command::new(bin.join("democam"))
-        .args([
-            "--listen",
-            &format!("127.0.0.1:{rtsp_port}"),
-            "--fps",
-            "15",
-            "--mounts",
-            &k.to_string(),
-        ])
-        .arg("--clip")
-        .arg(root.join("assets/clips/bench-1080p15.h264"))
-        .stdout(Stdio::piped())
-        .spawn()
-        .context("starting democam")?;
-    let mut democam_out = BufReader::new(democam.stdout.take().expect("piped"));
-    let mut line = String::new();
-    for _ in 0..k {
-        line.clear();
-        democam_out.read_line(&mut line)?;
-        if !line.starts_with("READY") {
-            bail!("democam: {line}");
+/// What sends the K streams.
+enum Generator {
+    /// `democam` replaying the bench clip.
+    Clip { democam: PathBuf, clip: PathBuf },
+    /// GStreamer serving a zoo shape's file on K mounts.
+    Zoo(mimamori_peers::zoo::Encoded),
+}
+
+/// A running generator.
+enum Running {
+    Clip(Child, BufReader<std::process::ChildStdout>),
+    Zoo(mimamori_peers::GstCameras),
+}
+
+impl Generator {
+    fn prepare(shape: &str, root: &Path, seconds: u64) -> anyhow::Result<Generator> {
+        if shape == "clip" {
+            return Ok(Generator::Clip {
+                democam: root.join("target/release/democam"),
+                clip: root.join("assets/clips/bench-1080p15.h264"),
+            });
+        }
+        let mut zoo = mimamori_peers::zoo::Shape::named(shape)
+            .with_context(|| format!("no stream shape {shape} in the zoo"))?;
+        zoo.size = "1920x1080";
+        // Long enough for the window plus start-up, so no camera's file ends inside it.
+        zoo.seconds = seconds as u32 + 40;
+        let dir = root.join("target/bench-zoo");
+        std::fs::create_dir_all(&dir)?;
+        Ok(Generator::Zoo(mimamori_peers::zoo::encode(&zoo, &dir)))
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Generator::Clip { clip, .. } => format!("democam replaying {}", clip.display()),
+            Generator::Zoo(e) => {
+                let bytes = std::fs::metadata(&e.file).map_or(0, |m| m.len());
+                let mbit = bytes as f64 * 8.0 / f64::from(e.shape.seconds) / 1e6;
+                format!(
+                    "GStreamer serving {} ({} fps, {mbit:.1} Mbit/s)",
+                    e.file.display(),
+                    e.shape.fps
+                )
+            }
         }
     }
+
+    fn start(&self, k: usize) -> anyhow::Result<(Running, u16, u32)> {
+        match self {
+            Generator::Clip { democam, clip } => {
+                let port = free_port();
+                let mut child = Command::new(democam)
+                    .args(["--listen", &format!("127.0.0.1:{port}"), "--fps", "15"])
+                    .args(["--mounts", &k.to_string()])
+                    .arg("--clip")
+                    .arg(clip)
+                    .stdout(Stdio::piped())
+                    .spawn()
+                    .context("starting democam")?;
+                let mut out = BufReader::new(child.stdout.take().expect("piped"));
+                let mut line = String::new();
+                for _ in 0..k {
+                    line.clear();
+                    out.read_line(&mut line)?;
+                    if !line.starts_with("READY") {
+                        bail!("democam: {line}");
+                    }
+                }
+                let pid = child.id();
+                Ok((Running::Clip(child, out), port, pid))
+            }
+            Generator::Zoo(encoded) => {
+                let specs = (1..=k).map(|i| encoded.mount_spec_as(&format!("cam{i}")));
+                let cams = mimamori_peers::GstCameras::serve_mounts(specs);
+                let (port, pid) = (cams.port, cams.pid().expect("running"));
+                Ok((Running::Zoo(cams), port, pid))
+            }
+        }
+    }
+}
+
+impl Running {
+    /// Stops the cameras. Returns the frames democam says it sent, if it is democam.
+    fn stop(self) -> anyhow::Result<Option<u64>> {
+        match self {
+            Running::Clip(mut child, out) => stop_democam(&mut child, out).map(Some),
+            Running::Zoo(mut cams) => {
+                cams.stop();
+                Ok(None)
+            }
+        }
+    }
+}
+
+fn run_once(
+    generator: &Generator,
+    bin: &Path,
+    dir: &Path,
+    k: usize,
+    seconds: u64,
+) -> anyhow::Result<Run> {
+    std::fs::create_dir_all(dir)?;
+    let (running, rtsp_port, generator_pid) = generator.start(k)?;
     let policy = dir.join("policy.toml");
     std::fs::write(&policy, bench_policy(rtsp_port, k))?;
     let listen = format!("127.0.0.1:{}", free_port());
@@ -142,28 +247,73 @@ fn run_once(root: &Path, bin: &Path, dir: &Path, k: usize, seconds: u64) -> anyh
         .context("starting mimamori")?;
     let pid = mimamori.id();
     wait_all_recording(&listen, k)?;
-    let cpu0 = cpu_seconds(pid)?;
+    let (cpu0, machine0, gen0) = (
+        cpu_seconds(pid)?,
+        machine_busy_seconds()?,
+        cpu_seconds(generator_pid)?,
+    );
     let t0 = Instant::now();
     std::thread::sleep(Duration::from_secs(seconds));
-    let cpu1 = cpu_seconds(pid)?;
+    let (cpu1, machine1, gen1) = (
+        cpu_seconds(pid)?,
+        machine_busy_seconds()?,
+        cpu_seconds(generator_pid)?,
+    );
     let window = t0.elapsed().as_secs_f64();
     let peak_rss = proc_field(pid, "status", "VmHWM:")? * 1024;
 
     // Cameras stop first, so every frame sent reaches mimamori; then mimamori closes segments.
-    let frames_sent = stop_democam(&mut democam, democam_out)?;
+    let democam_sent = running.stop()?;
     std::thread::sleep(Duration::from_secs(2));
+    let counters = http_get(&listen, "/metrics").context("/metrics")?;
+    let received = metric_sum(&counters, "mimamori_frames_received_total");
+    let dropped = metric_sum(&counters, "mimamori_frames_dropped_all_total");
+    if dropped > 0 {
+        bail!("mimamori dropped {dropped} of {received} frames received");
+    }
     let bytes_written = proc_field(pid, "io", "write_bytes:")?;
     terminate(&mut mimamori)?;
     let samples_indexed = indexed_samples(&dir.join("data/mimamori.db"))?;
     Ok(Run {
+        shape: match generator {
+            Generator::Clip { .. } => "clip".into(),
+            Generator::Zoo(e) => e.shape.name.into(),
+        },
         cameras: k,
         cpu_seconds: cpu1 - cpu0,
+        machine_cpu_seconds: machine1 - machine0,
+        generator_cpu_seconds: gen1 - gen0,
         window_seconds: window,
         peak_rss,
         bytes_written,
-        frames_sent,
+        frames_sent: democam_sent.unwrap_or(received),
         samples_indexed,
     })
+}
+
+/// The sum over cameras of a Prometheus series.
+fn metric_sum(text: &str, name: &str) -> u64 {
+    text.lines()
+        .filter(|l| l.starts_with(&format!("{name}{{")))
+        .filter_map(|l| l.rsplit_once(' ')?.1.parse::<u64>().ok())
+        .sum()
+}
+
+/// Busy CPU seconds of the whole machine since boot, every core, kernel threads included.
+fn machine_busy_seconds() -> anyhow::Result<f64> {
+    let stat = std::fs::read_to_string("/proc/stat")?;
+    let line = stat.lines().next().context("/proc/stat")?;
+    let ticks: Vec<f64> = line
+        .split_whitespace()
+        .skip(1)
+        .map(|v| v.parse().unwrap_or(0.0))
+        .collect();
+    // user nice system idle iowait irq softirq steal (guest time is inside user).
+    let busy: f64 = [0, 1, 2, 5, 6, 7]
+        .iter()
+        .filter_map(|i| ticks.get(*i))
+        .sum();
+    Ok(busy / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64)
 }
 
 fn bench_policy(port: u16, k: usize) -> String {

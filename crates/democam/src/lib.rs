@@ -30,7 +30,7 @@ mod session;
 use std::net::SocketAddr;
 
 pub use clip::{Clip, CLOCK_RATE, MAX_RTP_PAYLOAD, PAYLOAD_TYPE};
-pub use server::{DemoCamera, Mount};
+pub use server::{CameraClock, DemoCamera, Mount};
 
 /// The demo clip, built into the binary: 10 s of 640x360 H.264 at [`DEMO_CLIP_FPS`], a
 /// keyframe every 2 s (`assets/clips/demo-360p15.h264`).

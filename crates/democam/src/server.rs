@@ -27,6 +27,35 @@ pub struct Mount {
     pub path: String,
     /// `(user, password)` required through Digest authentication, if any.
     pub credentials: Option<(String, String)>,
+    /// How the camera's RTP clock behaves against real time.
+    pub clock: CameraClock,
+}
+
+/// A camera's RTP clock against real time: frames are always paced by real time, but a camera
+/// whose clock runs fast stamps them further apart, and one whose clock is corrected (NTP)
+/// jumps. Tests of the recorder's clock handling use it (issue 12).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CameraClock {
+    /// Parts per million the clock runs fast (negative: slow).
+    pub drift_ppm: i64,
+    /// `(frame, ticks)`: from this frame of a session on, timestamps are off by this many
+    /// 90 kHz ticks (the clock stepped).
+    pub steps: [Option<(u64, i64)>; 2],
+}
+
+impl CameraClock {
+    /// The RTP ticks of frame `n`, given its ticks on a true clock.
+    pub(crate) fn ticks(&self, n: u64, true_ticks: u64) -> u64 {
+        let drifted = true_ticks as i64 + true_ticks as i64 * self.drift_ppm / 1_000_000;
+        let stepped: i64 = self
+            .steps
+            .iter()
+            .flatten()
+            .filter(|(from, _)| n >= *from)
+            .map(|(_, ticks)| ticks)
+            .sum();
+        (drifted + stepped) as u64
+    }
 }
 
 impl Mount {
@@ -35,7 +64,14 @@ impl Mount {
         Mount {
             path: path.into(),
             credentials: None,
+            clock: CameraClock::default(),
         }
+    }
+
+    /// The same mount, with a camera clock that drifts or steps.
+    pub fn with_clock(mut self, clock: CameraClock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// The same mount, requiring Digest authentication with these credentials.
@@ -67,6 +103,7 @@ impl std::fmt::Debug for Mount {
 pub(crate) struct MountState {
     pub(crate) path: String,
     pub(crate) credentials: Option<(String, String)>,
+    pub(crate) clock: CameraClock,
     /// `true` while the mount is enabled; sessions watch it to hang up.
     pub(crate) enabled: watch::Sender<bool>,
     pub(crate) frames_sent: AtomicU64,
@@ -176,6 +213,7 @@ impl DemoCamera {
             let state = MountState {
                 path: m.path.clone(),
                 credentials: m.credentials,
+                clock: m.clock,
                 enabled,
                 frames_sent: AtomicU64::new(0),
                 sessions: AtomicUsize::new(0),

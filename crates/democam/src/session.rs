@@ -92,7 +92,11 @@ struct RtpSession {
 impl RtpSession {
     fn rtp_time(&self, clip: &Clip) -> u32 {
         // Truncation to 32 bits is the RTP timestamp wrap-around.
-        (u64::from(self.base_ts) + clip.rtp_ticks(self.frame_no)) as u32
+        let ticks = self
+            .mount
+            .clock
+            .ticks(self.frame_no, clip.rtp_ticks(self.frame_no));
+        (u64::from(self.base_ts).wrapping_add(ticks)) as u32
     }
 }
 

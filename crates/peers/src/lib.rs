@@ -41,7 +41,8 @@ pub struct GstCameras {
 
 impl GstCameras {
     /// Mount specs: `name` or `name:user:password` replay the demo clip; `h265:NAME` is a live
-    /// H.265 camera, `h265-open-gop:NAME` one without IDRs after the first.
+    /// H.265 camera, `h265-open-gop:NAME` one with CRA pictures after the first IDR,
+    /// `h265-no-keyframes:NAME` one with no random access point after the first.
     pub fn start(mounts: &[&str]) -> GstCameras {
         Self::start_on(free_port(), mounts)
     }
@@ -52,6 +53,7 @@ impl GstCameras {
             let (flag, value) = match m.split_once(':') {
                 Some(("h265", name)) => ("--h265-mount", name),
                 Some(("h265-open-gop", name)) => ("--h265-open-gop-mount", name),
+                Some(("h265-no-keyframes", name)) => ("--h265-no-keyframes-mount", name),
                 _ => ("--mount", *m),
             };
             args.extend([flag.to_owned(), value.to_owned()]);
@@ -64,11 +66,21 @@ impl GstCameras {
 
     /// Serves each encoded stream once per client, as muxed with its encoder's timestamps.
     pub fn serve_files(streams: &[zoo::Encoded]) -> GstCameras {
-        let args = streams
-            .iter()
-            .flat_map(|s| ["--file-mount".to_owned(), s.mount_spec()])
+        Self::serve_mounts(streams.iter().map(zoo::Encoded::mount_spec))
+    }
+
+    /// Serves `--file-mount` specs (see [`zoo::Encoded::mount_spec_as`]).
+    pub fn serve_mounts(specs: impl IntoIterator<Item = String>) -> GstCameras {
+        let args = specs
+            .into_iter()
+            .flat_map(|s| ["--file-mount".to_owned(), s])
             .collect();
         Self::start_with(free_port(), args)
+    }
+
+    /// The server's process id, to measure what it costs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     fn start_with(port: u16, args: Vec<String>) -> GstCameras {

@@ -25,6 +25,8 @@ pub struct Shape {
     pub codec: Codec,
     pub fps: u32,
     pub seconds: u32,
+    /// Picture size, `WIDTHxHEIGHT`.
+    pub size: &'static str,
     /// The encoder's settings (ffmpeg arguments after `-c:v`).
     encoder: &'static [&'static str],
     /// Parameter sets before every keyframe as well as in the SDP.
@@ -43,6 +45,7 @@ pub fn shapes() -> Vec<Shape> {
         codec,
         fps,
         seconds: 8,
+        size: "320x240",
         encoder,
         in_band_parameter_sets: in_band,
         timestamp_offset: offset,
@@ -139,9 +142,21 @@ pub struct Encoded {
     pub frames: u64,
 }
 
+impl Shape {
+    /// The zoo's shape of this name.
+    pub fn named(name: &str) -> Option<Shape> {
+        shapes().into_iter().find(|s| s.name == name)
+    }
+}
+
 impl Encoded {
     /// The `--file-mount` spec of `tests/peers/gst_rtsp_cameras.py`.
     pub fn mount_spec(&self) -> String {
+        self.mount_spec_as(self.shape.name)
+    }
+
+    /// The same, served under another mount name (many cameras from one file).
+    pub fn mount_spec_as(&self, name: &str) -> String {
         let s = &self.shape;
         let codec = match s.codec {
             Codec::H264 => "h264",
@@ -149,8 +164,7 @@ impl Encoded {
         };
         let interval = if s.in_band_parameter_sets { -1 } else { 0 };
         let mut spec = format!(
-            "name={},file={},codec={codec},config-interval={interval}",
-            s.name,
+            "name={name},file={},codec={codec},config-interval={interval}",
             self.file.display()
         );
         if let Some(offset) = s.timestamp_offset {
@@ -160,15 +174,34 @@ impl Encoded {
     }
 }
 
-/// Encodes `shape` from ffmpeg's moving test pattern into `dir`.
+/// Encodes `shape` from ffmpeg's moving test pattern into `dir`, unless a file of it, of
+/// its size and length, is there already.
 pub fn encode(shape: &Shape, dir: &Path) -> Encoded {
-    let file = dir.join(format!("{}.mkv", shape.name));
-    let source = format!("testsrc2=size=320x240:rate={}", shape.fps);
+    let file = dir.join(format!(
+        "{}-{}-{}s.mkv",
+        shape.name, shape.size, shape.seconds
+    ));
+    let wanted = u64::from(shape.fps * shape.seconds);
+    if file.exists() && crate::probe_frame_count(&file) == wanted {
+        return Encoded {
+            shape: shape.clone(),
+            file,
+            frames: wanted,
+        };
+    }
+    let source = format!("testsrc2=size={}:rate={}", shape.size, shape.fps);
+    let preset = match shape.codec {
+        Codec::H264 => "veryfast",
+        Codec::H265 => "ultrafast",
+    };
     let out = Command::new("ffmpeg")
         .args(["-v", "error", "-y", "-f", "lavfi", "-i", &source])
         .args(["-t", &shape.seconds.to_string(), "-pix_fmt", "yuv420p"])
         .args(["-sc_threshold", "0", "-c:v"])
         .args(shape.encoder)
+        // Fast presets keep the settings above (B-frames, GOP) and encode 1080p for the
+        // benchmark in reasonable time.
+        .args(["-preset", preset])
         .arg(&file)
         .output()
         .unwrap_or_else(|e| panic!("ffmpeg: {e}; {INSTALL_HINT}"));
@@ -179,12 +212,7 @@ pub fn encode(shape: &Shape, dir: &Path) -> Encoded {
         String::from_utf8_lossy(&out.stderr)
     );
     let frames = crate::probe_frame_count(&file);
-    assert_eq!(
-        frames,
-        u64::from(shape.fps * shape.seconds),
-        "{} holds every picture",
-        shape.name
-    );
+    assert_eq!(frames, wanted, "{} holds every picture", shape.name);
     Encoded {
         shape: shape.clone(),
         file,

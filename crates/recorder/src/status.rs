@@ -98,3 +98,53 @@ pub async fn status(db: &Db, policy: &Policy, now: Timestamp) -> Result<Status, 
             .collect(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mimamori_db::CameraState;
+
+    fn state(open_since_us: Option<i64>, last_sample_us: Option<i64>) -> CameraStateRow {
+        CameraStateRow {
+            camera_id: mimamori_policy::CameraId::new("cam1").unwrap(),
+            state: CameraState::Recording,
+            since_us: 0,
+            last_sample_us,
+            last_error: None,
+            open_since_us,
+        }
+    }
+
+    #[test]
+    fn the_open_segment_counts_from_today_on() {
+        let midnight = Timestamp::from_second(1_000_000).unwrap();
+        let s = 1_000_000_000_000i64; // midnight in µs
+        assert_eq!(
+            open_seconds(
+                &state(Some(s + 5e6 as i64), Some(s + 47e6 as i64)),
+                midnight
+            ),
+            42
+        );
+        // A segment opened before midnight counts only its part of today.
+        assert_eq!(
+            open_seconds(
+                &state(Some(s - 30e6 as i64), Some(s + 12e6 as i64)),
+                midnight
+            ),
+            12
+        );
+        // No segment open, or nothing written in it yet: nothing.
+        assert_eq!(
+            open_seconds(&state(None, Some(s + 47e6 as i64)), midnight),
+            0
+        );
+        assert_eq!(
+            open_seconds(
+                &state(Some(s + 50e6 as i64), Some(s + 47e6 as i64)),
+                midnight
+            ),
+            0
+        );
+    }
+}

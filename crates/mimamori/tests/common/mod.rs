@@ -24,12 +24,12 @@ pub struct TestCamera {
     pub credentials_file: Option<String>,
 }
 
-/// Writes a policy for `cameras` with short segments and quick reconnects.
+/// Writes a policy for `cameras` with short segments (and the product's reconnect defaults).
 pub fn write_policy(dir: &Path, cameras: &[TestCamera], extra_retention: &str) -> PathBuf {
     let mut text = format!(
         "[ward]\nname = \"テスト区\"\noperator = \"テスト区役所\"\n\n\
          [retention]\ndays = 10\nsweep_interval_seconds = 1\n{extra_retention}\n\n\
-         [recording]\nsegment_seconds = 4\nreconnect_min_seconds = 0.5\nreconnect_max_seconds = 2\n"
+         [recording]\nsegment_seconds = 4\n"
     );
     for c in cameras {
         text.push_str(&format!(
@@ -90,6 +90,11 @@ impl Server {
             std::thread::sleep(Duration::from_millis(100));
         }
         server
+    }
+
+    /// The Prometheus text of `/metrics`.
+    pub fn metrics(&self) -> String {
+        http_get(&self.listen, "/metrics").expect("metrics answer")
     }
 
     pub fn health(&self) -> serde_json::Value {

@@ -34,7 +34,7 @@ use crate::segment_file::{SegmentFileWriter, SegmentHeader};
 use crate::{RecorderContext, RecorderError};
 
 /// How often the open segment's progress is written for health (seconds recorded today).
-const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A picture on its way through the timeline.
 struct Picture {
@@ -409,7 +409,8 @@ impl CameraRecorder {
         if let Some((wall0, media0)) = self.first_anchor {
             let wall = arrived.duration_since(wall0).as_micros();
             let media = (first.presentation_90k - media0) * 100 / 9;
-            if wall > 10_000_000 {
+            // Over five seconds at least, so arrival jitter (a few ms) stays under 0.1 %.
+            if wall > 5_000_000 {
                 let ppm = (i128::from(media) - wall) * 1_000_000 / wall;
                 self.metrics
                     .clock_drift_ppm
