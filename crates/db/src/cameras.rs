@@ -143,6 +143,18 @@ impl Db {
         Ok(())
     }
 
+    /// Forgets every open segment (at start: none is open yet).
+    pub async fn clear_recording_progress(&self, now: Timestamp) -> Result<()> {
+        sqlx::query(
+            "UPDATE camera_state SET open_since_us = NULL, updated_us = ?1 \
+             WHERE open_since_us IS NOT NULL",
+        )
+        .bind(to_us(now))
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
     pub async fn camera_states(&self) -> Result<Vec<CameraStateRow>> {
         Ok(sqlx::query_as(
             "SELECT camera_id, state, since_us, last_sample_us, last_error, open_since_us \

@@ -29,6 +29,9 @@ pub struct Mount {
     pub credentials: Option<(String, String)>,
     /// How the camera's RTP clock behaves against real time.
     pub clock: CameraClock,
+    /// Every this many frames, one frame's packets are lost on the way (never sent, their
+    /// sequence numbers skipped), as a congested network loses them.
+    pub lose_every: Option<u64>,
 }
 
 /// A camera's RTP clock against real time: frames are always paced by real time, but a camera
@@ -65,7 +68,14 @@ impl Mount {
             path: path.into(),
             credentials: None,
             clock: CameraClock::default(),
+            lose_every: None,
         }
+    }
+
+    /// The same mount, losing one frame in every `n` on the way to the client.
+    pub fn losing_every(mut self, n: u64) -> Self {
+        self.lose_every = Some(n.max(2));
+        self
     }
 
     /// The same mount, with a camera clock that drifts or steps.
@@ -104,6 +114,7 @@ pub(crate) struct MountState {
     pub(crate) path: String,
     pub(crate) credentials: Option<(String, String)>,
     pub(crate) clock: CameraClock,
+    pub(crate) lose_every: Option<u64>,
     /// `true` while the mount is enabled; sessions watch it to hang up.
     pub(crate) enabled: watch::Sender<bool>,
     pub(crate) frames_sent: AtomicU64,
@@ -214,6 +225,7 @@ impl DemoCamera {
                 path: m.path.clone(),
                 credentials: m.credentials,
                 clock: m.clock,
+                lose_every: m.lose_every,
                 enabled,
                 frames_sent: AtomicU64::new(0),
                 sessions: AtomicUsize::new(0),

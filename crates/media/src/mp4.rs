@@ -238,21 +238,11 @@ fn stbl(out: &mut Vec<u8>, track: &VideoTrack<'_>, samples: &[Sample], data_offs
             out.extend(track.sample_entry);
         });
         full_box(out, b"stts", 0, 0, |out| {
-            let runs = runs(samples.iter().map(|s| s.duration_90k));
-            u32be(out, runs.len() as u32);
-            for (count, duration) in runs {
-                u32be(out, count);
-                u32be(out, duration);
-            }
+            run_table(out, samples.iter().map(|s| s.duration_90k));
         });
         if samples.iter().any(|s| s.composition_offset_90k != 0) {
             full_box(out, b"ctts", 0, 0, |out| {
-                let runs = runs(samples.iter().map(|s| s.composition_offset_90k));
-                u32be(out, runs.len() as u32);
-                for (count, offset) in runs {
-                    u32be(out, count);
-                    u32be(out, offset);
-                }
+                run_table(out, samples.iter().map(|s| s.composition_offset_90k));
             });
         }
         if samples.iter().any(|s| !s.is_key) {
@@ -295,6 +285,16 @@ fn first_composition_time(samples: &[Sample]) -> u64 {
         decode += u64::from(s.duration_90k);
     }
     first
+}
+
+/// An entry count, then `(count, value)` runs: the body of `stts` and `ctts`.
+fn run_table(out: &mut Vec<u8>, values: impl Iterator<Item = u32>) {
+    let runs = runs(values);
+    u32be(out, runs.len() as u32);
+    for (count, value) in runs {
+        u32be(out, count);
+        u32be(out, value);
+    }
 }
 
 /// Run-length encodes a sequence: (count, value) pairs.

@@ -148,6 +148,8 @@ impl Recorder {
             );
         }
         open_downtime_gaps(&ctx).await?;
+        // A segment open when the process died was not indexed: its seconds are not footage.
+        ctx.db.clear_recording_progress(now).await?;
         let body = EventBody::RecorderStarted(mimamori_db::vocabulary::RecorderStarted {
             cameras: ctx.policy.cameras.len() as u64,
         });
