@@ -55,7 +55,7 @@ impl Mp4Plan {
             return Err(Mp4Error::BadSampleEntry);
         }
         let data_bytes: u64 = samples.iter().map(|s| u64::from(s.size)).sum();
-        let duration: u64 = samples.iter().map(|s| u64::from(s.duration_90k)).sum();
+        let duration = Durations::of(samples);
         let ftyp = ftyp();
         let mdat_header = mdat_header(data_bytes);
         // The chunk offset is fixed-width (co64), so the moov's size doesn't depend on it.
@@ -67,7 +67,7 @@ impl Mp4Plan {
         Ok(Mp4Plan {
             header,
             data_bytes,
-            duration,
+            duration: duration.shown,
         })
     }
 
@@ -81,7 +81,7 @@ impl Mp4Plan {
         self.header.len() as u64 + self.data_bytes
     }
 
-    /// The track's duration in timescale units.
+    /// How long the track is shown, in timescale units.
     pub fn duration(&self) -> u64 {
         self.duration
     }
@@ -154,7 +154,44 @@ fn matrix(out: &mut Vec<u8>) {
     }
 }
 
-fn moov(track: &VideoTrack<'_>, samples: &[Sample], duration: u64, data_offset: u64) -> Vec<u8> {
+/// A track's lengths in timescale units.
+#[derive(Debug, Clone, Copy)]
+struct Durations {
+    /// From the first decode to the end of the last sample's decode duration (`mdhd`).
+    decoded: u64,
+    /// When the first picture is shown, the first decode being zero.
+    shown_from: u64,
+    /// From the first picture shown to the end of the last one (the edit, `tkhd`, `mvhd`).
+    shown: u64,
+}
+
+impl Durations {
+    fn of(samples: &[Sample]) -> Durations {
+        let mut decode = 0u64;
+        let (mut first, mut last) = (u64::MAX, 0u64);
+        for s in samples {
+            let shown_at = decode + u64::from(s.composition_offset_90k);
+            first = first.min(shown_at);
+            last = last.max(shown_at);
+            decode += u64::from(s.duration_90k);
+        }
+        // The last picture shown lasts as long as the last one decoded.
+        let tail = samples.last().map_or(0, |s| u64::from(s.duration_90k));
+        Durations {
+            decoded: decode,
+            shown_from: first.min(decode),
+            shown: (last + tail).saturating_sub(first.min(decode)),
+        }
+    }
+}
+
+fn moov(
+    track: &VideoTrack<'_>,
+    samples: &[Sample],
+    durations: Durations,
+    data_offset: u64,
+) -> Vec<u8> {
+    let duration = durations.shown;
     let time = track.creation_unix_seconds + MP4_EPOCH_OFFSET;
     let mut out = Vec::new();
     mp4_box(&mut out, b"moov", |out| {
@@ -186,7 +223,7 @@ fn moov(track: &VideoTrack<'_>, samples: &[Sample], duration: u64, data_offset: 
                 u32be(out, track.width << 16);
                 u32be(out, track.height << 16);
             });
-            let shown_from = first_composition_time(samples);
+            let shown_from = durations.shown_from;
             if shown_from > 0 {
                 // The first picture is shown `shown_from` after the first decode: the edit
                 // list starts the presentation there (8.6.6), as encoders' own muxers do.
@@ -205,7 +242,7 @@ fn moov(track: &VideoTrack<'_>, samples: &[Sample], duration: u64, data_offset: 
                     u64be(out, time);
                     u64be(out, time);
                     u32be(out, track.timescale);
-                    u64be(out, duration);
+                    u64be(out, durations.decoded);
                     u16be(out, 0x55c4); // language "und"
                     u16be(out, 0);
                 });
@@ -273,18 +310,6 @@ fn stbl(out: &mut Vec<u8>, track: &VideoTrack<'_>, samples: &[Sample], data_offs
             u64be(out, data_offset);
         });
     });
-}
-
-/// The earliest composition time (decode time plus offset) of any sample, the first decode
-/// time being zero.
-fn first_composition_time(samples: &[Sample]) -> u64 {
-    let mut decode = 0u64;
-    let mut first = u64::MAX;
-    for s in samples {
-        first = first.min(decode + u64::from(s.composition_offset_90k));
-        decode += u64::from(s.duration_90k);
-    }
-    first
 }
 
 /// An entry count, then `(count, value)` runs: the body of `stts` and `ctts`.
@@ -372,33 +397,32 @@ mod tests {
 
     #[test]
     fn b_frames_get_composition_offsets_and_an_edit_list() {
-        // Decode order I P B B with presentation order I B B P; 3600 per frame, reorder 1.
+        // Decode order I P B B, shown I B B P; 3600 per frame, reorder depth 1: decoded at
+        // -1, 0, 1, 2 frames, shown at 0, 3, 1, 2.
         let s = |offset, key| Sample {
             composition_offset_90k: offset,
             ..Sample::new(3600, 10, key)
         };
-        let samples = [
-            s(3600, true),
-            s(10_800, false),
-            s(3600, false),
-            s(3600, false),
-        ];
+        let samples = [s(3600, true), s(10_800, false), s(0, false), s(0, false)];
         let e = entry();
         let plan = Mp4Plan::new(&track(&e), &samples).unwrap();
         let h = plan.header();
         let ctts = find(h, b"ctts").expect("a ctts box");
         let be = |at: usize| u32::from_be_bytes(h[at..at + 4].try_into().unwrap());
-        // entry count, then (count, offset) runs: (1, 3600), (1, 10800), (2, 3600).
+        // entry count, then (count, offset) runs: (1, 3600), (1, 10800), (2, 0).
         assert_eq!(be(ctts + 12), 3);
         assert_eq!((be(ctts + 16), be(ctts + 20)), (1, 3600));
         assert_eq!((be(ctts + 24), be(ctts + 28)), (1, 10_800));
-        assert_eq!((be(ctts + 32), be(ctts + 36)), (2, 3600));
+        assert_eq!((be(ctts + 32), be(ctts + 36)), (2, 0));
         let elst = find(h, b"elst").expect("an edit list");
-        let media_time = u64::from_be_bytes(h[elst + 24..elst + 32].try_into().unwrap());
+        let be64 = |at: usize| u64::from_be_bytes(h[at..at + 8].try_into().unwrap());
+        assert_eq!(be64(elst + 16), 4 * 3600, "four pictures are shown");
         assert_eq!(
-            media_time, 3600,
-            "the presentation starts at the first picture"
+            be64(elst + 24),
+            3600,
+            "from the first picture's composition time"
         );
+        assert_eq!(plan.duration(), 4 * 3600);
         assert!(find(h, b"edts").unwrap() < find(h, b"mdia").unwrap());
     }
 

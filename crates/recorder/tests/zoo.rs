@@ -6,7 +6,8 @@
 //! recorder records them all at once over real RTSP. For each: pictures sent = pictures
 //! received = pictures stored, none dropped; an inner range exports to an MP4 that ffmpeg
 //! decodes with `-xerror` and no message, holding exactly the pictures shown in the range
-//! (from the keyframe before it), evenly spaced (composition offsets and edit list right).
+//! (from the keyframe before it), evenly spaced (composition offsets and edit list right),
+//! and lasting as long as its pictures.
 
 use std::path::Path;
 use std::sync::atomic::Ordering;
@@ -17,7 +18,9 @@ use jiff::{SignedDuration, Timestamp};
 use mimamori_db::testutil::spend_grant;
 use mimamori_db::Db;
 use mimamori_peers::zoo::{self, Codec, Encoded};
-use mimamori_peers::{assert_decodes_cleanly, probe_codec, probe_frame_times, GstCameras};
+use mimamori_peers::{
+    assert_decodes_cleanly, probe_codec, probe_frame_times, probe_frames_and_duration, GstCameras,
+};
 use mimamori_policy::{CameraId, Policy};
 use mimamori_recorder::export::{export, ExportRequest};
 use mimamori_recorder::{Kek, Recorder, RecorderContext, Store, SystemClock};
@@ -135,6 +138,14 @@ async fn check(
     if !(wanted..=wanted + 3).contains(&times.len()) {
         return Err(format!(
             "the clip holds {} pictures; {wanted} are shown in it",
+            times.len()
+        ));
+    }
+    let (_, duration) = probe_frames_and_duration(&out);
+    let expected = times.len() as f64 * frame;
+    if (duration - expected).abs() > frame / 2.0 {
+        return Err(format!(
+            "the clip lasts {duration} s; its {} pictures last {expected} s",
             times.len()
         ));
     }
