@@ -251,7 +251,7 @@ fn a_camera_without_keyframes_is_alerted_and_an_open_gop_one_is_recorded() {
 }
 
 /// Exports `[from, to)` and checks it with ffmpeg: clean decode, duration within one GOP of the
-/// range, frame count within 1% of what the range holds at 15 fps.
+/// range, frame count within one picture (and 1 %) of what the range holds at 15 fps.
 fn assert_export(
     data: &Path,
     policy: &Path,
@@ -270,9 +270,11 @@ fn assert_export(
     );
     let first: Timestamp = summary["start"].as_str().unwrap().parse().unwrap();
     let expected_frames = to.duration_since(first).as_secs_f64() * 15.0;
-    let error = (frames as f64 - expected_frames).abs() / expected_frames;
+    // The clip holds every picture that starts before `to`: the count rounds up, and a live
+    // camera's timestamps jitter, so one picture either way, plus 1 % for the source's pace.
+    let error = (frames as f64 - expected_frames).abs();
     assert!(
-        error <= 0.01,
+        error <= 1.0 + 0.01 * expected_frames,
         "{frames} frames, expected {expected_frames:.1}"
     );
     assert_eq!(summary["samples"].as_u64().unwrap(), frames);
