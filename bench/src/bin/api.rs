@@ -287,7 +287,7 @@ impl Workflow {
     ) -> (&'static str, &'static str, String, &'t str, Option<Value>) {
         let handler = client % HANDLERS;
         // 1 in 10 is a write: order, then instruction, then grant, in turn per client.
-        if n % 10 == 0 {
+        if n.is_multiple_of(10) {
             if let Some(id) = self.instructed.take() {
                 let body = json!({ "terminal": "pc-1" });
                 let path = format!("/api/v1/requests/{id}/grants");

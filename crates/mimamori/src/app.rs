@@ -210,6 +210,10 @@ impl App {
         for cam in &policy.cameras {
             println!("  {}  {}  ({})  {}", cam.id, cam.name, cam.site, cam.url);
         }
+        println!(
+            "staff screens: open http://{}/ in a browser and sign in",
+            listener.local_addr()?
+        );
         let office = self.office().await?;
         // N11.2, N11.3: overdue Form 3s and monthly histories raise alerts until received.
         let form3 = tokio::spawn(mimamori_office::workflow::emergency::watch_deadlines(

@@ -174,5 +174,9 @@ async fn seed_people(app: &App, paths: &Paths, listen: SocketAddr) -> anyhow::Re
         "demo terminal: {DEMO_TERMINAL}, key {} (try: mimamori terminal retrieve --server http://{listen} --key …)",
         key_path.display()
     );
+    println!(
+        "demo: open http://{listen}/ and sign in as sato (demo-sato-pass), the image handler, \
+         or any account above"
+    );
     Ok(())
 }

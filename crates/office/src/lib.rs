@@ -31,6 +31,7 @@ mod openapi;
 pub mod serve;
 pub mod setup;
 pub mod throttle;
+pub mod web;
 pub mod wire;
 pub mod workflow;
 
@@ -137,6 +138,7 @@ pub fn router(office: Shared) -> Router {
         .merge(http::requests::routes())
         .merge(http::form1::routes())
         .merge(http::outside::routes())
+        .merge(web::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(error::localize))
         .with_state(office)

@@ -94,6 +94,19 @@ pub enum Step {
 }
 
 impl Step {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Accept => "accept",
+            Step::Decline => "decline",
+            Step::Instruct => "instruct",
+            Step::Retrieve => "retrieve",
+            Step::Report => "report",
+            Step::HandOver => "hand_over",
+            Step::RecordForm3 => "record_form3",
+            Step::Cancel => "cancel",
+        }
+    }
+
     pub const ALL: [Step; 8] = [
         Self::Accept,
         Self::Decline,
@@ -140,6 +153,13 @@ impl RequestState {
             (S::EmergencyRetrieved, RecordForm3) => S::Form3Recorded,
             _ => return None,
         })
+    }
+
+    /// The steps that lead on from here, cancelling aside: what the request waits for.
+    pub fn next_steps(self, kind: RequestKind) -> impl Iterator<Item = Step> {
+        Step::ALL
+            .into_iter()
+            .filter(move |&s| s != Step::Cancel && self.after(kind, s).is_some())
     }
 
     /// No step leads anywhere from here.
@@ -266,6 +286,20 @@ impl LegalBasis {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_a_request_waits_for() {
+        use RequestState as S;
+        let next = |s: S, k| s.next_steps(k).collect::<Vec<_>>();
+        assert_eq!(
+            next(S::Received, RequestKind::Provision),
+            [Step::Accept, Step::Decline]
+        );
+        assert_eq!(next(S::Ordered, RequestKind::Internal), [Step::Instruct]);
+        assert_eq!(next(S::Reported, RequestKind::Provision), [Step::HandOver]);
+        assert!(next(S::Reported, RequestKind::Internal).is_empty());
+        assert!(next(S::Cancelled, RequestKind::Internal).is_empty());
+    }
 
     /// The legal transitions, written out by hand from N9–N11: the test compares the table in
     /// code with this independent list over every state × step × kind.

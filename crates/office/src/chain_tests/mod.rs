@@ -28,6 +28,7 @@ mod orders;
 mod outside;
 mod people;
 mod real_footage;
+mod screens;
 mod signin;
 
 struct World {

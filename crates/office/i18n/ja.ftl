@@ -1,0 +1,63 @@
+# 職員画面の文言（日本語が原文）。キーは en.ftl と同じものを必ず置く（テストが確かめる）。
+app-name = 見守り 防犯カメラ管理
+lang-switch = English
+lang-name = 日本語
+skip-to-main = 本文へ移動
+signed-in-as = { $name }（{ $login }）
+sign-out = サインアウト
+nav-home = 待っている仕事
+
+signin-title = サインイン
+signin-lead = 職員のアカウントでサインインしてください。ライブ映像はどこにも表示されません。
+signin-login = ログインID
+signin-password = パスワード
+signin-totp = ワンタイムコード（設定している方のみ）
+signin-totp-hint = 認証アプリに表示される6桁の数字
+signin-submit = サインイン
+signin-failed = サインインできませんでした
+
+home-title = 待っている仕事
+home-roles = あなたの役割
+home-no-role = 役割がまだ任命されていません。管理責任者に任命を依頼してください。
+home-admin-only = システム管理者はアカウントの管理だけを行います（N7.1）。画像の取り出しの手続には加わりません。
+home-waiting = あなたの手続を待っている依頼
+home-waiting-none = あなたの手続を待っている依頼はありません。
+home-alerts = あなた宛ての警報
+home-alerts-none = 未解決の警報はありません。
+home-pledge = 守秘義務の誓約（N12）がまだです。誓約するまで手続はできません。
+home-pledge-submit = 誓約します
+home-password-due = パスワードの変更時期です（N3.3.1）。
+home-second-factor = この役割ではワンタイムコード（二要素認証）の設定が必要です（N3.3.1）。設定するまで手続はできません。
+
+col-request = 依頼番号
+col-kind = 種別
+col-state = 状態
+col-purpose = 目的
+col-next = 次の手続
+col-alert-kind = 種類
+col-camera = カメラ
+col-raised = 発生
+col-message = 内容
+
+kind-internal = 区の内部
+kind-provision = 外部提供
+kind-emergency = 緊急
+
+step-accept = 受理・指示（管理責任者）
+step-decline = 不承認
+step-instruct = 取り出しの指示（運用責任者）
+step-retrieve = 取り出し（専用端末）
+step-report = 報告
+step-hand_over = 引渡し
+step-record_form3 = 様式第3号の受領
+step-cancel = 取消し
+
+role-administrator = システム管理者
+role-manager = 管理責任者
+role-operations_lead = 運用責任者
+role-image_handler = 画像取扱員
+role-delegated_staff = 捜査機関等事務担当者
+role-auditor = 監査担当者
+
+error-title = エラー
+error-forbidden = 別のサイトからの送信は受け付けません。

@@ -1,0 +1,223 @@
+//! The staff screens (issue 13) over the same router as the API: sign-in with a cookie, the
+//! home page's work list from the same workflow, the language switch, and cross-site posts
+//! refused. Browser tests with Chromium are in `crates/mimamori/tests/browser.rs`.
+
+use super::*;
+
+/// A form post or a page fetch from a browser: the answer's status, headers and body.
+async fn page(
+    w: &World,
+    method: Method,
+    uri: &str,
+    cookie: Option<&str>,
+    form: Option<&str>,
+    headers: &[(&str, &str)],
+) -> (StatusCode, axum::http::HeaderMap, String) {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(c) = cookie {
+        req = req.header(header::COOKIE, c);
+    }
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let req = match form {
+        Some(f) => req
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(f.to_owned())),
+        None => req.body(Body::empty()),
+    }
+    .unwrap();
+    let response = crate::router(w.office.clone()).oneshot(req).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+fn location(headers: &axum::http::HeaderMap) -> &str {
+    headers[header::LOCATION].to_str().unwrap()
+}
+
+/// The `name=value` part of a Set-Cookie header naming `name`.
+fn set_cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+}
+
+/// Signs `login` in through the form; returns the session cookie as a Cookie header value.
+async fn sign_in_form(w: &World, login: &str) -> String {
+    let form = format!("login={login}&password={}", crate::testutil::PASSWORD);
+    let (status, headers, body) = page(w, Method::POST, "/signin", None, Some(&form), &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    assert_eq!(location(&headers), "/");
+    let cookie = set_cookie(&headers, "__Host-mimamori-session").expect("a session cookie");
+    for attribute in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
+        assert!(cookie.contains(attribute), "{attribute} in {cookie}");
+    }
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn n3_3_1_the_screens_sign_in_with_a_cookie_and_show_the_work_waiting() {
+    let w = World::new().await;
+    // Without a session, every screen leads to the sign-in page, in Japanese first.
+    let (status, headers, _) = page(&w, Method::GET, "/", None, None, &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), "/signin");
+    let (status, headers, body) = page(&w, Method::GET, "/signin", None, None, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains(r#"<html lang="ja">"#), "{body}");
+    assert!(body.contains(r#"<label for="password">パスワード</label>"#));
+    assert!(headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .contains("frame-ancestors 'none'"));
+    assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+
+    // A wrong password: the page again, the reason in Japanese, the login kept.
+    let (status, _, body) = page(
+        &w,
+        Method::POST,
+        "/signin",
+        None,
+        Some("login=sato&password=wrong-password"),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(body.contains("サインインできませんでした"), "{body}");
+    assert!(
+        body.contains(r#"value="sato""#),
+        "the login is kept: {body}"
+    );
+    assert!(body.contains("N3.3.1"), "the rule is named: {body}");
+
+    // The handler's home page: nothing waits until an instruction names them.
+    let sato = sign_in_form(&w, "sato").await;
+    let (status, _, body) = page(&w, Method::GET, "/", Some(&sato), None, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("画像取扱員"), "{body}");
+    assert!(
+        body.contains("あなたの手続を待っている依頼はありません"),
+        "{body}"
+    );
+
+    // The Manager orders, the Operations lead instructs sato: it waits for sato, not suzuki.
+    let (mayor, lead) = (w.sign_in("mayor").await, w.sign_in("lead").await);
+    w.terminal(&lead, "pc-1").await;
+    let id = w.order(&mayor).await;
+    let (_, _, lead_home) = page(
+        &w,
+        Method::GET,
+        "/",
+        Some(&sign_in_form(&w, "lead").await),
+        None,
+        &[],
+    )
+    .await;
+    assert!(
+        lead_home.contains("取り出しの指示（運用責任者）"),
+        "{lead_home}"
+    );
+    w.instruct(&lead, id, "sato", "pc-1").await;
+    let (_, _, body) = page(&w, Method::GET, "/", Some(&sato), None, &[]).await;
+    assert!(body.contains("取り出し（専用端末）"), "{body}");
+    assert!(body.contains("ひったくり事件の確認"), "{body}");
+    let suzuki = sign_in_form(&w, "suzuki").await;
+    let (_, _, body) = page(&w, Method::GET, "/", Some(&suzuki), None, &[]).await;
+    assert!(
+        body.contains("あなたの手続を待っている依頼はありません"),
+        "{body}"
+    );
+
+    // The Administrator's page says what the role is for and lists no request (N7.1).
+    let admin = sign_in_form(&w, "admin").await;
+    let (_, _, body) = page(&w, Method::GET, "/", Some(&admin), None, &[]).await;
+    assert!(body.contains("アカウントの管理だけ"), "{body}");
+    assert!(!body.contains("ひったくり"), "{body}");
+
+    // Signing out ends the session itself, not only the cookie.
+    let (status, headers, _) = page(&w, Method::POST, "/signout", Some(&sato), None, &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(set_cookie(&headers, "__Host-mimamori-session").is_some());
+    let (status, headers, _) = page(&w, Method::GET, "/", Some(&sato), None, &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), "/signin");
+}
+
+#[tokio::test]
+async fn the_language_switch_is_remembered_and_stays_on_this_site() {
+    let w = World::new().await;
+    let (status, headers, _) = page(
+        &w,
+        Method::POST,
+        "/lang",
+        None,
+        Some("lang=en&back=%2Fsignin"),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), "/signin");
+    let cookie = set_cookie(&headers, "mimamori-lang").unwrap();
+    assert!(cookie.starts_with("mimamori-lang=en"), "{cookie}");
+    let (_, _, body) = page(
+        &w,
+        Method::GET,
+        "/signin",
+        Some("mimamori-lang=en"),
+        None,
+        &[],
+    )
+    .await;
+    assert!(body.contains(r#"<html lang="en">"#), "{body}");
+    assert!(body.contains("Sign in"));
+    // A browser that prefers English gets English before any choice.
+    let (_, _, body) = page(
+        &w,
+        Method::GET,
+        "/signin",
+        None,
+        None,
+        &[("accept-language", "en-GB,en;q=0.9")],
+    )
+    .await;
+    assert!(body.contains(r#"<html lang="en">"#));
+    // The way back is a path of this site, never another host.
+    for back in ["%2F%2Fevil.example%2F", "https%3A%2F%2Fevil.example%2F"] {
+        let form = format!("lang=ja&back={back}");
+        let (_, headers, _) = page(&w, Method::POST, "/lang", None, Some(&form), &[]).await;
+        assert_eq!(location(&headers), "/", "{back}");
+    }
+}
+
+#[tokio::test]
+async fn n3_3_1_a_form_posted_from_another_site_is_refused() {
+    let w = World::new().await;
+    let form = format!("login=sato&password={}", crate::testutil::PASSWORD);
+    for headers in [
+        &[("sec-fetch-site", "cross-site")][..],
+        &[("origin", "http://evil.example")][..],
+    ] {
+        let (status, _, body) = page(&w, Method::POST, "/signin", None, Some(&form), headers).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{headers:?}");
+        assert!(
+            body.contains("別のサイトからの送信は受け付けません"),
+            "{body}"
+        );
+    }
+    // The same form from the page itself is taken.
+    let (status, _, _) = page(
+        &w,
+        Method::POST,
+        "/signin",
+        None,
+        Some(&form),
+        &[("sec-fetch-site", "same-origin")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+}

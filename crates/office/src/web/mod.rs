@@ -1,0 +1,186 @@
+//! The staff's screens (issue 13): server-rendered HTML in Japanese (English by a switch),
+//! plain forms with post-redirect-get, no script. Every page calls the same workflow functions
+//! as the JSON API; a handler here extracts, calls and renders, and decides nothing.
+//!
+//! Cross-site form posts are refused by `tower-http`'s CSRF layer (by `Sec-Fetch-Site` and
+//! `Origin`), on top of the session cookie's SameSite=Strict; pages carry a strict Content
+//! Security Policy and are never cached.
+
+mod i18n;
+mod pages;
+mod session;
+
+use axum::extract::{Form, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+use tower_http::csrf::CsrfLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use i18n::{Lang, Tr};
+use pages::{HomePage, SignInPage};
+use session::{lang_cookie, lang_of, session_cookie, session_removal, WebCaller};
+
+use crate::throttle::Peer;
+use crate::wire::SignIn;
+use crate::{workflow, Shared};
+
+/// The screens' routes, with their security headers.
+pub fn routes() -> Router<Shared> {
+    let csp = HeaderValue::from_static(
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+         frame-ancestors 'none'; base-uri 'none'",
+    );
+    Router::new()
+        .route("/", get(home))
+        .route("/signin", get(sign_in_page).post(sign_in))
+        .route("/signout", post(sign_out))
+        .route("/pledge", post(pledge))
+        .route("/lang", post(switch_language))
+        .route("/static/style.css", get(style))
+        .layer(CsrfLayer::new().with_rejection_response(cross_site_refused))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            csp,
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+}
+
+/// A form another site made a browser send (`Sec-Fetch-Site: cross-site`, or a foreign
+/// `Origin`): refused before any handler runs, in both languages (the page's language is not
+/// known from a foreign request).
+fn cross_site_refused(_: tower_http::csrf::ProtectionError) -> Response {
+    let body = format!(
+        "<!DOCTYPE html><html lang=\"ja\"><meta charset=\"utf-8\"><title>403</title>\
+         <p>{}</p><p lang=\"en\">{}</p></html>",
+        Tr::new(Lang::Ja).t("error-forbidden"),
+        Tr::new(Lang::En).t("error-forbidden")
+    );
+    (
+        StatusCode::FORBIDDEN,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+async fn style() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../../static/style.css"),
+    )
+        .into_response()
+}
+
+/// The home page: what waits for the signed-in person.
+async fn home(State(office): State<Shared>, web: WebCaller) -> Response {
+    let tr = Tr::new(web.lang);
+    match workflow::my_work::my_work(&office, &web.caller).await {
+        Ok(work) => HomePage::new(tr, &web.caller, work).into_response(),
+        Err(e) => pages::error_page(tr, &e),
+    }
+}
+
+async fn sign_in_page(jar: CookieJar, headers: HeaderMap) -> Response {
+    SignInPage::new(Tr::new(lang_of(&jar, &headers)), "", None).into_response()
+}
+
+#[derive(Deserialize)]
+struct SignInForm {
+    login: String,
+    password: String,
+    #[serde(default)]
+    totp: String,
+}
+
+/// N3.3.1: the same sign-in as the API's, its session in a cookie. A refusal shows the
+/// sign-in page again with the login kept and the reason in the page's language.
+async fn sign_in(
+    State(office): State<Shared>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    peer: Option<Extension<Peer>>,
+    Form(form): Form<SignInForm>,
+) -> Response {
+    let tr = Tr::new(lang_of(&jar, &headers));
+    let totp = Some(form.totp.trim().to_owned()).filter(|t| !t.is_empty());
+    let request = SignIn {
+        login: form.login.clone(),
+        password: form.password,
+        totp,
+    };
+    match workflow::signin::sign_in(&office, request, peer.map(|Extension(p)| p)).await {
+        Ok(signed_in) => {
+            (jar.add(session_cookie(signed_in.token)), Redirect::to("/")).into_response()
+        }
+        Err(e) => {
+            let status = e.status;
+            let page = SignInPage::new(tr, &form.login, Some(&e));
+            (status, page).into_response()
+        }
+    }
+}
+
+async fn sign_out(State(office): State<Shared>, web: WebCaller) -> Response {
+    let jar = web.jar.clone().add(session_removal());
+    match workflow::signin::sign_out(&office, &web.caller).await {
+        Ok(()) => (jar, Redirect::to("/signin")).into_response(),
+        Err(e) => pages::error_page(Tr::new(web.lang), &e),
+    }
+}
+
+#[derive(Deserialize)]
+struct PledgeForm {
+    sha256: String,
+}
+
+/// N12: the confidentiality pledge, acknowledged from the home page, where its text is shown;
+/// the form carries the hash of the text shown, as the API's acknowledgement does.
+async fn pledge(
+    State(office): State<Shared>,
+    web: WebCaller,
+    Form(form): Form<PledgeForm>,
+) -> Response {
+    let ack = crate::wire::Acknowledge {
+        sha256: form.sha256,
+    };
+    match workflow::signin::acknowledge_pledge(&office, &web.caller, ack).await {
+        Ok(()) => Redirect::to("/").into_response(),
+        Err(e) => pages::error_page(Tr::new(web.lang), &e),
+    }
+}
+
+#[derive(Deserialize)]
+struct LangForm {
+    lang: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// The language switch: remembered in a cookie, then back to the page it was pressed on.
+async fn switch_language(jar: CookieJar, Form(form): Form<LangForm>) -> Response {
+    let Some(lang) = Lang::parse(&form.lang) else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    // Only a path of this site: never `//host` or a full URL.
+    let back = if form.back.starts_with('/') && !form.back.starts_with("//") {
+        form.back
+    } else {
+        "/".to_owned()
+    };
+    (jar.add(lang_cookie(lang)), Redirect::to(&back)).into_response()
+}
