@@ -161,7 +161,7 @@ pub(crate) fn locked(until: Timestamp) -> ApiError {
     ApiError::new(
         StatusCode::FORBIDDEN,
         "account_locked",
-        format!("too many failed sign-ins; the account is locked until {until}"),
+        format!("too many failed sign-ins; the account is locked until {local} (JST)"),
         format!("サインインの失敗が続いたため、{local} までアカウントをロックしています"),
     )
     .rule(Rule::N3_3_1)

@@ -175,7 +175,7 @@ async fn the_language_switch_is_remembered_and_stays_on_this_site() {
     .await;
     assert!(body.contains(r#"<html lang="en">"#), "{body}");
     assert!(body.contains("Sign in"));
-    // A browser that prefers English gets English before any choice.
+    // Japanese first: a browser that prefers English still gets Japanese until the switch.
     let (_, _, body) = page(
         &w,
         Method::GET,
@@ -185,7 +185,7 @@ async fn the_language_switch_is_remembered_and_stays_on_this_site() {
         &[("accept-language", "en-GB,en;q=0.9")],
     )
     .await;
-    assert!(body.contains(r#"<html lang="en">"#));
+    assert!(body.contains(r#"<html lang="ja">"#));
     // The way back is a path of this site, never another host.
     for back in ["%2F%2Fevil.example%2F", "https%3A%2F%2Fevil.example%2F"] {
         let form = format!("lang=ja&back={back}");

@@ -11,7 +11,7 @@ mod pages;
 mod session;
 
 use axum::extract::{Form, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
@@ -95,8 +95,8 @@ async fn home(State(office): State<Shared>, web: WebCaller) -> Response {
     }
 }
 
-async fn sign_in_page(jar: CookieJar, headers: HeaderMap) -> Response {
-    SignInPage::new(Tr::new(lang_of(&jar, &headers)), "", None).into_response()
+async fn sign_in_page(jar: CookieJar) -> Response {
+    SignInPage::new(Tr::new(lang_of(&jar)), "", None).into_response()
 }
 
 #[derive(Deserialize)]
@@ -112,11 +112,10 @@ struct SignInForm {
 async fn sign_in(
     State(office): State<Shared>,
     jar: CookieJar,
-    headers: HeaderMap,
     peer: Option<Extension<Peer>>,
     Form(form): Form<SignInForm>,
 ) -> Response {
-    let tr = Tr::new(lang_of(&jar, &headers));
+    let tr = Tr::new(lang_of(&jar));
     let totp = Some(form.totp.trim().to_owned()).filter(|t| !t.is_empty());
     let request = SignIn {
         login: form.login.clone(),

@@ -5,7 +5,6 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 
@@ -41,21 +40,13 @@ pub fn lang_cookie(lang: Lang) -> Cookie<'static> {
         .build()
 }
 
-/// The language: the cookie if set, otherwise English only if the browser prefers it.
-pub fn lang_of(jar: &CookieJar, headers: &HeaderMap) -> Lang {
-    if let Some(lang) = jar.get(LANG_COOKIE).and_then(|c| Lang::parse(c.value())) {
-        return lang;
-    }
-    let accept = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let first = accept.split(',').next().unwrap_or("").trim();
-    if first.starts_with("en") {
-        Lang::En
-    } else {
-        Lang::Ja
-    }
+/// The language: Japanese, unless the person chose English with the switch (the cookie).
+/// The browser's own preference is not asked: ward PCs are set up in many ways, and the
+/// screens are Japanese first.
+pub fn lang_of(jar: &CookieJar) -> Lang {
+    jar.get(LANG_COOKIE)
+        .and_then(|c| Lang::parse(c.value()))
+        .unwrap_or_default()
 }
 
 /// A signed-in person at a browser, with their language. Without a live session the request
@@ -71,7 +62,7 @@ impl FromRequestParts<Shared> for WebCaller {
 
     async fn from_request_parts(parts: &mut Parts, office: &Shared) -> Result<Self, Response> {
         let jar = CookieJar::from_headers(&parts.headers);
-        let lang = lang_of(&jar, &parts.headers);
+        let lang = lang_of(&jar);
         let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
             return Err(Redirect::to("/signin").into_response());
         };
