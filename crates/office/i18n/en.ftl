@@ -61,3 +61,45 @@ role-auditor = Auditor
 
 error-title = Error
 error-forbidden = A form sent from another site is not accepted.
+
+nav-order = Order a retrieval
+order-title = Order a retrieval (Manager)
+order-lead = Give the purpose, the reason and the basis the footage register records (T6.1) (N9.1).
+order-not-yours = The Manager orders retrievals; this form will be refused (N9.1).
+order-purpose = Purpose
+order-reason = Reason
+order-basis = Basis
+order-basis-choose = Choose one
+order-basis-facts = What the basis needs
+order-law = Law (for a)
+order-document = The request document (for b)
+order-urgency = The urgency (for c)
+order-consent = Who consented (for d)
+order-submit = Order
+
+req-title = Request
+req-ordered = Ordered (Manager)
+req-instructed = Instructed (Operations lead)
+req-expires = Retrieve by
+req-range = Footage from–to
+req-handler = Image handler
+req-terminal = Dedicated terminal
+req-retrieved = Retrieved
+req-reported = Reported
+
+instruct-title = Instruct a retrieval (Operations lead)
+instruct-lead = Name the camera and the time range (Japan time), the image handler and the dedicated terminal (N9.2).
+instruct-not-yours = The Operations lead instructs retrievals; this form will be refused (N9.2).
+instruct-choose = Choose one
+instruct-from = From
+instruct-to = To
+instruct-submit = Instruct
+
+totp-title = Set up a one-time code (second factor)
+totp-lead = Add the secret to an authenticator app on your phone, then type the six digits it shows (N3.3.1).
+totp-start = Start
+totp-enter-secret = Enter this secret in your authenticator app.
+totp-code = The app's code
+totp-current = A code of the factor in force (only to replace it)
+totp-confirm = Set up
+home-second-factor-link = Set up a one-time code

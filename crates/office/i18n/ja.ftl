@@ -61,3 +61,45 @@ role-auditor = 監査担当者
 
 error-title = エラー
 error-forbidden = 別のサイトからの送信は受け付けません。
+
+nav-order = 取り出しを指示する
+order-title = 画像の取り出しの指示（管理責任者）
+order-lead = 目的と理由、画像管理台帳に記す根拠（要領第6条第1項）を入力してください（N9.1）。
+order-not-yours = 取り出しの指示は管理責任者が行います。送信しても受け付けられません（N9.1）。
+order-purpose = 目的
+order-reason = 理由
+order-basis = 根拠
+order-basis-choose = 選択してください
+order-basis-facts = 根拠に必要な記載
+order-law = 根拠法令（(a) のとき）
+order-document = 照会文書等（(b) のとき）
+order-urgency = 緊急の事情（(c) のとき）
+order-consent = 同意した本人（(d) のとき）
+order-submit = 指示する
+
+req-title = 依頼
+req-ordered = 指示（管理責任者）
+req-instructed = 指示（運用責任者）
+req-expires = 取り出しの期限
+req-range = 対象の日時
+req-handler = 画像取扱員
+req-terminal = 専用端末
+req-retrieved = 取り出し
+req-reported = 報告
+
+instruct-title = 取り出しの指示（運用責任者）
+instruct-lead = 対象のカメラと日時（日本時間）、取り出す画像取扱員と専用端末を指定してください（N9.2）。
+instruct-not-yours = 取り出しの指示は運用責任者が行います。送信しても受け付けられません（N9.2）。
+instruct-choose = 選択してください
+instruct-from = 開始日時
+instruct-to = 終了日時
+instruct-submit = 指示する
+
+totp-title = ワンタイムコードの設定（二要素認証）
+totp-lead = スマートフォン等の認証アプリにシークレットを登録し、表示される6桁のコードを入力してください（N3.3.1）。
+totp-start = 設定を始める
+totp-enter-secret = 認証アプリに次のシークレットを入力してください。
+totp-code = 認証アプリのコード
+totp-current = 設定済みのコード（置き換えるときのみ）
+totp-confirm = 設定する
+home-second-factor-link = ワンタイムコードを設定する

@@ -4,7 +4,7 @@
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -12,12 +12,16 @@ use mimamori_policy::access::Refusal;
 use mimamori_policy::Rule;
 use serde::de::DeserializeOwned;
 
+use crate::web::Lang;
+
 #[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
     /// Stable, machine-readable: clients branch on this, never on the message.
     pub code: &'static str,
     pub rule: Option<Rule>,
+    /// The input field at fault, for a form to show the message next to it.
+    pub field: Option<String>,
     pub en: String,
     pub ja: String,
 }
@@ -33,6 +37,7 @@ impl ApiError {
             status,
             code,
             rule: None,
+            field: None,
             en: en.into(),
             ja: ja.into(),
         }
@@ -86,11 +91,13 @@ impl ApiError {
 
     /// A field of the request body or query is missing or wrong.
     pub fn invalid(field: &str, en: impl std::fmt::Display, ja: impl std::fmt::Display) -> Self {
-        Self::bad_request(
+        let mut e = Self::bad_request(
             "invalid_input",
             format!("{field}: {en}"),
             format!("{field}: {ja}"),
-        )
+        );
+        e.field = Some(field.to_owned());
+        e
     }
 
     fn message(&self, lang: Lang) -> String {
@@ -109,6 +116,7 @@ impl ApiError {
             error: ErrorDetail {
                 code: self.code,
                 rule: self.rule,
+                field: self.field.clone(),
                 message: self.message(lang),
                 message_en: self.message(Lang::En),
                 message_ja: self.message(Lang::Ja),
@@ -131,6 +139,9 @@ pub struct ErrorDetail {
     pub code: &'static str,
     /// The guideline rule that refused, e.g. `N9.4`, or null.
     pub rule: Option<Rule>,
+    /// The input field at fault (`purpose`, `basis.document`, …), for bad input.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
     /// In the caller's language: Japanese unless `Accept-Language` prefers English. Prefixed
     /// with the rule when there is one.
     pub message: String,
@@ -146,6 +157,7 @@ impl From<Refusal> for ApiError {
             status: StatusCode::FORBIDDEN,
             code: r.code,
             rule: Some(r.rule),
+            field: None,
             en: r.en,
             ja: r.ja,
         }
@@ -167,43 +179,6 @@ impl IntoResponse for ApiError {
         // `localize` re-renders the body in the caller's language.
         response.extensions_mut().insert(self);
         response
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    Ja,
-    En,
-}
-
-impl Lang {
-    /// The first of Japanese or English in the caller's `Accept-Language`, by weight;
-    /// Japanese when neither is named.
-    pub fn from_headers(headers: &HeaderMap) -> Lang {
-        let Some(value) = headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-        else {
-            return Lang::Ja;
-        };
-        let mut best: Option<(f32, Lang)> = None;
-        for part in value.split(',') {
-            let mut pieces = part.trim().split(';');
-            let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
-            let q = pieces
-                .find_map(|p| p.trim().strip_prefix("q="))
-                .and_then(|q| q.parse::<f32>().ok())
-                .unwrap_or(1.0);
-            let lang = match tag.split('-').next() {
-                Some("ja") => Lang::Ja,
-                Some("en") => Lang::En,
-                _ => continue,
-            };
-            if best.is_none_or(|(bq, _)| q > bq) {
-                best = Some((q, lang));
-            }
-        }
-        best.map_or(Lang::Ja, |(_, l)| l)
     }
 }
 
@@ -268,6 +243,7 @@ fn json_rejection(e: JsonRejection) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::{header, HeaderMap};
 
     fn lang(value: &str) -> Lang {
         let mut h = HeaderMap::new();

@@ -221,3 +221,160 @@ async fn n3_3_1_a_form_posted_from_another_site_is_refused() {
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
 }
+
+/// A moment as the instruction form's `datetime-local` inputs take it (Japan time).
+fn form_time(t: Timestamp) -> String {
+    let tz = jiff::tz::TimeZone::get("Asia/Tokyo").unwrap();
+    t.to_zoned(tz).strftime("%Y-%m-%dT%H:%M").to_string()
+}
+
+#[tokio::test]
+async fn n9_1_n9_2_the_order_and_the_instruction_as_forms() {
+    let w = World::new().await;
+    let mayor = sign_in_form(&w, "mayor").await;
+    let (status, _, body) = page(&w, Method::GET, "/orders/new", Some(&mayor), None, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        body.contains("T6.1b"),
+        "the bases are offered with their rules: {body}"
+    );
+
+    // T6.1(b) needs the request document: refused, the message next to that field, and what
+    // was typed kept.
+    let (status, _, body) = page(
+        &w,
+        Method::POST,
+        "/orders",
+        Some(&mayor),
+        Some("purpose=駅前の事件の確認&reason=通報あり&basis=t6_1_b"),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains(r#"value="駅前の事件の確認""#), "kept: {body}");
+    assert!(body.contains("照会文書等"), "{body}");
+    assert!(
+        body.contains(r#"<option value="t6_1_b" selected>"#),
+        "{body}"
+    );
+    let at_field = body.find("name=\"document\"").unwrap();
+    let message = body.find("field-error").unwrap();
+    assert!(
+        message > at_field,
+        "the message is next to the document field"
+    );
+
+    // Complete, it is an order: the request's page.
+    let (status, headers, body) = page(
+        &w,
+        Method::POST,
+        "/orders",
+        Some(&mayor),
+        Some("purpose=駅前の事件の確認&reason=通報あり&basis=t6_1_b&document=照会書 第12号"),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let request = location(&headers).to_owned();
+    assert!(request.starts_with("/requests/"), "{request}");
+    let (_, _, body) = page(&w, Method::GET, &request, Some(&mayor), None, &[]).await;
+    assert!(body.contains("指示（管理責任者）済み"), "{body}");
+    assert!(body.contains("駅前の事件の確認"));
+
+    // An image handler cannot order (N9.1): the form says so, and posting is refused.
+    let sato = sign_in_form(&w, "sato").await;
+    let (_, _, body) = page(&w, Method::GET, "/orders/new", Some(&sato), None, &[]).await;
+    assert!(body.contains("管理責任者が行います"), "{body}");
+    let (status, _, body) = page(
+        &w,
+        Method::POST,
+        "/orders",
+        Some(&sato),
+        Some("purpose=私用&reason=見たい&basis=t6_1_e"),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body.contains("N9.1"), "{body}");
+
+    // The Operations lead instructs sato at a terminal, the range typed in Japan time.
+    let lead_api = w.sign_in("lead").await;
+    w.terminal(&lead_api, "pc-1").await;
+    let lead = sign_in_form(&w, "lead").await;
+    let (_, _, body) = page(&w, Method::GET, &request, Some(&lead), None, &[]).await;
+    assert!(body.contains(&format!("{request}/instruct")), "{body}");
+    let form = format!(
+        "camera=cam1&from=not-a-time&to={}&handler=sato&terminal=pc-1",
+        form_time(w.now() - SignedDuration::from_mins(20))
+    );
+    let uri = format!("{request}/instruct");
+    let (status, _, body) = page(&w, Method::POST, &uri, Some(&lead), Some(&form), &[]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("日時を入力してください"), "{body}");
+    assert!(
+        body.contains(r#"<option value="pc-1" selected>"#),
+        "kept: {body}"
+    );
+    let form = format!(
+        "camera=cam1&from={}&to={}&handler=sato&terminal=pc-1",
+        form_time(w.now() - SignedDuration::from_mins(30)),
+        form_time(w.now() - SignedDuration::from_mins(20))
+    );
+    let (status, headers, body) = page(&w, Method::POST, &uri, Some(&lead), Some(&form), &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    assert_eq!(location(&headers), request);
+    let (_, _, body) = page(&w, Method::GET, &request, Some(&lead), None, &[]).await;
+    assert!(body.contains("指示（運用責任者）済み"), "{body}");
+    assert!(body.contains("pc-1"));
+    // And it waits for sato.
+    let (_, _, body) = page(&w, Method::GET, "/", Some(&sato), None, &[]).await;
+    assert!(body.contains("取り出し（専用端末）"), "{body}");
+}
+
+#[tokio::test]
+async fn n3_3_1_the_second_factor_is_set_up_on_screen() {
+    let w = World::new().await;
+    let mayor = sign_in_form(&w, "mayor").await;
+    let (status, _, body) = page(&w, Method::POST, "/me/totp", Some(&mayor), None, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let at = body.find(r#"id="secret">"#).unwrap() + r#"id="secret">"#.len();
+    let secret: String = body[at..]
+        .chars()
+        .take_while(|c| *c != '<')
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let bytes = totp_rs::Secret::Encoded(secret).to_bytes().unwrap();
+    let totp = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 0, 30, bytes).unwrap();
+    // A wrong code: refused with the rule, nothing switched on.
+    let (status, _, body) = page(
+        &w,
+        Method::POST,
+        "/me/totp/confirm",
+        Some(&mayor),
+        Some("code=000000"),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("N3.3.1"), "{body}");
+    let code = totp.generate(w.now().as_second() as u64);
+    let (status, headers, body) = page(
+        &w,
+        Method::POST,
+        "/me/totp/confirm",
+        Some(&mayor),
+        Some(&format!("code={code}")),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    assert_eq!(location(&headers), "/");
+    // Now a sign-in without a code is refused; with the next code it is taken.
+    let form = format!("login=mayor&password={}", crate::testutil::PASSWORD);
+    let (status, _, _) = page(&w, Method::POST, "/signin", None, Some(&form), &[]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let next = totp.generate(w.now().as_second() as u64 + 30);
+    let form = format!("{form}&totp={next}");
+    let (status, _, body) = page(&w, Method::POST, "/signin", None, Some(&form), &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+}

@@ -31,6 +31,35 @@ impl Lang {
         }
     }
 
+    /// The first of Japanese or English in the caller's `Accept-Language`, by weight;
+    /// Japanese when neither is named.
+    pub fn from_headers(headers: &axum::http::HeaderMap) -> Lang {
+        let Some(value) = headers
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+        else {
+            return Lang::Ja;
+        };
+        let mut best: Option<(f32, Lang)> = None;
+        for part in value.split(',') {
+            let mut pieces = part.trim().split(';');
+            let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let lang = match tag.split('-').next() {
+                Some("ja") => Lang::Ja,
+                Some("en") => Lang::En,
+                _ => continue,
+            };
+            if best.is_none_or(|(bq, _)| q > bq) {
+                best = Some((q, lang));
+            }
+        }
+        best.map_or(Lang::Ja, |(_, l)| l)
+    }
+
     /// The other one, for the switch.
     pub fn other(self) -> Lang {
         match self {

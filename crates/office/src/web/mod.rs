@@ -6,6 +6,9 @@
 //! `Origin`), on top of the session cookie's SameSite=Strict; pages carry a strict Content
 //! Security Policy and are never cached.
 
+mod account;
+mod chain;
+mod chain_pages;
 mod i18n;
 mod pages;
 mod session;
@@ -39,6 +42,18 @@ pub fn routes() -> Router<Shared> {
         .route("/signin", get(sign_in_page).post(sign_in))
         .route("/signout", post(sign_out))
         .route("/pledge", post(pledge))
+        .route(
+            "/me/totp",
+            get(account::totp_page).post(account::start_totp),
+        )
+        .route("/me/totp/confirm", post(account::confirm_totp))
+        .route("/orders/new", get(chain::order_form))
+        .route("/orders", post(chain::order))
+        .route("/requests/{id}", get(chain::request))
+        .route(
+            "/requests/{id}/instruct",
+            get(chain::instruct_form).post(chain::instruct),
+        )
         .route("/lang", post(switch_language))
         .route("/static/style.css", get(style))
         .layer(CsrfLayer::new().with_rejection_response(cross_site_refused))

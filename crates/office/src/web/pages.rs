@@ -20,7 +20,7 @@ pub struct Person {
 }
 
 impl Person {
-    fn of(caller: &Caller) -> Person {
+    pub(super) fn of(caller: &Caller) -> Person {
         Person {
             name: caller.staff.name.clone(),
             login: caller.login().to_owned(),
@@ -98,6 +98,7 @@ pub struct HomePage {
     pub pledge_sha256: String,
     pub password_due: bool,
     pub second_factor_missing: bool,
+    pub may_order: bool,
     pub waiting: Vec<WaitingRow>,
     pub alerts: Vec<AlertLine>,
 }
@@ -142,6 +143,9 @@ impl HomePage {
             pledge_sha256: pledge_sha256(),
             password_due: caller.password_due,
             second_factor_missing: caller.second_factor_missing,
+            may_order: caller
+                .role_for(mimamori_policy::access::Action::IssueOrder)
+                .is_some(),
             waiting,
             alerts,
         }
