@@ -110,13 +110,30 @@ async fn screenshot(c: &Client, name: &str) {
     std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
 }
 
+/// The page's text, read again while a navigation replaces the page under it.
 async fn text(c: &Client) -> String {
-    c.find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    for _ in 0..100 {
+        if let Ok(body) = c.find(Locator::Css("body")).await {
+            if let Ok(text) = body.text().await {
+                return text;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the page has no readable body");
+}
+
+/// The page's text once it contains `needle` (a form's answer may take a moment to load).
+async fn page_with(c: &Client, needle: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let page = text(c).await;
+        if page.contains(needle) || Instant::now() > deadline {
+            assert!(page.contains(needle), "no {needle:?} in:\n{page}");
+            return page;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 async fn sign_in(c: &Client, base: &str, login: &str, password: &str) {
@@ -157,8 +174,7 @@ async fn staff_sign_in_see_their_work_in_japanese_and_switch_to_english() {
 
     // A wrong password: the reason in Japanese, with its rule, and the login kept.
     sign_in(&c, &base, "sato", "not-the-password").await;
-    let page = text(&c).await;
-    assert!(page.contains("サインインできませんでした"), "{page}");
+    let page = page_with(&c, "サインインできませんでした").await;
     assert!(page.contains("N3.3.1"), "{page}");
     let login = c.find(Locator::Id("login")).await.unwrap();
     assert_eq!(login.prop("value").await.unwrap().as_deref(), Some("sato"));
@@ -166,8 +182,7 @@ async fn staff_sign_in_see_their_work_in_japanese_and_switch_to_english() {
 
     // The image handler's home page.
     sign_in(&c, &base, "sato", "demo-sato-pass").await;
-    let page = text(&c).await;
-    assert!(page.contains("佐藤 取扱"), "{page}");
+    let page = page_with(&c, "佐藤 取扱").await;
     assert!(page.contains("画像取扱員"), "{page}");
     assert!(page.contains("待っている仕事"), "{page}");
     screenshot(&c, "home-sato-ja").await;
@@ -179,8 +194,7 @@ async fn staff_sign_in_see_their_work_in_japanese_and_switch_to_english() {
         .click()
         .await
         .unwrap();
-    let page = text(&c).await;
-    assert!(page.contains("Image handler"), "{page}");
+    page_with(&c, "Image handler").await;
     c.goto(&format!("{base}/")).await.unwrap();
     let html = c.find(Locator::Css("html")).await.unwrap();
     assert_eq!(html.attr("lang").await.unwrap().as_deref(), Some("en"));
@@ -204,8 +218,7 @@ async fn staff_sign_in_see_their_work_in_japanese_and_switch_to_english() {
         .send_keys("auditor\u{E004}demo-auditor-pass\u{E007}")
         .await
         .unwrap();
-    let page = text(&c).await;
-    assert!(page.contains("Auditor"), "{page}");
+    page_with(&c, "Auditor").await;
     c.close().await.unwrap();
 }
 
@@ -222,27 +235,143 @@ async fn a_form_from_another_site_is_refused_and_repeated_failures_lock_the_acco
          <script>document.forms[0].submit()</script>"
     );
     c.goto(&evil).await.unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let page = loop {
-        let page = text(&c).await;
-        if page.contains("別のサイト") || Instant::now() > deadline {
-            break page;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
-    assert!(
-        page.contains("別のサイトからの送信は受け付けません"),
-        "{page}"
-    );
+    page_with(&c, "別のサイトからの送信は受け付けません").await;
     screenshot(&c, "cross-site-refused").await;
 
     // N3.3.1: five wrong passwords lock the account, and the page says until when.
     for _ in 0..5 {
         sign_in(&c, &base, "lead", "wrong-password-1").await;
+        page_with(&c, "サインインできませんでした").await;
     }
     sign_in(&c, &base, "lead", "demo-lead-pass").await;
-    let page = text(&c).await;
-    assert!(page.contains("アカウントをロックしています"), "{page}");
+    page_with(&c, "アカウントをロックしています").await;
     screenshot(&c, "signin-locked-ja").await;
+    c.close().await.unwrap();
+}
+
+/// Sets up the signed-in person's second factor on screen; returns the app's generator.
+async fn set_up_second_factor(c: &Client, base: &str) -> totp_rs::TOTP {
+    c.goto(&format!("{base}/me/totp")).await.unwrap();
+    c.find(Locator::Css("form[action='/me/totp'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let secret: String = c
+        .find(Locator::Id("secret"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    let bytes = totp_rs::Secret::Encoded(secret).to_bytes().unwrap();
+    let totp = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 0, 30, bytes).unwrap();
+    let form = c
+        .form(Locator::Css("form[action='/me/totp/confirm']"))
+        .await
+        .unwrap();
+    form.set_by_name("code", &totp.generate_current().unwrap())
+        .await
+        .unwrap();
+    form.submit().await.unwrap();
+    totp
+}
+
+/// A moment as a `datetime-local` input takes it, in Japan time.
+fn form_time(t: jiff::Timestamp) -> String {
+    let tz = jiff::tz::TimeZone::get("Asia/Tokyo").unwrap();
+    t.to_zoned(tz).strftime("%Y-%m-%dT%H:%M").to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn n9_1_n9_2_the_manager_orders_and_the_lead_instructs_in_the_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_demo, base) = demo(dir.path());
+    let (_driver, c) = browser().await;
+
+    // The Manager sets up a second factor on screen (N3.3.1), then orders on the form.
+    sign_in(&c, &base, "mayor", "demo-mayor-pass").await;
+    set_up_second_factor(&c, &base).await;
+    assert!(
+        c.current_url().await.unwrap().path() == "/",
+        "a confirmed code leads home"
+    );
+    c.goto(&format!("{base}/orders/new")).await.unwrap();
+    let form = c
+        .form(Locator::Css("form[action='/orders']"))
+        .await
+        .unwrap();
+    form.set_by_name("purpose", "御幣島駅前のひったくり事件の確認")
+        .await
+        .unwrap();
+    form.set_by_name("reason", "西淀川警察署からの照会による")
+        .await
+        .unwrap();
+    form.set_by_name("basis", "t6_1_b").await.unwrap();
+    form.submit().await.unwrap();
+    // T6.1(b) needs the document: the form again, what was typed kept.
+    page_with(&c, "照会文書等").await;
+    let purpose = c.find(Locator::Id("purpose")).await.unwrap();
+    assert_eq!(
+        purpose.prop("value").await.unwrap().as_deref(),
+        Some("御幣島駅前のひったくり事件の確認")
+    );
+    screenshot(&c, "order-refused-ja").await;
+    let form = c
+        .form(Locator::Css("form[action='/orders']"))
+        .await
+        .unwrap();
+    form.set_by_name("document", "西淀川警察署 照会書 第12号")
+        .await
+        .unwrap();
+    form.submit().await.unwrap();
+    let request = c.current_url().await.unwrap().path().to_owned();
+    assert!(request.starts_with("/requests/"), "{request}");
+    page_with(&c, "指示（管理責任者）済み").await;
+    screenshot(&c, "request-ordered-ja").await;
+    c.find(Locator::Css("form[action='/signout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    // The Operations lead sees it waiting, and instructs the handler at the demo terminal.
+    sign_in(&c, &base, "lead", "demo-lead-pass").await;
+    set_up_second_factor(&c, &base).await;
+    page_with(&c, "取り出しの指示（運用責任者）").await;
+    c.goto(&format!("{base}{request}/instruct")).await.unwrap();
+    let now = jiff::Timestamp::now();
+    let form = c.form(Locator::Css("form.card")).await.unwrap();
+    form.set_by_name("camera", "cam-001").await.unwrap();
+    form.set_by_name(
+        "from",
+        &form_time(now - jiff::SignedDuration::from_mins(10)),
+    )
+    .await
+    .unwrap();
+    form.set_by_name("to", &form_time(now - jiff::SignedDuration::from_mins(5)))
+        .await
+        .unwrap();
+    form.set_by_name("handler", "sato").await.unwrap();
+    form.set_by_name("terminal", "demo-pc").await.unwrap();
+    screenshot(&c, "instruct-ja").await;
+    form.submit().await.unwrap();
+    page_with(&c, "指示（運用責任者）済み").await;
+    c.find(Locator::Css("form[action='/signout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    // The handler finds it on their page.
+    sign_in(&c, &base, "sato", "demo-sato-pass").await;
+    let page = page_with(&c, "取り出し（専用端末）").await;
+    assert!(page.contains("御幣島駅前のひったくり事件の確認"), "{page}");
+    screenshot(&c, "home-sato-waiting-ja").await;
     c.close().await.unwrap();
 }

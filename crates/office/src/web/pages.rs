@@ -36,12 +36,19 @@ pub struct Problem {
 
 impl Problem {
     pub fn of(e: &ApiError, lang: Lang) -> Problem {
+        let message = match lang {
+            Lang::Ja => &e.ja,
+            Lang::En => &e.en,
+        };
+        // On a form the message stands by its field: the API's `field: ` prefix goes.
+        let message = e
+            .field
+            .as_ref()
+            .and_then(|f| message.strip_prefix(&format!("{f}: ")))
+            .unwrap_or(message);
         Problem {
             rule: e.rule.map(|r| r.id().to_owned()),
-            message: match lang {
-                Lang::Ja => e.ja.clone(),
-                Lang::En => e.en.clone(),
-            },
+            message: message.to_owned(),
         }
     }
 }
