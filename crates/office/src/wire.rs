@@ -413,11 +413,21 @@ pub struct HoldPlaced {
     pub id: i64,
 }
 
-#[derive(Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct Form1Query {
     /// Only rows from this serial on.
     pub from_serial: Option<RequestId>,
+    /// Only rows ordered on or after this day (Japan time, `YYYY-MM-DD`).
+    #[param(value_type = Option<String>)]
+    pub from: Option<String>,
+    /// Only rows ordered on or before this day (Japan time, `YYYY-MM-DD`).
+    #[param(value_type = Option<String>)]
+    pub to: Option<String>,
+    /// Only rows of this camera.
+    pub camera: Option<String>,
+    /// Only rows on this T6.1 basis (`t6_1_a` … `t6_1_e`).
+    pub basis: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -378,3 +378,66 @@ async fn n3_3_1_the_second_factor_is_set_up_on_screen() {
     let (status, _, body) = page(&w, Method::POST, "/signin", None, Some(&form), &[]).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
 }
+
+#[tokio::test]
+async fn n9_3_form_1_as_a_table_with_filters_and_as_csv_for_excel() {
+    let w = World::new().await;
+    let mayor_api = w.sign_in("mayor").await;
+    w.order(&mayor_api).await;
+    let auditor = sign_in_form(&w, "auditor").await;
+    let (status, _, body) = page(&w, Method::GET, "/form1", Some(&auditor), None, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("ひったくり事件の確認"), "{body}");
+    assert!(body.contains("T6.1e"), "{body}");
+    // Filtered by another basis, or a period before it: nothing.
+    let (_, _, body) = page(
+        &w,
+        Method::GET,
+        "/form1?basis=t6_1_a",
+        Some(&auditor),
+        None,
+        &[],
+    )
+    .await;
+    assert!(body.contains("該当する記録はありません"), "{body}");
+    assert!(
+        body.contains(r#"<option value="t6_1_a" selected>"#),
+        "kept: {body}"
+    );
+    let (_, _, body) = page(
+        &w,
+        Method::GET,
+        "/form1?from=2000-01-01&to=2000-01-31",
+        Some(&auditor),
+        None,
+        &[],
+    )
+    .await;
+    assert!(body.contains("該当する記録はありません"), "{body}");
+    let (status, _, body) = page(
+        &w,
+        Method::GET,
+        "/form1?from=yesterday",
+        Some(&auditor),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("YYYY-MM-DD"), "{body}");
+    // CSV: a BOM, the header in Japanese, the row.
+    let (status, headers, body) =
+        page(&w, Method::GET, "/form1.csv", Some(&auditor), None, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    assert!(body.starts_with("\u{feff}\"番号\",\"指示日時\""), "{body}");
+    assert!(body.contains("\"ひったくり事件の確認\""), "{body}");
+    // The Administrator reads no records (T4): refused with the rule.
+    let admin = sign_in_form(&w, "admin").await;
+    let (status, _, body) = page(&w, Method::GET, "/form1", Some(&admin), None, &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body.contains("T4"), "{body}");
+}

@@ -9,6 +9,7 @@
 mod account;
 mod chain;
 mod chain_pages;
+mod form1;
 mod i18n;
 mod pages;
 mod session;
@@ -47,6 +48,8 @@ pub fn routes() -> Router<Shared> {
             get(account::totp_page).post(account::start_totp),
         )
         .route("/me/totp/confirm", post(account::confirm_totp))
+        .route("/form1", get(form1::page))
+        .route("/form1.csv", get(form1::csv))
         .route("/orders/new", get(chain::order_form))
         .route("/orders", post(chain::order))
         .route("/requests/{id}", get(chain::request))

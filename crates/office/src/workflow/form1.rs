@@ -3,9 +3,12 @@
 
 use std::collections::BTreeMap;
 
+use jiff::civil::Date;
+use jiff::Timestamp;
 use mimamori_db::vocabulary::{self, Form1Field};
 use mimamori_db::EventBody;
 use mimamori_policy::access::{decide_correction, Action};
+use mimamori_policy::chain::LegalBasis;
 use mimamori_policy::RequestId;
 
 use crate::auth::Caller;
@@ -29,11 +32,77 @@ pub async fn list_form1(
         .may(office, Action::ReadRecords, "form1_read")
         .await?;
     let from = q.from_serial.unwrap_or(RequestId::new(0));
+    let filter = Filter::parse(&q)?;
     Ok(rows(office)
         .await?
         .into_values()
-        .filter(|r| r.serial >= from)
+        .filter(|r| r.serial >= from && filter.keeps(r))
         .collect())
+}
+
+/// Form 1's filters, parsed: the period of the order in Japan time, the camera, the basis.
+struct Filter {
+    from: Option<Timestamp>,
+    /// The end of the last day, exclusive.
+    until: Option<Timestamp>,
+    camera: Option<String>,
+    basis: Option<LegalBasis>,
+}
+
+impl Filter {
+    fn parse(q: &Form1Query) -> Result<Filter, ApiError> {
+        let day = |field: &str, text: &Option<String>, days: i64| -> Result<_, ApiError> {
+            let Some(text) = text.as_deref().map(str::trim).filter(|t| !t.is_empty()) else {
+                return Ok(None);
+            };
+            let date: Date = text.parse().map_err(|_| {
+                ApiError::invalid(
+                    field,
+                    "a day as YYYY-MM-DD",
+                    "日付は YYYY-MM-DD で入力してください",
+                )
+            })?;
+            let tz = jiff::tz::TimeZone::get("Asia/Tokyo").map_err(ApiError::internal)?;
+            let start = date
+                .checked_add(jiff::Span::new().days(days))
+                .and_then(|d| d.to_zoned(tz))
+                .map_err(|_| ApiError::invalid(field, "out of range", "範囲外の日付です"))?;
+            Ok(Some(start.timestamp()))
+        };
+        let basis = match q.basis.as_deref().filter(|b| !b.is_empty()) {
+            None => None,
+            Some(b) => Some(LegalBasis::parse(b).ok_or_else(|| {
+                ApiError::invalid(
+                    "basis",
+                    "one of t6_1_a … t6_1_e",
+                    "t6_1_a〜t6_1_e のいずれかです",
+                )
+            })?),
+        };
+        Ok(Filter {
+            from: day("from", &q.from, 0)?,
+            until: day("to", &q.to, 1)?,
+            camera: q.camera.clone().filter(|c| !c.is_empty()),
+            basis,
+        })
+    }
+
+    fn keeps(&self, row: &Form1Row) -> bool {
+        let ordered = row.ordered;
+        self.from.is_none_or(|f| ordered.is_some_and(|o| o >= f))
+            && self.until.is_none_or(|u| ordered.is_some_and(|o| o < u))
+            && self
+                .camera
+                .as_ref()
+                .is_none_or(|c| row.camera.as_deref() == Some(c.as_str()))
+            && self.basis.is_none_or(|b| {
+                row.basis
+                    .as_ref()
+                    .and_then(|v| v.get("kind"))
+                    .and_then(|k| k.as_str())
+                    == Some(b.code())
+            })
+    }
 }
 
 /// N9.3: a correction is a new event that names the event and field it corrects; the

@@ -1,0 +1,204 @@
+//! Form 1 (様式第1号 画像管理台帳, N9.3) on screen: the same rows the API lists, filtered by
+//! the period of the order (Japan time), the camera and the T6.1 basis, as a table and as CSV
+//! (UTF-8 with a byte-order mark, so Excel opens it in Japanese).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use mimamori_policy::chain::LegalBasis;
+
+use super::chain_pages::Choice;
+use super::pages::{self, jst, Person, Problem};
+use super::session::WebCaller;
+use super::Tr;
+use crate::form1::Form1Row;
+use crate::wire::Form1Query;
+use crate::{workflow, Shared};
+
+/// A row as the register prints it.
+pub struct Line {
+    pub cells: Vec<String>,
+}
+
+/// The register's columns, as Fluent keys, in the form's order.
+const COLUMNS: [&str; 12] = [
+    "f1-serial",
+    "f1-ordered",
+    "f1-ordered-by",
+    "col-purpose",
+    "order-basis",
+    "col-camera",
+    "req-range",
+    "req-handler",
+    "req-retrieved",
+    "f1-recipient",
+    "req-reported",
+    "f1-remarks",
+];
+
+fn line(row: &Form1Row) -> Line {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let basis = row
+        .basis
+        .as_ref()
+        .and_then(|b| b.get("kind"))
+        .and_then(|k| k.as_str())
+        .and_then(LegalBasis::parse)
+        .map(|b| b.rule().id().to_owned())
+        .unwrap_or_default();
+    let camera = match (&row.camera, &row.site) {
+        (Some(c), Some(s)) => format!("{c}（{s}）"),
+        (Some(c), None) => c.clone(),
+        _ => String::new(),
+    };
+    let range = match (&row.recorded_from, &row.recorded_to) {
+        (Some(f), Some(t)) => format!("{f} 〜 {t}"),
+        _ => String::new(),
+    };
+    let retrieved = match (&row.retrieved_by, row.retrieved) {
+        (Some(by), Some(at)) => format!("{} {by}", jst(at)),
+        _ => String::new(),
+    };
+    Line {
+        cells: vec![
+            row.serial.to_string(),
+            row.ordered.map(jst).unwrap_or_default(),
+            opt(&row.ordered_by),
+            opt(&row.purpose),
+            basis,
+            camera,
+            range,
+            opt(&row.handler),
+            retrieved,
+            opt(&row.recipient),
+            row.reported.map(jst).unwrap_or_default(),
+            opt(&row.remarks),
+        ],
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "form1.html")]
+pub struct Form1Page {
+    pub tr: Tr,
+    pub me: Option<Person>,
+    pub here: String,
+    pub query: Form1Query,
+    pub query_string: String,
+    pub cameras: Vec<Choice>,
+    pub bases: Vec<Choice>,
+    pub columns: &'static [&'static str],
+    pub lines: Vec<Line>,
+    pub problem: Option<Problem>,
+}
+
+fn query_string(q: &Form1Query) -> String {
+    let mut out = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in [
+        ("from", &q.from),
+        ("to", &q.to),
+        ("camera", &q.camera),
+        ("basis", &q.basis),
+    ] {
+        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+            out.append_pair(k, v);
+        }
+    }
+    out.finish()
+}
+
+pub async fn page(
+    State(office): State<Shared>,
+    web: WebCaller,
+    Query(query): Query<Form1Query>,
+) -> Response {
+    let tr = Tr::new(web.lang);
+    let (lines, problem, status) = match workflow::form1::list_form1(
+        &office,
+        &web.caller,
+        Form1Query {
+            from_serial: None,
+            from: query.from.clone(),
+            to: query.to.clone(),
+            camera: query.camera.clone(),
+            basis: query.basis.clone(),
+        },
+    )
+    .await
+    {
+        Ok(rows) => (
+            rows.iter().map(line).collect(),
+            None,
+            axum::http::StatusCode::OK,
+        ),
+        Err(e) => (Vec::new(), Some(Problem::of(&e, tr.lang)), e.status),
+    };
+    let selected = |v: &Option<String>, x: &str| v.as_deref() == Some(x);
+    let cameras = office
+        .policy
+        .cameras
+        .iter()
+        .map(|c| Choice {
+            value: c.id.to_string(),
+            label: format!("{} {}", c.id, c.name),
+            selected: selected(&query.camera, c.id.as_str()),
+        })
+        .collect();
+    let bases = LegalBasis::ALL
+        .iter()
+        .map(|b| Choice {
+            value: b.code().to_owned(),
+            label: format!("{} {}", b.rule().id(), b.ja()),
+            selected: selected(&query.basis, b.code()),
+        })
+        .collect();
+    let page = Form1Page {
+        tr,
+        me: Some(Person::of(&web.caller)),
+        here: "/form1".into(),
+        query_string: query_string(&query),
+        query,
+        cameras,
+        bases,
+        columns: &COLUMNS,
+        lines,
+        problem,
+    };
+    (status, page).into_response()
+}
+
+/// The same rows as CSV: every cell quoted, a BOM first, the header in the page's language.
+pub async fn csv(
+    State(office): State<Shared>,
+    web: WebCaller,
+    Query(query): Query<Form1Query>,
+) -> Response {
+    let tr = Tr::new(web.lang);
+    let rows = match workflow::form1::list_form1(&office, &web.caller, query).await {
+        Ok(rows) => rows,
+        Err(e) => return pages::error_page(tr, &e),
+    };
+    let mut out = String::from("\u{feff}");
+    let quote = |cell: &str| format!("\"{}\"", cell.replace('"', "\"\""));
+    let header: Vec<String> = COLUMNS.iter().map(|k| quote(&tr.t(k))).collect();
+    out.push_str(&header.join(","));
+    out.push_str("\r\n");
+    for row in &rows {
+        let cells: Vec<String> = line(row).cells.iter().map(|c| quote(c)).collect();
+        out.push_str(&cells.join(","));
+        out.push_str("\r\n");
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"form1.csv\"",
+            ),
+        ],
+        out,
+    )
+        .into_response()
+}
