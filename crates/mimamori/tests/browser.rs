@@ -136,6 +136,23 @@ async fn page_with(c: &Client, needle: &str) -> String {
     }
 }
 
+async fn sign_out(c: &Client) {
+    c.find(Locator::Css("form[action='/signout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !c.current_url().await.unwrap().path().ends_with("/signin") {
+        assert!(
+            Instant::now() < deadline,
+            "signing out leads to the sign-in page"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn sign_in(c: &Client, base: &str, login: &str, password: &str) {
     c.goto(&format!("{base}/signin")).await.unwrap();
     let form = c.form(Locator::Css("form.card")).await.unwrap();
@@ -201,12 +218,7 @@ async fn staff_sign_in_see_their_work_in_japanese_and_switch_to_english() {
     screenshot(&c, "home-sato-en").await;
 
     // Signing out leads back to the sign-in page; the session is gone.
-    c.find(Locator::Css("form[action='/signout'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    sign_out(&c).await;
     c.goto(&format!("{base}/")).await.unwrap();
     assert!(c.current_url().await.unwrap().path().ends_with("/signin"));
 
@@ -332,12 +344,7 @@ async fn n9_1_n9_2_the_manager_orders_and_the_lead_instructs_in_the_browser() {
     assert!(request.starts_with("/requests/"), "{request}");
     page_with(&c, "指示（管理責任者）済み").await;
     screenshot(&c, "request-ordered-ja").await;
-    c.find(Locator::Css("form[action='/signout'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    sign_out(&c).await;
 
     // The Operations lead sees it waiting, and instructs the handler at the demo terminal.
     sign_in(&c, &base, "lead", "demo-lead-pass").await;
@@ -361,12 +368,7 @@ async fn n9_1_n9_2_the_manager_orders_and_the_lead_instructs_in_the_browser() {
     screenshot(&c, "instruct-ja").await;
     form.submit().await.unwrap();
     page_with(&c, "指示（運用責任者）済み").await;
-    c.find(Locator::Css("form[action='/signout'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    sign_out(&c).await;
 
     // The handler finds it on their page.
     sign_in(&c, &base, "sato", "demo-sato-pass").await;

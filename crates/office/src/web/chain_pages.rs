@@ -20,6 +20,32 @@ pub struct Choice {
     pub selected: bool,
 }
 
+/// The policy's cameras as choices, `selected` chosen.
+pub fn camera_choices(office: &OfficeState, selected: &str) -> Vec<Choice> {
+    office
+        .policy
+        .cameras
+        .iter()
+        .map(|c| Choice {
+            value: c.id.to_string(),
+            label: format!("{} {}（{}）", c.id, c.name, c.site),
+            selected: selected == c.id.as_str(),
+        })
+        .collect()
+}
+
+/// T6.1's grounds as choices, with their rule IDs, `selected` chosen.
+pub fn basis_choices(selected: &str) -> Vec<Choice> {
+    LegalBasis::ALL
+        .iter()
+        .map(|b| Choice {
+            value: b.code().to_owned(),
+            label: format!("{} {}", b.rule().id(), b.ja()),
+            selected: selected == b.code(),
+        })
+        .collect()
+}
+
 /// A form's refusal, and the field it is about.
 pub struct FormProblem {
     pub problem: Option<Problem>,
@@ -57,14 +83,7 @@ pub struct OrderPage {
 
 impl OrderPage {
     pub fn new(tr: Tr, caller: &Caller, form: OrderForm, error: Option<&ApiError>) -> OrderPage {
-        let bases = LegalBasis::ALL
-            .iter()
-            .map(|b| Choice {
-                value: b.code().to_owned(),
-                label: format!("{} {}", b.rule().id(), b.ja()),
-                selected: form.basis == b.code(),
-            })
-            .collect();
+        let bases = basis_choices(&form.basis);
         OrderPage {
             tr,
             me: Some(Person::of(caller)),
@@ -154,16 +173,7 @@ impl InstructPage {
         form: InstructForm,
         error: Option<&ApiError>,
     ) -> InstructPage {
-        let cameras = office
-            .policy
-            .cameras
-            .iter()
-            .map(|c| Choice {
-                value: c.id.to_string(),
-                label: format!("{} {}（{}）", c.id, c.name, c.site),
-                selected: form.camera == c.id.as_str(),
-            })
-            .collect();
+        let cameras = camera_choices(office, &form.camera);
         // The terminals in service; reading them is a permission like any other.
         let terminals = crate::workflow::terminals::list_terminals(office, caller)
             .await

@@ -9,7 +9,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use mimamori_policy::chain::LegalBasis;
 
-use super::chain_pages::Choice;
+use super::chain_pages::{basis_choices, camera_choices, Choice};
 use super::pages::{self, jst, Person, Problem};
 use super::session::WebCaller;
 use super::Tr;
@@ -135,25 +135,8 @@ pub async fn page(
         ),
         Err(e) => (Vec::new(), Some(Problem::of(&e, tr.lang)), e.status),
     };
-    let selected = |v: &Option<String>, x: &str| v.as_deref() == Some(x);
-    let cameras = office
-        .policy
-        .cameras
-        .iter()
-        .map(|c| Choice {
-            value: c.id.to_string(),
-            label: format!("{} {}", c.id, c.name),
-            selected: selected(&query.camera, c.id.as_str()),
-        })
-        .collect();
-    let bases = LegalBasis::ALL
-        .iter()
-        .map(|b| Choice {
-            value: b.code().to_owned(),
-            label: format!("{} {}", b.rule().id(), b.ja()),
-            selected: selected(&query.basis, b.code()),
-        })
-        .collect();
+    let cameras = camera_choices(&office, query.camera.as_deref().unwrap_or(""));
+    let bases = basis_choices(query.basis.as_deref().unwrap_or(""));
     let page = Form1Page {
         tr,
         me: Some(Person::of(&web.caller)),
