@@ -146,6 +146,25 @@ impl Db {
         .await?)
     }
 
+    /// The spans `(start_us, end_us)` of a camera's segments overlapping a range, oldest
+    /// first, without their indexes (a day's timeline needs only these).
+    pub async fn segment_spans(
+        &self,
+        camera: &CameraId,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Result<Vec<(i64, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT start_us, end_us FROM segment
+             WHERE camera_id = ? AND end_us > ? AND start_us < ? ORDER BY start_us",
+        )
+        .bind(camera.as_str())
+        .bind(to_us(start))
+        .bind(to_us(end))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Every indexed segment, oldest first.
     pub async fn all_segments(&self) -> Result<Vec<SegmentRow>> {
         Ok(sqlx::query_as(&format!(

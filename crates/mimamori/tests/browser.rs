@@ -204,6 +204,14 @@ async fn staff_sign_in_see_their_work_in_japanese_and_switch_to_english() {
     assert!(page.contains("待っている仕事"), "{page}");
     screenshot(&c, "home-sato-ja").await;
 
+    // The cameras page: states and today's bar, never an image (N5, N6.3).
+    c.goto(&format!("{base}/cameras")).await.unwrap();
+    page_with(&c, "カメラの録画状況").await;
+    assert!(c.find(Locator::Css("svg.timeline")).await.is_ok());
+    assert!(c.find(Locator::Css("img, video")).await.is_err());
+    screenshot(&c, "cameras-ja").await;
+    c.goto(&format!("{base}/")).await.unwrap();
+
     // English by the switch, remembered across pages.
     c.find(Locator::Css("form[action='/lang'] button"))
         .await

@@ -441,3 +441,52 @@ async fn n9_3_form_1_as_a_table_with_filters_and_as_csv_for_excel() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(body.contains("T4"), "{body}");
 }
+
+#[tokio::test]
+async fn n5_the_cameras_page_shows_state_and_todays_gaps_without_any_image() {
+    let w = World::new().await;
+    let lead = sign_in_form(&w, "lead").await;
+    let (status, _, body) = page(&w, Method::GET, "/cameras", Some(&lead), None, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("cam1"), "{body}");
+    assert!(body.contains("未接続"), "{body}");
+    assert!(body.contains("本日の欠落はありません"), "{body}");
+    assert!(
+        !body.contains("<img") && !body.contains("<video"),
+        "N6.3: no image"
+    );
+    // A gap this morning is a red stretch on the day's bar, with its cause.
+    let camera = mimamori_policy::CameraId::new("cam1").unwrap();
+    let start = w.now() - SignedDuration::from_mins(90);
+    w.office
+        .db
+        .open_gap(&camera, start, "stream: connection refused")
+        .await
+        .unwrap();
+    w.office
+        .db
+        .close_gap(&camera, w.now() - SignedDuration::from_mins(60))
+        .await
+        .unwrap();
+    let (_, _, body) = page(&w, Method::GET, "/cameras", Some(&lead), None, &[]).await;
+    assert!(body.contains(r#"class="gap""#), "{body}");
+    assert!(body.contains("connection refused"), "{body}");
+    assert!(
+        !body.contains(r#"class="recorded""#),
+        "nothing recorded yet: {body}"
+    );
+    // The segment being written is recorded time on the bar.
+    let db = &w.office.db;
+    let state = mimamori_db::CameraState::Recording;
+    db.set_camera_state(&camera, state, None, None, w.now())
+        .await
+        .unwrap();
+    let since = w.now() - SignedDuration::from_mins(30);
+    let last = w.now() - SignedDuration::from_mins(1);
+    db.set_recording_progress(&camera, Some(since), Some(last), w.now())
+        .await
+        .unwrap();
+    let (_, _, body) = page(&w, Method::GET, "/cameras", Some(&lead), None, &[]).await;
+    assert!(body.contains(r#"class="recorded""#), "{body}");
+    assert!(body.contains("録画中"), "{body}");
+}

@@ -7,6 +7,7 @@
 //! Security Policy and are never cached.
 
 mod account;
+mod cameras;
 mod chain;
 mod chain_pages;
 mod form1;
@@ -48,6 +49,7 @@ pub fn routes() -> Router<Shared> {
             get(account::totp_page).post(account::start_totp),
         )
         .route("/me/totp/confirm", post(account::confirm_totp))
+        .route("/cameras", get(cameras::page))
         .route("/form1", get(form1::page))
         .route("/form1.csv", get(form1::csv))
         .route("/orders/new", get(chain::order_form))
