@@ -189,6 +189,19 @@ impl Db {
         .await?)
     }
 
+    /// The newest `limit` events, newest first, optionally only those whose kind or actor is
+    /// `text` exactly.
+    pub async fn recent_events(&self, text: Option<&str>, limit: i64) -> Result<Vec<EventRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, time_us, actor, role, terminal, kind, rule, outcome, detail FROM event
+             WHERE ?1 IS NULL OR kind = ?1 OR actor = ?1 ORDER BY id DESC LIMIT ?2",
+        )
+        .bind(text)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Events of one kind (or all), oldest first.
     pub async fn events(&self, kind: Option<EventKind>) -> Result<Vec<EventRow>> {
         Ok(sqlx::query_as(

@@ -210,6 +210,10 @@ async fn staff_sign_in_see_their_work_in_japanese_and_switch_to_english() {
     assert!(c.find(Locator::Css("svg.timeline")).await.is_ok());
     assert!(c.find(Locator::Css("img, video")).await.is_err());
     screenshot(&c, "cameras-ja").await;
+    // The ledger page: the demo's own events, and how to verify from outside.
+    c.goto(&format!("{base}/ledger")).await.unwrap();
+    page_with(&c, "mimamori ledger verify").await;
+    screenshot(&c, "ledger-ja").await;
     c.goto(&format!("{base}/")).await.unwrap();
 
     // English by the switch, remembered across pages.

@@ -490,3 +490,33 @@ async fn n5_the_cameras_page_shows_state_and_todays_gaps_without_any_image() {
     assert!(body.contains(r#"class="recorded""#), "{body}");
     assert!(body.contains("録画中"), "{body}");
 }
+
+#[tokio::test]
+async fn n3_2_1_the_ledger_page_lists_events_and_says_how_to_verify() {
+    let w = World::new().await;
+    let mayor_api = w.sign_in("mayor").await;
+    w.order(&mayor_api).await;
+    let auditor = sign_in_form(&w, "auditor").await;
+    let (status, _, body) = page(&w, Method::GET, "/ledger", Some(&auditor), None, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("改ざん検知の記録"), "{body}");
+    assert!(body.contains("order_issued"), "{body}");
+    assert!(body.contains("mimamori ledger verify"), "{body}");
+    // Filtered by a kind: only those.
+    let (_, _, body) = page(
+        &w,
+        Method::GET,
+        "/ledger?filter=order_issued",
+        Some(&auditor),
+        None,
+        &[],
+    )
+    .await;
+    assert!(body.contains("order_issued"), "{body}");
+    assert!(!body.contains("<td>signed_in</td>"), "{body}");
+    // The Administrator reads no records (T4).
+    let admin = sign_in_form(&w, "admin").await;
+    let (status, _, body) = page(&w, Method::GET, "/ledger", Some(&admin), None, &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body.contains("T4"), "{body}");
+}

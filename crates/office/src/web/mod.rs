@@ -12,6 +12,7 @@ mod chain;
 mod chain_pages;
 mod form1;
 mod i18n;
+mod ledger;
 mod pages;
 mod session;
 
@@ -50,6 +51,7 @@ pub fn routes() -> Router<Shared> {
         )
         .route("/me/totp/confirm", post(account::confirm_totp))
         .route("/cameras", get(cameras::page))
+        .route("/ledger", get(ledger::page))
         .route("/form1", get(form1::page))
         .route("/form1.csv", get(form1::csv))
         .route("/orders/new", get(chain::order_form))

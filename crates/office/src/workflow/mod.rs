@@ -23,6 +23,7 @@ pub mod fields;
 pub mod form1;
 pub mod history;
 pub mod holds;
+pub mod ledger;
 pub mod my_work;
 pub mod orders;
 pub mod proposals;

@@ -1,0 +1,95 @@
+//! The ledger page (issue 13): the latest checkpoint the ward signed (N3.2.1), the newest
+//! events (filtered by kind or actor), and how anyone outside verifies the record.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use base64::prelude::{Engine, BASE64_STANDARD};
+use serde::Deserialize;
+
+use super::pages::{jst, Person, Problem};
+use super::session::WebCaller;
+use super::Tr;
+use crate::{workflow, Shared};
+
+pub struct CheckpointLine {
+    pub size: i64,
+    pub time: String,
+    pub root: String,
+    pub note: String,
+}
+
+pub struct EventLine {
+    pub id: i64,
+    pub time: String,
+    pub actor: String,
+    pub role: String,
+    pub kind: String,
+    pub rule: String,
+    pub outcome: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "ledger.html")]
+pub struct LedgerPage {
+    pub tr: Tr,
+    pub me: Option<Person>,
+    pub here: &'static str,
+    pub filter: String,
+    pub checkpoint: Option<CheckpointLine>,
+    pub events: Vec<EventLine>,
+    pub problem: Option<Problem>,
+}
+
+#[derive(Deserialize)]
+pub struct LedgerQuery {
+    #[serde(default)]
+    filter: String,
+}
+
+pub async fn page(
+    State(office): State<Shared>,
+    web: WebCaller,
+    Query(q): Query<LedgerQuery>,
+) -> Response {
+    let tr = Tr::new(web.lang);
+    let mut page = LedgerPage {
+        tr,
+        me: Some(Person::of(&web.caller)),
+        here: "/ledger",
+        filter: q.filter.clone(),
+        checkpoint: None,
+        events: Vec::new(),
+        problem: None,
+    };
+    let status = match workflow::ledger::ledger_view(&office, &web.caller, Some(&q.filter)).await {
+        Ok(view) => {
+            page.checkpoint = view.checkpoint.map(|c| CheckpointLine {
+                size: c.size,
+                time: jst(mimamori_db::from_us(c.time_us)),
+                root: BASE64_STANDARD.encode(&c.root),
+                note: c.note,
+            });
+            page.events = view
+                .events
+                .into_iter()
+                .map(|e| EventLine {
+                    id: e.id,
+                    time: jst(mimamori_db::from_us(e.time_us)),
+                    actor: e.actor,
+                    role: e.role.unwrap_or_default(),
+                    kind: e.kind,
+                    rule: e.rule.unwrap_or_default(),
+                    outcome: e.outcome,
+                })
+                .collect();
+            axum::http::StatusCode::OK
+        }
+        Err(e) => {
+            page.problem = Some(Problem::of(&e, tr.lang));
+            e.status
+        }
+    };
+    (status, page).into_response()
+}
