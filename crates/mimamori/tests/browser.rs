@@ -136,6 +136,19 @@ async fn page_with(c: &Client, needle: &str) -> String {
     }
 }
 
+/// The page's path once it satisfies `wanted` (a submitted form navigates asynchronously).
+async fn path_when(c: &Client, wanted: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let path = c.current_url().await.unwrap().path().to_owned();
+        if wanted(&path) {
+            return path;
+        }
+        assert!(Instant::now() < deadline, "still at {path}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn sign_out(c: &Client) {
     c.find(Locator::Css("form[action='/signout'] button"))
         .await
@@ -143,14 +156,7 @@ async fn sign_out(c: &Client) {
         .click()
         .await
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while !c.current_url().await.unwrap().path().ends_with("/signin") {
-        assert!(
-            Instant::now() < deadline,
-            "signing out leads to the sign-in page"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    path_when(c, |p| p.ends_with("/signin")).await;
 }
 
 async fn sign_in(c: &Client, base: &str, login: &str, password: &str) {
@@ -159,6 +165,17 @@ async fn sign_in(c: &Client, base: &str, login: &str, password: &str) {
     form.set_by_name("login", login).await.unwrap();
     form.set_by_name("password", password).await.unwrap();
     form.submit().await.unwrap();
+    // The answer is the home page, or the sign-in page again with the reason.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if c.current_url().await.unwrap().path() == "/"
+            || c.find(Locator::Css(".problem")).await.is_ok()
+        {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the sign-in was not answered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -283,7 +300,8 @@ async fn set_up_second_factor(c: &Client, base: &str) -> totp_rs::TOTP {
         .await
         .unwrap();
     let secret: String = c
-        .find(Locator::Id("secret"))
+        .wait()
+        .for_element(Locator::Id("secret"))
         .await
         .unwrap()
         .text()
@@ -319,10 +337,7 @@ async fn n9_1_n9_2_the_manager_orders_and_the_lead_instructs_in_the_browser() {
     // The Manager sets up a second factor on screen (N3.3.1), then orders on the form.
     sign_in(&c, &base, "mayor", "demo-mayor-pass").await;
     set_up_second_factor(&c, &base).await;
-    assert!(
-        c.current_url().await.unwrap().path() == "/",
-        "a confirmed code leads home"
-    );
+    path_when(&c, |p| p == "/").await; // a confirmed code leads home
     c.goto(&format!("{base}/orders/new")).await.unwrap();
     let form = c
         .form(Locator::Css("form[action='/orders']"))
@@ -337,7 +352,11 @@ async fn n9_1_n9_2_the_manager_orders_and_the_lead_instructs_in_the_browser() {
     form.set_by_name("basis", "t6_1_b").await.unwrap();
     form.submit().await.unwrap();
     // T6.1(b) needs the document: the form again, what was typed kept.
-    page_with(&c, "照会文書等").await;
+    c.wait()
+        .for_element(Locator::Css(".problem"))
+        .await
+        .unwrap();
+    page_with(&c, "「照会文書等」の記載が必要です").await;
     let purpose = c.find(Locator::Id("purpose")).await.unwrap();
     assert_eq!(
         purpose.prop("value").await.unwrap().as_deref(),
@@ -352,8 +371,7 @@ async fn n9_1_n9_2_the_manager_orders_and_the_lead_instructs_in_the_browser() {
         .await
         .unwrap();
     form.submit().await.unwrap();
-    let request = c.current_url().await.unwrap().path().to_owned();
-    assert!(request.starts_with("/requests/"), "{request}");
+    let request = path_when(&c, |p| p.starts_with("/requests/")).await;
     page_with(&c, "指示（管理責任者）済み").await;
     screenshot(&c, "request-ordered-ja").await;
     sign_out(&c).await;
