@@ -520,3 +520,32 @@ async fn n3_2_1_the_ledger_page_lists_events_and_says_how_to_verify() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(body.contains("T4"), "{body}");
 }
+
+#[tokio::test]
+async fn n7_n8_the_staff_and_terminals_pages_list_who_holds_what() {
+    let w = World::new().await;
+    let lead_api = w.sign_in("lead").await;
+    w.terminal(&lead_api, "pc-1").await;
+    for login in ["auditor", "admin"] {
+        let cookie = sign_in_form(&w, login).await;
+        let (status, _, body) = page(&w, Method::GET, "/staff", Some(&cookie), None, &[]).await;
+        assert_eq!(status, StatusCode::OK, "{login}: {body}");
+        assert!(
+            body.contains("sato") && body.contains("画像取扱員"),
+            "{body}"
+        );
+        assert!(body.contains("利用中"), "{body}");
+    }
+    let auditor = sign_in_form(&w, "auditor").await;
+    let (status, _, body) = page(&w, Method::GET, "/terminals", Some(&auditor), None, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        body.contains("pc-1") && body.contains("防犯係 執務室"),
+        "{body}"
+    );
+    // The Administrator keeps accounts, not terminals' records (T4).
+    let admin = sign_in_form(&w, "admin").await;
+    let (status, _, body) = page(&w, Method::GET, "/terminals", Some(&admin), None, &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body.contains("T4"), "{body}");
+}

@@ -14,6 +14,7 @@ mod form1;
 mod i18n;
 mod ledger;
 mod pages;
+mod people;
 mod session;
 
 use axum::extract::{Form, State};
@@ -52,6 +53,8 @@ pub fn routes() -> Router<Shared> {
         .route("/me/totp/confirm", post(account::confirm_totp))
         .route("/cameras", get(cameras::page))
         .route("/ledger", get(ledger::page))
+        .route("/staff", get(people::staff))
+        .route("/terminals", get(people::terminals))
         .route("/form1", get(form1::page))
         .route("/form1.csv", get(form1::csv))
         .route("/orders/new", get(chain::order_form))

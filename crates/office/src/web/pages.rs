@@ -187,7 +187,7 @@ pub fn jst(t: Timestamp) -> String {
     }
 }
 
-fn role_key(role: Role) -> &'static str {
+pub(super) fn role_key(role: Role) -> &'static str {
     match role {
         Role::Administrator => "role-administrator",
         Role::Manager => "role-manager",

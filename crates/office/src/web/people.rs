@@ -1,0 +1,156 @@
+//! The staff and terminals pages (issue 13), read-only for now: who holds an account and which
+//! roles they were appointed to, by whom, when (N7, T3); and the dedicated terminals with
+//! their custodian and state (N2, N8). The same workflow reads as the API's, with the same
+//! permissions (records readers and the Administrator).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+
+use super::pages::{jst, role_key, Person, Problem};
+use super::session::WebCaller;
+use super::Tr;
+use crate::{workflow, Shared};
+
+pub struct StaffLine {
+    pub login: String,
+    pub name: String,
+    pub unit: String,
+    /// (role key, since, until or empty, appointed by) of each appointment, newest first.
+    pub appointments: Vec<(&'static str, String, String, String)>,
+    pub state_key: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff.html")]
+pub struct StaffPage {
+    pub tr: Tr,
+    pub me: Option<Person>,
+    pub here: &'static str,
+    pub staff: Vec<StaffLine>,
+    pub problem: Option<Problem>,
+}
+
+pub async fn staff(State(office): State<Shared>, web: WebCaller) -> Response {
+    let tr = Tr::new(web.lang);
+    let caller = &web.caller;
+    let result = async {
+        let staff = workflow::staff::list_staff(&office, caller).await?;
+        let appointments = workflow::staff::list_appointments(&office, caller).await?;
+        Ok::<_, crate::error::ApiError>((staff, appointments))
+    }
+    .await;
+    let mut page = StaffPage {
+        tr,
+        me: Some(Person::of(caller)),
+        here: "/staff",
+        staff: Vec::new(),
+        problem: None,
+    };
+    let now_us = office.clock.now().as_microsecond();
+    let status = match result {
+        Ok((staff, appointments)) => {
+            page.staff = staff
+                .into_iter()
+                .map(|s| {
+                    let appointments = appointments
+                        .iter()
+                        .filter(|a| a.login == s.login)
+                        .map(|a| {
+                            let a = &a.appointment;
+                            let until = a.ended_us.or(a.until_us);
+                            (
+                                role_key(a.role),
+                                jst(mimamori_db::from_us(a.from_us)),
+                                until
+                                    .map(|u| jst(mimamori_db::from_us(u)))
+                                    .unwrap_or_default(),
+                                a.appointed_by.clone(),
+                            )
+                        })
+                        .collect();
+                    StaffLine {
+                        state_key: if s.left_us.is_some() {
+                            "staff-left"
+                        } else if s.enrolled_us.is_none() {
+                            "staff-not-enrolled"
+                        } else if s.locked_until_us.is_some_and(|u| u > now_us) {
+                            "staff-locked"
+                        } else {
+                            "staff-active"
+                        },
+                        login: s.login.to_string(),
+                        name: s.name,
+                        unit: s.unit,
+                        appointments,
+                    }
+                })
+                .collect();
+            axum::http::StatusCode::OK
+        }
+        Err(e) => {
+            page.problem = Some(Problem::of(&e, tr.lang));
+            e.status
+        }
+    };
+    (status, page).into_response()
+}
+
+pub struct TerminalLine {
+    pub id: String,
+    pub name: String,
+    pub location: String,
+    pub custodian: String,
+    pub registered: String,
+    pub revoked: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "terminals.html")]
+pub struct TerminalsPage {
+    pub tr: Tr,
+    pub me: Option<Person>,
+    pub here: &'static str,
+    pub terminals: Vec<TerminalLine>,
+    pub problem: Option<Problem>,
+}
+
+pub async fn terminals(State(office): State<Shared>, web: WebCaller) -> Response {
+    let tr = Tr::new(web.lang);
+    let mut page = TerminalsPage {
+        tr,
+        me: Some(Person::of(&web.caller)),
+        here: "/terminals",
+        terminals: Vec::new(),
+        problem: None,
+    };
+    let status = match workflow::terminals::list_terminals(&office, &web.caller).await {
+        Ok(rows) => {
+            page.terminals = rows
+                .into_iter()
+                .map(|t| TerminalLine {
+                    id: t.id.to_string(),
+                    name: t.name,
+                    location: t.location,
+                    custodian: t.custodian,
+                    registered: format!(
+                        "{} {}",
+                        jst(mimamori_db::from_us(t.registered_us)),
+                        t.registered_by
+                    ),
+                    revoked: t
+                        .revoked_us
+                        .map(|r| jst(mimamori_db::from_us(r)))
+                        .unwrap_or_default(),
+                })
+                .collect();
+            axum::http::StatusCode::OK
+        }
+        Err(e) => {
+            page.problem = Some(Problem::of(&e, tr.lang));
+            e.status
+        }
+    };
+    (status, page).into_response()
+}
