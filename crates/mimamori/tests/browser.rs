@@ -309,6 +309,9 @@ async fn set_up_second_factor(c: &Client, base: &str) -> totp_rs::TOTP {
         .unwrap()
         .split_whitespace()
         .collect();
+    // The QR code an app scans is drawn on the page.
+    c.find(Locator::Css(".qr svg")).await.unwrap();
+    screenshot(c, "totp-ja").await;
     let bytes = totp_rs::Secret::Encoded(secret).to_bytes().unwrap();
     let totp = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 0, 30, bytes).unwrap();
     let form = c

@@ -171,3 +171,4 @@ term-location = Location
 term-custodian = Custodian
 term-registered = Registered
 term-revoked = Revoked
+totp-scan = Scan this QR code with the authenticator app; if it cannot, enter the secret below.

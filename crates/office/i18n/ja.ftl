@@ -171,3 +171,4 @@ term-location = 設置場所
 term-custodian = 管理者
 term-registered = 登録
 term-revoked = 登録取消し
+totp-scan = 認証アプリでこのQRコードを読み取ってください。読み取れないときは、下のシークレットを入力します。

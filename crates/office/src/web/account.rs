@@ -21,6 +21,8 @@ pub struct TotpPage {
     pub here: &'static str,
     /// The new secret, in groups of four, and its `otpauth:` URI; none before starting.
     pub secret: Option<(String, String)>,
+    /// The URI as a QR code (inline SVG, drawn here from the URI alone) for the app to scan.
+    pub qr_svg: Option<String>,
     pub problem: Option<Problem>,
 }
 
@@ -30,9 +32,23 @@ pub async fn totp_page(web: WebCaller) -> Response {
         me: Some(Person::of(&web.caller)),
         here: "/me/totp",
         secret: None,
+        qr_svg: None,
         problem: None,
     }
     .into_response()
+}
+
+/// The `otpauth:` URI as an SVG QR code, without the XML declaration (it goes inside HTML).
+fn qr_svg(uri: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(uri.as_bytes()).ok()?;
+    let svg = code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .build();
+    Some(match svg.find("<svg") {
+        Some(at) => svg[at..].to_owned(),
+        None => svg,
+    })
 }
 
 /// Starts setting up: a new secret for the app (it replaces one not yet confirmed).
@@ -51,6 +67,7 @@ pub async fn start_totp(State(office): State<Shared>, web: WebCaller) -> Respons
                 tr,
                 me: Some(Person::of(&web.caller)),
                 here: "/me/totp",
+                qr_svg: qr_svg(&secret.otpauth_uri),
                 secret: Some((grouped, secret.otpauth_uri)),
                 problem: None,
             }
@@ -86,9 +103,20 @@ pub async fn confirm_totp(
                 me: Some(Person::of(&web.caller)),
                 here: "/me/totp",
                 secret: None,
+                qr_svg: None,
                 problem: Some(Problem::of(&e, tr.lang)),
             };
             (e.status, page).into_response()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_qr_code_is_an_inline_svg() {
+        let svg = super::qr_svg("otpauth://totp/x:sato?secret=JBSWY3DPEHPK3PXP").unwrap();
+        assert!(svg.starts_with("<svg"), "{}", &svg[..40]);
+        assert!(!svg.contains("<?xml") && !svg.contains("<script"));
     }
 }
