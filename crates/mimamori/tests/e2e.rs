@@ -208,7 +208,7 @@ fn h265_camera_is_recorded_and_exported() {
 /// camera (CRA pictures, no IDR after the first) is cut at its CRA pictures (issue 12): its
 /// footage becomes durable and exports cleanly.
 #[test]
-fn a_camera_without_keyframes_is_alerted_and_an_open_gop_one_is_recorded() {
+fn n5_a_camera_without_keyframes_is_alerted_and_an_open_gop_one_is_recorded() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let cams = GstCameras::start(&["h265-no-keyframes:nokey", "h265-open-gop:cra"]);

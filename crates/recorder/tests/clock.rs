@@ -20,7 +20,7 @@ use support::DemoWard;
 const TICKS_PER_S: i64 = 90_000;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_camera_clock_that_steps_or_drifts_loses_nothing_and_leaves_no_gap() {
+async fn n5_a_camera_clock_that_steps_or_drifts_loses_nothing_and_leaves_no_gap() {
     let dir = tempfile::tempdir().unwrap();
     let stepper = Mount::new("stepper").with_clock(CameraClock {
         drift_ppm: 0,

@@ -16,7 +16,7 @@ use mimamori_recorder::{Recorder, SystemClock};
 use support::DemoWard;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pictures_lost_in_transit_are_counted_and_alerted() {
+async fn n5_pictures_lost_in_transit_are_counted_and_alerted() {
     let dir = tempfile::tempdir().unwrap();
     let DemoWard { democam, db, ctx } = DemoWard::start_with(
         dir.path(),

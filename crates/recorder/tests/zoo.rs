@@ -42,7 +42,7 @@ fn policy(streams: &[Encoded], cams: &GstCameras) -> Policy {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_picture_of_every_stream_shape_is_stored_and_exports_cleanly() {
+async fn n5_every_picture_of_every_stream_shape_is_stored_and_exports_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let streams: Vec<Encoded> = zoo::shapes()
         .iter()

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use base64::prelude::{Engine, BASE64_STANDARD};
 use serde::Deserialize;
 
-use super::pages::{jst, Person, Problem};
+use super::pages::{jst, refused, Person, Problem};
 use super::session::WebCaller;
 use super::Tr;
 use crate::{workflow, Shared};
@@ -86,10 +86,7 @@ pub async fn page(
                 .collect();
             axum::http::StatusCode::OK
         }
-        Err(e) => {
-            page.problem = Some(Problem::of(&e, tr.lang));
-            e.status
-        }
+        Err(e) => refused(&mut page.problem, &e, tr.lang),
     };
     (status, page).into_response()
 }

@@ -168,6 +168,12 @@ pub struct ErrorPage {
     pub problem: Problem,
 }
 
+/// Puts a list page's refusal in its `problem` box; the page answers with the error's status.
+pub fn refused(problem: &mut Option<Problem>, e: &ApiError, lang: Lang) -> axum::http::StatusCode {
+    *problem = Some(Problem::of(e, lang));
+    e.status
+}
+
 /// A refusal or failure as a page, with the error's status.
 pub fn error_page(tr: Tr, e: &ApiError) -> Response {
     let page = ErrorPage {

@@ -8,7 +8,7 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 
-use super::pages::{jst, role_key, Person, Problem};
+use super::pages::{jst, refused, role_key, Person, Problem};
 use super::session::WebCaller;
 use super::Tr;
 use crate::{workflow, Shared};
@@ -89,10 +89,7 @@ pub async fn staff(State(office): State<Shared>, web: WebCaller) -> Response {
                 .collect();
             axum::http::StatusCode::OK
         }
-        Err(e) => {
-            page.problem = Some(Problem::of(&e, tr.lang));
-            e.status
-        }
+        Err(e) => refused(&mut page.problem, &e, tr.lang),
     };
     (status, page).into_response()
 }
@@ -147,10 +144,7 @@ pub async fn terminals(State(office): State<Shared>, web: WebCaller) -> Response
                 .collect();
             axum::http::StatusCode::OK
         }
-        Err(e) => {
-            page.problem = Some(Problem::of(&e, tr.lang));
-            e.status
-        }
+        Err(e) => refused(&mut page.problem, &e, tr.lang),
     };
     (status, page).into_response()
 }
