@@ -352,7 +352,7 @@ async fn n9_1_n9_2_the_manager_orders_and_the_lead_instructs_in_the_browser() {
     form.set_by_name("reason", "西淀川警察署からの照会による")
         .await
         .unwrap();
-    form.set_by_name("basis", "t6_1_b").await.unwrap();
+    form.set_by_name("basis.kind", "t6_1_b").await.unwrap();
     form.submit().await.unwrap();
     // T6.1(b) needs the document: the form again, what was typed kept.
     c.wait()
@@ -370,7 +370,7 @@ async fn n9_1_n9_2_the_manager_orders_and_the_lead_instructs_in_the_browser() {
         .form(Locator::Css("form[action='/orders']"))
         .await
         .unwrap();
-    form.set_by_name("document", "西淀川警察署 照会書 第12号")
+    form.set_by_name("basis.document", "西淀川警察署 照会書 第12号")
         .await
         .unwrap();
     form.submit().await.unwrap();

@@ -9,16 +9,16 @@ use super::outside::{delegate_to_the_police, submit_history};
 use super::*;
 
 /// A ward whose one camera has been recording for a few seconds, at the test's time.
-struct Filmed {
-    w: World,
-    clock: Arc<ShiftedClock>,
+pub(super) struct Filmed {
+    pub(super) w: World,
+    pub(super) clock: Arc<ShiftedClock>,
     recorder: Recorder,
     _camera: DemoCamera,
     /// When recording began.
     began: Timestamp,
 }
 
-async fn filmed_at(at: Timestamp) -> Filmed {
+pub(super) async fn filmed_at(at: Timestamp) -> Filmed {
     let camera = DemoCamera::start(
         "127.0.0.1:0".parse().unwrap(),
         demo_clip(),
@@ -56,7 +56,7 @@ async fn filmed_at(at: Timestamp) -> Filmed {
 
 impl Filmed {
     /// The range that was filmed: from before recording began until now.
-    fn range(&self) -> (String, String) {
+    pub(super) fn range(&self) -> (String, String) {
         (
             (self.began - SignedDuration::from_mins(1)).to_string(),
             self.w.now().to_string(),
@@ -64,7 +64,7 @@ impl Filmed {
     }
 
     /// Asks for a grant and retrieves with it at `terminal`; the evidence package's bytes.
-    async fn retrieve(
+    pub(super) async fn retrieve(
         &self,
         token: &str,
         id: i64,

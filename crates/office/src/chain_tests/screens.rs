@@ -5,7 +5,7 @@
 use super::*;
 
 /// A form post or a page fetch from a browser: the answer's status, headers and body.
-async fn page(
+pub(super) async fn page(
     w: &World,
     method: Method,
     uri: &str,
@@ -34,7 +34,7 @@ async fn page(
     (status, headers, String::from_utf8(bytes.to_vec()).unwrap())
 }
 
-fn location(headers: &axum::http::HeaderMap) -> &str {
+pub(super) fn location(headers: &axum::http::HeaderMap) -> &str {
     headers[header::LOCATION].to_str().unwrap()
 }
 
@@ -48,7 +48,7 @@ fn set_cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a 
 }
 
 /// Signs `login` in through the form; returns the session cookie as a Cookie header value.
-async fn sign_in_form(w: &World, login: &str) -> String {
+pub(super) async fn sign_in_form(w: &World, login: &str) -> String {
     let form = format!("login={login}&password={}", crate::testutil::PASSWORD);
     let (status, headers, body) = page(w, Method::POST, "/signin", None, Some(&form), &[]).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
@@ -223,7 +223,7 @@ async fn n3_3_1_a_form_posted_from_another_site_is_refused() {
 }
 
 /// A moment as the instruction form's `datetime-local` inputs take it (Japan time).
-fn form_time(t: Timestamp) -> String {
+pub(super) fn form_time(t: Timestamp) -> String {
     let tz = jiff::tz::TimeZone::get("Asia/Tokyo").unwrap();
     t.to_zoned(tz).strftime("%Y-%m-%dT%H:%M").to_string()
 }
@@ -246,7 +246,7 @@ async fn n9_1_n9_2_the_order_and_the_instruction_as_forms() {
         Method::POST,
         "/orders",
         Some(&mayor),
-        Some("purpose=駅前の事件の確認&reason=通報あり&basis=t6_1_b"),
+        Some("purpose=駅前の事件の確認&reason=通報あり&basis.kind=t6_1_b"),
         &[],
     )
     .await;
@@ -257,7 +257,7 @@ async fn n9_1_n9_2_the_order_and_the_instruction_as_forms() {
         body.contains(r#"<option value="t6_1_b" selected>"#),
         "{body}"
     );
-    let at_field = body.find("name=\"document\"").unwrap();
+    let at_field = body.find("name=\"basis.document\"").unwrap();
     let message = body.find("field-error").unwrap();
     assert!(
         message > at_field,
@@ -270,7 +270,7 @@ async fn n9_1_n9_2_the_order_and_the_instruction_as_forms() {
         Method::POST,
         "/orders",
         Some(&mayor),
-        Some("purpose=駅前の事件の確認&reason=通報あり&basis=t6_1_b&document=照会書 第12号"),
+        Some("purpose=駅前の事件の確認&reason=通報あり&basis.kind=t6_1_b&basis.document=照会書 第12号"),
         &[],
     )
     .await;
@@ -290,7 +290,7 @@ async fn n9_1_n9_2_the_order_and_the_instruction_as_forms() {
         Method::POST,
         "/orders",
         Some(&sato),
-        Some("purpose=私用&reason=見たい&basis=t6_1_e"),
+        Some("purpose=私用&reason=見たい&basis.kind=t6_1_e"),
         &[],
     )
     .await;

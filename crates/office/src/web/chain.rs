@@ -1,85 +1,55 @@
-//! The chain's first steps as forms (issue 13): the Manager's order (N9.1, with its T6.1
-//! basis), a request's page, and the Operations lead's instruction (N9.2) with its range in
-//! Japan time. Each form calls the same workflow step as the API; a refusal shows the form again
+//! The chain on screen (issue 13): the Manager's order (N9.1, with its T6.1 basis), a
+//! request's page with the steps waiting on it, and each step's form at
+//! `/requests/{id}/{step}` (instruct, report, accept, decline, hand_over, record_form3,
+//! cancel). Each form calls the same workflow step as the API; a refusal shows the form again
 //! with what was typed, the rule, and the message next to the field at fault.
 
 use axum::extract::{Form, Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
-use jiff::civil::DateTime;
-use jiff::Timestamp;
-use mimamori_policy::access::Action;
+use axum::response::{IntoResponse, Response};
 use mimamori_policy::chain::Step;
 use mimamori_policy::RequestId;
-use serde::Deserialize;
 
-use super::chain_pages::{InstructPage, OrderPage, RequestPage};
-use super::pages;
+use super::chain_pages::RequestPage;
+use super::form::{self, Paths, Values};
+use super::pages::{self, jst};
 use super::session::WebCaller;
-use super::Tr;
+use super::{steps, Tr};
 use crate::error::ApiError;
-use crate::wire::{BasisInput, InstructionInput, OrderInput};
+use crate::wire::RequestView;
 use crate::{workflow, Shared};
 
-/// What the order form holds, typed or not yet.
-#[derive(Debug, Default, Deserialize)]
-pub struct OrderForm {
-    #[serde(default)]
-    pub purpose: String,
-    #[serde(default)]
-    pub reason: String,
-    #[serde(default)]
-    pub basis: String,
-    #[serde(default)]
-    pub law: String,
-    #[serde(default)]
-    pub document: String,
-    #[serde(default)]
-    pub urgency: String,
-    #[serde(default)]
-    pub consent_of: String,
-}
-
-impl OrderForm {
-    fn input(&self) -> OrderInput {
-        let mut fields = serde_json::Map::new();
-        for (name, value) in [
-            ("law", &self.law),
-            ("document", &self.document),
-            ("urgency", &self.urgency),
-            ("consent_of", &self.consent_of),
-        ] {
-            if !value.trim().is_empty() {
-                fields.insert(name.into(), value.trim().into());
-            }
-        }
-        OrderInput {
-            purpose: self.purpose.clone(),
-            reason: self.reason.clone(),
-            basis: BasisInput {
-                kind: self.basis.clone(),
-                fields,
-            },
-        }
+fn order_paths() -> Paths {
+    Paths {
+        here: "/orders/new".into(),
+        action: "/orders".into(),
+        back: "/".into(),
+        subject: None,
     }
 }
 
-pub async fn order_form(web: WebCaller) -> Response {
-    OrderPage::new(Tr::new(web.lang), &web.caller, OrderForm::default(), None).into_response()
+pub async fn order_form(State(office): State<Shared>, web: WebCaller) -> Response {
+    form::show(
+        &office,
+        &web,
+        &steps::ORDER,
+        order_paths(),
+        &Values::default(),
+    )
+    .await
 }
 
 /// N9.1: the Manager orders a retrieval.
 pub async fn order(
     State(office): State<Shared>,
     web: WebCaller,
-    Form(form): Form<OrderForm>,
+    Form(values): Form<Values>,
 ) -> Response {
-    match workflow::orders::order(&office, &web.caller, form.input()).await {
-        Ok(view) => Redirect::to(&format!("/requests/{}", view.id)).into_response(),
-        Err(e) => {
-            let page = OrderPage::new(Tr::new(web.lang), &web.caller, form, Some(&e));
-            (e.status, page).into_response()
-        }
-    }
+    let result = workflow::orders::order(&office, &web.caller, steps::order(&values)).await;
+    let paths = order_paths();
+    form::answer(&office, &web, &steps::ORDER, paths, &values, result, |v| {
+        format!("/requests/{}", v.id)
+    })
+    .await
 }
 
 /// One request, as staff who read records see it, with the steps waiting on it.
@@ -90,96 +60,115 @@ pub async fn request(
 ) -> Response {
     let tr = Tr::new(web.lang);
     match workflow::orders::show_request(&office, &web.caller, RequestId::new(id)).await {
-        Ok(view) => {
-            let may_instruct = view
-                .state
-                .next_steps(view.kind)
-                .any(|s| s == Step::Instruct)
-                && web.caller.role_for(Action::Chain(Step::Instruct)).is_some();
-            RequestPage::new(tr, &web.caller, view, may_instruct).into_response()
-        }
+        Ok(view) => RequestPage::new(&office, tr, &web.caller, view).into_response(),
         Err(e) => pages::error_page(tr, &e),
     }
 }
 
-/// What the instruction form holds. Times are as typed, in Japan time.
-#[derive(Debug, Default, Deserialize)]
-pub struct InstructForm {
-    #[serde(default)]
-    pub camera: String,
-    #[serde(default)]
-    pub from: String,
-    #[serde(default)]
-    pub to: String,
-    #[serde(default)]
-    pub handler: String,
-    #[serde(default)]
-    pub terminal: String,
+/// A step's path segment (`Step::as_str`), if it has a form here.
+fn step_of(segment: &str) -> Option<(Step, &'static form::FormSpec)> {
+    let step = Step::ALL.into_iter().find(|s| s.as_str() == segment)?;
+    Some((step, steps::spec(step)?))
 }
 
-impl InstructForm {
-    fn input(&self) -> Result<InstructionInput, ApiError> {
-        Ok(InstructionInput {
-            camera: self.camera.trim().to_owned(),
-            from: japan_time("from", &self.from)?,
-            to: japan_time("to", &self.to)?,
-            handler: self.handler.trim().to_owned(),
-            terminal: self.terminal.trim().into(),
-            expires: None,
-        })
-    }
-}
-
-/// A `datetime-local` value (`2026-11-30T09:00`) read as Japan time.
-fn japan_time(field: &str, text: &str) -> Result<Timestamp, ApiError> {
-    let bad = || {
-        ApiError::invalid(
-            field,
-            "give a date and time (YYYY-MM-DDTHH:MM, Japan time)",
-            "日時を入力してください（日本時間）",
-        )
-    };
-    let civil: DateTime = text.trim().parse().map_err(|_| bad())?;
-    let tz = jiff::tz::TimeZone::get("Asia/Tokyo").map_err(ApiError::internal)?;
-    Ok(civil.to_zoned(tz).map_err(|_| bad())?.timestamp())
-}
-
-pub async fn instruct_form(
-    State(office): State<Shared>,
-    web: WebCaller,
-    Path(id): Path<i64>,
-) -> Response {
-    InstructPage::new(
-        &office,
-        Tr::new(web.lang),
-        &web.caller,
-        id,
-        InstructForm::default(),
-        None,
+fn step_paths(id: i64, step: Step) -> Paths {
+    Paths::at(
+        format!("/requests/{id}/{}", step.as_str()),
+        &format!("/requests/{id}"),
     )
-    .await
-    .into_response()
+    .about(format!("No. {id}"))
 }
 
-/// N9.2: the Operations lead instructs a handler to retrieve at a terminal.
-pub async fn instruct(
+fn no_such_step(web: &WebCaller) -> Response {
+    let e = ApiError::not_found("not_found", "there is no such step", "その手続はありません");
+    pages::error_page(Tr::new(web.lang), &e)
+}
+
+/// A step's form, filled with what the request already says where the step asks it again.
+pub async fn step_form(
     State(office): State<Shared>,
     web: WebCaller,
-    Path(id): Path<i64>,
-    Form(form): Form<InstructForm>,
+    Path((id, segment)): Path<(i64, String)>,
 ) -> Response {
-    let result = match form.input() {
-        Ok(input) => {
-            workflow::orders::instruct(&office, &web.caller, RequestId::new(id), input).await
-        }
-        Err(e) => Err(e),
+    let Some((step, spec)) = step_of(&segment) else {
+        return no_such_step(&web);
     };
-    match result {
-        Ok(view) => Redirect::to(&format!("/requests/{}", view.id)).into_response(),
-        Err(e) => {
-            let tr = Tr::new(web.lang);
-            let page = InstructPage::new(&office, tr, &web.caller, id, form, Some(&e)).await;
-            (e.status, page).into_response()
-        }
+    let view = workflow::orders::show_request(&office, &web.caller, RequestId::new(id)).await;
+    let values = match (&view, step) {
+        (Ok(view), Step::HandOver) => Values::with(&[("purpose", &view.purpose)]),
+        (Ok(view), Step::RecordForm3) => form3_known(&office, view),
+        _ => Values::default(),
+    };
+    form::show(&office, &web, spec, step_paths(id, step), &values).await
+}
+
+/// Form 3 asks what the emergency request already holds: its purpose, the camera's site and
+/// the retrieval's date (Japan time). The person checks them against the paper.
+fn form3_known(office: &crate::OfficeState, view: &RequestView) -> Values {
+    let site = view
+        .instruction
+        .as_ref()
+        .and_then(|i| {
+            office
+                .policy
+                .cameras
+                .iter()
+                .find(|c| c.id.as_str() == i.camera)
+        })
+        .map(|c| format!("{}（{}）", c.site, c.name))
+        .unwrap_or_default();
+    let date = view
+        .retrieved
+        .map(|t| jst(t).chars().take(10).collect::<String>())
+        .unwrap_or_default();
+    Values::with(&[
+        ("purpose", &view.purpose),
+        ("camera_site", &site),
+        ("retrieval_date", &date),
+    ])
+}
+
+/// A chain step taken on its form: the workflow step the API's route calls.
+pub async fn take_step(
+    State(office): State<Shared>,
+    web: WebCaller,
+    Path((id, segment)): Path<(i64, String)>,
+    Form(values): Form<Values>,
+) -> Response {
+    let Some((step, spec)) = step_of(&segment) else {
+        return no_such_step(&web);
+    };
+    let result = run(&office, &web, step, RequestId::new(id), &values).await;
+    let paths = step_paths(id, step);
+    form::answer(&office, &web, spec, paths, &values, result, |v| {
+        format!("/requests/{}", v.id)
+    })
+    .await
+}
+
+async fn run(
+    office: &crate::OfficeState,
+    web: &WebCaller,
+    step: Step,
+    id: RequestId,
+    v: &Values,
+) -> Result<RequestView, ApiError> {
+    use workflow::{emergency, orders, provisions};
+    let caller = &web.caller;
+    match step {
+        Step::Instruct => orders::instruct(office, caller, id, steps::instruction(v)?).await,
+        Step::Report => orders::report(office, caller, id, steps::report(v)?).await,
+        Step::Cancel => orders::cancel(office, caller, id, steps::reason(v)).await,
+        Step::Accept => provisions::accept(office, caller, id).await,
+        Step::Decline => provisions::decline(office, caller, id, steps::reason(v)).await,
+        Step::HandOver => provisions::hand_over(office, caller, id, steps::hand_over(v)).await,
+        Step::RecordForm3 => emergency::record_form3(office, caller, id, steps::form3(v)).await,
+        // Never reached (`steps::spec` has no form for it), and refused if it were.
+        Step::Retrieve => Err(ApiError::bad_request(
+            "at_terminal",
+            "the retrieval is made at the dedicated terminal",
+            "取り出しは専用端末で行います",
+        )
+        .rule(mimamori_policy::Rule::N2)),
     }
 }

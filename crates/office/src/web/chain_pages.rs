@@ -1,15 +1,17 @@
-//! The pages of the chain's forms: what each shows, in the page's language and Japan time.
+//! A request's page, and the choices the chain's forms offer: what each shows, in the page's
+//! language and Japan time.
 
 use askama::Template;
 use askama_web::WebTemplate;
 use mimamori_policy::access::Action;
 use mimamori_policy::chain::{LegalBasis, Step};
 
-use super::chain::{InstructForm, OrderForm};
-use super::pages::{jst, Person, Problem};
-use super::Tr;
+use mimamori_db::vocabulary::Document;
+use mimamori_db::{Closing, Origin};
+
+use super::pages::{jst, step_key, Person};
+use super::{Lang, Tr};
 use crate::auth::Caller;
-use crate::error::ApiError;
 use crate::wire::RequestView;
 use crate::OfficeState;
 
@@ -46,54 +48,10 @@ pub fn basis_choices(selected: &str) -> Vec<Choice> {
         .collect()
 }
 
-/// A form's refusal, and the field it is about.
-pub struct FormProblem {
-    pub problem: Option<Problem>,
-    pub field: String,
-}
-
-impl FormProblem {
-    fn of(tr: Tr, error: Option<&ApiError>) -> FormProblem {
-        FormProblem {
-            problem: error.map(|e| Problem::of(e, tr.lang)),
-            field: error.and_then(|e| e.field.clone()).unwrap_or_default(),
-        }
-    }
-
-    /// The message, if it is about `field`.
-    pub fn at(&self, field: &str) -> Option<&str> {
-        match &self.problem {
-            Some(p) if self.field == field => Some(p.message.as_str()),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "order.html")]
-pub struct OrderPage {
-    pub tr: Tr,
-    pub me: Option<Person>,
-    pub here: &'static str,
-    pub may: bool,
-    pub form: OrderForm,
-    pub bases: Vec<Choice>,
-    pub errors: FormProblem,
-}
-
-impl OrderPage {
-    pub fn new(tr: Tr, caller: &Caller, form: OrderForm, error: Option<&ApiError>) -> OrderPage {
-        let bases = basis_choices(&form.basis);
-        OrderPage {
-            tr,
-            me: Some(Person::of(caller)),
-            here: "/orders/new",
-            may: caller.role_for(Action::IssueOrder).is_some(),
-            form,
-            bases,
-            errors: FormProblem::of(tr, error),
-        }
-    }
+/// A step the person may take on a request: its form's path and its name's key.
+pub struct StepLink {
+    pub path: String,
+    pub key: &'static str,
 }
 
 #[derive(Template, WebTemplate)]
@@ -109,93 +67,133 @@ pub struct RequestPage {
     pub basis: String,
     /// (label key, value) rows of what happened, in order.
     pub facts: Vec<(&'static str, String)>,
-    pub may_instruct: bool,
+    /// The steps waiting on the request that this person's roles take, as forms.
+    pub steps: Vec<StepLink>,
+    /// The retrieval waits for this person: it is made at the dedicated terminal (N2).
+    pub retrieve_at_terminal: bool,
 }
 
 impl RequestPage {
-    pub fn new(tr: Tr, caller: &Caller, view: RequestView, may_instruct: bool) -> RequestPage {
-        let mut facts = Vec::new();
-        if let (Some(by), Some(at)) = (&view.ordered_by, view.ordered) {
-            facts.push(("req-ordered", format!("{} {by}", jst(at))));
-        }
-        if let Some(i) = &view.instruction {
-            facts.push(("req-instructed", i.instructed_by.clone()));
-            facts.push(("req-expires", jst(i.expires)));
-            facts.push(("col-camera", i.camera.clone()));
-            facts.push(("req-range", format!("{} 〜 {}", jst(i.from), jst(i.to))));
-            facts.push(("req-handler", i.handler.clone()));
-            facts.push(("req-terminal", i.terminal.to_string()));
-        }
-        if let (Some(by), Some(at)) = (&view.retrieved_by, view.retrieved) {
-            facts.push(("req-retrieved", format!("{} {by}", jst(at))));
-        }
-        if let Some(at) = view.reported {
-            facts.push(("req-reported", jst(at)));
-        }
+    pub fn new(office: &OfficeState, tr: Tr, caller: &Caller, view: RequestView) -> RequestPage {
+        let mine = |step: Step| caller.role_for(Action::Chain(step)).is_some();
+        let next: Vec<Step> = view
+            .state
+            .next_steps(view.kind)
+            .filter(|s| mine(*s))
+            .collect();
+        let steps = next
+            .iter()
+            .filter(|s| **s != Step::Retrieve)
+            .map(|s| StepLink {
+                path: format!("/requests/{}/{}", view.id, s.as_str()),
+                key: step_key(*s),
+            })
+            .collect();
         RequestPage {
             tr,
             me: Some(Person::of(caller)),
             here: format!("/requests/{}", view.id),
             id: view.id.to_string(),
             state: match tr.lang {
-                super::Lang::Ja => view.state.ja().to_owned(),
-                super::Lang::En => view.state.as_str().replace('_', " "),
+                Lang::Ja => view.state.ja().to_owned(),
+                Lang::En => view.state.as_str().replace('_', " "),
             },
-            purpose: view.purpose,
-            reason: view.reason,
+            purpose: view.purpose.clone(),
+            reason: view.reason.clone(),
             basis: format!("{} {}", view.basis.kind.rule().id(), view.basis.kind.ja()),
-            facts,
-            may_instruct,
+            facts: facts(office, tr, &view),
+            steps,
+            retrieve_at_terminal: next.contains(&Step::Retrieve),
         }
     }
 }
 
-#[derive(Template, WebTemplate)]
-#[template(path = "instruct.html")]
-pub struct InstructPage {
-    pub tr: Tr,
-    pub me: Option<Person>,
-    pub here: String,
-    pub id: i64,
-    pub may: bool,
-    pub form: InstructForm,
-    pub cameras: Vec<Choice>,
-    pub terminals: Vec<Choice>,
-    pub errors: FormProblem,
+/// What happened to a request, step by step.
+fn facts(office: &OfficeState, tr: Tr, view: &RequestView) -> Vec<(&'static str, String)> {
+    let mut facts = Vec::new();
+    if let Some(Origin::Provision(p)) = &view.provision {
+        facts.push(("provision-body", format!("{}（{}）", p.body, p.applicant)));
+        facts.push(("provision-document", document(tr, &p.document)));
+        let check = &p.identity_check;
+        let checked = format!(
+            "{} {}（{}）",
+            check.document_type, check.document_number, check.checked_by
+        );
+        facts.push(("identity-legend", checked));
+    }
+    if let Some(Origin::Emergency(e)) = &view.provision {
+        if let Some(d) = &e.delegation_id {
+            facts.push(("delegation-title", d.to_string()));
+        }
+    }
+    if let (Some(by), Some(at)) = (&view.ordered_by, view.ordered) {
+        facts.push(("req-ordered", format!("{} {by}", jst(at))));
+    }
+    if let Some(i) = &view.instruction {
+        facts.push(("req-instructed", i.instructed_by.clone()));
+        facts.push(("req-expires", jst(i.expires)));
+        let camera = office
+            .policy
+            .cameras
+            .iter()
+            .find(|c| c.id.as_str() == i.camera);
+        let camera = match camera {
+            Some(c) => format!("{} {}（{}）", c.id, c.name, c.site),
+            None => i.camera.clone(),
+        };
+        facts.push(("col-camera", camera));
+        facts.push(("req-range", format!("{} 〜 {}", jst(i.from), jst(i.to))));
+        facts.push(("req-handler", i.handler.clone()));
+        facts.push(("req-terminal", i.terminal.to_string()));
+    }
+    if let (Some(by), Some(at)) = (&view.retrieved_by, view.retrieved) {
+        facts.push(("req-retrieved", format!("{} {by}", jst(at))));
+    }
+    if let Some(r) = &view.retrieval {
+        let clip = format!("SHA-256 {}（{} bytes）", r.clip_sha256, r.clip_bytes);
+        facts.push(("req-clip", clip));
+    }
+    if let Some(at) = view.reported {
+        facts.push(("req-reported", jst(at)));
+    }
+    if let Some(r) = &view.report {
+        facts.push(("req-media", format!("{} × {}", r.media, r.copies)));
+        if !r.remarks.is_empty() {
+            facts.push(("report-remarks", r.remarks.clone()));
+        }
+    }
+    match &view.closing {
+        Some(Closing::HandedOver(h)) => {
+            facts.push((
+                "handover-title",
+                format!("{} {}", jst(h.handed_over), h.recipient),
+            ));
+            facts.push(("handover-content", h.content.clone()));
+            let check = &h.identity_check;
+            let checked = format!(
+                "{} {}（{}）",
+                check.document_type, check.document_number, check.checked_by
+            );
+            facts.push(("identity-legend", checked));
+        }
+        Some(Closing::Form3(f)) => {
+            facts.push(("form3-title", format!("{} {}", jst(f.received), f.document)));
+            facts.push(("form3-urgency", f.urgency.clone()));
+        }
+        Some(Closing::Reason(r)) => facts.push(("reason-label", r.reason.clone())),
+        None => {}
+    }
+    facts
 }
 
-impl InstructPage {
-    pub async fn new(
-        office: &OfficeState,
-        tr: Tr,
-        caller: &Caller,
-        id: i64,
-        form: InstructForm,
-        error: Option<&ApiError>,
-    ) -> InstructPage {
-        let cameras = camera_choices(office, &form.camera);
-        // The terminals in service; reading them is a permission like any other.
-        let terminals = crate::workflow::terminals::list_terminals(office, caller)
-            .await
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|t| t.revoked_us.is_none())
-            .map(|t| Choice {
-                selected: form.terminal == t.id.as_str(),
-                label: format!("{} {}（{}）", t.id, t.name, t.location),
-                value: t.id.to_string(),
-            })
-            .collect();
-        InstructPage {
-            tr,
-            me: Some(Person::of(caller)),
-            here: format!("/requests/{id}/instruct"),
-            id,
-            may: caller.role_for(Action::Chain(Step::Instruct)).is_some(),
-            form,
-            cameras,
-            terminals,
-            errors: FormProblem::of(tr, error),
+/// N10.1's document in a line.
+fn document(tr: Tr, document: &Document) -> String {
+    match document {
+        Document::Inquiry { number, dated } => {
+            format!("{} {number}（{dated}）", tr.t("document-inquiry"))
+        }
+        Document::Form2 { case, offence, .. } => {
+            format!("{} {case}（{offence}）", tr.t("document-form2"))
         }
     }
 }

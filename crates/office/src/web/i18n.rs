@@ -103,6 +103,11 @@ impl Tr {
         self.format(key, None)
     }
 
+    /// Whether `key` has a text in this language.
+    pub fn knows(&self, key: &str) -> bool {
+        BUNDLES[self.lang as usize].has_message(key)
+    }
+
     /// The text of `key` with one argument.
     pub fn t1(&self, key: &str, name: &str, value: &str) -> String {
         let mut args = FluentArgs::new();
@@ -164,6 +169,25 @@ mod tests {
                 assert!(!text.contains('\u{2068}'), "no isolation marks: {key}");
             }
         }
+    }
+
+    /// Every `tr.t("…")` key a template names is in both languages.
+    #[test]
+    fn every_key_a_template_names_exists() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            for part in text.split("tr.t(\"").skip(1) {
+                let key = &part[..part.find('"').unwrap()];
+                for lang in [Lang::Ja, Lang::En] {
+                    assert!(Tr::new(lang).knows(key), "{key} ({})", path.display());
+                }
+                seen += 1;
+            }
+        }
+        assert!(seen > 50, "{seen} keys");
     }
 
     #[test]

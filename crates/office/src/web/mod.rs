@@ -10,12 +10,16 @@ mod account;
 mod cameras;
 mod chain;
 mod chain_pages;
+mod form;
 mod form1;
 mod i18n;
 mod ledger;
+mod outside;
 mod pages;
 mod people;
 mod session;
+mod steps;
+mod table;
 
 use axum::extract::{Form, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -59,10 +63,33 @@ pub fn routes() -> Router<Shared> {
         .route("/form1.csv", get(form1::csv))
         .route("/orders/new", get(chain::order_form))
         .route("/orders", post(chain::order))
+        .route("/requests", get(outside::requests))
         .route("/requests/{id}", get(chain::request))
         .route(
-            "/requests/{id}/instruct",
-            get(chain::instruct_form).post(chain::instruct),
+            "/requests/{id}/{step}",
+            get(chain::step_form).post(chain::take_step),
+        )
+        .route(
+            "/provisions/new",
+            get(outside::provision_form).post(outside::register_provision),
+        )
+        .route(
+            "/emergency/new",
+            get(outside::emergency_form).post(outside::authorize_emergency),
+        )
+        .route("/holds", get(outside::holds))
+        .route(
+            "/holds/new",
+            get(outside::hold_form).post(outside::place_hold),
+        )
+        .route("/delegations", get(outside::delegations))
+        .route(
+            "/delegations/new",
+            get(outside::delegation_form).post(outside::record_delegation),
+        )
+        .route(
+            "/delegations/{id}/withdraw",
+            get(outside::withdraw_form).post(outside::withdraw_delegation),
         )
         .route("/lang", post(switch_language))
         .route("/static/style.css", get(style))

@@ -204,7 +204,7 @@ pub(super) fn role_key(role: Role) -> &'static str {
     }
 }
 
-fn kind_key(kind: RequestKind) -> &'static str {
+pub(super) fn kind_key(kind: RequestKind) -> &'static str {
     match kind {
         RequestKind::Internal => "kind-internal",
         RequestKind::Provision => "kind-provision",
@@ -212,7 +212,7 @@ fn kind_key(kind: RequestKind) -> &'static str {
     }
 }
 
-fn step_key(step: Step) -> &'static str {
+pub(super) fn step_key(step: Step) -> &'static str {
     match step {
         Step::Accept => "step-accept",
         Step::Decline => "step-decline",
