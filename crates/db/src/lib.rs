@@ -54,7 +54,7 @@ pub use requests::{
     RequestUpdate,
 };
 pub use segments::{NewSegment, SampleEntryRow, SegmentRow};
-pub use sessions::SessionRow;
+pub use sessions::{OpenSession, SessionRow};
 pub use staff::{Credential, NewStaff, SigninFailure, StaffRow};
 pub use terminals::{NewTerminal, TerminalRow};
 
@@ -78,6 +78,10 @@ pub(crate) const UPGRADES: &[(i64, &str)] = &[
     (
         13,
         include_str!("../migrations/0013_recording_progress.sql"),
+    ),
+    (
+        14,
+        include_str!("../migrations/0014_sessions_elsewhere.sql"),
     ),
 ];
 

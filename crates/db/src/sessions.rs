@@ -18,6 +18,15 @@ pub struct SessionRow {
     pub ended_us: Option<i64>,
 }
 
+/// A session still open, as its holder sees it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OpenSession {
+    pub token_sha256: Vec<u8>,
+    pub created_us: i64,
+    pub last_used_us: i64,
+    pub second_factor: bool,
+}
+
 impl Db {
     /// A successful sign-in: clears the failure count and opens a session. `second_factor`:
     /// the sign-in included a valid TOTP code. Refuses with [`crate::DbError::Conflict`] if the
@@ -90,6 +99,33 @@ impl Db {
         Ok(())
     }
 
+    /// A person's sessions still open, newest first, with their token hashes (to tell the
+    /// caller's own).
+    pub async fn open_sessions(&self, staff_id: StaffId) -> Result<Vec<OpenSession>> {
+        Ok(sqlx::query_as(
+            "SELECT token_sha256, created_us, last_used_us, second_factor FROM session
+             WHERE staff_id = ? AND ended_us IS NULL ORDER BY created_us DESC",
+        )
+        .bind(staff_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// N3.3.1: ends a person's sessions other than `keep`; the event says how many ended.
+    pub async fn end_other_sessions(
+        &self,
+        staff_id: StaffId,
+        keep: &[u8],
+        now: Timestamp,
+        event: impl FnOnce(u64) -> Event,
+    ) -> Result<u64> {
+        self.write_with(
+            async |c| end_sessions(c, staff_id, now, keep).await,
+            |ended| vec![event(*ended)],
+        )
+        .await
+    }
+
     pub async fn end_session(
         &self,
         token_sha256: &[u8],
@@ -113,14 +149,14 @@ impl Db {
     }
 }
 
-/// Ends a person's open sessions, except `keep` (the one changing its password).
+/// Ends a person's open sessions, except `keep` (the one changing its password); how many.
 pub(crate) async fn end_sessions(
     c: &mut SqliteConnection,
     staff_id: StaffId,
     now: Timestamp,
     keep: &[u8],
-) -> Result<()> {
-    sqlx::query(
+) -> Result<u64> {
+    let ended = sqlx::query(
         "UPDATE session SET ended_us = ? WHERE staff_id = ? AND token_sha256 <> ?
          AND ended_us IS NULL",
     )
@@ -128,6 +164,7 @@ pub(crate) async fn end_sessions(
     .bind(staff_id)
     .bind(keep)
     .execute(&mut *c)
-    .await?;
-    Ok(())
+    .await?
+    .rows_affected();
+    Ok(ended)
 }

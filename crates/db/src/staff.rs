@@ -300,7 +300,8 @@ impl Db {
                 .bind(staff_id)
                 .execute(&mut *c)
                 .await?;
-                end_sessions(c, staff_id, now, keep_session).await
+                end_sessions(c, staff_id, now, keep_session).await?;
+                Ok(())
             },
             |_| vec![event],
         )
@@ -334,7 +335,8 @@ impl Db {
                 .bind(staff_id)
                 .execute(&mut *c)
                 .await?;
-                end_sessions(c, staff_id, now, &[]).await
+                end_sessions(c, staff_id, now, &[]).await?;
+                Ok(())
             },
             |_| vec![event],
         )

@@ -172,6 +172,8 @@ vocabulary! {
     SigninRefused(SigninRefused) = "signin_refused",
     SignedIn(Nothing) = "signed_in",
     SignedOut(Nothing) = "signed_out",
+    /// N3.3.1: the person ended their other sessions (a browser left signed in elsewhere).
+    SignedOutElsewhere(SessionsEnded) = "signed_out_elsewhere",
     PasswordChanged(Nothing) = "password_changed",
     /// N3.3.1: a second factor being set up, and switched on.
     TotpStarted(Nothing) = "totp_started",
@@ -260,6 +262,7 @@ impl EventBody {
             E::SigninRefused(_)
             | E::SignedIn(_)
             | E::SignedOut(_)
+            | E::SignedOutElsewhere(_)
             | E::PasswordChanged(_)
             | E::TotpStarted(_)
             | E::TotpEnabled(_)
@@ -315,7 +318,9 @@ impl EventBody {
             E::AppointmentConfirmed(_) | E::AppointmentRejected(_) => Action::ConfirmAppointment,
             E::TerminalRegistered(_) => Action::RegisterTerminal,
             E::TerminalRevoked(_) => Action::RevokeTerminal,
-            E::SignedOut(_) | E::PasswordChanged(_) => Action::ChangeOwnPassword,
+            E::SignedOut(_) | E::SignedOutElsewhere(_) | E::PasswordChanged(_) => {
+                Action::ChangeOwnPassword
+            }
             E::TotpStarted(_) | E::TotpEnabled(_) => Action::EnrollSecondFactor,
             E::PledgeAcknowledged(_) => Action::AcknowledgePledge,
             E::SigninRefused(_)

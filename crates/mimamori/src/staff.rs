@@ -29,7 +29,7 @@ pub async fn run(command: StaffCommand) -> anyhow::Result<()> {
     let password = std::env::var("MIMAMORI_PASSWORD").context(
         "set the initial password in $MIMAMORI_PASSWORD (初期パスワードを設定してください)",
     )?;
-    check_new_password(&login, &password).map_err(|e| anyhow::anyhow!("{}", e.en))?;
+    check_new_password("password", &login, &password).map_err(|e| anyhow::anyhow!("{}", e.en))?;
     let db = Paths::new(&data).open_db().await?;
     if !db.staff_list().await?.is_empty() {
         bail!("accounts exist already; an Administrator adds more over the API (既にアカウントがあります)");

@@ -260,3 +260,25 @@ requests-title = Requests
 requests-lead = Retrieval requests and their states. Open one for its details and steps.
 requests-open = Open
 req-media = Media and copies
+
+## The account's own upkeep
+enrol-title = First time: set your password
+enrol-lead = Set your own password with the enrolment code the Administrator gave you (N3.3.1). Then sign in and acknowledge the confidentiality pledge (N12).
+enrol-submit = Set the password
+enrol-code = Enrolment code
+enrol-link = First time here (with an enrolment code)
+enrol-done = Your password is set. Sign in with it.
+password-title = Change password
+password-lead = Change your password regularly (N3.3.1). Your sessions elsewhere end when you do.
+password-submit = Change
+password-current = Current password
+password-new = New password (12 characters or more)
+password-again = New password (again)
+sessions-title = Where you are signed in
+sessions-lead = The screens signed in with your account. End any you do not recognise or left on another PC.
+sessions-started = Started
+sessions-last-used = Last used
+sessions-second-factor = One-time code
+sessions-this = This screen
+sessions-yes = ✓
+sessions-end-others = Sign out everywhere else

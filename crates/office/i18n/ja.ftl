@@ -260,3 +260,25 @@ requests-title = 依頼の一覧
 requests-lead = 取り出しの依頼と、その状態です。番号を押すと詳細と手続が表示されます。
 requests-open = 開く
 req-media = 記録媒体と部数
+
+## The account's own upkeep
+enrol-title = 初めての方：パスワードの設定
+enrol-lead = システム管理者から受け取った登録コードで、自分のパスワードを設定します（N3.3.1）。設定の後、サインインして秘密保持の誓約を確認してください（N12）。
+enrol-submit = パスワードを設定する
+enrol-code = 登録コード
+enrol-link = 初めての方（登録コードをお持ちの方）
+enrol-done = パスワードを設定しました。設定したパスワードでサインインしてください。
+password-title = パスワードの変更
+password-lead = 定期的にパスワードを変更してください（N3.3.1）。変更すると、ほかの場所のサインインは終了します。
+password-submit = 変更する
+password-current = 現在のパスワード
+password-new = 新しいパスワード（12文字以上）
+password-again = 新しいパスワード（確認）
+sessions-title = サインイン中の場所
+sessions-lead = あなたのアカウントでサインインしている画面の一覧です。心当たりのないものや、ほかのパソコンに残したものがあれば終了してください。
+sessions-started = 開始
+sessions-last-used = 最後の利用
+sessions-second-factor = ワンタイムコード
+sessions-this = この画面
+sessions-yes = ✓
+sessions-end-others = ほかの場所をすべてサインアウトする

@@ -103,10 +103,10 @@ pub(crate) async fn hash_blocking(password: String) -> Result<String, ApiError> 
         .map_err(ApiError::internal)
 }
 
-pub fn check_new_password(login: &str, password: &str) -> Result<(), ApiError> {
+pub fn check_new_password(field: &str, login: &str, password: &str) -> Result<(), ApiError> {
     if password.chars().count() < MIN_PASSWORD_CHARS || password == login {
         return Err(ApiError::invalid(
-            "password",
+            field,
             format!("use at least {MIN_PASSWORD_CHARS} characters, not the login name"),
             format!("{MIN_PASSWORD_CHARS}文字以上で、ログイン名と異なるものにしてください"),
         )

@@ -343,6 +343,23 @@ pub struct Me {
     pub open_alerts: i64,
 }
 
+/// One of the caller's open sessions.
+#[derive(Serialize, ToSchema)]
+pub struct SessionView {
+    pub started: Timestamp,
+    pub last_used: Timestamp,
+    /// Signed in with a second factor.
+    pub second_factor: bool,
+    /// The session this request came with.
+    pub this: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EndedSessions {
+    /// How many other sessions ended.
+    pub ended: u64,
+}
+
 /// What asking for an appointment did: in force at once, or waiting for a second person's
 /// confirmation (a Manager or an Administrator, once the ward has had a Manager: N7.2).
 #[derive(Serialize, ToSchema)]

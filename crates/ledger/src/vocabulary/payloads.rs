@@ -15,6 +15,12 @@ use serde_json::Value;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Nothing {}
 
+/// N3.3.1: how many of a person's other sessions they ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionsEnded {
+    pub ended: u64,
+}
+
 /// T6.1: the ground a request cites, with the facts that ground needs on record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -29,6 +29,7 @@ mod outside;
 mod people;
 mod real_footage;
 mod screens;
+mod screens_account;
 mod screens_steps;
 mod signin;
 

@@ -13,7 +13,8 @@ use crate::error::{ApiError, Body};
 use crate::openapi::shared;
 use crate::throttle::Peer;
 use crate::wire::{
-    Acknowledge, Code, Enrol, Me, NewPassword, Pledge, SignIn, SignedIn, TotpSecret,
+    Acknowledge, Code, EndedSessions, Enrol, Me, NewPassword, Pledge, SessionView, SignIn,
+    SignedIn, TotpSecret,
 };
 use crate::{workflow, Shared};
 
@@ -27,6 +28,8 @@ pub fn routes() -> Router<Shared> {
             "/api/v1/me/pledge",
             get(pledge_text).post(acknowledge_pledge),
         )
+        .route("/api/v1/me/sessions", get(my_sessions))
+        .route("/api/v1/me/sessions/end-others", post(sign_out_elsewhere))
         .route("/api/v1/me/totp", post(start_totp))
         .route("/api/v1/me/totp/confirm", post(confirm_totp))
 }
@@ -119,6 +122,32 @@ pub(crate) async fn acknowledge_pledge(
 ) -> Result<StatusCode, ApiError> {
     workflow::signin::acknowledge_pledge(&office, &caller, req).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The caller's open sessions, newest first; `this` marks the one the request came with.
+#[utoipa::path(get, path = "/api/v1/me/sessions", tag = "account",
+    extensions(("x-rule" = json!("N3.3.1"))),
+    responses((status = 200, description = "The open sessions.", body = Vec<SessionView>)))]
+pub(crate) async fn my_sessions(
+    State(office): State<Shared>,
+    caller: Caller,
+) -> Result<Json<Vec<SessionView>>, ApiError> {
+    Ok(Json(
+        workflow::sessions::my_sessions(&office, &caller).await?,
+    ))
+}
+
+/// End every other session of the caller (a browser left signed in elsewhere).
+#[utoipa::path(post, path = "/api/v1/me/sessions/end-others", tag = "account",
+    extensions(("x-rule" = json!("N3.3.1"))),
+    responses((status = 200, description = "How many ended.", body = EndedSessions)))]
+pub(crate) async fn sign_out_elsewhere(
+    State(office): State<Shared>,
+    caller: Caller,
+) -> Result<Json<EndedSessions>, ApiError> {
+    Ok(Json(
+        workflow::sessions::sign_out_elsewhere(&office, &caller).await?,
+    ))
 }
 
 /// Start setting up a TOTP second factor: a new secret for an authenticator app.

@@ -110,6 +110,8 @@ pub enum Input {
     Text,
     Area,
     Number,
+    /// A password: never shown again after a refusal.
+    Secret,
     /// A date and time, in Japan time.
     When,
     Check,
@@ -180,7 +182,8 @@ pub struct FormSpec {
 pub struct Field {
     pub name: &'static str,
     pub label: String,
-    /// `text`, `textarea`, `number`, `datetime-local`, `checkbox`, `select` or `multiple`.
+    /// `text`, `textarea`, `number`, `password`, `datetime-local`, `checkbox`, `select` or
+    /// `multiple`.
     pub kind: &'static str,
     pub value: String,
     pub required: bool,
@@ -214,26 +217,29 @@ pub struct StepPage {
 
 impl StepPage {
     /// The form of `spec` at `here`, posting to `action`, filled with `values`, with the
-    /// refusal `error` shown at the top and by its field.
+    /// refusal `error` shown at the top and by its field. `caller` is `None` before signing in
+    /// (the enrolment).
     pub async fn new(
         office: &OfficeState,
-        web: &WebCaller,
+        (tr, caller): (Tr, Option<&Caller>),
         spec: &FormSpec,
         at: Paths,
         values: &Values,
         error: Option<&ApiError>,
     ) -> StepPage {
-        let tr = Tr::new(web.lang);
-        let caller = &web.caller;
         let problem = error.map(|e| Problem::of(e, tr.lang));
         let at_field = error.and_then(|e| e.field.clone()).unwrap_or_default();
         let mut sections = Vec::new();
         for s in spec.sections {
             let mut fields = Vec::new();
             for f in s.fields {
-                let value = values.get(f.name);
+                let value = match f.input {
+                    Input::Secret => "",
+                    _ => values.get(f.name),
+                };
                 let (kind, choices) = match f.input {
                     Input::Text => ("text", Vec::new()),
+                    Input::Secret => ("password", Vec::new()),
                     Input::Area => ("textarea", Vec::new()),
                     Input::Number => ("number", Vec::new()),
                     Input::When => ("datetime-local", Vec::new()),
@@ -274,14 +280,13 @@ impl StepPage {
         }
         StepPage {
             tr,
-            me: Some(Person::of(caller)),
+            me: caller.map(Person::of),
             here: at.here,
             title,
             lead: tr.t(spec.lead),
             not_yours: caller
-                .role_for(spec.action)
-                .is_none()
-                .then(|| tr.t(spec.not_yours)),
+                .filter(|c| c.role_for(spec.action).is_none())
+                .map(|_| tr.t(spec.not_yours)),
             problem,
             action: at.action,
             sections,
@@ -331,7 +336,8 @@ pub async fn answer<T>(
     match result {
         Ok(value) => Redirect::to(&done(value)).into_response(),
         Err(e) => {
-            let page = StepPage::new(office, web, spec, at, values, Some(&e)).await;
+            let who = (Tr::new(web.lang), Some(&web.caller));
+            let page = StepPage::new(office, who, spec, at, values, Some(&e)).await;
             (e.status, page).into_response()
         }
     }
@@ -345,14 +351,15 @@ pub async fn show(
     at: Paths,
     values: &Values,
 ) -> Response {
-    StepPage::new(office, web, spec, at, values, None)
+    let who = (Tr::new(web.lang), Some(&web.caller));
+    StepPage::new(office, who, spec, at, values, None)
         .await
         .into_response()
 }
 
 async fn choices(
     office: &OfficeState,
-    caller: &Caller,
+    caller: Option<&Caller>,
     tr: Tr,
     source: Source,
     chosen: &[String],
@@ -365,17 +372,20 @@ async fn choices(
             list
         }
         Source::Bases => basis_choices(chosen.first().map(String::as_str).unwrap_or("")),
-        Source::Terminals => crate::workflow::terminals::list_terminals(office, caller)
-            .await
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|t| t.revoked_us.is_none())
-            .map(|t| Choice {
-                selected: is(t.id.as_str()),
-                label: format!("{} {}（{}）", t.id, t.name, t.location),
-                value: t.id.to_string(),
-            })
-            .collect(),
+        Source::Terminals => match caller {
+            Some(caller) => crate::workflow::terminals::list_terminals(office, caller)
+                .await
+                .unwrap_or_default(),
+            None => Vec::new(),
+        }
+        .into_iter()
+        .filter(|t| t.revoked_us.is_none())
+        .map(|t| Choice {
+            selected: is(t.id.as_str()),
+            label: format!("{} {}（{}）", t.id, t.name, t.location),
+            value: t.id.to_string(),
+        })
+        .collect(),
         Source::Documents => ["inquiry", "form2"]
             .into_iter()
             .map(|d| Choice {

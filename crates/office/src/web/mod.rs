@@ -14,6 +14,7 @@ mod form;
 mod form1;
 mod i18n;
 mod ledger;
+mod me;
 mod outside;
 mod pages;
 mod people;
@@ -55,6 +56,13 @@ pub fn routes() -> Router<Shared> {
             get(account::totp_page).post(account::start_totp),
         )
         .route("/me/totp/confirm", post(account::confirm_totp))
+        .route(
+            "/me/password",
+            get(me::password_form).post(me::change_password),
+        )
+        .route("/me/sessions", get(me::sessions))
+        .route("/me/sessions/end-others", post(me::sign_out_elsewhere))
+        .route("/enrol", get(me::enrol_form).post(me::enrol))
         .route("/cameras", get(cameras::page))
         .route("/ledger", get(ledger::page))
         .route("/staff", get(people::staff))

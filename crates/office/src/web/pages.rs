@@ -61,6 +61,8 @@ pub struct SignInPage {
     pub here: &'static str,
     pub login: String,
     pub problem: Option<Problem>,
+    /// Said above the form: the password was just set with the enrolment code.
+    pub enrolled: bool,
 }
 
 impl SignInPage {
@@ -71,7 +73,14 @@ impl SignInPage {
             here: "/signin",
             login: login.to_owned(),
             problem: error.map(|e| Problem::of(e, tr.lang)),
+            enrolled: false,
         }
+    }
+
+    /// After the enrolment: the password is set; sign in with it.
+    pub fn enrolled(mut self) -> SignInPage {
+        self.enrolled = true;
+        self
     }
 }
 

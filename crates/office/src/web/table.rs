@@ -36,6 +36,8 @@ pub struct TablePage {
     pub rows: Vec<Row>,
     /// Forms that add to the list, for those whose roles take them.
     pub actions: Vec<Link>,
+    /// Buttons that post at once (no fields), e.g. ending the other sessions.
+    pub buttons: Vec<Link>,
 }
 
 impl TablePage {
@@ -52,6 +54,7 @@ impl TablePage {
             columns: columns.iter().map(|c| tr.t(c)).collect(),
             rows: Vec::new(),
             actions: Vec::new(),
+            buttons: Vec::new(),
         }
     }
 
@@ -63,6 +66,15 @@ impl TablePage {
                 label: self.tr.t(label),
             });
         }
+        self
+    }
+
+    /// A button that posts to `path` at once.
+    pub fn button(mut self, path: &str, label: &str) -> Self {
+        self.buttons.push(Link {
+            path: path.to_owned(),
+            label: self.tr.t(label),
+        });
         self
     }
 

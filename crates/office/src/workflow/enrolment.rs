@@ -109,7 +109,7 @@ pub async fn enrol(office: &OfficeState, req: Enrol, peer: Option<Peer>) -> Resu
             .fail(&staff, "bad_enrolment_code", enrolment_refused)
             .await);
     }
-    check_new_password(&req.login, &req.password)?;
+    check_new_password("password", &req.login, &req.password)?;
     let hash = hash_blocking(req.password).await?;
     let event = Event::by(&staff.login, EventBody::Enrolled(Nothing {})).at(now);
     match db.enrol(staff.id, &sha256, &hash, now, event).await {

@@ -29,6 +29,7 @@ pub mod orders;
 pub mod proposals;
 pub mod provisions;
 pub mod retrieval;
+pub mod sessions;
 pub mod signin;
 pub mod staff;
 pub mod terminals;

@@ -123,7 +123,7 @@ pub async fn change_password(
     caller: &Caller,
     req: NewPassword,
 ) -> Result<(), ApiError> {
-    check_new_password(caller.login(), &req.new)?;
+    check_new_password("new", caller.login(), &req.new)?;
     if req.new == req.current {
         return Err(ApiError::invalid(
             "new",
