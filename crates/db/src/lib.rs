@@ -83,6 +83,7 @@ pub(crate) const UPGRADES: &[(i64, &str)] = &[
         14,
         include_str!("../migrations/0014_sessions_elsewhere.sql"),
     ),
+    (15, include_str!("../migrations/0015_document_issued.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

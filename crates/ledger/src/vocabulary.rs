@@ -188,6 +188,9 @@ vocabulary! {
     LedgerKeyRotated(LedgerKey) = "ledger_key_rotated",
     /// N9.3: an evidence package built for a retrieval.
     EvidencePackageCreated(EvidencePackageCreated) = "evidence_package_created",
+    /// A paper form printed (様式第1〜3号, a delegation's confirmation), by its PDF's hash: the
+    /// same record prints the same bytes, so the paper can be checked against this.
+    DocumentIssued(DocumentIssued) = "document_issued",
 
     // ---- the policy (issue 11, #20) ----
     /// N3.2.1: mimamori started with a policy file unlike the last one recorded: its hash, its
@@ -248,6 +251,12 @@ impl EventBody {
             E::EmergencyAuthorized(_) => one(&Rule::N11_1),
             E::Form3Recorded(_) | E::Form3Overdue(_) => one(&Rule::N11_2),
             E::HistoryReconciled(_) => one(&Rule::N11_3),
+            E::DocumentIssued(d) => one(match d.form {
+                PaperForm::Form1 => &Rule::N9_3,
+                PaperForm::Form2 => &Rule::N10_1,
+                PaperForm::Form3 => &Rule::N11_2,
+                PaperForm::Delegation => &Rule::N10_2,
+            }),
             E::HoldAdded(_) => one(&Rule::T5_3),
             E::StaffCreated(_) => one(&Rule::N7_1),
             E::StaffLeft(_) => one(&Rule::T3_4),
@@ -309,6 +318,7 @@ impl EventBody {
             E::Form3Recorded(_) => Action::Chain(Step::RecordForm3),
             E::HistoryReconciled(_) => Action::ReconcileHistory,
             E::HoldAdded(_) => Action::PlaceHold,
+            E::DocumentIssued(_) => Action::ReadRecords,
             E::StaffCreated(_) | E::StaffLeft(_) | E::EnrolmentCodeIssued(_) => {
                 Action::ManageAccounts
             }

@@ -282,3 +282,7 @@ sessions-second-factor = One-time code
 sessions-this = This screen
 sessions-yes = ✓
 sessions-end-others = Sign out everywhere else
+f1-pdf = PDF (Form 1)
+delegation-pdf = Confirmation (PDF)
+req-form2-pdf = Print Form 2 (application and pledge) as PDF
+req-form3-pdf = Print Form 3 (emergency application and pledge) as PDF

@@ -282,3 +282,7 @@ sessions-second-factor = ワンタイムコード
 sessions-this = この画面
 sessions-yes = ✓
 sessions-end-others = ほかの場所をすべてサインアウトする
+f1-pdf = PDF（様式第1号）
+delegation-pdf = 確認書（PDF）
+req-form2-pdf = 様式第2号（利用申請書兼誓約書）をPDFで印刷する
+req-form3-pdf = 様式第3号（緊急利用申請書兼誓約書）をPDFで印刷する

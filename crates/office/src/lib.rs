@@ -20,6 +20,7 @@ use mimamori_policy::Policy;
 use mimamori_recorder::{Clock, RecorderContext};
 
 pub mod auth;
+pub mod documents;
 mod error;
 pub mod evidence;
 pub mod form1;
@@ -137,6 +138,7 @@ pub fn router(office: Shared) -> Router {
         .merge(http::terminals::routes())
         .merge(http::requests::routes())
         .merge(http::form1::routes())
+        .merge(http::documents::routes())
         .merge(http::outside::routes())
         .merge(web::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

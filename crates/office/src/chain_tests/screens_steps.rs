@@ -22,6 +22,38 @@ async fn get(w: &World, cookie: &str, uri: &str) -> String {
     body
 }
 
+/// A PDF's text as poppler's `pdftotext` reads it (the test command installs it), without
+/// spaces or line breaks.
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("form.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .split_whitespace()
+        .collect()
+}
+
+/// A PDF from the API, with its ETag; checks it is one.
+async fn pdf(w: &World, token: &str, uri: &str) -> (Vec<u8>, String) {
+    let (status, bytes) = w.bytes(Method::GET, uri, Some(token), None, &[]).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&bytes)
+    );
+    assert!(bytes.starts_with(b"%PDF-"), "{uri}");
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+    (bytes.to_vec(), sha)
+}
+
 /// The refusal's message stands after the input named `field`.
 fn refused_at(body: &str, field: &str) {
     let input = body
@@ -143,6 +175,70 @@ async fn n10_1_t6_2_a_provision_from_the_counter_to_the_hand_over_on_screen() {
     let body = get(w, &mayor, "/requests").await;
     assert!(body.contains(&format!("href=\"{request}\"")), "{body}");
     assert!(body.contains("提供済み"), "{body}");
+
+    // 様式第2号, prefilled for the police to sign, linked from the request's page; the same
+    // record prints the same bytes, and each print is on the ledger with its hash.
+    assert!(get(w, &mayor, &request)
+        .await
+        .contains(&format!("{request}/form2.pdf")));
+    let (status, headers, _) = page(
+        w,
+        Method::GET,
+        &format!("{request}/form2.pdf"),
+        Some(&mayor),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "application/pdf");
+    let mayor_api = w.sign_in("mayor").await;
+    let (form2, sha) = pdf(w, &mayor_api, &format!("/api/v1/requests/{id}/form2")).await;
+    let text = pdf_text(&form2);
+    for field in [
+        "様式第2号",
+        "西淀川警察署",
+        "刑事課長山田",
+        "窃盗事件の捜査",
+        "cam1",
+        "受付番号",
+    ] {
+        assert!(text.contains(field), "{field} in {text}");
+    }
+    let (again, _) = pdf(w, &mayor_api, &format!("/api/v1/requests/{id}/form2")).await;
+    assert_eq!(form2, again, "the same record, the same bytes");
+    let issued = w
+        .office
+        .db
+        .events(Some(mimamori_db::EventKind::DocumentIssued))
+        .await
+        .unwrap();
+    assert!(issued.len() >= 3, "every print is recorded");
+    assert!(
+        issued.iter().any(|e| e.detail.contains(&sha)),
+        "with its hash"
+    );
+
+    // 様式第1号 has the row; this request has no Form 3.
+    let (form1, _) = pdf(w, &mayor_api, "/api/v1/form1/pdf").await;
+    let text = pdf_text(&form1);
+    assert!(
+        text.contains("様式第1号") && text.contains("窃盗事件の捜査"),
+        "{text}"
+    );
+    assert!(text.contains("DVD-R×1"), "{text}");
+    let (status, body) = w
+        .call(
+            Method::GET,
+            &format!("/api/v1/requests/{id}/form3"),
+            Some(&mayor_api),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("no_such_form"))
+    );
 }
 
 #[tokio::test]
@@ -191,6 +287,15 @@ async fn t5_3_n10_2_holds_and_delegations_as_forms_and_lists() {
     );
     let body = get(&w, &mayor, "/delegations").await;
     assert!(body.contains("<td>cam1</td>"), "{body}");
+    // Its written confirmation, to sign and send (N10.2).
+    assert!(body.contains("/confirmation.pdf"), "{body}");
+    let mayor_api = w.sign_in("mayor").await;
+    let (note, _) = pdf(&w, &mayor_api, "/api/v1/delegations/1/confirmation").await;
+    let text = pdf_text(&note);
+    assert!(
+        text.contains("西淀署発第7号") && text.contains("cam1"),
+        "{text}"
+    );
     let at = body.find("/withdraw\"").expect("a withdrawal link");
     let start = body[..at].rfind("href=\"").unwrap() + "href=\"".len();
     let withdraw = format!("{}/withdraw", &body[start..at]);

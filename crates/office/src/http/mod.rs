@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod auth;
+pub mod documents;
 pub mod form1;
 pub mod outside;
 pub mod requests;

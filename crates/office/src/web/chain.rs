@@ -172,3 +172,23 @@ async fn run(
         .rule(mimamori_policy::Rule::N2)),
     }
 }
+
+/// 様式第2号 of an outside body's request, prefilled for it to sign.
+pub async fn form2_pdf(
+    State(office): State<Shared>,
+    web: WebCaller,
+    Path(id): Path<i64>,
+) -> Response {
+    let pdf = workflow::documents::form2_pdf(&office, &web.caller, RequestId::new(id)).await;
+    pages::download(Tr::new(web.lang), pdf)
+}
+
+/// 様式第3号 of an emergency retrieval, prefilled for the delegated body to sign.
+pub async fn form3_pdf(
+    State(office): State<Shared>,
+    web: WebCaller,
+    Path(id): Path<i64>,
+) -> Response {
+    let pdf = workflow::documents::form3_pdf(&office, &web.caller, RequestId::new(id)).await;
+    pages::download(Tr::new(web.lang), pdf)
+}

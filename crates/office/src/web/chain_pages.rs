@@ -4,7 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use mimamori_policy::access::Action;
-use mimamori_policy::chain::{LegalBasis, Step};
+use mimamori_policy::chain::{LegalBasis, RequestKind, Step};
 
 use mimamori_db::vocabulary::Document;
 use mimamori_db::{Closing, Origin};
@@ -71,6 +71,8 @@ pub struct RequestPage {
     pub steps: Vec<StepLink>,
     /// The retrieval waits for this person: it is made at the dedicated terminal (N2).
     pub retrieve_at_terminal: bool,
+    /// The request's paper form (様式第2号 or 第3号), if it has one.
+    pub paper: Option<StepLink>,
 }
 
 impl RequestPage {
@@ -104,6 +106,17 @@ impl RequestPage {
             facts: facts(office, tr, &view),
             steps,
             retrieve_at_terminal: next.contains(&Step::Retrieve),
+            paper: match view.kind {
+                RequestKind::Provision => Some(StepLink {
+                    path: format!("/requests/{}/form2.pdf", view.id),
+                    key: "req-form2-pdf",
+                }),
+                RequestKind::Emergency => Some(StepLink {
+                    path: format!("/requests/{}/form3.pdf", view.id),
+                    key: "req-form3-pdf",
+                }),
+                RequestKind::Internal => None,
+            },
         }
     }
 }

@@ -185,3 +185,13 @@ pub async fn csv(
     )
         .into_response()
 }
+
+/// 様式第1号 as PDF, over the same filters.
+pub async fn pdf(
+    State(office): State<Shared>,
+    web: WebCaller,
+    Query(query): Query<Form1Query>,
+) -> Response {
+    let pdf = workflow::documents::form1_pdf(&office, &web.caller, query).await;
+    pages::download(Tr::new(web.lang), pdf)
+}

@@ -193,7 +193,7 @@ pub async fn sessions(State(office): State<Shared>, web: WebCaller) -> Response 
                     mark(s.second_factor),
                     mark(s.this),
                 ],
-                link: None,
+                links: Vec::new(),
             })
             .collect()
     }))

@@ -69,6 +69,13 @@ pub fn routes() -> Router<Shared> {
         .route("/terminals", get(people::terminals))
         .route("/form1", get(form1::page))
         .route("/form1.csv", get(form1::csv))
+        .route("/form1.pdf", get(form1::pdf))
+        .route("/requests/{id}/form2.pdf", get(chain::form2_pdf))
+        .route("/requests/{id}/form3.pdf", get(chain::form3_pdf))
+        .route(
+            "/delegations/{id}/confirmation.pdf",
+            get(outside::delegation_pdf),
+        )
         .route("/orders/new", get(chain::order_form))
         .route("/orders", post(chain::order))
         .route("/requests", get(outside::requests))

@@ -269,7 +269,7 @@ fn hold_row(h: &HoldRow) -> Row {
             h.reason.clone(),
             format!("{} {}", jst(from_us(h.created_us)), h.held_by),
         ],
-        link: None,
+        links: Vec::new(),
     }
 }
 
@@ -391,10 +391,19 @@ fn delegation_row(tr: Tr, d: &DelegationRow, may_withdraw: bool) -> Row {
             ),
             withdrawn,
         ],
-        link: (may_withdraw && d.withdrawn_us.is_none()).then(|| Link {
-            path: format!("/delegations/{}/withdraw", d.id),
-            label: tr.t("withdraw-title"),
-        }),
+        links: [
+            Some(Link {
+                path: format!("/delegations/{}/confirmation.pdf", d.id),
+                label: tr.t("delegation-pdf"),
+            }),
+            (may_withdraw && d.withdrawn_us.is_none()).then(|| Link {
+                path: format!("/delegations/{}/withdraw", d.id),
+                label: tr.t("withdraw-title"),
+            }),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
     }
 }
 
@@ -545,9 +554,20 @@ fn request_row(tr: Tr, r: RequestView) -> Row {
             r.purpose,
             r.ordered.map(jst).unwrap_or_default(),
         ],
-        link: Some(Link {
+        links: vec![Link {
             path: format!("/requests/{}", r.id),
             label: tr.t("requests-open"),
-        }),
+        }],
     }
+}
+
+/// The written confirmation of a delegation (N10.2), as PDF.
+pub async fn delegation_pdf(
+    State(office): State<Shared>,
+    web: WebCaller,
+    Path(id): Path<i64>,
+) -> Response {
+    let pdf =
+        workflow::documents::delegation_pdf(&office, &web.caller, DelegationId::new(id)).await;
+    super::pages::download(Tr::new(web.lang), pdf)
 }

@@ -194,6 +194,14 @@ pub fn error_page(tr: Tr, e: &ApiError) -> Response {
     (e.status, page).into_response()
 }
 
+/// A PDF to download, or the refusal as a page.
+pub fn download(tr: Tr, pdf: Result<crate::workflow::documents::Pdf, ApiError>) -> Response {
+    match pdf {
+        Ok(pdf) => pdf.into_response(),
+        Err(e) => error_page(tr, &e),
+    }
+}
+
 /// A moment as people in the ward read it.
 pub fn jst(t: Timestamp) -> String {
     match jiff::tz::TimeZone::get("Asia/Tokyo") {

@@ -19,8 +19,8 @@ pub struct Link {
 
 pub struct Row {
     pub cells: Vec<String>,
-    /// The row's own page or step (e.g. a request, a delegation's withdrawal).
-    pub link: Option<Link>,
+    /// The row's own page, steps and documents (a request; a delegation's PDF, its withdrawal).
+    pub links: Vec<Link>,
 }
 
 #[derive(Template, WebTemplate)]

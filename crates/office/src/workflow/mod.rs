@@ -17,6 +17,7 @@ pub mod alerts;
 mod attempt;
 pub mod chain;
 pub mod delegations;
+pub mod documents;
 pub mod emergency;
 pub mod enrolment;
 pub mod fields;
