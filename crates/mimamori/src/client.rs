@@ -122,15 +122,31 @@ impl Client {
         Ok(self.send(method, path, body)?.into_json()?)
     }
 
-    pub fn sign_in(&mut self, login: &str, password: &str) -> anyhow::Result<SignedIn> {
+    /// Signs in (with the one-time code when the account has a second factor); later calls
+    /// carry the session.
+    pub fn sign_in(
+        &mut self,
+        login: &str,
+        password: &str,
+        totp: Option<&str>,
+    ) -> anyhow::Result<SignedIn> {
         let body = SignIn {
             login: login.to_owned(),
             password: password.to_owned(),
-            totp: None,
+            totp: totp.map(str::to_owned),
         };
         let answer: SignedIn = self.call("POST", "/api/v1/sessions", Some(&body))?;
         self.token = Some(answer.token.clone());
         Ok(answer)
+    }
+
+    /// Signs out: the office ends the session.
+    pub fn sign_out(&mut self) -> anyhow::Result<()> {
+        if self.token.is_some() {
+            self.send::<()>("DELETE", "/api/v1/sessions", None)?;
+            self.token = None;
+        }
+        Ok(())
     }
 }
 

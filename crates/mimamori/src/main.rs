@@ -8,6 +8,7 @@ mod demo;
 mod ledger;
 mod staff;
 mod terminal;
+mod terminal_app;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -7,7 +7,9 @@
 //! file, which `history` prints signed by the terminal key for the monthly check (N11.3).
 
 use std::io::{BufRead, Write};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 
 use anyhow::{bail, Context as _};
 use clap::Subcommand;
@@ -70,6 +72,26 @@ pub enum TerminalCommand {
         #[arg(long)]
         ca: Option<PathBuf>,
     },
+    /// Serves the terminal's own small page on this PC (127.0.0.1 only): the handler signs in,
+    /// sees the instructions for this terminal, retrieves with a progress bar, and gets the
+    /// signed monthly history (N2, N9.3, N11.3). The key never leaves this PC.
+    Serve {
+        /// The office, e.g. https://office.example.
+        #[arg(long, env = "MIMAMORI_SERVER")]
+        server: String,
+        #[arg(long, default_value = "./mimamori-terminal/terminal.key")]
+        key: PathBuf,
+        /// The ward's certificate authority (PEM), when the office's TLS certificate is not
+        /// from a public one.
+        #[arg(long)]
+        ca: Option<PathBuf>,
+        /// Where the page listens: this PC only.
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        listen: SocketAddr,
+        /// Where the evidence packages are written.
+        #[arg(long, default_value = "./mimamori-terminal/packages")]
+        out: PathBuf,
+    },
     /// Prints this terminal's retrieval history, signed by its key (N11.3).
     History {
         #[arg(long, default_value = "./mimamori-terminal/terminal.key")]
@@ -81,7 +103,24 @@ pub enum TerminalCommand {
 }
 
 pub async fn run(command: TerminalCommand) -> anyhow::Result<()> {
-    tokio::task::spawn_blocking(move || run_blocking(command)).await?
+    match command {
+        TerminalCommand::Serve {
+            server,
+            key,
+            ca,
+            listen,
+            out,
+        } => {
+            let options = crate::terminal_app::Options {
+                server,
+                key,
+                ca,
+                out,
+            };
+            crate::terminal_app::serve(options, listen).await
+        }
+        command => tokio::task::spawn_blocking(move || run_blocking(command)).await?,
+    }
 }
 
 fn run_blocking(command: TerminalCommand) -> anyhow::Result<()> {
@@ -110,8 +149,15 @@ fn run_blocking(command: TerminalCommand) -> anyhow::Result<()> {
                 )
             })?;
             let trusted = ward_keys(&key, keys.as_deref())?;
-            let client = Client::new(&server, ca.as_deref())?;
-            let summary = retrieve(client, &key, &trusted, (&login, &password), request, &out)?;
+            let mut client = Client::new(&server, ca.as_deref())?;
+            client.sign_in(&login, &password, None)?;
+            let at = Retrieval {
+                key: &key,
+                trusted: &trusted,
+                handler: &login,
+                out: &out,
+            };
+            let summary = retrieve(&client, &at, request, &Progress::default())?;
             println!("{}", serde_json::to_string_pretty(&summary)?);
             Ok(())
         }
@@ -120,6 +166,7 @@ fn run_blocking(command: TerminalCommand) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&history)?);
             Ok(())
         }
+        TerminalCommand::Serve { .. } => bail!("`terminal serve` runs on the async runtime"),
     }
 }
 
@@ -138,17 +185,77 @@ fn init(id: &str, key_path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The whole retrieval at the terminal; returns what was written. The package is verified
-/// against `trusted`, the ward's keys as pinned on the terminal (issue 11, #14: keys fetched
-/// from the same server proved nothing about it).
+/// Where a retrieval happens: the terminal's key, the ward's pinned keys, the handler signed
+/// in, and the directory the package goes to (and `OUT.zip` beside it).
+pub struct Retrieval<'a> {
+    pub key: &'a Path,
+    pub trusted: &'a TrustedKeys,
+    pub handler: &'a str,
+    pub out: &'a Path,
+}
+
+/// How far a retrieval has come, for the terminal's page to show while it runs.
+#[derive(Default)]
+pub struct Progress {
+    stage: AtomicU8,
+    bytes: AtomicU64,
+}
+
+/// A retrieval's stages, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Granting,
+    Downloading,
+    Verifying,
+    Unpacking,
+    Done,
+}
+
+impl Progress {
+    fn set(&self, stage: Stage) {
+        self.stage.store(stage as u8, Ordering::Relaxed);
+    }
+
+    pub fn stage(&self) -> Stage {
+        match self.stage.load(Ordering::Relaxed) {
+            0 => Stage::Granting,
+            1 => Stage::Downloading,
+            2 => Stage::Verifying,
+            3 => Stage::Unpacking,
+            _ => Stage::Done,
+        }
+    }
+
+    /// Bytes of the package received so far.
+    pub fn bytes(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
+    }
+}
+
+/// A reader that counts what passes through it into a [`Progress`].
+struct Counting<'a, R> {
+    inner: R,
+    progress: &'a Progress,
+}
+
+impl<R: std::io::Read> std::io::Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// The whole retrieval at the terminal, by a signed-in handler; returns what was written. The
+/// package is verified against the ward's keys as pinned on the terminal (issue 11, #14: keys
+/// fetched from the same server proved nothing about it).
 pub fn retrieve(
-    mut client: Client,
-    key_path: &Path,
-    trusted: &TrustedKeys,
-    (login, password): (&str, &str),
+    client: &Client,
+    at: &Retrieval<'_>,
     request: i64,
-    out: &Path,
+    progress: &Progress,
 ) -> anyhow::Result<Value> {
+    let (key_path, out, login) = (at.key, at.out, at.handler);
     let key = TerminalKey::load(key_path)?;
     let zip_path = out.with_extension("zip");
     for p in [out, zip_path.as_path()] {
@@ -156,7 +263,7 @@ pub fn retrieve(
             bail!("{} already exists (既に存在します)", p.display());
         }
     }
-    client.sign_in(login, password)?;
+    progress.set(Stage::Granting);
     let ask = GrantInput {
         terminal: TerminalId::new(&key.terminal_id),
     };
@@ -170,16 +277,23 @@ pub fn retrieve(
         grant: grant.grant.clone(),
     };
     let response = client.send("POST", "/api/v1/retrievals", Some(&body))?;
+    progress.set(Stage::Downloading);
     let mut file = std::fs::File::create(&zip_path)
         .with_context(|| format!("cannot write {}", zip_path.display()))?;
-    std::io::copy(&mut response.into_reader(), &mut file)?;
+    let mut reader = Counting {
+        inner: response.into_reader(),
+        progress,
+    };
+    std::io::copy(&mut reader, &mut file)?;
     file.sync_all()?;
-    let verified = verify_package(&zip_path, trusted).with_context(|| {
+    progress.set(Stage::Verifying);
+    let verified = verify_package(&zip_path, at.trusted).with_context(|| {
         format!(
             "{} does not verify (検証に失敗しました)",
             zip_path.display()
         )
     })?;
+    progress.set(Stage::Unpacking);
     unzip(&zip_path, out)?;
     let entry = json!({
         "request": request,
@@ -193,6 +307,7 @@ pub fn retrieve(
         "manifest_sha256": hex_sha256(&std::fs::read(out.join(mimamori_ledger::package::MANIFEST))?),
     });
     append_history(key_path, &entry)?;
+    progress.set(Stage::Done);
     Ok(json!({
         "dir": out,
         "zip": zip_path,

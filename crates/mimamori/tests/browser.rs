@@ -328,13 +328,67 @@ async fn set_up_second_factor(c: &Client, base: &str) -> totp_rs::TOTP {
 /// A moment as a `datetime-local` input takes it, in Japan time.
 fn form_time(t: jiff::Timestamp) -> String {
     let tz = jiff::tz::TimeZone::get("Asia/Tokyo").unwrap();
-    t.to_zoned(tz).strftime("%Y-%m-%dT%H:%M").to_string()
+    t.to_zoned(tz).strftime("%Y-%m-%dT%H:%M:%S").to_string()
 }
 
+/// `mimamori terminal serve` for the demo's terminal, on a free port: its page's address.
+fn terminal_page(dir: &Path, base: &str) -> (Running, String) {
+    let port = free_port();
+    let child = mimamori()
+        .args(["terminal", "serve", "--server", base, "--listen"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--key")
+        .arg(dir.join("data/terminal/demo-pc.key"))
+        .arg("--out")
+        .arg(dir.join("packages"))
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let running = Running(child);
+    wait_for_port(port, "the terminal's page");
+    (running, format!("http://127.0.0.1:{port}"))
+}
+
+/// What a URL of the office answers the signed-in browser (its session cookie), as bytes.
+async fn download(c: &Client, url: &str) -> Vec<u8> {
+    let cookie = c.get_named_cookie("__Host-mimamori-session").await.unwrap();
+    let header = format!("__Host-mimamori-session={}", cookie.value());
+    let url = url.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let answer = ureq::get(&url).set("Cookie", &header).call().unwrap();
+        assert_eq!(answer.content_type(), "application/pdf");
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut answer.into_reader(), &mut bytes).unwrap();
+        bytes
+    })
+    .await
+    .unwrap()
+}
+
+/// A PDF's text by poppler's `pdftotext`, without spaces.
+fn pdf_text(dir: &Path, pdf: &[u8]) -> String {
+    let path = dir.join("downloaded.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "pdftotext; {INSTALL_HINT}");
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .split_whitespace()
+        .collect()
+}
+
+/// The whole chain by four people in the browser: the Manager orders, the Operations lead
+/// instructs, the handler retrieves at the dedicated terminal's own page and reports, and the
+/// auditor finds the row in Form 1 and prints 様式第1号.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn n9_1_n9_2_the_manager_orders_and_the_lead_instructs_in_the_browser() {
+async fn n9_the_whole_chain_in_the_browser_with_the_terminal_page() {
     let dir = tempfile::tempdir().unwrap();
     let (_demo, base) = demo(dir.path());
+    let began = jiff::Timestamp::now();
     let (_driver, c) = browser().await;
 
     // The Manager sets up a second factor on screen (N3.3.1), then orders on the form.
@@ -384,16 +438,23 @@ async fn n9_1_n9_2_the_manager_orders_and_the_lead_instructs_in_the_browser() {
     set_up_second_factor(&c, &base).await;
     page_with(&c, "取り出しの指示（運用責任者）").await;
     c.goto(&format!("{base}{request}/instruct")).await.unwrap();
+    // What the demo camera has recorded so far: a few ten-second segments.
+    let recorded = began + jiff::SignedDuration::from_secs(25);
+    let now = jiff::Timestamp::now();
+    if now < recorded {
+        let wait = recorded.as_millisecond() - now.as_millisecond();
+        tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+    }
     let now = jiff::Timestamp::now();
     let form = c.form(Locator::Css("form.card")).await.unwrap();
     form.set_by_name("camera", "cam-001").await.unwrap();
     form.set_by_name(
         "from",
-        &form_time(now - jiff::SignedDuration::from_mins(10)),
+        &form_time(began - jiff::SignedDuration::from_mins(1)),
     )
     .await
     .unwrap();
-    form.set_by_name("to", &form_time(now - jiff::SignedDuration::from_mins(5)))
+    form.set_by_name("to", &form_time(now - jiff::SignedDuration::from_secs(1)))
         .await
         .unwrap();
     form.set_by_name("handler", "sato").await.unwrap();
@@ -408,5 +469,82 @@ async fn n9_1_n9_2_the_manager_orders_and_the_lead_instructs_in_the_browser() {
     let page = page_with(&c, "取り出し（専用端末）").await;
     assert!(page.contains("御幣島駅前のひったくり事件の確認"), "{page}");
     screenshot(&c, "home-sato-waiting-ja").await;
+    sign_out(&c).await;
+
+    // …and retrieves at the dedicated terminal's own page, which holds the terminal's key
+    // (N2): signed in there, the instruction is listed; 取り出し fetches, verifies and saves.
+    let (_terminal, term) = terminal_page(dir.path(), &base);
+    c.goto(&format!("{term}/")).await.unwrap();
+    let form = c.form(Locator::Css("form.card")).await.unwrap();
+    form.set_by_name("login", "sato").await.unwrap();
+    form.set_by_name("password", "demo-sato-pass")
+        .await
+        .unwrap();
+    form.submit().await.unwrap();
+    page_with(&c, "御幣島駅前のひったくり事件の確認").await;
+    screenshot(&c, "terminal-instructions-ja").await;
+    let id = request.trim_start_matches("/requests/");
+    c.find(Locator::Css(&format!(
+        "form[action='/retrieve/{id}'] button"
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let page = loop {
+        let page = text(&c).await;
+        if page.contains("検証に成功しました") || page.contains("取り出しできませんでした")
+        {
+            break page;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the retrieval did not end:\n{page}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert!(page.contains("検証に成功しました"), "{page}");
+    screenshot(&c, "terminal-retrieved-ja").await;
+    let clip = c
+        .find(Locator::Id("clip"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(Path::new(&clip).is_file(), "{clip}");
+    assert!(clip.ends_with(".mp4"), "{clip}");
+    c.goto(&format!("{term}/history")).await.unwrap();
+    page_with(&c, "cam-001").await;
+    c.find(Locator::Css("form[action='/signout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    page_with(&c, "専用端末の取り出しソフト").await;
+
+    // The handler reports on the office's screens (N9.3).
+    sign_in(&c, &base, "sato", "demo-sato-pass").await;
+    c.goto(&format!("{base}{request}/report")).await.unwrap();
+    let form = c.form(Locator::Css("form.card")).await.unwrap();
+    form.set_by_name("media", "DVD-R").await.unwrap();
+    form.set_by_name("copies", "1").await.unwrap();
+    form.submit().await.unwrap();
+    page_with(&c, "報告済み").await;
+    sign_out(&c).await;
+
+    // The auditor finds the row in Form 1 and prints 様式第1号 (T4).
+    sign_in(&c, &base, "auditor", "demo-auditor-pass").await;
+    c.goto(&format!("{base}/form1")).await.unwrap();
+    page_with(&c, "御幣島駅前のひったくり事件の確認").await;
+    screenshot(&c, "form1-auditor-ja").await;
+    let pdf = download(&c, &format!("{base}/form1.pdf")).await;
+    let text = pdf_text(dir.path(), &pdf);
+    assert!(text.contains("様式第1号"), "{text}");
+    assert!(text.contains("御幣島駅前のひったくり事件の確認"), "{text}");
+    assert!(text.contains("DVD-R×1"), "{text}");
     c.close().await.unwrap();
 }

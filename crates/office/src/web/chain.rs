@@ -76,7 +76,7 @@ fn step_paths(id: i64, step: Step) -> Paths {
         format!("/requests/{id}/{}", step.as_str()),
         &format!("/requests/{id}"),
     )
-    .about(format!("No. {id}"))
+    .about("req-title", id)
 }
 
 fn no_such_step(web: &WebCaller) -> Response {

@@ -275,8 +275,8 @@ impl StepPage {
             });
         }
         let mut title = tr.t(spec.title);
-        if let Some(subject) = &at.subject {
-            title = format!("{title}（{subject}）");
+        if let Some((kind, number)) = at.subject {
+            title = format!("{title}（{} {number}）", tr.t(kind));
         }
         StepPage {
             tr,
@@ -302,7 +302,8 @@ pub struct Paths {
     pub here: String,
     pub action: String,
     pub back: String,
-    pub subject: Option<String>,
+    /// What the form is about: a record's kind (a key) and its number.
+    pub subject: Option<(&'static str, i64)>,
 }
 
 impl Paths {
@@ -316,8 +317,8 @@ impl Paths {
         }
     }
 
-    pub fn about(mut self, subject: String) -> Paths {
-        self.subject = Some(subject);
+    pub fn about(mut self, kind: &'static str, number: i64) -> Paths {
+        self.subject = Some((kind, number));
         self
     }
 }

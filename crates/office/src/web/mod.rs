@@ -34,7 +34,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use i18n::{Lang, Tr};
 use pages::{HomePage, SignInPage};
-use session::{lang_cookie, lang_of, session_cookie, session_removal, WebCaller};
+pub use session::{lang_cookie, lang_of};
+use session::{session_cookie, session_removal, WebCaller};
 
 use crate::throttle::Peer;
 use crate::wire::SignIn;
@@ -42,11 +43,7 @@ use crate::{workflow, Shared};
 
 /// The screens' routes, with their security headers.
 pub fn routes() -> Router<Shared> {
-    let csp = HeaderValue::from_static(
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
-         frame-ancestors 'none'; base-uri 'none'",
-    );
-    Router::new()
+    let router = Router::new()
         .route("/", get(home))
         .route("/signin", get(sign_in_page).post(sign_in))
         .route("/signout", post(sign_out))
@@ -107,7 +104,21 @@ pub fn routes() -> Router<Shared> {
             get(outside::withdraw_form).post(outside::withdraw_delegation),
         )
         .route("/lang", post(switch_language))
-        .route("/static/style.css", get(style))
+        .route("/static/style.css", get(style));
+    harden(router)
+}
+
+/// The screens' stylesheet (system fonts only), shared with the terminal's own page.
+pub const STYLE: &str = include_str!("../../static/style.css");
+
+/// What every page of mimamori carries, the office's and the terminal's: cross-site form posts
+/// refused, a Content Security Policy that allows no script, and no caching.
+pub fn harden<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    let csp = HeaderValue::from_static(
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+         frame-ancestors 'none'; base-uri 'none'",
+    );
+    router
         .layer(CsrfLayer::new().with_rejection_response(cross_site_refused))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
@@ -146,11 +157,7 @@ fn cross_site_refused(_: tower_http::csrf::ProtectionError) -> Response {
 }
 
 async fn style() -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
-        include_str!("../../static/style.css"),
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], STYLE).into_response()
 }
 
 /// The home page: what waits for the signed-in person.

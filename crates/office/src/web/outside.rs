@@ -453,7 +453,7 @@ pub const WITHDRAW: FormSpec = FormSpec {
 };
 
 fn withdraw_paths(id: i64) -> Paths {
-    Paths::at(format!("/delegations/{id}/withdraw"), "/delegations").about(format!("No. {id}"))
+    Paths::at(format!("/delegations/{id}/withdraw"), "/delegations").about("delegation-title", id)
 }
 
 pub async fn withdraw_form(
