@@ -115,3 +115,166 @@ async fn n3_3_1_the_sessions_page_ends_the_others_and_the_password_changes_on_sc
     assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
     assert_eq!(location(&headers), "/me/sessions");
 }
+
+/// `application/x-www-form-urlencoded` of `pairs`.
+fn encoded(pairs: &[(&str, &str)]) -> String {
+    let mut out = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        out.append_pair(k, v);
+    }
+    out.finish()
+}
+
+#[tokio::test]
+async fn n7_n8_n11_3_accounts_appointments_and_terminals_on_screen() {
+    let w = World::new().await;
+    let admin = sign_in_form(&w, "admin").await;
+    let sato = sign_in_form(&w, "sato").await;
+
+    // N7.1: only the Administrator opens accounts; the code is shown once, and it works.
+    let form = "login=tanaka&name=田中 一郎&unit=市民協働課";
+    let (status, _, body) =
+        page(&w, Method::POST, "/staff/new", Some(&sato), Some(form), &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body.contains("N7.1"), "{body}");
+    let (status, _, body) = page(
+        &w,
+        Method::POST,
+        "/staff/new",
+        Some(&admin),
+        Some(form),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("今だけ表示されます"), "{body}");
+    let code = body
+        .split("<td class=\"secret-cell\">")
+        .nth(2)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap()
+        .to_owned();
+    assert_eq!(code.len(), 24, "{code}");
+    let enrol =
+        format!("login=tanaka&code={code}&password=tanaka-passphrase&again=tanaka-passphrase");
+    let (status, _, body) = page(&w, Method::POST, "/enrol", None, Some(&enrol), &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // N7.4: the Manager appoints a handler; the staff page shows the appointment.
+    let mayor = sign_in_form(&w, "mayor").await;
+    assert!(get_ok(&w, &mayor, "/staff")
+        .await
+        .contains("href=\"/staff/appoint\""));
+    let (status, _, body) = page(
+        &w,
+        Method::POST,
+        "/staff/appoint",
+        Some(&mayor),
+        Some("login=tanaka&role=nobody"),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, headers, body) = page(
+        &w,
+        Method::POST,
+        "/staff/appoint",
+        Some(&mayor),
+        Some("login=tanaka&role=image_handler"),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    assert_eq!(location(&headers), "/staff");
+    let body = get_ok(&w, &mayor, "/staff").await;
+    let row = body.split("<tr><td>tanaka</td>").nth(1).unwrap();
+    assert!(
+        row[..row.find("</tr>").unwrap()].contains("画像取扱員"),
+        "{body}"
+    );
+
+    // N8: the Operations lead registers a terminal with its public key; N3.3: revokes it.
+    let lead = sign_in_form(&w, "lead").await;
+    let key = crate::grant::TerminalKey::generate("pc-9");
+    let form = encoded(&[
+        ("id", "pc-9"),
+        ("name", "防犯カメラ専用端末 2"),
+        ("location", "市民協働課"),
+        ("custodian", "lead"),
+        ("public_key", &key.public_key()),
+    ]);
+    let (status, _, body) = page(
+        &w,
+        Method::POST,
+        "/terminals/new",
+        Some(&sato),
+        Some(&form),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, _, body) = page(
+        &w,
+        Method::POST,
+        "/terminals/new",
+        Some(&lead),
+        Some(&form),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let body = get_ok(&w, &lead, "/terminals").await;
+    assert!(body.contains("/terminals/pc-9/revoke"), "{body}");
+
+    // N11.3: its signed history, pasted, is reconciled with the ward's record; a paste that
+    // is not one is refused by its field.
+    let reconcile = "/terminals/pc-9/history";
+    let (status, _, body) = page(
+        &w,
+        Method::POST,
+        reconcile,
+        Some(&lead),
+        Some("signed=hello"),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("field-error"), "{body}");
+    let month = {
+        let tz = jiff::tz::TimeZone::get("Asia/Tokyo").unwrap();
+        w.now().to_zoned(tz).strftime("%Y-%m").to_string()
+    };
+    let history = json!({ "terminal": "pc-9", "month": month, "entries": [] });
+    let bytes = mimamori_ledger::canonical::canonical_json(&history).unwrap();
+    let signature = key.sign(crate::grant::HISTORY_CONTEXT, bytes.as_bytes());
+    let signed = json!({ "history": history, "signature": signature }).to_string();
+    let form = encoded(&[("signed", &signed)]);
+    let (status, _, body) = page(&w, Method::POST, reconcile, Some(&lead), Some(&form), &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("一致しました"), "{body}");
+
+    let (status, headers, _) = page(
+        &w,
+        Method::POST,
+        "/terminals/pc-9/revoke",
+        Some(&lead),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (status, location(&headers)),
+        (StatusCode::SEE_OTHER, "/terminals")
+    );
+    let body = get_ok(&w, &lead, "/terminals").await;
+    assert!(
+        !body.contains("/terminals/pc-9/revoke"),
+        "revoked once: {body}"
+    );
+}
+
+async fn get_ok(w: &World, cookie: &str, uri: &str) -> String {
+    let (status, _, body) = page(w, Method::GET, uri, Some(cookie), None, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+    body
+}

@@ -9,7 +9,7 @@ use askama_web::WebTemplate;
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::DateTime;
 use jiff::Timestamp;
-use mimamori_policy::access::Action;
+use mimamori_policy::access::{Action, Role};
 use serde::Deserialize;
 
 use super::chain_pages::{basis_choices, camera_choices, Choice};
@@ -130,6 +130,8 @@ pub enum Source {
     Bases,
     /// N10.1's documents: an inquiry or Form 2.
     Documents,
+    /// The roles a person may be appointed to.
+    Roles,
 }
 
 /// One field of a step's form: its name (the API's field path), its label's key, how it is
@@ -174,7 +176,9 @@ pub struct FormSpec {
     pub submit: &'static str,
     /// What the form says to someone whose roles do not include the step.
     pub not_yours: &'static str,
-    pub action: Action,
+    /// The policy's action the form takes, to say `not_yours` before anything is typed; `None`
+    /// when it depends on what is chosen (an appointment's role).
+    pub action: Option<Action>,
     pub sections: &'static [SectionSpec],
 }
 
@@ -285,7 +289,8 @@ impl StepPage {
             title,
             lead: tr.t(spec.lead),
             not_yours: caller
-                .filter(|c| c.role_for(spec.action).is_none())
+                .zip(spec.action)
+                .filter(|(c, action)| c.role_for(*action).is_none())
                 .map(|_| tr.t(spec.not_yours)),
             problem,
             action: at.action,
@@ -387,6 +392,14 @@ async fn choices(
             value: t.id.to_string(),
         })
         .collect(),
+        Source::Roles => Role::ALL
+            .into_iter()
+            .map(|r| Choice {
+                selected: is(r.as_str()),
+                label: tr.t(super::pages::role_key(r)),
+                value: r.as_str().to_owned(),
+            })
+            .collect(),
         Source::Documents => ["inquiry", "form2"]
             .into_iter()
             .map(|d| Choice {
@@ -400,7 +413,7 @@ async fn choices(
 
 #[cfg(test)]
 mod tests {
-    use super::super::{outside, steps, Lang};
+    use super::super::{me, outside, steps, upkeep, Lang};
     use super::*;
 
     /// Every form's words and every field's label are in both languages.
@@ -420,6 +433,13 @@ mod tests {
             &outside::HOLD,
             &outside::DELEGATION,
             &outside::WITHDRAW,
+            &me::ENROL,
+            &me::PASSWORD,
+            &upkeep::ACCOUNT,
+            &upkeep::APPOINT,
+            &upkeep::TERMINAL,
+            &upkeep::REVOKE,
+            &upkeep::HISTORY,
         ];
         for spec in forms {
             let mut keys = vec![spec.title, spec.lead, spec.submit, spec.not_yours];

@@ -39,7 +39,7 @@ pub const ENROL: FormSpec = FormSpec {
     lead: "enrol-lead",
     submit: "enrol-submit",
     not_yours: "form-not-yours",
-    action: Action::ChangeOwnPassword,
+    action: Some(Action::ChangeOwnPassword),
     sections: &[SectionSpec {
         legend: None,
         fields: &[
@@ -105,7 +105,7 @@ pub const PASSWORD: FormSpec = FormSpec {
     lead: "password-lead",
     submit: "password-submit",
     not_yours: "form-not-yours",
-    action: Action::ChangeOwnPassword,
+    action: Some(Action::ChangeOwnPassword),
     sections: &[SectionSpec {
         legend: None,
         fields: &[

@@ -21,6 +21,7 @@ mod people;
 mod session;
 mod steps;
 mod table;
+mod upkeep;
 
 use axum::extract::{Form, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -64,6 +65,26 @@ pub fn routes() -> Router<Shared> {
         .route("/ledger", get(ledger::page))
         .route("/staff", get(people::staff))
         .route("/terminals", get(people::terminals))
+        .route(
+            "/staff/new",
+            get(upkeep::account_form).post(upkeep::create_account),
+        )
+        .route(
+            "/staff/appoint",
+            get(upkeep::appoint_form).post(upkeep::appoint),
+        )
+        .route(
+            "/terminals/new",
+            get(upkeep::terminal_form).post(upkeep::register_terminal),
+        )
+        .route(
+            "/terminals/{id}/revoke",
+            get(upkeep::revoke_form).post(upkeep::revoke_terminal),
+        )
+        .route(
+            "/terminals/{id}/history",
+            get(upkeep::history_form).post(upkeep::reconcile),
+        )
         .route("/form1", get(form1::page))
         .route("/form1.csv", get(form1::csv))
         .route("/form1.pdf", get(form1::pdf))

@@ -30,7 +30,7 @@ pub const PROVISION: FormSpec = FormSpec {
     lead: "provision-lead",
     submit: "provision-submit",
     not_yours: "form-not-yours",
-    action: Action::RegisterProvision,
+    action: Some(Action::RegisterProvision),
     sections: &[
         SectionSpec {
             legend: None,
@@ -145,7 +145,7 @@ pub const EMERGENCY: FormSpec = FormSpec {
     lead: "emergency-lead",
     submit: "emergency-submit",
     not_yours: "form-not-yours",
-    action: Action::EmergencyRetrieve,
+    action: Some(Action::EmergencyRetrieve),
     sections: &[SectionSpec {
         legend: None,
         fields: &[
@@ -218,7 +218,7 @@ pub const HOLD: FormSpec = FormSpec {
     lead: "hold-lead",
     submit: "hold-submit",
     not_yours: "form-not-yours",
-    action: Action::PlaceHold,
+    action: Some(Action::PlaceHold),
     sections: &[SectionSpec {
         legend: None,
         fields: &[
@@ -298,7 +298,7 @@ pub const DELEGATION: FormSpec = FormSpec {
     lead: "delegation-lead",
     submit: "delegation-submit",
     not_yours: "form-not-yours",
-    action: Action::RecordDelegation,
+    action: Some(Action::RecordDelegation),
     sections: &[SectionSpec {
         legend: None,
         fields: &[
@@ -445,7 +445,7 @@ pub const WITHDRAW: FormSpec = FormSpec {
     lead: "withdraw-lead",
     submit: "withdraw-title",
     not_yours: "form-not-yours",
-    action: Action::RecordDelegation,
+    action: Some(Action::RecordDelegation),
     sections: &[SectionSpec {
         legend: None,
         fields: &[must("reason", "reason-label", Input::Area)],

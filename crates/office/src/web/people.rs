@@ -8,6 +8,8 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 
+use mimamori_policy::access::{Action, Role};
+
 use super::pages::{jst, refused, role_key, Person, Problem};
 use super::session::WebCaller;
 use super::Tr;
@@ -30,6 +32,9 @@ pub struct StaffPage {
     pub here: &'static str,
     pub staff: Vec<StaffLine>,
     pub problem: Option<Problem>,
+    /// The Administrator opens accounts; those who appoint to some role appoint.
+    pub may_open: bool,
+    pub may_appoint: bool,
 }
 
 pub async fn staff(State(office): State<Shared>, web: WebCaller) -> Response {
@@ -47,6 +52,10 @@ pub async fn staff(State(office): State<Shared>, web: WebCaller) -> Response {
         here: "/staff",
         staff: Vec::new(),
         problem: None,
+        may_open: caller.role_for(Action::ManageAccounts).is_some(),
+        may_appoint: Role::ALL
+            .into_iter()
+            .any(|r| caller.role_for(Action::Appoint(r)).is_some()),
     };
     let now_us = office.clock.now().as_microsecond();
     let status = match result {
@@ -111,6 +120,9 @@ pub struct TerminalsPage {
     pub here: &'static str,
     pub terminals: Vec<TerminalLine>,
     pub problem: Option<Problem>,
+    pub may_register: bool,
+    pub may_revoke: bool,
+    pub may_reconcile: bool,
 }
 
 pub async fn terminals(State(office): State<Shared>, web: WebCaller) -> Response {
@@ -121,6 +133,9 @@ pub async fn terminals(State(office): State<Shared>, web: WebCaller) -> Response
         here: "/terminals",
         terminals: Vec::new(),
         problem: None,
+        may_register: web.caller.role_for(Action::RegisterTerminal).is_some(),
+        may_revoke: web.caller.role_for(Action::RevokeTerminal).is_some(),
+        may_reconcile: web.caller.role_for(Action::ReconcileHistory).is_some(),
     };
     let status = match workflow::terminals::list_terminals(&office, &web.caller).await {
         Ok(rows) => {

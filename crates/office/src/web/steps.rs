@@ -52,7 +52,7 @@ pub const ORDER: FormSpec = FormSpec {
     lead: "order-lead",
     submit: "order-submit",
     not_yours: "order-not-yours",
-    action: Action::IssueOrder,
+    action: Some(Action::IssueOrder),
     sections: &[
         SectionSpec {
             legend: None,
@@ -123,7 +123,7 @@ const fn chain(
         lead,
         submit: title,
         not_yours: "form-not-yours",
-        action: Action::Chain(step),
+        action: Some(Action::Chain(step)),
         sections,
     }
 }
@@ -135,7 +135,7 @@ pub const INSTRUCT: FormSpec = FormSpec {
     lead: "instruct-lead",
     submit: "instruct-submit",
     not_yours: "instruct-not-yours",
-    action: Action::Chain(Step::Instruct),
+    action: Some(Action::Chain(Step::Instruct)),
     sections: &[SectionSpec {
         legend: None,
         fields: &[
@@ -220,7 +220,7 @@ pub const HAND_OVER: FormSpec = FormSpec {
     lead: "handover-lead",
     submit: "handover-title",
     not_yours: "form-not-yours",
-    action: Action::Chain(Step::HandOver),
+    action: Some(Action::Chain(Step::HandOver)),
     sections: &[
         SectionSpec {
             legend: None,

@@ -1,0 +1,394 @@
+//! The registers' forms (issue 13): opening an account (N7.1; its enrolment code shown once),
+//! appointing to a role (N7.2–N7.4, N10.3, T3.3; a Manager or an Administrator waits for a
+//! second person), registering a dedicated terminal with its public key (N8, N10.4), revoking
+//! one (N3.3), and reconciling a terminal's signed monthly history (N11.3). The same workflow
+//! steps as the API's; who may do each is the policy's.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Form, Path, State};
+use axum::response::{IntoResponse, Response};
+use mimamori_policy::access::Action;
+use mimamori_policy::{DelegationId, TerminalId};
+
+use super::form::{self, may, must, FormSpec, Input, Paths, SectionSpec, Source, Values};
+use super::pages::{jst, Person};
+use super::session::WebCaller;
+use super::Tr;
+use crate::error::ApiError;
+use crate::wire::{Appoint, NewAccount, Registration, SubmittedHistory};
+use crate::{workflow, Shared};
+
+/// What a step answered that the person must see once (an enrolment code) or read (a
+/// reconciliation's outcome): a title and (label, value) lines.
+#[derive(Template, WebTemplate)]
+#[template(path = "notice.html")]
+pub struct NoticePage {
+    pub tr: Tr,
+    pub me: Option<Person>,
+    pub here: String,
+    pub title: String,
+    pub lead: String,
+    pub lines: Vec<(String, String)>,
+    pub back: String,
+}
+
+/// An optional number typed in a field (a delegation's), or the field's refusal.
+fn optional_number(v: &Values, name: &str) -> Result<Option<i64>, ApiError> {
+    match v.text(name) {
+        t if t.is_empty() => Ok(None),
+        t => t
+            .parse()
+            .map(Some)
+            .map_err(|_| ApiError::invalid(name, "give a number", "番号を入力してください")),
+    }
+}
+
+/// N7.1: the Administrator opens an account; the holder sets the password with the code.
+pub const ACCOUNT: FormSpec = FormSpec {
+    title: "account-title",
+    lead: "account-lead",
+    submit: "account-submit",
+    not_yours: "form-not-yours",
+    action: Some(Action::ManageAccounts),
+    sections: &[SectionSpec {
+        legend: None,
+        fields: &[
+            must("login", "signin-login", Input::Text),
+            must("name", "staff-name", Input::Text),
+            may("unit", "staff-unit", Input::Text),
+            may("contact", "account-contact", Input::Text),
+            may("delegation_id", "account-delegation", Input::Text),
+        ],
+    }],
+};
+
+fn account_paths() -> Paths {
+    Paths::at("/staff/new".into(), "/staff")
+}
+
+pub async fn account_form(State(office): State<Shared>, web: WebCaller) -> Response {
+    form::show(&office, &web, &ACCOUNT, account_paths(), &Values::default()).await
+}
+
+/// The code is shown here once and never again (the ledger records only that it was issued).
+pub async fn create_account(
+    State(office): State<Shared>,
+    web: WebCaller,
+    Form(values): Form<Values>,
+) -> Response {
+    let input = optional_number(&values, "delegation_id").map(|delegation| NewAccount {
+        login: values.text("login"),
+        name: values.text("name"),
+        unit: values.text("unit"),
+        contact: values.text("contact"),
+        password: None,
+        delegation_id: delegation.map(DelegationId::new),
+    });
+    let result = match input {
+        Ok(input) => workflow::staff::create_account(&office, &web.caller, input).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(created) => {
+            let tr = Tr::new(web.lang);
+            NoticePage {
+                tr,
+                me: Some(Person::of(&web.caller)),
+                here: "/staff/new".into(),
+                title: tr.t("account-created"),
+                lead: tr.t("account-created-lead"),
+                lines: vec![
+                    (tr.t("signin-login"), created.staff.login.to_string()),
+                    (tr.t("enrol-code"), created.enrolment.code),
+                    (tr.t("account-code-expires"), jst(created.enrolment.expires)),
+                ],
+                back: "/staff".into(),
+            }
+            .into_response()
+        }
+        Err(e) => {
+            let page = form::StepPage::new(
+                &office,
+                (Tr::new(web.lang), Some(&web.caller)),
+                &ACCOUNT,
+                account_paths(),
+                &values,
+                Some(&e),
+            );
+            (e.status, page.await).into_response()
+        }
+    }
+}
+
+/// An appointment to a role, until a planned end if any.
+pub const APPOINT: FormSpec = FormSpec {
+    title: "appoint-title",
+    lead: "appoint-lead",
+    submit: "appoint-submit",
+    not_yours: "form-not-yours",
+    // Whoever appoints to some role; each role's own rule decides when it is sent.
+    action: None,
+    sections: &[SectionSpec {
+        legend: None,
+        fields: &[
+            must("login", "signin-login", Input::Text),
+            must("role", "appoint-role", Input::Select(Source::Roles)),
+            may("until", "appoint-until", Input::When),
+        ],
+    }],
+};
+
+fn appoint_paths() -> Paths {
+    Paths::at("/staff/appoint".into(), "/staff")
+}
+
+pub async fn appoint_form(State(office): State<Shared>, web: WebCaller) -> Response {
+    form::show(&office, &web, &APPOINT, appoint_paths(), &Values::default()).await
+}
+
+pub async fn appoint(
+    State(office): State<Shared>,
+    web: WebCaller,
+    Form(values): Form<Values>,
+) -> Response {
+    let until = match values.text("until") {
+        t if t.is_empty() => Ok(None),
+        _ => values.japan_time("until").map(Some),
+    };
+    let result = match until {
+        Ok(until) => {
+            let input = Appoint {
+                role: values.text("role"),
+                until,
+            };
+            let login = values.text("login");
+            workflow::staff::appoint(&office, &web.caller, login, input).await
+        }
+        Err(e) => Err(e),
+    };
+    form::answer(
+        &office,
+        &web,
+        &APPOINT,
+        appoint_paths(),
+        &values,
+        result,
+        |_| "/staff".to_owned(),
+    )
+    .await
+}
+
+/// N8, N10.4: a dedicated terminal and the public key its own `terminal init` printed.
+pub const TERMINAL: FormSpec = FormSpec {
+    title: "terminal-new",
+    lead: "terminal-new-lead",
+    submit: "terminal-new-submit",
+    not_yours: "form-not-yours",
+    action: Some(Action::RegisterTerminal),
+    sections: &[SectionSpec {
+        legend: None,
+        fields: &[
+            must("id", "req-terminal", Input::Text),
+            must("name", "terminal-name", Input::Text),
+            must("location", "term-location", Input::Text),
+            must("custodian", "term-custodian", Input::Text),
+            must("public_key", "terminal-public-key", Input::Area),
+            may("delegation_id", "account-delegation", Input::Text),
+        ],
+    }],
+};
+
+fn terminal_paths() -> Paths {
+    Paths::at("/terminals/new".into(), "/terminals")
+}
+
+pub async fn terminal_form(State(office): State<Shared>, web: WebCaller) -> Response {
+    form::show(
+        &office,
+        &web,
+        &TERMINAL,
+        terminal_paths(),
+        &Values::default(),
+    )
+    .await
+}
+
+pub async fn register_terminal(
+    State(office): State<Shared>,
+    web: WebCaller,
+    Form(values): Form<Values>,
+) -> Response {
+    let input = optional_number(&values, "delegation_id").map(|delegation| Registration {
+        id: TerminalId::new(values.text("id")),
+        name: values.text("name"),
+        location: values.text("location"),
+        custodian: values.text("custodian"),
+        public_key: values.text("public_key"),
+        delegation_id: delegation.map(DelegationId::new),
+    });
+    let result = match input {
+        Ok(input) => workflow::terminals::register_terminal(&office, &web.caller, input).await,
+        Err(e) => Err(e),
+    };
+    form::answer(
+        &office,
+        &web,
+        &TERMINAL,
+        terminal_paths(),
+        &values,
+        result,
+        |_| "/terminals".to_owned(),
+    )
+    .await
+}
+
+/// N3.3: a terminal lost, stolen or retired; nothing to type but the confirmation.
+pub const REVOKE: FormSpec = FormSpec {
+    title: "terminal-revoke",
+    lead: "terminal-revoke-lead",
+    submit: "terminal-revoke",
+    not_yours: "form-not-yours",
+    action: Some(Action::RevokeTerminal),
+    sections: &[],
+};
+
+fn revoke_paths(id: &str) -> Paths {
+    Paths::at(format!("/terminals/{id}/revoke"), "/terminals")
+}
+
+pub async fn revoke_form(
+    State(office): State<Shared>,
+    web: WebCaller,
+    Path(id): Path<String>,
+) -> Response {
+    form::show(
+        &office,
+        &web,
+        &REVOKE,
+        revoke_paths(&id),
+        &Values::default(),
+    )
+    .await
+}
+
+pub async fn revoke_terminal(
+    State(office): State<Shared>,
+    web: WebCaller,
+    Path(id): Path<String>,
+) -> Response {
+    let terminal = TerminalId::new(id.clone());
+    let result = workflow::terminals::revoke_terminal(&office, &web.caller, terminal).await;
+    form::answer(
+        &office,
+        &web,
+        &REVOKE,
+        revoke_paths(&id),
+        &Values::default(),
+        result,
+        |()| "/terminals".to_owned(),
+    )
+    .await
+}
+
+/// N11.3: the month's history the terminal signed, pasted as its page saved it.
+pub const HISTORY: FormSpec = FormSpec {
+    title: "history-title",
+    lead: "history-lead",
+    submit: "history-submit",
+    not_yours: "form-not-yours",
+    action: Some(Action::ReconcileHistory),
+    sections: &[SectionSpec {
+        legend: None,
+        fields: &[must("signed", "history-signed", Input::Area)],
+    }],
+};
+
+fn history_paths(id: &str) -> Paths {
+    Paths::at(format!("/terminals/{id}/history"), "/terminals")
+}
+
+pub async fn history_form(
+    State(office): State<Shared>,
+    web: WebCaller,
+    Path(id): Path<String>,
+) -> Response {
+    form::show(
+        &office,
+        &web,
+        &HISTORY,
+        history_paths(&id),
+        &Values::default(),
+    )
+    .await
+}
+
+/// The signed history as the terminal's page saves it: `{history, signature, …}`.
+fn submitted(v: &Values) -> Result<SubmittedHistory, ApiError> {
+    let bad = || {
+        ApiError::invalid(
+            "signed",
+            "paste the signed history file the terminal saved (JSON)",
+            "専用端末で保存した署名付きの履歴（JSON）を貼り付けてください",
+        )
+    };
+    let value: serde_json::Value = serde_json::from_str(v.get("signed")).map_err(|_| bad())?;
+    serde_json::from_value(value).map_err(|_| bad())
+}
+
+pub async fn reconcile(
+    State(office): State<Shared>,
+    web: WebCaller,
+    Path(id): Path<String>,
+    Form(values): Form<Values>,
+) -> Response {
+    let result = match submitted(&values) {
+        Ok(history) => {
+            let terminal = TerminalId::new(id.clone());
+            workflow::history::reconcile_history(&office, &web.caller, terminal, history).await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(outcome) => {
+            let tr = Tr::new(web.lang);
+            let list = |ids: &[String]| match ids {
+                [] => "—".to_owned(),
+                ids => ids.join("、"),
+            };
+            let verdict = if outcome.consistent {
+                "history-consistent"
+            } else {
+                "history-inconsistent"
+            };
+            NoticePage {
+                tr,
+                me: Some(Person::of(&web.caller)),
+                here: format!("/terminals/{id}/history"),
+                title: format!("{}（{} {}）", tr.t("history-title"), id, outcome.month),
+                lead: tr.t(verdict),
+                lines: vec![
+                    (tr.t("history-matched"), outcome.matched.to_string()),
+                    (
+                        tr.t("history-only-terminal"),
+                        list(&outcome.only_on_terminal),
+                    ),
+                    (tr.t("history-only-server"), list(&outcome.only_on_server)),
+                ],
+                back: "/terminals".into(),
+            }
+            .into_response()
+        }
+        Err(e) => {
+            let page = form::StepPage::new(
+                &office,
+                (Tr::new(web.lang), Some(&web.caller)),
+                &HISTORY,
+                history_paths(&id),
+                &values,
+                Some(&e),
+            );
+            (e.status, page.await).into_response()
+        }
+    }
+}
