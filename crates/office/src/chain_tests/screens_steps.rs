@@ -149,6 +149,27 @@ async fn n10_1_t6_2_a_provision_from_the_counter_to_the_hand_over_on_screen() {
         (StatusCode::SEE_OTHER, request.clone())
     );
 
+    // N9.3: a Form 1 entry is corrected by a new record, by who recorded it; the value is
+    // checked as the field holds it (copies a number).
+    let correct = format!("/form1/{id}/correct");
+    let (status, body) = post(
+        w,
+        &sato,
+        &correct,
+        "field=copies&value=none&reason=数え違い",
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    refused_at(&body, "value");
+    let form = "field=remarks&value=金庫に施錠保管&reason=保管場所の記載誤り";
+    assert_eq!(
+        post(w, &sato, &correct, form).await,
+        (StatusCode::SEE_OTHER, "/form1".to_owned())
+    );
+    let body = get(w, &sato, "/form1").await;
+    assert!(body.contains("金庫に施錠保管"), "{body}");
+    assert!(body.contains(&format!("href=\"{correct}\"")), "{body}");
+
     // The hand-over: the purpose comes from the request; the identity check is required
     // (T6.2) by its field; then the request is closed with the record.
     let hand_over = format!("{request}/hand_over");

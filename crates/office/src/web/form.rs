@@ -132,6 +132,8 @@ pub enum Source {
     Documents,
     /// The roles a person may be appointed to.
     Roles,
+    /// The Form 1 fields a correction may change.
+    Form1Fields,
 }
 
 /// One field of a step's form: its name (the API's field path), its label's key, how it is
@@ -400,6 +402,14 @@ async fn choices(
                 value: r.as_str().to_owned(),
             })
             .collect(),
+        Source::Form1Fields => mimamori_db::vocabulary::Form1Field::ALL
+            .into_iter()
+            .map(|f| Choice {
+                selected: is(f.as_str()),
+                label: tr.t(&format!("correct-field-{}", f.as_str())),
+                value: f.as_str().to_owned(),
+            })
+            .collect(),
         Source::Documents => ["inquiry", "form2"]
             .into_iter()
             .map(|d| Choice {
@@ -440,6 +450,7 @@ mod tests {
             &upkeep::TERMINAL,
             &upkeep::REVOKE,
             &upkeep::HISTORY,
+            &super::super::form1::CORRECT,
         ];
         for spec in forms {
             let mut keys = vec![spec.title, spec.lead, spec.submit, spec.not_yours];

@@ -4,21 +4,26 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use mimamori_policy::chain::LegalBasis;
 
 use super::chain_pages::{basis_choices, camera_choices, Choice};
 use super::pages::{self, jst, Person, Problem};
 use super::session::WebCaller;
 use super::Tr;
+use crate::error::ApiError;
 use crate::form1::Form1Row;
-use crate::wire::Form1Query;
+use crate::wire::{CorrectionInput, Form1Query};
+use mimamori_policy::access::Action;
+use mimamori_policy::RequestId;
+
+use super::form::{self, must, FormSpec, Input, Paths, SectionSpec, Source, Values};
 use crate::{workflow, Shared};
 
 /// A row as the register prints it.
 pub struct Line {
+    pub serial: String,
     pub cells: Vec<String>,
 }
 
@@ -38,44 +43,11 @@ const COLUMNS: [&str; 12] = [
     "f1-remarks",
 ];
 
+/// A row's cells as the register prints them (the PDF's, with times as the screens show them).
 fn line(row: &Form1Row) -> Line {
-    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-    let basis = row
-        .basis
-        .as_ref()
-        .and_then(|b| b.get("kind"))
-        .and_then(|k| k.as_str())
-        .and_then(LegalBasis::parse)
-        .map(|b| b.rule().id().to_owned())
-        .unwrap_or_default();
-    let camera = match (&row.camera, &row.site) {
-        (Some(c), Some(s)) => format!("{c}（{s}）"),
-        (Some(c), None) => c.clone(),
-        _ => String::new(),
-    };
-    let range = match (&row.recorded_from, &row.recorded_to) {
-        (Some(f), Some(t)) => format!("{f} 〜 {t}"),
-        _ => String::new(),
-    };
-    let retrieved = match (&row.retrieved_by, row.retrieved) {
-        (Some(by), Some(at)) => format!("{} {by}", jst(at)),
-        _ => String::new(),
-    };
     Line {
-        cells: vec![
-            row.serial.to_string(),
-            row.ordered.map(jst).unwrap_or_default(),
-            opt(&row.ordered_by),
-            opt(&row.purpose),
-            basis,
-            camera,
-            range,
-            opt(&row.handler),
-            retrieved,
-            opt(&row.recipient),
-            row.reported.map(jst).unwrap_or_default(),
-            opt(&row.remarks),
-        ],
+        serial: row.serial.to_string(),
+        cells: crate::documents::form1_cells(row, jst),
     }
 }
 
@@ -92,6 +64,8 @@ pub struct Form1Page {
     pub columns: &'static [&'static str],
     pub lines: Vec<Line>,
     pub problem: Option<Problem>,
+    /// The person may correct a row (N9.3: their own record, or the Manager any).
+    pub may_correct: bool,
 }
 
 fn query_string(q: &Form1Query) -> String {
@@ -148,6 +122,7 @@ pub async fn page(
         columns: &COLUMNS,
         lines,
         problem,
+        may_correct: web.caller.role_for(Action::CorrectRecord).is_some(),
     };
     (status, page).into_response()
 }
@@ -194,4 +169,79 @@ pub async fn pdf(
 ) -> Response {
     let pdf = workflow::documents::form1_pdf(&office, &web.caller, query).await;
     pages::download(Tr::new(web.lang), pdf)
+}
+
+/// N9.3: a Form 1 field corrected by a new event; the original stays in the log.
+pub const CORRECT: FormSpec = FormSpec {
+    title: "correct-title",
+    lead: "correct-lead",
+    submit: "correct-submit",
+    not_yours: "form-not-yours",
+    action: Some(Action::CorrectRecord),
+    sections: &[SectionSpec {
+        legend: None,
+        fields: &[
+            must("field", "correct-field", Input::Select(Source::Form1Fields)),
+            must("value", "correct-value", Input::Text),
+            must("reason", "reason-label", Input::Area),
+        ],
+    }],
+};
+
+fn correct_paths(serial: i64) -> Paths {
+    Paths::at(format!("/form1/{serial}/correct"), "/form1").about("f1-serial", serial)
+}
+
+pub async fn correct_form(
+    State(office): State<Shared>,
+    web: WebCaller,
+    Path(serial): Path<i64>,
+) -> Response {
+    form::show(
+        &office,
+        &web,
+        &CORRECT,
+        correct_paths(serial),
+        &Values::default(),
+    )
+    .await
+}
+
+/// The value as the field holds it: copies a number, the others text.
+fn correction(v: &Values) -> Result<CorrectionInput, ApiError> {
+    let field = v.text("field");
+    let value = match field.as_str() {
+        "copies" => serde_json::Value::from(v.count("value")?),
+        _ => serde_json::Value::from(v.text("value")),
+    };
+    Ok(CorrectionInput {
+        field,
+        value,
+        reason: v.text("reason"),
+    })
+}
+
+pub async fn correct(
+    State(office): State<Shared>,
+    web: WebCaller,
+    Path(serial): Path<i64>,
+    Form(values): Form<Values>,
+) -> Response {
+    let result = match correction(&values) {
+        Ok(input) => {
+            let serial = RequestId::new(serial);
+            workflow::form1::correct_form1(&office, &web.caller, serial, input).await
+        }
+        Err(e) => Err(e),
+    };
+    form::answer(
+        &office,
+        &web,
+        &CORRECT,
+        correct_paths(serial),
+        &values,
+        result,
+        |_| "/form1".to_owned(),
+    )
+    .await
 }

@@ -88,6 +88,10 @@ pub fn routes() -> Router<Shared> {
         .route("/form1", get(form1::page))
         .route("/form1.csv", get(form1::csv))
         .route("/form1.pdf", get(form1::pdf))
+        .route(
+            "/form1/{serial}/correct",
+            get(form1::correct_form).post(form1::correct),
+        )
         .route("/requests/{id}/form2.pdf", get(chain::form2_pdf))
         .route("/requests/{id}/form3.pdf", get(chain::form3_pdf))
         .route(
