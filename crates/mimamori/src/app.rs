@@ -186,8 +186,13 @@ impl App {
         Ok(mimamori_office::Shared(Arc::new(office)))
     }
 
-    /// Records and serves the API until Ctrl-C or SIGTERM, then closes every open segment.
-    pub async fn serve(self, listen: SocketAddr) -> anyhow::Result<()> {
+    /// Records and serves the API (over TLS with `tls`) until Ctrl-C or SIGTERM, then closes
+    /// every open segment.
+    pub async fn serve(
+        self,
+        listen: SocketAddr,
+        tls: Option<tokio_rustls::TlsAcceptor>,
+    ) -> anyhow::Result<()> {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
@@ -196,8 +201,9 @@ impl App {
         // N3.2.1: a checkpoint at least every interval (the first one at once).
         let checkpoints = tokio::spawn(self.notary.clone().run(policy.ledger.checkpoint_interval));
         println!("mimamori: {} ({})", policy.ward.name, policy.ward.operator);
+        let scheme = if tls.is_some() { "https" } else { "http" };
         println!(
-            "listening on http://{}  (health: /api/v1/health, metrics: /metrics, \
+            "listening on {scheme}://{}  (health: /api/v1/health, metrics: /metrics, \
              ledger: /api/v1/ledger/checkpoints)",
             listener.local_addr()?
         );
@@ -211,7 +217,7 @@ impl App {
             println!("  {}  {}  ({})  {}", cam.id, cam.name, cam.site, cam.url);
         }
         println!(
-            "staff screens: open http://{}/ in a browser and sign in",
+            "staff screens: open {scheme}://{}/ in a browser and sign in",
             listener.local_addr()?
         );
         let office = self.office().await?;
@@ -221,7 +227,8 @@ impl App {
             std::time::Duration::from_secs(60),
         ));
         let app = mimamori_office::router(office);
-        mimamori_office::serve::serve(listener, app, &policy.office, shutdown_signal()).await?;
+        let limits = &policy.office;
+        mimamori_office::serve::serve_with(listener, app, limits, tls, shutdown_signal()).await?;
         println!("stopping: closing open segments…");
         recorder.stop().await;
         checkpoints.abort();

@@ -56,7 +56,7 @@ pub async fn run(data: DataArgs, listen: SocketAddr, cameras: u16) -> anyhow::Re
     println!("demo: policy written to {}", paths.default_policy.display());
     let app = App::open(&data, None, Purpose::Record).await?;
     seed_people(&app, &paths, listen).await?;
-    let result = app.serve(listen).await;
+    let result = app.serve(listen, None).await;
     democam.shutdown().await;
     result
 }

@@ -80,6 +80,12 @@ enum Command {
         /// Address of the HTTP API (health and metrics).
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// Serve over TLS with this certificate chain (PEM, leaf first); with --tls-key.
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The certificate's private key (PEM).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Shows each camera's state, today's recording, gaps and disk use.
     Status {
@@ -194,9 +200,16 @@ async fn run(command: Command) -> anyhow::Result<()> {
             data,
             policy,
             listen,
+            tls_cert,
+            tls_key,
         } => {
+            // Read before anything starts, so a wrong path stops at once with its reason.
+            let tls = match (tls_cert, tls_key) {
+                (Some(cert), Some(key)) => Some(mimamori_office::serve::tls_acceptor(&cert, &key)?),
+                _ => None,
+            };
             let app = app::App::open(&data, policy.policy.as_deref(), app::Purpose::Record).await?;
-            app.serve(listen).await
+            app.serve(listen, tls).await
         }
         Command::Status { data, policy, json } => {
             commands::status(&data, policy.policy.as_deref(), json).await

@@ -4,8 +4,14 @@
 //! header read timeout, at most `max_connections` are open (one more is closed at once), and
 //! every request is answered within `request_timeout` (the export of a retrieval included).
 //! The policy's `[office]` section sets the three.
+//!
+//! With a certificate and key (`mimamori serve --tls-cert --tls-key`, issue 13) each connection
+//! is TLS (rustls), its handshake held to the same header timeout: the session cookie is
+//! `Secure`, and anywhere but loopback the office must be reached over TLS. A ward may as well
+//! put its own reverse proxy in front; this is for the ward that has none.
 
 use std::future::Future;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,8 +24,11 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use mimamori_policy::Office;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use crate::error::ApiError;
@@ -28,12 +37,54 @@ use crate::throttle::Peer;
 /// How long open connections get to finish once shutdown begins.
 const DRAIN: Duration = Duration::from_secs(10);
 
+/// TLS for `serve`, from PEM files: the certificate chain (leaf first) and its private key.
+pub fn tls_acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, TlsError> {
+    let read = |path: &Path| TlsError::Read(path.display().to_string());
+    let chain = CertificateDer::pem_file_iter(cert)
+        .map_err(|_| read(cert))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| read(cert))?;
+    if chain.is_empty() {
+        return Err(TlsError::NoCertificate(cert.display().to_string()));
+    }
+    let key = PrivateKeyDer::from_pem_file(key).map_err(|_| read(key))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| TlsError::Config(e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| TlsError::Config(e.to_string()))?;
+    Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    #[error("cannot read {0} as PEM (TLS の証明書・鍵を読めません)")]
+    Read(String),
+    #[error("{0} holds no certificate (証明書がありません)")]
+    NoCertificate(String),
+    #[error("the certificate and key do not make a TLS server: {0}")]
+    Config(String),
+}
+
 /// Serves `router` on `listener` until `shutdown` completes, then lets open connections finish
 /// (for at most [`DRAIN`]).
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: &Office,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    serve_with(listener, router, limits, None, shutdown).await
+}
+
+/// [`serve`], over TLS when `tls` is given.
+pub async fn serve_with(
+    listener: TcpListener,
+    router: Router,
+    limits: &Office,
+    tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let request_timeout = limits.request_timeout;
@@ -72,13 +123,36 @@ pub async fn serve(
                 req
             },
         ));
-        let conn = hyper::server::conn::http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(limits.header_timeout)
-            .serve_connection(TokioIo::new(stream), service);
-        let conn = graceful.watch(conn);
+        let mut http = hyper::server::conn::http1::Builder::new();
+        http.timer(TokioTimer::new())
+            .header_read_timeout(limits.header_timeout);
+        let watcher = graceful.watcher();
+        let (tls, handshake) = (tls.clone(), limits.header_timeout);
         tokio::spawn(async move {
-            if let Err(e) = conn.await {
+            let served = match tls {
+                None => {
+                    let conn = http.serve_connection(TokioIo::new(stream), service);
+                    watcher.watch(conn).await
+                }
+                // The handshake has the header timeout too: a silent client is dropped.
+                Some(acceptor) => {
+                    match tokio::time::timeout(handshake, acceptor.accept(stream)).await {
+                        Ok(Ok(stream)) => {
+                            let conn = http.serve_connection(TokioIo::new(stream), service);
+                            watcher.watch(conn).await
+                        }
+                        Ok(Err(e)) => {
+                            tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                            Ok(())
+                        }
+                        Err(_) => {
+                            tracing::debug!(%peer, "TLS handshake timed out");
+                            Ok(())
+                        }
+                    }
+                }
+            };
+            if let Err(e) = served {
                 tracing::debug!(%peer, error = %e, "connection closed");
             }
             drop(slot);

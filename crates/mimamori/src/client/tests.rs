@@ -1,9 +1,3 @@
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
-use std::sync::Arc;
-
-use rustls_pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
-
 use super::*;
 
 /// Issue 11, #14: the terminal spoke plain HTTP to anywhere. It uses https://, or http:// to
@@ -34,8 +28,10 @@ fn n9_3_plain_http_is_refused_except_to_this_machine() {
         .contains("https://"));
 }
 
-/// A TLS server on a loopback port with a certificate for `localhost` from a fresh authority;
-/// it answers one request with `{"ok":true}`. Returns the port and the authority's PEM.
+/// The office's own TLS serving (`mimamori serve --tls-cert --tls-key`, issue 13) on a loopback
+/// port, with a certificate for `localhost` from a fresh authority, written as PEM files as a
+/// ward would have them; `/api/v1/health` answers `{"ok":true}`. Returns the port and the
+/// authority's PEM.
 fn tls_office() -> (u16, String) {
     let ca_key = rcgen::KeyPair::generate().unwrap();
     let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -46,44 +42,47 @@ fn tls_office() -> (u16, String) {
         .unwrap()
         .signed_by(&key, &ca, &ca_key)
         .unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![cert.der().clone()],
-            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
-        )
-        .unwrap();
-    let config = Arc::new(config);
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (cert_path, key_path) = (dir.path().join("office.pem"), dir.path().join("office.key"));
+    std::fs::write(&cert_path, cert.pem()).unwrap();
+    std::fs::write(&key_path, key.serialize_pem()).unwrap();
+    let acceptor = mimamori_office::serve::tls_acceptor(&cert_path, &key_path).unwrap();
+    let policy = mimamori_policy::Policy::parse(
+        "[ward]\nname = \"区\"\noperator = \"区役所\"\n[retention]\ndays = 7\n\
+         [[camera]]\nid = \"cam1\"\nname = \"駅前\"\nsite = \"1丁目\"\n\
+         url = \"rtsp://127.0.0.1:1/cam1\"\nwithout_credentials = \"試験用\"\n",
+        std::path::Path::new("test.toml"),
+    )
+    .unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
     std::thread::spawn(move || {
-        for stream in listener.incoming().take(2) {
-            let Ok(stream) = stream else { continue };
-            let conn = rustls::ServerConnection::new(config.clone()).unwrap();
-            let mut tls = rustls::StreamOwned::new(conn, stream);
-            let mut reader = BufReader::new(&mut tls);
-            let mut line = String::new();
-            // Read the request head; a client that refused the certificate sends nothing.
-            while reader.read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
-                if line == "\r\n" {
-                    break;
-                }
-                line.clear();
-            }
-            let body = r#"{"ok":true}"#;
-            let _ = write!(
-                tls,
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
-                 Connection: close\r\n\r\n{body}",
-                body.len()
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            let router = axum::Router::new().route(
+                "/api/v1/health",
+                axum::routing::get(|| async { axum::Json(serde_json::json!({ "ok": true })) }),
             );
-            let _ = tls.flush();
-        }
+            let limits = &policy.office;
+            let pending = std::future::pending();
+            mimamori_office::serve::serve_with(listener, router, limits, Some(acceptor), pending)
+                .await
+                .unwrap();
+        });
     });
     (port, ca.pem())
+}
+
+/// The office over TLS answers no plain HTTP: a request without a handshake is dropped.
+#[test]
+fn the_office_serving_tls_answers_no_plain_http() {
+    let (port, _) = tls_office();
+    let plain = Client::new(&format!("http://127.0.0.1:{port}"), None).unwrap();
+    assert!(plain
+        .call::<(), Value>("GET", "/api/v1/health", None)
+        .is_err());
 }
 
 /// Issue 11, #14: the terminal speaks TLS, trusting the ward's own authority when given one
