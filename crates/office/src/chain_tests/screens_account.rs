@@ -193,6 +193,45 @@ async fn n7_n8_n11_3_accounts_appointments_and_terminals_on_screen() {
         "{body}"
     );
 
+    // The Manager ends it; its record stays, with no way to end it twice.
+    let at = row.find("/appointments/").expect("an end link");
+    let end = &row[at..at + row[at..].find('"').unwrap()];
+    let (status, headers, body) = page(&w, Method::POST, end, Some(&mayor), None, &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    assert_eq!(location(&headers), "/staff");
+    let body = get_ok(&w, &mayor, "/staff").await;
+    let row = body.split("<tr><td>tanaka</td>").nth(1).unwrap();
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(
+        row.contains("画像取扱員") && !row.contains("/appointments/"),
+        "{row}"
+    );
+
+    // N7.2: an Administrator proposes another; it waits until the Manager confirms it.
+    let (status, _, body) = page(
+        &w,
+        Method::POST,
+        "/staff/appoint",
+        Some(&admin),
+        Some("login=tanaka&role=administrator"),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let body = get_ok(&w, &mayor, "/proposals").await;
+    assert!(body.contains("確認待ち"), "{body}");
+    let at = body.find("/confirm\"").expect("a confirm link");
+    let start = body[..at].rfind("href=\"").unwrap() + "href=\"".len();
+    let confirm = format!("{}/confirm", &body[start..at]);
+    let (status, _, body) = page(&w, Method::POST, &confirm, Some(&admin), Some(""), &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "not by the proposer: {body}");
+    assert!(body.contains("N7.2"), "{body}");
+    let (status, headers, body) =
+        page(&w, Method::POST, &confirm, Some(&mayor), Some(""), &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    assert_eq!(location(&headers), "/proposals");
+    assert!(get_ok(&w, &mayor, "/proposals").await.contains("確認済み"));
+
     // N8: the Operations lead registers a terminal with its public key; N3.3: revokes it.
     let lead = sign_in_form(&w, "lead").await;
     let key = crate::grant::TerminalKey::generate("pc-9");

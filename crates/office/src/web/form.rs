@@ -451,6 +451,9 @@ mod tests {
             &upkeep::REVOKE,
             &upkeep::HISTORY,
             &super::super::form1::CORRECT,
+            &upkeep::CONFIRM,
+            &upkeep::REJECT,
+            &upkeep::END,
         ];
         for spec in forms {
             let mut keys = vec![spec.title, spec.lead, spec.submit, spec.not_yours];

@@ -73,6 +73,15 @@ pub fn routes() -> Router<Shared> {
             "/staff/appoint",
             get(upkeep::appoint_form).post(upkeep::appoint),
         )
+        .route("/proposals", get(upkeep::proposals))
+        .route(
+            "/proposals/{id}/{what}",
+            get(upkeep::decide_form).post(upkeep::decide),
+        )
+        .route(
+            "/appointments/{id}/end",
+            get(upkeep::end_form).post(upkeep::end_appointment),
+        )
         .route(
             "/terminals/new",
             get(upkeep::terminal_form).post(upkeep::register_terminal),

@@ -15,12 +15,23 @@ use super::session::WebCaller;
 use super::Tr;
 use crate::{workflow, Shared};
 
+/// An appointment as the staff page lists it.
+pub struct AppointmentLine {
+    pub role: &'static str,
+    pub from: String,
+    /// Its end, planned or made; empty when open-ended.
+    pub until: String,
+    pub by: String,
+    /// The path that ends it, when it is in force and the person may end it.
+    pub end: Option<String>,
+}
+
 pub struct StaffLine {
     pub login: String,
     pub name: String,
     pub unit: String,
-    /// (role key, since, until or empty, appointed by) of each appointment, newest first.
-    pub appointments: Vec<(&'static str, String, String, String)>,
+    /// Each appointment, newest first.
+    pub appointments: Vec<AppointmentLine>,
     pub state_key: &'static str,
 }
 
@@ -69,14 +80,19 @@ pub async fn staff(State(office): State<Shared>, web: WebCaller) -> Response {
                         .map(|a| {
                             let a = &a.appointment;
                             let until = a.ended_us.or(a.until_us);
-                            (
-                                role_key(a.role),
-                                jst(mimamori_db::from_us(a.from_us)),
-                                until
+                            let in_force =
+                                a.ended_us.is_none() && a.until_us.is_none_or(|u| u > now_us);
+                            let may_end = caller.role_for(Action::Appoint(a.role)).is_some();
+                            AppointmentLine {
+                                role: role_key(a.role),
+                                from: jst(mimamori_db::from_us(a.from_us)),
+                                until: until
                                     .map(|u| jst(mimamori_db::from_us(u)))
                                     .unwrap_or_default(),
-                                a.appointed_by.clone(),
-                            )
+                                by: a.appointed_by.clone(),
+                                end: (in_force && may_end)
+                                    .then(|| format!("/appointments/{}/end", a.id)),
+                            }
                         })
                         .collect();
                     StaffLine {

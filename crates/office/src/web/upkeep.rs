@@ -9,11 +9,12 @@ use askama_web::WebTemplate;
 use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Response};
 use mimamori_policy::access::Action;
-use mimamori_policy::{DelegationId, TerminalId};
+use mimamori_policy::{AppointmentId, DelegationId, ProposalId, TerminalId};
 
 use super::form::{self, may, must, FormSpec, Input, Paths, SectionSpec, Source, Values};
 use super::pages::{jst, Person};
 use super::session::WebCaller;
+use super::table::{Link, Row, TablePage};
 use super::Tr;
 use crate::error::ApiError;
 use crate::wire::{Appoint, NewAccount, Registration, SubmittedHistory};
@@ -391,4 +392,176 @@ pub async fn reconcile(
             (e.status, page.await).into_response()
         }
     }
+}
+
+/// N7.2: appointments of a Manager or an Administrator waiting for a second person, and the
+/// decided ones.
+pub async fn proposals(State(office): State<Shared>, web: WebCaller) -> Response {
+    let columns = [
+        "proposal-no",
+        "signin-login",
+        "appoint-role",
+        "proposal-by",
+        "proposal-expires",
+        "col-state",
+    ];
+    let page = TablePage::new(
+        &web,
+        "/proposals",
+        "proposals-title",
+        "proposals-lead",
+        &columns,
+    );
+    let tr = page.tr;
+    let rows = workflow::proposals::list_proposals(&office, &web.caller).await;
+    page.answer(rows.map(|list| {
+        list.into_iter()
+            .map(|v| {
+                let p = &v.proposal;
+                let state = match p.decision {
+                    None => tr.t("proposal-open"),
+                    Some(d) => tr.t(&format!("proposal-{}", d.as_str())),
+                };
+                let links = match p.decision {
+                    Some(_) => Vec::new(),
+                    None => vec![
+                        Link {
+                            path: format!("/proposals/{}/confirm", p.id),
+                            label: tr.t("proposal-confirm"),
+                        },
+                        Link {
+                            path: format!("/proposals/{}/reject", p.id),
+                            label: tr.t("proposal-reject"),
+                        },
+                    ],
+                };
+                Row {
+                    cells: vec![
+                        p.id.to_string(),
+                        v.login.to_string(),
+                        tr.t(super::pages::role_key(p.role)),
+                        format!(
+                            "{} {}",
+                            jst(mimamori_db::from_us(p.proposed_us)),
+                            p.proposed_by
+                        ),
+                        jst(mimamori_db::from_us(p.expires_us)),
+                        state,
+                    ],
+                    links,
+                }
+            })
+            .collect()
+    }))
+}
+
+/// N7.2: the second person confirms; the workflow checks who may.
+pub const CONFIRM: FormSpec = FormSpec {
+    title: "proposal-confirm",
+    lead: "proposal-confirm-lead",
+    submit: "proposal-confirm",
+    not_yours: "form-not-yours",
+    action: Some(Action::ConfirmAppointment),
+    sections: &[],
+};
+
+/// Rejected by the second person, or withdrawn by its proposer, with the reason.
+pub const REJECT: FormSpec = FormSpec {
+    title: "proposal-reject",
+    lead: "proposal-reject-lead",
+    submit: "proposal-reject",
+    not_yours: "form-not-yours",
+    action: None,
+    sections: &[SectionSpec {
+        legend: None,
+        fields: &[must("reason", "reason-label", Input::Area)],
+    }],
+};
+
+fn decide_paths(id: i64, what: &str) -> Paths {
+    Paths::at(format!("/proposals/{id}/{what}"), "/proposals").about("proposal-no", id)
+}
+
+pub async fn decide_form(
+    State(office): State<Shared>,
+    web: WebCaller,
+    Path((id, what)): Path<(i64, String)>,
+) -> Response {
+    let spec = if what == "confirm" { &CONFIRM } else { &REJECT };
+    form::show(
+        &office,
+        &web,
+        spec,
+        decide_paths(id, &what),
+        &Values::default(),
+    )
+    .await
+}
+
+pub async fn decide(
+    State(office): State<Shared>,
+    web: WebCaller,
+    Path((id, what)): Path<(i64, String)>,
+    Form(values): Form<Values>,
+) -> Response {
+    let proposal = ProposalId::new(id);
+    let (spec, result) = if what == "confirm" {
+        let done = workflow::proposals::confirm(&office, &web.caller, proposal).await;
+        (&CONFIRM, done.map(|_| ()))
+    } else {
+        let reason = super::steps::reason(&values);
+        let done = workflow::proposals::reject(&office, &web.caller, proposal, reason).await;
+        (&REJECT, done)
+    };
+    form::answer(
+        &office,
+        &web,
+        spec,
+        decide_paths(id, &what),
+        &values,
+        result,
+        |()| "/proposals".to_owned(),
+    )
+    .await
+}
+
+/// An appointment ended before its planned end.
+pub const END: FormSpec = FormSpec {
+    title: "appointment-end",
+    lead: "appointment-end-lead",
+    submit: "appointment-end",
+    not_yours: "form-not-yours",
+    action: None,
+    sections: &[],
+};
+
+fn end_paths(id: i64) -> Paths {
+    Paths::at(format!("/appointments/{id}/end"), "/staff").about("appointment-no", id)
+}
+
+pub async fn end_form(
+    State(office): State<Shared>,
+    web: WebCaller,
+    Path(id): Path<i64>,
+) -> Response {
+    form::show(&office, &web, &END, end_paths(id), &Values::default()).await
+}
+
+pub async fn end_appointment(
+    State(office): State<Shared>,
+    web: WebCaller,
+    Path(id): Path<i64>,
+) -> Response {
+    let appointment = AppointmentId::new(id);
+    let result = workflow::staff::end_appointment(&office, &web.caller, appointment).await;
+    form::answer(
+        &office,
+        &web,
+        &END,
+        end_paths(id),
+        &Values::default(),
+        result,
+        |()| "/staff".to_owned(),
+    )
+    .await
 }
