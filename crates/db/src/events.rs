@@ -202,6 +202,17 @@ impl Db {
         .await?)
     }
 
+    /// One event by its id (its leaf is id − 1).
+    pub async fn event(&self, id: i64) -> Result<Option<EventRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, time_us, actor, role, terminal, kind, rule, outcome, detail FROM event
+             WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
     /// Events of one kind (or all), oldest first.
     pub async fn events(&self, kind: Option<EventKind>) -> Result<Vec<EventRow>> {
         Ok(sqlx::query_as(

@@ -523,6 +523,36 @@ async fn n3_2_1_the_ledger_page_lists_events_and_says_how_to_verify() {
     let (status, _, body) = page(&w, Method::GET, "/ledger", Some(&admin), None, &[]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(body.contains("T4"), "{body}");
+
+    // An event's page: its inclusion proof in the latest signed checkpoint, checked; an event
+    // after it waits for the next; the list links to each.
+    w.office.notary.sign_checkpoint().await.unwrap();
+    let (_, _, body) = page(&w, Method::GET, "/ledger", Some(&auditor), None, &[]).await;
+    assert!(body.contains("href=\"/ledger/events/1\""), "{body}");
+    let (status, _, body) = page(
+        &w,
+        Method::GET,
+        "/ledger/events/1",
+        Some(&auditor),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("証明を検証しました"), "{body}");
+    assert!(body.contains("proof/inclusion?index=0"), "{body}");
+    let newest = w.office.db.recent_events(None, 1).await.unwrap()[0].id;
+    let uri = format!("/ledger/events/{}", newest + 1);
+    let (status, _, _) = page(&w, Method::GET, &uri, Some(&auditor), None, &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    w.order(&mayor_api).await;
+    let newest = w.office.db.recent_events(None, 1).await.unwrap()[0].id;
+    let uri = format!("/ledger/events/{newest}");
+    let (_, _, body) = page(&w, Method::GET, &uri, Some(&auditor), None, &[]).await;
+    assert!(
+        body.contains("まだ署名付きチェックポイントに含まれていません"),
+        "{body}"
+    );
 }
 
 #[tokio::test]

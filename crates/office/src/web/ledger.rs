@@ -90,3 +90,55 @@ pub async fn page(
     };
     (status, page).into_response()
 }
+
+#[derive(Template, WebTemplate)]
+#[template(path = "event.html")]
+pub struct EventPage {
+    pub tr: Tr,
+    pub me: Option<Person>,
+    pub here: String,
+    pub line: EventLine,
+    pub detail: String,
+    pub leaf: String,
+    /// (checkpoint size, its root, the proof's hashes, whether it checks).
+    pub proof: Option<(i64, String, Vec<String>, bool)>,
+}
+
+/// One event with its inclusion proof (N3.2.1): what an auditor checks a record against.
+pub async fn event(
+    State(office): State<Shared>,
+    web: WebCaller,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Response {
+    let tr = Tr::new(web.lang);
+    match workflow::ledger::event_view(&office, &web.caller, id).await {
+        Ok(view) => {
+            let e = view.event;
+            let detail = serde_json::from_str::<serde_json::Value>(&e.detail)
+                .and_then(|v| serde_json::to_string_pretty(&v))
+                .unwrap_or_else(|_| e.detail.clone());
+            EventPage {
+                tr,
+                me: Some(Person::of(&web.caller)),
+                here: format!("/ledger/events/{id}"),
+                line: EventLine {
+                    id: e.id,
+                    time: jst(mimamori_db::from_us(e.time_us)),
+                    actor: e.actor,
+                    role: e.role.unwrap_or_default(),
+                    kind: e.kind,
+                    rule: e.rule.unwrap_or_default(),
+                    outcome: e.outcome,
+                },
+                detail,
+                leaf: BASE64_STANDARD.encode(view.leaf.0),
+                proof: view.proof.map(|(cp, hashes, checks)| {
+                    let hashes = hashes.iter().map(|h| BASE64_STANDARD.encode(h.0)).collect();
+                    (cp.size, BASE64_STANDARD.encode(&cp.root), hashes, checks)
+                }),
+            }
+            .into_response()
+        }
+        Err(e) => super::pages::error_page(tr, &e),
+    }
+}

@@ -63,6 +63,7 @@ pub fn routes() -> Router<Shared> {
         .route("/enrol", get(me::enrol_form).post(me::enrol))
         .route("/cameras", get(cameras::page))
         .route("/ledger", get(ledger::page))
+        .route("/ledger/events/{id}", get(ledger::event))
         .route("/staff", get(people::staff))
         .route("/terminals", get(people::terminals))
         .route(
