@@ -13,12 +13,14 @@
 //! missing members read as `None` and are written in full from now on.
 
 mod payloads;
+mod records;
 
 use mimamori_policy::access::Action;
 use mimamori_policy::{RequestId, Rule, Rules};
 use serde::{Deserialize, Serialize};
 
 pub use payloads::*;
+pub use records::*;
 
 /// How an attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
