@@ -10,6 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 
 /// A child process killed when the test ends, however it ends.
@@ -396,18 +397,45 @@ async fn n9_the_whole_chain_in_the_browser_with_the_terminal_page() {
     set_up_second_factor(&c, &base).await;
     path_when(&c, |p| p == "/").await; // a confirmed code leads home
     c.goto(&format!("{base}/orders/new")).await.unwrap();
-    let form = c
-        .form(Locator::Css("form[action='/orders']"))
-        .await
-        .unwrap();
-    form.set_by_name("purpose", "御幣島駅前のひったくり事件の確認")
-        .await
-        .unwrap();
-    form.set_by_name("reason", "西淀川警察署からの照会による")
-        .await
-        .unwrap();
-    form.set_by_name("basis.kind", "t6_1_b").await.unwrap();
-    form.submit().await.unwrap();
+    // With the keyboard only: Tab to the purpose, type, Tab on, choose the basis by typing
+    // its rule, and send with Enter.
+    let tab = Key::Tab.to_string();
+    let mut at_purpose = false;
+    for _ in 0..40 {
+        c.active_element()
+            .await
+            .unwrap()
+            .send_keys(&tab)
+            .await
+            .unwrap();
+        let focused = c.active_element().await.unwrap();
+        if focused.attr("id").await.unwrap().as_deref() == Some("purpose") {
+            at_purpose = true;
+            break;
+        }
+    }
+    assert!(at_purpose, "the purpose is reached with Tab");
+    let type_then_tab = async |text: &str| {
+        let focused = c.active_element().await.unwrap();
+        focused.send_keys(text).await.unwrap();
+        focused.send_keys(&tab).await.unwrap();
+    };
+    type_then_tab("御幣島駅前のひったくり事件の確認").await;
+    type_then_tab("西淀川警察署からの照会による").await;
+    let basis = c.active_element().await.unwrap();
+    assert_eq!(
+        basis.attr("id").await.unwrap().as_deref(),
+        Some("basis.kind")
+    );
+    basis.send_keys("T6.1b").await.unwrap();
+    let chosen = c.find(Locator::Id("basis.kind")).await.unwrap();
+    assert_eq!(
+        chosen.prop("value").await.unwrap().as_deref(),
+        Some("t6_1_b")
+    );
+    chosen.send_keys(&tab).await.unwrap();
+    let law = c.active_element().await.unwrap();
+    law.send_keys(&Key::Enter.to_string()).await.unwrap();
     // T6.1(b) needs the document: the form again, what was typed kept.
     c.wait()
         .for_element(Locator::Css(".problem"))
