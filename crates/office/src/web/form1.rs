@@ -227,13 +227,12 @@ pub async fn correct(
     Path(serial): Path<i64>,
     Form(values): Form<Values>,
 ) -> Response {
-    let result = match correction(&values) {
-        Ok(input) => {
-            let serial = RequestId::new(serial);
-            workflow::form1::correct_form1(&office, &web.caller, serial, input).await
-        }
-        Err(e) => Err(e),
-    };
+    let result = async {
+        let input = correction(&values)?;
+        let serial = RequestId::new(serial);
+        workflow::form1::correct_form1(&office, &web.caller, serial, input).await
+    }
+    .await;
     form::answer(
         &office,
         &web,

@@ -78,17 +78,16 @@ pub async fn enrol(
 ) -> Response {
     let tr = Tr::new(lang_of(&jar));
     let login = values.text("login");
-    let result = match typed_twice(&values, "password", "again") {
-        Ok(password) => {
-            let request = Enrol {
-                login: login.clone(),
-                code: values.text("code"),
-                password,
-            };
-            workflow::enrolment::enrol(&office, request, peer.map(|Extension(p)| p)).await
-        }
-        Err(e) => Err(e),
-    };
+    let result = async {
+        let password = typed_twice(&values, "password", "again")?;
+        let request = Enrol {
+            login: login.clone(),
+            code: values.text("code"),
+            password,
+        };
+        workflow::enrolment::enrol(&office, request, peer.map(|Extension(p)| p)).await
+    }
+    .await;
     match result {
         Ok(()) => (SignInPage::new(tr, &login, None).enrolled()).into_response(),
         Err(e) => {
@@ -136,16 +135,15 @@ pub async fn change_password(
     web: WebCaller,
     Form(values): Form<Values>,
 ) -> Response {
-    let result = match typed_twice(&values, "new", "again") {
-        Ok(new) => {
-            let request = NewPassword {
-                current: values.get("current").to_owned(),
-                new,
-            };
-            workflow::signin::change_password(&office, &web.caller, request).await
-        }
-        Err(e) => Err(e),
-    };
+    let result = async {
+        let new = typed_twice(&values, "new", "again")?;
+        let request = NewPassword {
+            current: values.get("current").to_owned(),
+            new,
+        };
+        workflow::signin::change_password(&office, &web.caller, request).await
+    }
+    .await;
     form::answer(
         &office,
         &web,

@@ -119,10 +119,11 @@ pub async fn register_provision(
     web: WebCaller,
     Form(values): Form<Values>,
 ) -> Response {
-    let result = match provision(&values) {
-        Ok(input) => workflow::provisions::register_provision(&office, &web.caller, input).await,
-        Err(e) => Err(e),
-    };
+    let result = async {
+        let input = provision(&values)?;
+        workflow::provisions::register_provision(&office, &web.caller, input).await
+    }
+    .await;
     form::answer(
         &office,
         &web,
@@ -196,10 +197,11 @@ pub async fn authorize_emergency(
     web: WebCaller,
     Form(values): Form<Values>,
 ) -> Response {
-    let result = match emergency(&values) {
-        Ok(input) => workflow::emergency::authorize_emergency(&office, &web.caller, input).await,
-        Err(e) => Err(e),
-    };
+    let result = async {
+        let input = emergency(&values)?;
+        workflow::emergency::authorize_emergency(&office, &web.caller, input).await
+    }
+    .await;
     form::answer(
         &office,
         &web,
@@ -282,10 +284,11 @@ pub async fn place_hold(
     web: WebCaller,
     Form(values): Form<Values>,
 ) -> Response {
-    let result = match hold(&values) {
-        Ok(input) => workflow::holds::place_hold(&office, &web.caller, input).await,
-        Err(e) => Err(e),
-    };
+    let result = async {
+        let input = hold(&values)?;
+        workflow::holds::place_hold(&office, &web.caller, input).await
+    }
+    .await;
     form::answer(&office, &web, &HOLD, hold_paths(), &values, result, |_| {
         "/holds".to_owned()
     })
@@ -423,10 +426,11 @@ pub async fn record_delegation(
     web: WebCaller,
     Form(values): Form<Values>,
 ) -> Response {
-    let result = match delegation(&values) {
-        Ok(input) => workflow::delegations::record_delegation(&office, &web.caller, input).await,
-        Err(e) => Err(e),
-    };
+    let result = async {
+        let input = delegation(&values)?;
+        workflow::delegations::record_delegation(&office, &web.caller, input).await
+    }
+    .await;
     form::answer(
         &office,
         &web,

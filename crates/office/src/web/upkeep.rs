@@ -86,10 +86,11 @@ pub async fn create_account(
         password: None,
         delegation_id: delegation.map(DelegationId::new),
     });
-    let result = match input {
-        Ok(input) => workflow::staff::create_account(&office, &web.caller, input).await,
-        Err(e) => Err(e),
-    };
+    let result = async {
+        let input = input?;
+        workflow::staff::create_account(&office, &web.caller, input).await
+    }
+    .await;
     match result {
         Ok(created) => {
             let tr = Tr::new(web.lang);
@@ -157,17 +158,16 @@ pub async fn appoint(
         t if t.is_empty() => Ok(None),
         _ => values.japan_time("until").map(Some),
     };
-    let result = match until {
-        Ok(until) => {
-            let input = Appoint {
-                role: values.text("role"),
-                until,
-            };
-            let login = values.text("login");
-            workflow::staff::appoint(&office, &web.caller, login, input).await
-        }
-        Err(e) => Err(e),
-    };
+    let result = async {
+        let until = until?;
+        let input = Appoint {
+            role: values.text("role"),
+            until,
+        };
+        let login = values.text("login");
+        workflow::staff::appoint(&office, &web.caller, login, input).await
+    }
+    .await;
     form::answer(
         &office,
         &web,
@@ -228,10 +228,11 @@ pub async fn register_terminal(
         public_key: values.text("public_key"),
         delegation_id: delegation.map(DelegationId::new),
     });
-    let result = match input {
-        Ok(input) => workflow::terminals::register_terminal(&office, &web.caller, input).await,
-        Err(e) => Err(e),
-    };
+    let result = async {
+        let input = input?;
+        workflow::terminals::register_terminal(&office, &web.caller, input).await
+    }
+    .await;
     form::answer(
         &office,
         &web,
@@ -343,13 +344,12 @@ pub async fn reconcile(
     Path(id): Path<String>,
     Form(values): Form<Values>,
 ) -> Response {
-    let result = match submitted(&values) {
-        Ok(history) => {
-            let terminal = TerminalId::new(id.clone());
-            workflow::history::reconcile_history(&office, &web.caller, terminal, history).await
-        }
-        Err(e) => Err(e),
-    };
+    let result = async {
+        let history = submitted(&values)?;
+        let terminal = TerminalId::new(id.clone());
+        workflow::history::reconcile_history(&office, &web.caller, terminal, history).await
+    }
+    .await;
     match result {
         Ok(outcome) => {
             let tr = Tr::new(web.lang);

@@ -57,8 +57,8 @@ pub async fn form2_pdf(
         .may(office, Action::ReadRecords, "document_issued")
         .await?;
     let row = row(office, id).await?;
-    let (document, issued) =
-        documents::application(&office.policy, &row).ok_or_else(|| not_this_kind(id, "2"))?;
+    let (document, issued) = documents::application(&office.policy, &row)
+        .ok_or_else(|| not_this_kind(id, PaperForm::Form2))?;
     let subject = (PaperForm::Form2, Some(id.get()));
     let name = format!("form2-{id}.pdf");
     issue(office, caller, subject, document, issued, name).await
@@ -83,7 +83,7 @@ pub async fn form3_pdf(
     };
     let body = delegation.map(|d| d.body).unwrap_or_default();
     let (document, issued) = documents::emergency_application(&office.policy, &row, &body)
-        .ok_or_else(|| not_this_kind(id, "3"))?;
+        .ok_or_else(|| not_this_kind(id, PaperForm::Form3))?;
     let subject = (PaperForm::Form3, Some(id.get()));
     let name = format!("form3-{id}.pdf");
     issue(office, caller, subject, document, issued, name).await
@@ -117,15 +117,16 @@ pub async fn delegation_pdf(
     issue(office, caller, subject, document, issued, name).await
 }
 
-fn not_this_kind(id: RequestId, form: &str) -> ApiError {
-    let (en_kind, ja_kind) = match form {
-        "2" => ("an outside body's request", "外部機関からの提供依頼"),
-        _ => ("an emergency retrieval", "緊急の取り出し"),
+/// A request of another kind has no such form (Form 2 is a provision's, Form 3 an emergency's).
+fn not_this_kind(id: RequestId, form: PaperForm) -> ApiError {
+    let (n, en_kind, ja_kind) = match form {
+        PaperForm::Form2 => (2, "an outside body's request", "外部機関からの提供依頼"),
+        _ => (3, "an emergency retrieval", "緊急の取り出し"),
     };
     ApiError::bad_request(
         "no_such_form",
-        format!("request {id} is not {en_kind}: it has no Form {form}"),
-        format!("依頼 {id} は{ja_kind}ではないため、様式第{form}号はありません"),
+        format!("request {id} is not {en_kind}: it has no Form {n}"),
+        format!("依頼 {id} は{ja_kind}ではないため、様式第{n}号はありません"),
     )
 }
 
