@@ -17,6 +17,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
+/// Cheap to clone: the agent shares its connections, and a clone carries the same session.
+#[derive(Clone)]
 pub struct Client {
     base: String,
     agent: ureq::Agent,

@@ -47,11 +47,12 @@ pub struct Options {
     pub out: PathBuf,
 }
 
-/// A handler signed in at this terminal: the office's session, in its client.
+/// A handler signed in at this terminal: the office's session, in its client (each use takes a
+/// clone, so a long retrieval never holds up the list of instructions).
 struct Session {
     login: String,
     name: String,
-    client: Mutex<Client>,
+    client: Client,
 }
 
 /// A retrieval started from the page.
@@ -191,9 +192,8 @@ async fn home(State(app): State<Shared>, jar: CookieJar) -> Response {
         return page.into_response();
     };
     // The instructed requests the office shows this handler, kept to this terminal's.
-    let s = session.clone();
+    let client = session.client.clone();
     let listed = blocking(move || {
-        let client = s.client.lock().map_err(|_| anyhow::anyhow!("busy"))?;
         let list: Vec<Value> =
             client.call::<(), _>("GET", "/api/v1/requests?state=instructed", None)?;
         Ok(list)
@@ -273,7 +273,7 @@ async fn sign_in(
             let session = Session {
                 name: me["name"].as_str().unwrap_or(&login).to_owned(),
                 login,
-                client: Mutex::new(client),
+                client,
             };
             if let Ok(mut sessions) = app.sessions.lock() {
                 sessions.insert(token.clone(), Arc::new(session));
@@ -303,11 +303,8 @@ async fn sign_out(State(app): State<Shared>, jar: CookieJar) -> Response {
         let ended = app.sessions.lock().ok().and_then(|mut s| s.remove(&token));
         if let Some(session) = ended {
             // The office ends its session too; the page goes back to signing in either way.
-            let _ = blocking(move || {
-                let mut client = session.client.lock().map_err(|_| anyhow::anyhow!("busy"))?;
-                client.sign_out()
-            })
-            .await;
+            let mut client = session.client.clone();
+            let _ = blocking(move || client.sign_out()).await;
         }
     }
     let mut removal = Cookie::build((COOKIE, "")).path("/").build();
@@ -337,19 +334,13 @@ async fn start(State(app): State<Shared>, jar: CookieJar, Path(id): Path<i64>) -
     };
     let app2 = app.clone();
     tokio::task::spawn_blocking(move || {
-        let result = session
-            .client
-            .lock()
-            .map_err(|_| anyhow::anyhow!("busy"))
-            .and_then(|client| {
-                let at = Retrieval {
-                    key: &app2.options.key,
-                    trusted: &app2.trusted,
-                    handler: &session.login,
-                    out: &job.out,
-                };
-                retrieve(&client, &at, id, &job.progress)
-            });
+        let at = Retrieval {
+            key: &app2.options.key,
+            trusted: &app2.trusted,
+            handler: &session.login,
+            out: &job.out,
+        };
+        let result = retrieve(&session.client, &at, id, &job.progress);
         if let Ok(mut outcome) = job.outcome.lock() {
             *outcome = Some(result.map_err(|e| format!("{e:#}")));
         }
@@ -568,6 +559,60 @@ mod tests {
             .await
             .unwrap_err();
         assert!(err.to_string().contains("127.0.0.1"), "{err}");
+    }
+
+    /// A hostile page or a forged cookie cannot start a retrieval at the terminal: a
+    /// cross-site post is refused before any handler runs, and without the page's own session
+    /// (a made-up token included) nothing starts and the sign-in page is shown.
+    #[tokio::test]
+    async fn n9_4_no_retrieval_starts_without_this_pages_own_session() {
+        use axum::body::Body;
+        use axum::http::{Request, StatusCode};
+        use tower::ServiceExt;
+
+        let dir = tempfile::tempdir().unwrap();
+        let (ward, _) = mimamori_ledger::SigningKey::generate("w.example/l").unwrap();
+        let app = Arc::new(App {
+            options: Options {
+                server: "http://127.0.0.1:1".into(),
+                key: dir.path().join("pc-1.key"),
+                ca: None,
+                out: dir.path().join("packages"),
+            },
+            terminal: "pc-1".into(),
+            trusted: TrustedKeys::parse(&format!("{}\n", ward.verifier_key())).unwrap(),
+            sessions: Mutex::default(),
+            jobs: Mutex::default(),
+        });
+        let send = |uri: &str, headers: &[(&str, &str)]| {
+            let mut req = Request::builder().method("POST").uri(uri);
+            for (k, v) in headers {
+                req = req.header(*k, *v);
+            }
+            routes(app.clone()).oneshot(req.body(Body::empty()).unwrap())
+        };
+        let cross = send("/retrieve/1", &[("sec-fetch-site", "cross-site")])
+            .await
+            .unwrap();
+        assert_eq!(cross.status(), StatusCode::FORBIDDEN);
+        let forged = format!("{COOKIE}={}", "ab".repeat(32));
+        let answer = send("/retrieve/1", &[("cookie", &forged)]).await.unwrap();
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+        assert_eq!(answer.headers()["location"], "/");
+        assert!(app.jobs.lock().unwrap().is_empty(), "nothing started");
+        let home = routes(app.clone())
+            .oneshot(
+                Request::get("/")
+                    .header("cookie", &forged)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let body = axum::body::to_bytes(home.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        assert!(String::from_utf8_lossy(&body).contains("専用端末の取り出しソフト"));
     }
 
     #[test]
