@@ -318,6 +318,8 @@ fn bench_manifest(files: Vec<package::FileEntry>) -> Manifest {
                 id: 1,
                 sha256: String::new(),
             }],
+            started_event: None,
+            finished_event: None,
         }],
         files,
     }

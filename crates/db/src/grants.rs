@@ -1,16 +1,18 @@
-//! Single-use retrieval grants (N9.4): bound to a request, and so to its camera, range,
+//! Single-use retrieval grants (N9.4): bound to a request, and so to its cameras, ranges,
 //! handler and terminal.
 //!
-//! Using a grant is the only way to get a [`SpentGrant`], and a `SpentGrant` is the only thing
-//! the recorder's export accepts: no code path can export footage without a grant spent in the
-//! ledger first. The type has no public constructor and is not `Clone`; the export takes it by
-//! value, so one grant lets one export out.
+//! Using a grant is the only way to get a [`SpentGrant`]; splitting one is the only way to get
+//! a [`ClipGrant`], and a `ClipGrant` is the only thing the recorder's export accepts: no code
+//! path can export footage without a grant spent in the ledger first. Neither type has a public
+//! constructor or is `Clone`; the split consumes the grant and the export takes its clip by
+//! value, so one grant lets out one clip of each camera its instruction named, once.
 
 use jiff::Timestamp;
 use mimamori_policy::{CameraId, RequestId, TerminalId};
 
+use crate::requests::CameraScope;
 use crate::write::changed_one;
-use crate::{from_us, to_us, Db, DbError, Event, Result};
+use crate::{to_us, Db, DbError, Event, Result};
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct GrantRow {
@@ -100,30 +102,28 @@ impl Db {
                      already retrieved"
                         .into()
                 })?;
-                let scope: Option<Scope> = sqlx::query_as(
-                    "SELECT g.request_id, r.camera_id, r.start_us, r.end_us, r.handler,
-                         r.terminal_id
-                     FROM retrieval_grant g JOIN request r ON r.id = g.request_id
-                     WHERE g.id = ? AND r.camera_id IS NOT NULL",
-                )
-                .bind(id)
-                .fetch_optional(&mut *c)
-                .await?;
-                let scope = scope.ok_or_else(|| {
-                    DbError::Invalid(format!("grant {id} belongs to a request without a scope"))
-                })?;
-                let camera = CameraId::new(&scope.camera_id).map_err(|e| DbError::Corrupt {
-                    record: format!("request {}", scope.request_id),
-                    error: e.to_string(),
-                })?;
+                let request: Option<RequestId> =
+                    sqlx::query_scalar("SELECT request_id FROM retrieval_grant WHERE id = ?")
+                        .bind(id)
+                        .fetch_optional(&mut *c)
+                        .await?;
+                let row = match request {
+                    Some(request) => crate::requests::request_in(c, request).await?,
+                    None => None,
+                };
+                let (request, instruction) = row
+                    .and_then(|r| Some((r.id, r.instruction?)))
+                    .ok_or_else(|| {
+                        DbError::Invalid(format!(
+                            "grant {id} belongs to a request without a scope"
+                        ))
+                    })?;
                 Ok(SpentGrant {
                     grant: id.to_owned(),
-                    request: scope.request_id,
-                    camera,
-                    start: from_us(scope.start_us),
-                    end: from_us(scope.end_us),
-                    handler: scope.handler,
-                    terminal: scope.terminal_id,
+                    request,
+                    cameras: instruction.cameras,
+                    handler: instruction.handler,
+                    terminal: instruction.terminal_id,
                     used: now,
                 })
             },
@@ -148,18 +148,9 @@ impl Db {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct Scope {
-    request_id: RequestId,
-    camera_id: String,
-    start_us: i64,
-    end_us: i64,
-    handler: String,
-    terminal_id: TerminalId,
-}
-
-/// A retrieval grant that has been used, with the scope it lets out (N9.4). Only
-/// [`Db::use_grant`] makes one; code elsewhere cannot build one, nor copy one:
+/// A retrieval grant that has been used, with the scope it lets out (N9.4): the cameras and
+/// ranges its request's instruction named. Only [`Db::use_grant`] makes one; code elsewhere
+/// cannot build one, nor copy one:
 ///
 /// ```compile_fail
 /// // Fields are private: no export without a grant spent in the ledger.
@@ -167,9 +158,7 @@ struct Scope {
 /// let forged = mimamori_db::SpentGrant {
 ///     grant: "g".into(),
 ///     request: mimamori_policy::RequestId::new(1),
-///     camera: mimamori_policy::CameraId::new("cam1").unwrap(),
-///     start: now,
-///     end: now,
+///     cameras: vec![],
 ///     handler: "h".into(),
 ///     terminal: mimamori_policy::TerminalId::new("t"),
 ///     used: now,
@@ -185,9 +174,7 @@ struct Scope {
 pub struct SpentGrant {
     grant: String,
     request: RequestId,
-    camera: CameraId,
-    start: Timestamp,
-    end: Timestamp,
+    cameras: Vec<CameraScope>,
     handler: String,
     terminal: TerminalId,
     used: Timestamp,
@@ -202,20 +189,96 @@ impl SpentGrant {
         self.request
     }
 
-    /// The camera and the range the instruction named: all the footage this grant lets out.
-    pub fn camera(&self) -> &CameraId {
-        &self.camera
-    }
-
-    pub fn start(&self) -> Timestamp {
-        self.start
-    }
-
-    pub fn end(&self) -> Timestamp {
-        self.end
+    /// The cameras and ranges the instruction named: all the footage this grant lets out.
+    pub fn cameras(&self) -> &[CameraScope] {
+        &self.cameras
     }
 
     /// The instructed handler and terminal.
+    pub fn handler(&self) -> &str {
+        &self.handler
+    }
+
+    pub fn terminal(&self) -> &TerminalId {
+        &self.terminal
+    }
+
+    pub fn used(&self) -> Timestamp {
+        self.used
+    }
+
+    /// The grant split into one [`ClipGrant`] per camera, in the instruction's order: each
+    /// lets out one clip, once. The spent grant is consumed.
+    pub fn into_clips(self) -> Vec<ClipGrant> {
+        let (grant, request, handler, terminal, used) = (
+            self.grant,
+            self.request,
+            self.handler,
+            self.terminal,
+            self.used,
+        );
+        self.cameras
+            .into_iter()
+            .enumerate()
+            .map(|(i, scope)| ClipGrant {
+                grant: grant.clone(),
+                request,
+                position: i + 1,
+                scope,
+                handler: handler.clone(),
+                terminal: terminal.clone(),
+                used,
+            })
+            .collect()
+    }
+}
+
+/// One camera's part of a [`SpentGrant`]: the recorder's export takes it and lets out one
+/// clip of that camera and range. Only [`SpentGrant::into_clips`] makes one:
+///
+/// ```compile_fail
+/// fn twice(g: mimamori_db::ClipGrant) -> (mimamori_db::ClipGrant, mimamori_db::ClipGrant) {
+///     (g.clone(), g) // not Clone: one clip per camera of the grant
+/// }
+/// ```
+#[derive(Debug)]
+pub struct ClipGrant {
+    grant: String,
+    request: RequestId,
+    position: usize,
+    scope: CameraScope,
+    handler: String,
+    terminal: TerminalId,
+    used: Timestamp,
+}
+
+impl ClipGrant {
+    pub fn grant(&self) -> &str {
+        &self.grant
+    }
+
+    pub fn request(&self) -> RequestId {
+        self.request
+    }
+
+    /// Which camera of the instruction this is, from 1.
+    pub fn position(&self) -> usize {
+        self.position
+    }
+
+    /// The camera and the range: all the footage this clip lets out.
+    pub fn camera(&self) -> &CameraId {
+        &self.scope.camera
+    }
+
+    pub fn start(&self) -> Timestamp {
+        self.scope.start
+    }
+
+    pub fn end(&self) -> Timestamp {
+        self.scope.end
+    }
+
     pub fn handler(&self) -> &str {
         &self.handler
     }

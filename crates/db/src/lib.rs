@@ -43,15 +43,15 @@ pub use delegations::{DelegatedCameras, DelegationRow, NewDelegation};
 pub use erasures::{ErasedDay, ErasureRun, ErasureTrigger};
 pub use events::{Event, EventRow};
 pub use gaps::GapRow;
-pub use grants::{GrantRow, SpentGrant};
+pub use grants::{ClipGrant, GrantRow, SpentGrant};
 pub use holds::{holds_cover, HoldRow, NewHold};
 pub use keys::DayKeyRow;
 pub use ledger::{CheckpointRow, LedgerCheck, LedgerKeyRow};
 pub use mimamori_ledger::vocabulary::{self, EventBody, EventKind, Outcome, VocabularyError};
 pub use proposals::{ProposalDecision, ProposalRow};
 pub use requests::{
-    Closing, EmergencyOrigin, Instruction, NewRequest, Origin, RequestAlert, RequestRow,
-    RequestUpdate,
+    CameraScope, Closing, EmergencyOrigin, Instruction, NewRequest, Origin, RequestAlert,
+    RequestRow, RequestUpdate,
 };
 pub use segments::{NewSegment, SampleEntryRow, SegmentRow};
 pub use sessions::{OpenSession, SessionRow};
@@ -84,6 +84,7 @@ pub(crate) const UPGRADES: &[(i64, &str)] = &[
         include_str!("../migrations/0014_sessions_elsewhere.sql"),
     ),
     (15, include_str!("../migrations/0015_document_issued.sql")),
+    (16, include_str!("../migrations/0016_request_cameras.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -19,6 +19,7 @@ use sqlx::SqliteConnection;
 use crate::alerts::{insert_alert, AlertKind, NewAlert};
 use crate::write::{changed_one, Update};
 use crate::{to_us, Db, DbError, Event, Result};
+pub use cameras::CameraScope;
 
 /// Where a request came from: the `provision` column, whose shape follows the kind.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -125,9 +126,8 @@ impl Closing {
 /// N9.2: what the Operations lead instructs (for an emergency, what delegated staff asked).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Instruction {
-    pub camera_id: CameraId,
-    pub start: Timestamp,
-    pub end: Timestamp,
+    /// The cameras and their ranges, in the order named: never empty.
+    pub cameras: Vec<CameraScope>,
     pub handler: String,
     pub terminal_id: TerminalId,
     pub expires: Timestamp,
@@ -180,6 +180,13 @@ pub struct RequestRow {
     pub closed_us: Option<i64>,
     pub closing: Option<Closing>,
     pub form3_alert_id: Option<i64>,
+}
+
+impl Instruction {
+    /// The first camera named: the one stored on the request row.
+    pub fn first(&self) -> Option<&CameraScope> {
+        self.cameras.first()
+    }
 }
 
 impl RequestRow {
@@ -237,6 +244,7 @@ struct StoredRequest {
     closed_us: Option<i64>,
     closing: Option<String>,
     form3_alert_id: Option<i64>,
+    further_cameras: String,
 }
 
 impl TryFrom<StoredRequest> for RequestRow {
@@ -268,15 +276,24 @@ impl TryFrom<StoredRequest> for RequestRow {
                 Some(x),
                 Some(by),
             ) => Some(Instruction {
-                camera_id: CameraId::new(&camera_id).map_err(corrupt)?,
-                start: crate::from_us(s),
-                end: crate::from_us(e),
+                cameras: std::iter::once(Ok(CameraScope {
+                    camera: CameraId::new(&camera_id).map_err(corrupt)?,
+                    start: crate::from_us(s),
+                    end: crate::from_us(e),
+                }))
+                .chain(
+                    cameras::parse_further(&r.further_cameras)
+                        .map_err(corrupt)?
+                        .into_iter()
+                        .map(Ok),
+                )
+                .collect::<Result<_>>()?,
                 handler,
                 terminal_id,
                 expires: crate::from_us(x),
                 instructed_by: by,
             }),
-            (None, None, None, None, None, None, None) => None,
+            (None, None, None, None, None, None, None) if r.further_cameras == "[]" => None,
             _ => return Err(corrupt("an instruction with columns missing".into())),
         };
         Ok(RequestRow {
@@ -321,11 +338,28 @@ fn optional<T: DeserializeOwned>(column: Option<String>) -> Result<Option<T>, St
     column.as_deref().map(from_column).transpose()
 }
 
+/// A request as read on `c` (inside a transaction, when it is one).
+pub(crate) async fn request_in(
+    c: &mut SqliteConnection,
+    id: RequestId,
+) -> Result<Option<RequestRow>> {
+    sqlx::query_as::<_, StoredRequest>(&format!("{REQUEST} WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?
+        .map(RequestRow::try_from)
+        .transpose()
+}
+
 fn parse_all(rows: Vec<StoredRequest>) -> Result<Vec<RequestRow>> {
     rows.into_iter().map(RequestRow::try_from).collect()
 }
 
-const REQUEST: &str = "SELECT * FROM request";
+/// Every column of a request, and its further cameras as `[[position, camera, start_us,
+/// end_us], …]` (`cameras::parse_further`).
+const REQUEST: &str = "SELECT *, (SELECT json_group_array(json_array(position, camera_id, \
+     start_us, end_us)) FROM request_camera rc WHERE rc.request_id = request.id) \
+     AS further_cameras FROM request";
 
 impl Db {
     /// Creates a request in its kind's initial state, with its event (which gets the new id)
@@ -342,6 +376,7 @@ impl Db {
         // N9.1: the Manager's own order is ordered as it is made.
         let ordered = (kind == RequestKind::Internal).then_some(new.created_by.as_str());
         let scope = new.scope.as_ref();
+        let first = scope.and_then(Instruction::first);
         self.write_with(
             async |c| {
                 let id = sqlx::query(
@@ -361,9 +396,9 @@ impl Db {
                 .bind(to_us(now))
                 .bind(ordered)
                 .bind(ordered.map(|_| to_us(now)))
-                .bind(scope.map(|i| i.camera_id.as_str()))
-                .bind(scope.map(|i| to_us(i.start)))
-                .bind(scope.map(|i| to_us(i.end)))
+                .bind(first.map(|f| f.camera.as_str()))
+                .bind(first.map(|f| to_us(f.start)))
+                .bind(first.map(|f| to_us(f.end)))
                 .bind(scope.map(|i| &i.handler))
                 .bind(scope.map(|i| &i.terminal_id))
                 .bind(scope.map(|i| to_us(i.expires)))
@@ -373,6 +408,9 @@ impl Db {
                 .await?
                 .last_insert_rowid();
                 let id = RequestId::new(id);
+                if let Some(scope) = scope {
+                    cameras::insert_further(c, id, &scope.cameras).await?;
+                }
                 if let Some(alert) = &new.alert {
                     let alert = NewAlert {
                         kind: alert.kind,
@@ -433,12 +471,7 @@ impl Db {
     }
 
     pub async fn request(&self, id: RequestId) -> Result<Option<RequestRow>> {
-        sqlx::query_as::<_, StoredRequest>(&format!("{REQUEST} WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(RequestRow::try_from)
-            .transpose()
+        request_in(&mut *self.pool.acquire().await?, id).await
     }
 
     /// Requests, newest first, optionally in one state.
@@ -488,6 +521,9 @@ impl Db {
                     .await?
                     .rows_affected();
                 changed_one(n, || format!("request {id} is no longer {}", from.as_str()))?;
+                if let RequestUpdate::Instructed(i) = update {
+                    cameras::insert_further(c, id, &i.cameras).await?;
+                }
                 if to == RequestState::Form3Recorded {
                     resolve_form3_alert(c, id, now).await?;
                 }
@@ -524,19 +560,24 @@ fn update_query(update: &RequestUpdate, now: Timestamp) -> Result<Update> {
         )
         .bind(by)
         .bind(now),
-        RequestUpdate::Instructed(i) => sqlx::query(
-            "UPDATE request SET camera_id = ?, start_us = ?, end_us = ?, handler = ?,
+        RequestUpdate::Instructed(i) => {
+            let first = i.first().cloned().ok_or_else(|| {
+                DbError::Invalid("an instruction names at least one camera (N9.2)".into())
+            })?;
+            sqlx::query(
+                "UPDATE request SET camera_id = ?, start_us = ?, end_us = ?, handler = ?,
                  terminal_id = ?, instruction_expires_us = ?, instructed_by = ?, instructed_us = ?,
                  state = ? WHERE id = ? AND state = ?",
-        )
-        .bind(i.camera_id.as_str().to_owned())
-        .bind(to_us(i.start))
-        .bind(to_us(i.end))
+            )
+            .bind(first.camera.as_str().to_owned())
+            .bind(to_us(first.start))
+            .bind(to_us(first.end))
         .bind(i.handler)
         .bind(i.terminal_id)
         .bind(to_us(i.expires))
         .bind(i.instructed_by)
-        .bind(now),
+        .bind(now)
+        }
         RequestUpdate::Retrieved { by, record } => sqlx::query(
             "UPDATE request SET retrieved_by = ?, retrieval = ?, retrieved_us = ?,
                  state = ? WHERE id = ? AND state = ?",
@@ -557,5 +598,6 @@ fn update_query(update: &RequestUpdate, now: Timestamp) -> Result<Update> {
     })
 }
 
+mod cameras;
 #[cfg(test)]
 mod tests;

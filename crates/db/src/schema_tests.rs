@@ -262,3 +262,45 @@ async fn upgrade_7_voids_initial_passwords_an_administrator_chose() {
         ]
     );
 }
+
+/// Issue 13 (N9.2): a further camera belongs to an instructed request, has a range that ends
+/// after it starts, and is never changed or removed once given.
+#[tokio::test]
+async fn upgrade_16_further_cameras_are_kept_and_belong_to_an_instruction() {
+    let db = Db::open_in_memory().await.unwrap();
+    let range = (t0() - jiff::SignedDuration::from_hours(1), t0());
+    let spent = crate::testutil::spend_grant(&db, "g1", "cam1", range, "sato").await;
+    let instructed = spent.request();
+    let bare = sqlx::query(
+        "INSERT INTO request (kind, state, purpose, basis, reason, created_by, created_us)
+         VALUES ('internal', 'ordered', 'p', '{\"kind\":\"t6_1_a\"}', 'r', 'mgr', 0)",
+    )
+    .execute(db.pool())
+    .await
+    .unwrap()
+    .last_insert_rowid();
+    let insert = |request: i64, position: i64, start: i64, end: i64| {
+        format!(
+            "INSERT INTO request_camera (request_id, position, camera_id, start_us, end_us)
+             VALUES ({request}, {position}, 'cam2', {start}, {end})"
+        )
+    };
+    assert!(!runs(&db, &insert(bare, 2, 0, 10)).await, "no instruction");
+    let id = instructed.get();
+    assert!(
+        !runs(&db, &insert(id, 1, 0, 10)).await,
+        "position 1 is the row's"
+    );
+    assert!(!runs(&db, &insert(id, 2, 10, 10)).await, "empty range");
+    assert!(runs(&db, &insert(id, 2, 0, 10)).await);
+    assert!(
+        !runs(&db, &insert(id, 2, 0, 20)).await,
+        "one camera per position"
+    );
+    assert!(!runs(&db, "UPDATE request_camera SET end_us = 5").await);
+    assert!(!runs(&db, "DELETE FROM request_camera").await);
+    let row = db.request(instructed).await.unwrap().unwrap();
+    let cameras = row.instruction.unwrap().cameras;
+    assert_eq!(cameras.len(), 2);
+    assert_eq!(cameras[1].camera.as_str(), "cam2");
+}

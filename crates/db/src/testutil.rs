@@ -53,7 +53,31 @@ pub async fn spend_grant(
     db: &Db,
     grant: &str,
     camera: &str,
-    (start, end): (Timestamp, Timestamp),
+    range: (Timestamp, Timestamp),
+    handler: &str,
+) -> SpentGrant {
+    spend_grant_of(db, grant, &[(camera, range)], handler).await
+}
+
+/// The one clip of [`spend_grant`]'s grant, as the recorder's export takes it.
+pub async fn spend_clip(
+    db: &Db,
+    grant: &str,
+    camera: &str,
+    range: (Timestamp, Timestamp),
+    handler: &str,
+) -> crate::ClipGrant {
+    let mut clips = spend_grant(db, grant, camera, range, handler)
+        .await
+        .into_clips();
+    clips.remove(0)
+}
+
+/// [`spend_grant`] for an instruction naming several cameras, each with its range (N9.2).
+pub async fn spend_grant_of(
+    db: &Db,
+    grant: &str,
+    cameras: &[(&str, (Timestamp, Timestamp))],
     handler: &str,
 ) -> SpentGrant {
     let now = Timestamp::now();
@@ -88,9 +112,14 @@ pub async fn spend_grant(
         .await
         .unwrap();
     let instruction = RequestUpdate::Instructed(Instruction {
-        camera_id: mimamori_policy::CameraId::new(camera).unwrap(),
-        start,
-        end,
+        cameras: cameras
+            .iter()
+            .map(|&(camera, (start, end))| crate::CameraScope {
+                camera: mimamori_policy::CameraId::new(camera).unwrap(),
+                start,
+                end,
+            })
+            .collect(),
         handler: handler.into(),
         terminal_id: "pc-1".into(),
         expires: now + SignedDuration::from_hours(1),

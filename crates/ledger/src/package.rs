@@ -2,7 +2,7 @@
 //!
 //! A package is a directory (and a zip of the same files) holding:
 //!
-//! - the clips, standard MP4;
+//! - the clips, standard MP4, one per camera of the case (`clip-1.mp4`, `clip-2.mp4`, …);
 //! - `manifest.json`: camera and site, ranges in UTC and JST, who ordered, instructed and
 //!   retrieved, terminal, legal basis, the source segments' hashes, and the size and SHA-256 of
 //!   every other file;
@@ -68,9 +68,9 @@ pub struct Retrieval {
     pub terminal: Option<String>,
     pub legal_basis: Option<String>,
     pub reason: String,
-    /// Leaf index of the event recorded before the first byte was read.
+    /// Leaf index of the event recorded before the first clip's first byte was read.
     pub started_event: u64,
-    /// Leaf index of the event recording the clip's hash.
+    /// Leaf index of the event recording the first clip's hash.
     pub finished_event: u64,
 }
 
@@ -86,6 +86,13 @@ pub struct Clip {
     pub clip_start: Times,
     pub duration_ms: u64,
     pub source_segments: Vec<SourceSegment>,
+    /// Leaf indexes of this clip's `export_started` and `export_finished` events. Absent in a
+    /// package of one clip, whose events are the retrieval's; every clip of a package of
+    /// several carries its own (issue 13).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_event: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_event: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -390,22 +397,57 @@ fn check_proof(
         }
         events.insert(e.seq, value);
     }
-    let disagree = |what: String| Err(PackageError::LedgerDisagrees(what));
     let r = &manifest.retrieval;
-    let (Some(started), Some(finished)) =
-        (events.get(&r.started_event), events.get(&r.finished_event))
+    if manifest.clips.is_empty() {
+        return Err(PackageError::LedgerDisagrees(
+            "the manifest lists no clip".into(),
+        ));
+    }
+    let several = manifest.clips.len() > 1;
+    for clip in &manifest.clips {
+        let ids = match (clip.started_event, clip.finished_event) {
+            (Some(s), Some(f)) => (s, f),
+            (None, None) if !several => (r.started_event, r.finished_event),
+            _ => {
+                return Err(PackageError::LedgerDisagrees(format!(
+                    "{}: a clip of a package of several names no events of its own",
+                    clip.file
+                )))
+            }
+        };
+        check_clip(manifest, clip, ids, &events)?;
+    }
+    Ok(head.size)
+}
+
+/// One clip is the one the ledger's `export_started` / `export_finished` pair recorded: the
+/// same camera, retriever, hash and source segments.
+fn check_clip(
+    manifest: &Manifest,
+    clip: &Clip,
+    (started_id, finished_id): (u64, u64),
+    events: &std::collections::HashMap<u64, serde_json::Value>,
+) -> Result<(), PackageError> {
+    let disagree = |what: String| Err(PackageError::LedgerDisagrees(what));
+    let (Some(started), Some(finished)) = (events.get(&started_id), events.get(&finished_id))
     else {
-        return disagree("the retrieval's events are not in proof.json".into());
+        return disagree(format!(
+            "{}: the clip's events are not in proof.json",
+            clip.file
+        ));
     };
     if started["kind"] != "export_started" || finished["kind"] != "export_finished" {
-        return disagree("the proven events are not this retrieval's start and finish".into());
+        return disagree(format!(
+            "{}: the proven events are not this clip's start and finish",
+            clip.file
+        ));
     }
-    if finished["detail"]["started_event"].as_u64() != Some(r.started_event + 1) {
-        return disagree("the finish event belongs to another retrieval".into());
+    if finished["detail"]["started_event"].as_u64() != Some(started_id + 1) {
+        return disagree(format!(
+            "{}: the finish event belongs to another export",
+            clip.file
+        ));
     }
-    let Some(clip) = manifest.clips.first() else {
-        return disagree("the manifest lists no clip".into());
-    };
     let clip_file = manifest.files.iter().find(|f| f.path == clip.file);
     let recorded_sha = finished["detail"]["sha256"].as_str();
     if clip_file.map(|f| f.sha256.as_str()) != recorded_sha {
@@ -416,15 +458,21 @@ fn check_proof(
         ));
     }
     if started["detail"]["camera"] != clip.camera_id.as_str()
-        || started["actor"] != r.retrieved_by.as_str()
+        || started["actor"] != manifest.retrieval.retrieved_by.as_str()
     {
-        return disagree("camera or retriever differ from the ledger's record".into());
+        return disagree(format!(
+            "{}: camera or retriever differ from the ledger's record",
+            clip.file
+        ));
     }
     let segments: Vec<i64> = clip.source_segments.iter().map(|s| s.id).collect();
     if finished["detail"]["segments"] != serde_json::json!(segments) {
-        return disagree("the source segments differ from the ledger's record".into());
+        return disagree(format!(
+            "{}: the source segments differ from the ledger's record",
+            clip.file
+        ));
     }
-    Ok(head.size)
+    Ok(())
 }
 
 /// Reads a package's manifest without verifying it (for listing).

@@ -12,6 +12,7 @@
 //! writers of those releases wrote shorter payloads (the demo's terminal, the CLI's hold); their
 //! missing members read as `None` and are written in full from now on.
 
+mod cameras;
 mod payloads;
 mod records;
 
@@ -19,6 +20,7 @@ use mimamori_policy::access::Action;
 use mimamori_policy::{RequestId, Rule, Rules};
 use serde::{Deserialize, Serialize};
 
+pub use cameras::*;
 pub use payloads::*;
 pub use records::*;
 

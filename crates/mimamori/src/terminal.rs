@@ -293,9 +293,31 @@ pub fn retrieve(
             zip_path.display()
         )
     })?;
+    // The package holds what the ward granted: one clip of each camera, in order (N9.4).
+    let granted: Vec<&str> = std::iter::once(grant.claims.camera.as_str())
+        .chain(
+            grant
+                .claims
+                .further_cameras
+                .iter()
+                .map(|c| c.camera.as_str()),
+        )
+        .collect();
+    let packaged: Vec<&str> = verified
+        .manifest
+        .clips
+        .iter()
+        .map(|c| c.camera_id.as_str())
+        .collect();
+    if granted != packaged {
+        bail!(
+            "the package holds cameras {packaged:?}, the grant named {granted:?} \
+             (許可と異なるカメラの画像です)"
+        );
+    }
     progress.set(Stage::Unpacking);
     unzip(&zip_path, out)?;
-    let entry = json!({
+    let mut entry = json!({
         "request": request,
         "grant": grant.claims.grant,
         "camera": grant.claims.camera,
@@ -306,12 +328,21 @@ pub fn retrieve(
         "retrieved": jiff::Timestamp::now().to_string(),
         "manifest_sha256": hex_sha256(&std::fs::read(out.join(mimamori_ledger::package::MANIFEST))?),
     });
+    if !grant.claims.further_cameras.is_empty() {
+        entry["further_cameras"] = json!(grant.claims.further_cameras);
+    }
     append_history(key_path, &entry)?;
     progress.set(Stage::Done);
     Ok(json!({
         "dir": out,
         "zip": zip_path,
         "clip": out.join(&verified.manifest.clips[0].file),
+        "clips": verified
+            .manifest
+            .clips
+            .iter()
+            .map(|c| json!({ "camera": c.camera_id, "file": out.join(&c.file) }))
+            .collect::<Vec<_>>(),
         "verified": true,
         "checkpoint_size": verified.checkpoint_size,
         "history": entry,

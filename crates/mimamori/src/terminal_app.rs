@@ -376,7 +376,8 @@ struct JobPage {
     step: u8,
     megabytes: String,
     folder: String,
-    clip: String,
+    /// Every clip, one per camera of the case.
+    clips: Vec<String>,
     problem: Option<String>,
 }
 
@@ -390,14 +391,25 @@ async fn job(State(app): State<Shared>, jar: CookieJar, Path(id): Path<i64>) -> 
     };
     let outcome = job.outcome.lock().ok().and_then(|o| o.clone());
     let stage = job.progress.stage();
-    let (running, clip, problem) = match outcome {
-        None => (true, String::new(), None),
+    let (running, clips, problem) = match outcome {
+        None => (true, Vec::new(), None),
         Some(Ok(summary)) => (
             false,
-            summary["clip"].as_str().unwrap_or("").to_owned(),
+            summary["clips"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|c| {
+                    format!(
+                        "{}: {}",
+                        c["camera"].as_str().unwrap_or(""),
+                        c["file"].as_str().unwrap_or("")
+                    )
+                })
+                .collect(),
             None,
         ),
-        Some(Err(e)) => (false, String::new(), Some(e)),
+        Some(Err(e)) => (false, Vec::new(), Some(e)),
     };
     JobPage {
         tr,
@@ -414,7 +426,7 @@ async fn job(State(app): State<Shared>, jar: CookieJar, Path(id): Path<i64>) -> 
         step: stage as u8,
         megabytes: format!("{:.1}", job.progress.bytes() as f64 / 1_048_576.0),
         folder: job.out.display().to_string(),
-        clip,
+        clips,
         problem,
     }
     .into_response()

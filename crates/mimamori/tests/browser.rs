@@ -34,14 +34,14 @@ fn wait_for_port(port: u16, what: &str) {
     }
 }
 
-/// `mimamori demo` on a free port: one demo camera, the demo's people.
-fn demo(dir: &Path) -> (Running, String) {
+/// `mimamori demo` on a free port: `cameras` demo cameras, the demo's people.
+fn demo(dir: &Path, cameras: u16) -> (Running, String) {
     let port = free_port();
     let child = mimamori()
         .args([
             "demo",
             "--cameras",
-            "1",
+            &cameras.to_string(),
             "--listen",
             &format!("127.0.0.1:{port}"),
         ])
@@ -182,7 +182,7 @@ async fn sign_in(c: &Client, base: &str, login: &str, password: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_sign_in_see_their_work_in_japanese_and_switch_to_english() {
     let dir = tempfile::tempdir().unwrap();
-    let (_demo, base) = demo(dir.path());
+    let (_demo, base) = demo(dir.path(), 1);
     let (_driver, c) = browser().await;
 
     // The address the demo prints leads to the sign-in page, in Japanese.
@@ -267,7 +267,7 @@ async fn staff_sign_in_see_their_work_in_japanese_and_switch_to_english() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_form_from_another_site_is_refused_and_repeated_failures_lock_the_account() {
     let dir = tempfile::tempdir().unwrap();
-    let (_demo, base) = demo(dir.path());
+    let (_demo, base) = demo(dir.path(), 1);
     let (_driver, c) = browser().await;
 
     // Another site's page that posts a sign-in form to the office when loaded.
@@ -388,7 +388,8 @@ fn pdf_text(dir: &Path, pdf: &[u8]) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn n9_the_whole_chain_in_the_browser_with_the_terminal_page() {
     let dir = tempfile::tempdir().unwrap();
-    let (_demo, base) = demo(dir.path());
+    // Two adjacent cameras: the case spans both (issue 13).
+    let (_demo, base) = demo(dir.path(), 2);
     let began = jiff::Timestamp::now();
     let (_driver, c) = browser().await;
 
@@ -475,16 +476,24 @@ async fn n9_the_whole_chain_in_the_browser_with_the_terminal_page() {
     }
     let now = jiff::Timestamp::now();
     let form = c.form(Locator::Css("form.card")).await.unwrap();
-    form.set_by_name("camera", "cam-001").await.unwrap();
-    form.set_by_name(
-        "from",
-        &form_time(began - jiff::SignedDuration::from_mins(1)),
-    )
-    .await
-    .unwrap();
-    form.set_by_name("to", &form_time(now - jiff::SignedDuration::from_secs(1)))
+    // The person walked from cam-001's view into cam-002's: each camera with its own range.
+    let ranges = [
+        ("cam-001", began - jiff::SignedDuration::from_mins(1)),
+        ("cam-002", now - jiff::SignedDuration::from_secs(15)),
+    ];
+    for (n, (camera, from)) in ranges.into_iter().enumerate() {
+        let field = |f: &str| format!("cameras.{n}.{f}");
+        form.set_by_name(&field("camera"), camera).await.unwrap();
+        form.set_by_name(&field("from"), &form_time(from))
+            .await
+            .unwrap();
+        form.set_by_name(
+            &field("to"),
+            &form_time(now - jiff::SignedDuration::from_secs(1)),
+        )
         .await
         .unwrap();
+    }
     form.set_by_name("handler", "sato").await.unwrap();
     form.set_by_name("terminal", "demo-pc").await.unwrap();
     screenshot(&c, "instruct-ja").await;
@@ -535,15 +544,21 @@ async fn n9_the_whole_chain_in_the_browser_with_the_terminal_page() {
     };
     assert!(page.contains("検証に成功しました"), "{page}");
     screenshot(&c, "terminal-retrieved-ja").await;
-    let clip = c
-        .find(Locator::Id("clip"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(Path::new(&clip).is_file(), "{clip}");
-    assert!(clip.ends_with(".mp4"), "{clip}");
+    // One verified clip per camera of the case.
+    for (n, camera) in [(1, "cam-001"), (2, "cam-002")] {
+        let shown = c
+            .find(Locator::Id(&format!("clip-{n}")))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let clip = shown
+            .strip_prefix(&format!("{camera}: "))
+            .unwrap_or_else(|| panic!("{shown}"));
+        assert!(Path::new(clip).is_file(), "{clip}");
+        assert!(clip.ends_with(&format!("clip-{n}.mp4")), "{clip}");
+    }
     c.goto(&format!("{term}/history")).await.unwrap();
     page_with(&c, "cam-001").await;
     c.find(Locator::Css("form[action='/signout'] button"))

@@ -176,7 +176,11 @@ fn export(
     package: &Path,
 ) -> (serde_json::Value, PathBuf) {
     let summary = build_package(data, policy, camera, from, to, package);
-    (serde_json::to_value(&summary.export).unwrap(), summary.clip)
+    let clip = &summary.clips[0];
+    (
+        serde_json::to_value(&clip.export).unwrap(),
+        clip.path.clone(),
+    )
 }
 
 /// N5 for H.265: GStreamer's live H.265 camera is recorded without transcoding and exported

@@ -87,10 +87,14 @@ req-retrieved = Retrieved
 req-reported = Reported
 
 instruct-title = Instruct a retrieval (Operations lead)
-instruct-lead = Name the camera and the time range (Japan time), the image handler and the dedicated terminal (N9.2).
+instruct-lead = Name the camera and the time range (Japan time), the image handler and the dedicated terminal (N9.2). When one incident spans adjacent cameras, give each camera its own range. Empty rows are ignored.
 instruct-not-yours = The Operations lead instructs retrievals; this form will be refused (N9.2).
 instruct-from = From
 instruct-to = To
+instruct-camera-1 = Camera 1
+instruct-camera-2 = Camera 2 (an adjacent camera, if any)
+instruct-camera-3 = Camera 3
+instruct-camera-4 = Camera 4
 instruct-submit = Instruct
 
 totp-title = Set up a one-time code (second factor)

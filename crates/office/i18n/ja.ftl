@@ -87,10 +87,14 @@ req-retrieved = 取り出し
 req-reported = 報告
 
 instruct-title = 取り出しの指示（運用責任者）
-instruct-lead = 対象のカメラと日時（日本時間）、取り出す画像取扱員と専用端末を指定してください（N9.2）。
+instruct-lead = 対象のカメラと日時（日本時間）、取り出す画像取扱員と専用端末を指定してください（N9.2）。1件の事案が隣接する複数のカメラにまたがるときは、カメラごとに日時を指定できます。空欄の行は無視されます。
 instruct-not-yours = 取り出しの指示は運用責任者が行います。送信しても受け付けられません（N9.2）。
 instruct-from = 開始日時
 instruct-to = 終了日時
+instruct-camera-1 = 対象カメラ 1
+instruct-camera-2 = 対象カメラ 2（隣接するカメラがあれば）
+instruct-camera-3 = 対象カメラ 3
+instruct-camera-4 = 対象カメラ 4
 instruct-submit = 指示する
 
 totp-title = ワンタイムコードの設定（二要素認証）

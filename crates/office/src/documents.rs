@@ -59,20 +59,22 @@ pub fn form1_cells(row: &Form1Row, time: impl Fn(Timestamp) -> String) -> Vec<St
         .and_then(LegalBasis::parse)
         .map(|b| b.rule().id().to_owned())
         .unwrap_or_default();
-    let camera = match (&row.camera, &row.site) {
-        (Some(c), Some(s)) => format!("{c}（{s}）"),
-        (Some(c), None) => c.clone(),
-        _ => String::new(),
-    };
-    // The range is stored as RFC 3339 text; shown as the moments it names.
-    let moment = |text: &String| match text.parse::<Timestamp>() {
-        Ok(t) => time(t),
-        Err(_) => text.clone(),
-    };
-    let range = match (&row.recorded_from, &row.recorded_to) {
-        (Some(f), Some(t)) => format!("{} 〜 {}", moment(f), moment(t)),
-        _ => String::new(),
-    };
+    // The cameras and their ranges, one per line (issue 13: a case may span several).
+    let camera = row
+        .cameras
+        .iter()
+        .map(|c| match &c.site {
+            Some(s) => format!("{}（{s}）", c.camera),
+            None => c.camera.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let range = row
+        .cameras
+        .iter()
+        .map(|c| format!("{} 〜 {}", time(c.from), time(c.to)))
+        .collect::<Vec<_>>()
+        .join("\n");
     let retrieved = match (&row.retrieved_by, row.retrieved) {
         (Some(by), Some(at)) => format!("{} {by}", time(at)),
         _ => String::new(),
@@ -129,22 +131,37 @@ fn pair(label: &str, value: impl Into<String>) -> (String, String) {
     (label.to_owned(), value.into())
 }
 
-/// The camera of a request's instruction, with its site.
+/// The cameras of a request's instruction, with their sites, one per line.
 fn camera_of(policy: &Policy, row: &RequestRow) -> Option<String> {
     let i = row.instruction.as_ref()?;
-    Some(match policy.camera(&i.camera_id) {
-        Some(c) => format!("{} {}（{}）", i.camera_id, c.name, c.site),
-        None => i.camera_id.to_string(),
-    })
+    let lines: Vec<String> = i
+        .cameras
+        .iter()
+        .map(|s| match policy.camera(&s.camera) {
+            Some(c) => format!("{} {}（{}）", s.camera, c.name, c.site),
+            None => s.camera.to_string(),
+        })
+        .collect();
+    Some(lines.join("\n"))
 }
 
+/// The ranges of a request's instruction, one per line; with several cameras, each line names
+/// its camera.
 fn range_of(row: &RequestRow) -> Option<String> {
     let i = row.instruction.as_ref()?;
-    Some(format!(
-        "{} 〜 {}",
-        reiwa_date_time(i.start),
-        reiwa_date_time(i.end)
-    ))
+    let several = i.cameras.len() > 1;
+    let lines: Vec<String> = i
+        .cameras
+        .iter()
+        .map(|s| {
+            let range = format!("{} 〜 {}", reiwa_date_time(s.start), reiwa_date_time(s.end));
+            match several {
+                true => format!("{}: {range}", s.camera),
+                false => range,
+            }
+        })
+        .collect();
+    Some(lines.join("\n"))
 }
 
 const PLEDGE: &str = "提供を受けた画像は、上記の利用目的以外には使用せず、第三者に提供しません。\
@@ -226,10 +243,12 @@ pub fn emergency_application(
     };
     let site = row
         .instruction
-        .as_ref()
-        .and_then(|i| policy.camera(&i.camera_id))
+        .iter()
+        .flat_map(|i| &i.cameras)
+        .filter_map(|s| policy.camera(&s.camera))
         .map(|c| format!("{}（{}）", c.site, c.name))
-        .unwrap_or_default();
+        .collect::<Vec<_>>()
+        .join("\n");
     let retrieved = row.retrieved_us.map(from_us);
     let application = Application {
         ward: policy.ward.name.clone(),

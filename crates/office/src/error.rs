@@ -100,6 +100,31 @@ impl ApiError {
         e
     }
 
+    /// The input field at fault is `field`, for an error made without one.
+    pub fn at_field(mut self, field: &str) -> Self {
+        self.field = Some(field.to_owned());
+        self
+    }
+
+    /// The same error about the `n`th item (from 0) of the list `list` in the body: its field
+    /// `f` becomes `list.n.f`, in the messages too, so a form shows it by that item's input.
+    pub fn within(mut self, list: &str, n: usize) -> Self {
+        let path = match self.field.as_deref() {
+            Some(f) => format!("{list}.{n}.{f}"),
+            None => format!("{list}.{n}"),
+        };
+        let old = self.field.as_deref().map(|f| format!("{f}: "));
+        for text in [&mut self.en, &mut self.ja] {
+            let rest = old
+                .as_deref()
+                .and_then(|p| text.strip_prefix(p))
+                .unwrap_or(text.as_str());
+            *text = format!("{path}: {rest}");
+        }
+        self.field = Some(path);
+        self
+    }
+
     fn message(&self, lang: Lang) -> String {
         let text = match lang {
             Lang::Ja => &self.ja,

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
+use mimamori_db::SpentGrant;
 use mimamori_db::{vocabulary, Event, EventBody};
 use mimamori_ledger::package::{
     self, Clip, FileEntry, Manifest, Proof, ProvenEvent, Retrieval, SourceSegment, Times,
@@ -18,8 +19,10 @@ use sha2::{Digest, Sha256};
 
 use crate::notary::{Notary, NotaryError};
 
-/// The clip's file name inside a package.
-pub const CLIP: &str = "clip-1.mp4";
+/// The file name of a package's `n`th clip (from 1): `clip-1.mp4`, `clip-2.mp4`, …
+pub fn clip_name(n: usize) -> String {
+    format!("clip-{n}.mp4")
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum EvidenceError {
@@ -47,22 +50,44 @@ pub struct Chain {
     pub legal_basis: Option<String>,
 }
 
+/// What to put in a package: the spent grant (one clip per camera of its instruction), who
+/// retrieves and why.
+#[derive(Debug)]
+pub struct PackageRequest {
+    pub grant: SpentGrant,
+    /// The handler (or delegated staff) who spent the grant.
+    pub actor: String,
+    /// The request's purpose.
+    pub reason: String,
+}
+
 /// Where a package went.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct PackageSummary {
     pub dir: PathBuf,
     pub zip: PathBuf,
-    pub clip: PathBuf,
     pub manifest_sha256: String,
     pub checkpoint_size: u64,
+    /// Every clip, in the instruction's order.
+    pub clips: Vec<PackagedClip>,
+}
+
+/// One clip of a package: its camera and range, where it is, and what the export recorded.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PackagedClip {
+    pub camera: CameraId,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub path: PathBuf,
     pub export: ExportSummary,
 }
 
-/// Exports `req` into a new package directory `dir` (and `dir.zip`).
+/// Exports every camera of `req`'s grant into a new package directory `dir` (and `dir.zip`).
+/// If any clip cannot be exported, no package is left behind.
 pub async fn create_package(
     ctx: &RecorderContext,
     notary: &Notary,
-    req: ExportRequest,
+    req: PackageRequest,
     chain: &Chain,
     dir: &Path,
 ) -> Result<PackageSummary, EvidenceError> {
@@ -73,43 +98,39 @@ pub async fn create_package(
         }
     }
     std::fs::create_dir(dir)?;
-    let scope = Scope {
-        camera: req.grant.camera().clone(),
-        start: req.grant.start(),
-        end: req.grant.end(),
-        actor: req.actor.clone(),
-        reason: req.reason.clone(),
-    };
-    let clip = dir.join(CLIP);
-    let req = ExportRequest {
-        output: clip.clone(),
-        ..req
-    };
-    let summary = match export(ctx, req).await {
-        Ok(s) => s,
-        Err(e) => {
-            // Nothing was exported: leave no empty package behind.
-            let _ = std::fs::remove_dir(dir);
-            return Err(e.into());
+    let (actor, reason) = (req.actor, req.reason);
+    let mut clips = Vec::new();
+    for grant in req.grant.into_clips() {
+        let (camera, start, end) = (grant.camera().clone(), grant.start(), grant.end());
+        let path = dir.join(clip_name(grant.position()));
+        let export_req = ExportRequest {
+            grant,
+            actor: actor.clone(),
+            reason: reason.clone(),
+            output: path.clone(),
+        };
+        match export(ctx, export_req).await {
+            Ok(export) => clips.push(PackagedClip {
+                camera,
+                start,
+                end,
+                path,
+                export,
+            }),
+            Err(e) => {
+                // A package is whole or absent: leave no clip of it behind.
+                let _ = std::fs::remove_dir_all(dir);
+                return Err(e.into());
+            }
         }
-    };
+    }
     let checkpoint = notary.sign_checkpoint().await?;
     let size = checkpoint.size as u64;
     let mut events = Vec::new();
-    for id in [summary.clip.started_event, summary.finished_event] {
-        let seq = (id - 1) as u64;
-        let row = ctx.db.event_at(seq).await?;
-        let row =
-            row.ok_or_else(|| mimamori_db::DbError::Invalid(format!("event {id} is gone")))?;
-        let bytes = row
-            .canonical_bytes()
-            .map_err(|e| mimamori_db::DbError::Invalid(e.to_string()))?;
-        let proof = ctx.db.inclusion_proof(seq, size).await?;
-        events.push(ProvenEvent {
-            seq,
-            event: String::from_utf8_lossy(&bytes).into_owned(),
-            inclusion_proof: proof.iter().map(|h| b64(&h.0)).collect(),
-        });
+    for clip in &clips {
+        for id in [clip.export.clip.started_event, clip.export.finished_event] {
+            events.push(proven(ctx, id, size).await?);
+        }
     }
     let proof = Proof {
         checkpoint: checkpoint.note,
@@ -119,13 +140,22 @@ pub async fn create_package(
         dir.join(package::PROOF),
         serde_json::to_vec_pretty(&proof).expect("json"),
     )?;
-    std::fs::write(dir.join(package::README), readme(notary.origin()))?;
+    std::fs::write(
+        dir.join(package::README),
+        readme(notary.origin(), clips.len()),
+    )?;
 
-    let files: Vec<FileEntry> = [CLIP, package::PROOF, package::README]
-        .into_iter()
+    let mut names: Vec<String> = (1..=clips.len()).map(clip_name).collect();
+    names.extend([package::PROOF, package::README].map(str::to_owned));
+    let files: Vec<FileEntry> = names
+        .iter()
         .map(|name| package::file_entry(dir, name))
         .collect::<Result<_, _>>()?;
-    let manifest = manifest(ctx, notary.origin(), &scope, chain, &summary, files);
+    let who = Who {
+        actor: &actor,
+        reason: &reason,
+    };
+    let manifest = manifest(ctx, notary.origin(), who, chain, &clips, files);
     let manifest_bytes = serde_json::to_vec_pretty(&manifest).expect("json");
     let manifest_sha256 = hex::encode(Sha256::digest(&manifest_bytes));
     std::fs::write(dir.join(package::MANIFEST), &manifest_bytes)?;
@@ -135,31 +165,42 @@ pub async fn create_package(
         notary.sign_note(&statement).await?,
     )?;
 
-    let names: Vec<String> = [
-        CLIP,
-        package::PROOF,
-        package::README,
-        package::MANIFEST,
-        package::SIGNATURE,
-    ]
-    .map(str::to_owned)
-    .into();
+    names.extend([package::MANIFEST, package::SIGNATURE].map(str::to_owned));
     package::zip_dir(dir, &names, &zip)?;
     let body = EventBody::EvidencePackageCreated(vocabulary::EvidencePackageCreated {
         package: dir.file_name().map(|n| n.to_string_lossy().into_owned()),
         manifest_sha256: manifest_sha256.clone(),
-        clip_sha256: summary.clip.sha256.clone(),
+        clip_sha256: clips[0].export.clip.sha256.clone(),
         checkpoint_size: size,
-        started_event: summary.clip.started_event,
+        started_event: clips[0].export.clip.started_event,
+        further_clips_sha256: clips[1..]
+            .iter()
+            .map(|c| c.export.clip.sha256.clone())
+            .collect(),
     });
-    ctx.db.append_event(&Event::by(&scope.actor, body)).await?;
+    ctx.db.append_event(&Event::by(&actor, body)).await?;
     Ok(PackageSummary {
         dir: dir.to_owned(),
         zip,
-        clip,
         manifest_sha256,
         checkpoint_size: size,
-        export: summary,
+        clips,
+    })
+}
+
+/// Event `id` in canonical form with its inclusion proof in the tree of `size` leaves.
+async fn proven(ctx: &RecorderContext, id: i64, size: u64) -> Result<ProvenEvent, EvidenceError> {
+    let seq = (id - 1) as u64;
+    let row = ctx.db.event_at(seq).await?;
+    let row = row.ok_or_else(|| mimamori_db::DbError::Invalid(format!("event {id} is gone")))?;
+    let bytes = row
+        .canonical_bytes()
+        .map_err(|e| mimamori_db::DbError::Invalid(e.to_string()))?;
+    let proof = ctx.db.inclusion_proof(seq, size).await?;
+    Ok(ProvenEvent {
+        seq,
+        event: String::from_utf8_lossy(&bytes).into_owned(),
+        inclusion_proof: proof.iter().map(|h| b64(&h.0)).collect(),
     })
 }
 
@@ -179,34 +220,23 @@ fn times(t: Timestamp) -> Times {
     }
 }
 
-/// What was exported, for whom and why, as the manifest tells it.
-struct Scope {
-    camera: CameraId,
-    start: Timestamp,
-    end: Timestamp,
-    actor: String,
-    reason: String,
+/// Who let the footage out, and why, as the manifest tells it.
+#[derive(Clone, Copy)]
+struct Who<'a> {
+    actor: &'a str,
+    reason: &'a str,
 }
 
 fn manifest(
     ctx: &RecorderContext,
     origin: &str,
-    req: &Scope,
+    who: Who<'_>,
     chain: &Chain,
-    summary: &ExportSummary,
+    clips: &[PackagedClip],
     files: Vec<FileEntry>,
 ) -> Manifest {
-    let camera = ctx.policy.camera(&req.camera);
-    let source_segments = summary
-        .clip
-        .segments
-        .iter()
-        .zip(&summary.clip.segment_sha256)
-        .map(|(&id, sha)| SourceSegment {
-            id,
-            sha256: sha.clone(),
-        })
-        .collect();
+    let first = &clips[0].export;
+    let several = clips.len() > 1;
     Manifest {
         format: package::FORMAT.to_owned(),
         origin: origin.to_owned(),
@@ -218,36 +248,66 @@ fn manifest(
             instruction_id: chain.instruction_id.clone(),
             ordered_by: chain.ordered_by.clone(),
             instructed_by: chain.instructed_by.clone(),
-            retrieved_by: req.actor.clone(),
+            retrieved_by: who.actor.to_owned(),
             terminal: chain.terminal.clone(),
             legal_basis: chain.legal_basis.clone(),
-            reason: req.reason.clone(),
-            started_event: (summary.clip.started_event - 1) as u64,
-            finished_event: (summary.finished_event - 1) as u64,
+            reason: who.reason.to_owned(),
+            started_event: leaf(first.clip.started_event),
+            finished_event: leaf(first.finished_event),
         },
-        clips: vec![Clip {
-            file: CLIP.to_owned(),
-            camera_id: req.camera.to_string(),
-            camera_name: camera.map(|c| c.name.clone()).unwrap_or_default(),
-            site: camera.map(|c| c.site.clone()).unwrap_or_default(),
-            requested_start: times(req.start),
-            requested_end: times(req.end),
-            clip_start: times(summary.clip.start),
-            duration_ms: summary.clip.duration_ms,
-            source_segments,
-        }],
+        clips: clips
+            .iter()
+            .enumerate()
+            .map(|(i, c)| manifest_clip(ctx, i + 1, c, several))
+            .collect(),
         files,
     }
 }
 
-fn readme(origin: &str) -> String {
+/// The leaf index of event `id`.
+fn leaf(id: i64) -> u64 {
+    (id - 1) as u64
+}
+
+/// The manifest's entry for the `n`th clip. A clip of a package of several names its own
+/// events; a lone clip's are the retrieval's (so such a manifest reads as before issue 13).
+fn manifest_clip(ctx: &RecorderContext, n: usize, c: &PackagedClip, several: bool) -> Clip {
+    let camera = ctx.policy.camera(&c.camera);
+    let done = &c.export.clip;
+    let source_segments = done
+        .segments
+        .iter()
+        .zip(&done.segment_sha256)
+        .map(|(&id, sha)| SourceSegment {
+            id,
+            sha256: sha.clone(),
+        })
+        .collect();
+    Clip {
+        file: clip_name(n),
+        camera_id: c.camera.to_string(),
+        camera_name: camera.map(|c| c.name.clone()).unwrap_or_default(),
+        site: camera.map(|c| c.site.clone()).unwrap_or_default(),
+        requested_start: times(c.start),
+        requested_end: times(c.end),
+        clip_start: times(done.start),
+        duration_ms: done.duration_ms,
+        source_segments,
+        started_event: several.then(|| leaf(done.started_event)),
+        finished_event: several.then(|| leaf(c.export.finished_event)),
+    }
+}
+
+fn readme(origin: &str, clips: usize) -> String {
+    let last = clip_name(clips);
     format!(
         "証拠パッケージ（見守り mimamori）
 ================================
 
 このフォルダは、{origin} の防犯カメラ画像の取り出し記録です。
 
-- {CLIP}: 取り出した画像（MP4。一般的な再生ソフトで再生できます）
+- clip-1.mp4 〜 {last}: 取り出した画像（カメラごとに1ファイル。MP4。一般的な再生ソフトで
+  再生できます）
 - manifest.json: カメラ・設置場所・記録範囲（UTC と日本時間）・指示者・取扱者・法的根拠・
   各ファイルの SHA-256
 - manifest.sig: 区の署名鍵による manifest.json への署名（C2SP signed note 形式）
@@ -263,7 +323,7 @@ Evidence package (mimamori)
 
 This folder is a retrieval of street-camera footage recorded by {origin}.
 
-- {CLIP}: the footage (MP4; plays in any common player)
+- clip-1.mp4 to {last}: the footage, one file per camera (MP4; plays in any common player)
 - manifest.json: camera, site, recorded range (UTC and Japan time), who ordered, instructed
   and retrieved, legal basis, and the SHA-256 of every file
 - manifest.sig: the ward's signature over manifest.json (a C2SP signed note)

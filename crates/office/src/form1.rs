@@ -45,10 +45,14 @@ pub struct Form1Row {
     pub site: Option<String>,
     pub recorded_from: Option<String>,
     pub recorded_to: Option<String>,
+    /// Every camera of the case with its range, the first (above) included (issue 13).
+    pub cameras: Vec<vocabulary::CameraRange>,
     pub retrieved_by: Option<String>,
     pub retrieved: Option<Timestamp>,
     pub terminal: Option<String>,
     pub clip_sha256: Option<String>,
+    /// Every clip's SHA-256, in the cameras' order, the first (above) included.
+    pub clips_sha256: Vec<String>,
     pub manifest_sha256: Option<String>,
     pub media: Option<String>,
     pub copies: Option<u64>,
@@ -125,6 +129,12 @@ fn apply(row: &mut Form1Row, e: &EventRow, body: EventBody) {
             row.emergency = true;
             (row.purpose, row.reason) = (Some(a.purpose), Some(a.reason));
             row.handler = Some(a.handler);
+            row.cameras = vec![vocabulary::CameraRange {
+                camera: a.camera.clone(),
+                site: a.site.clone(),
+                from: a.from,
+                to: a.to,
+            }];
             (row.camera, row.site) = (Some(a.camera), a.site);
             row.recorded_from = Some(a.from.to_string());
             row.recorded_to = Some(a.to.to_string());
@@ -133,6 +143,7 @@ fn apply(row: &mut Form1Row, e: &EventRow, body: EventBody) {
         EventBody::HandedOver(h) => row.handed_over = json(h),
         EventBody::InstructionIssued(i) => {
             row.instructed_by = Some(e.actor.clone());
+            row.cameras = i.cameras();
             row.handler = Some(i.handler);
             (row.camera, row.site) = (Some(i.camera), i.site);
             row.recorded_from = Some(i.from.to_string());
@@ -142,6 +153,7 @@ fn apply(row: &mut Form1Row, e: &EventRow, body: EventBody) {
             row.retrieved_by = Some(e.actor.clone());
             row.retrieved = at;
             row.terminal = e.terminal.clone();
+            row.clips_sha256 = r.clips().into_iter().map(|c| c.clip_sha256).collect();
             row.clip_sha256 = Some(r.clip_sha256);
             row.manifest_sha256 = Some(r.manifest_sha256);
         }

@@ -1,11 +1,12 @@
 //! Retrieval grants and terminal keys (N9.4, N2, N3.3).
 //!
-//! A grant is a C2SP signed note by the ward's key whose text binds one request's camera,
-//! range, handler and terminal to an id and an expiry. The terminal answers it by signing the
+//! A grant is a C2SP signed note by the ward's key whose text binds one request's cameras,
+//! ranges, handler and terminal to an id and an expiry. The terminal answers it by signing the
 //! note's exact bytes with its own Ed25519 key, whose private half never leaves the terminal
 //! (`mimamori terminal init` writes it, mode 0600). The office accepts a retrieval only with
 //! both signatures, once per grant.
 
+use mimamori_db::vocabulary::CameraRange;
 use mimamori_policy::{RequestId, TerminalId};
 use std::path::Path;
 
@@ -35,6 +36,10 @@ pub struct GrantClaims {
     pub handler: String,
     pub terminal: TerminalId,
     pub expires: Timestamp,
+    /// The instruction's other cameras, each with its range (issue 13); absent when it names
+    /// one camera, so such a grant's note reads as before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub further_cameras: Vec<CameraRange>,
 }
 
 impl GrantClaims {
@@ -231,8 +236,21 @@ mod tests {
             handler: "sato".into(),
             terminal: "pc-1".into(),
             expires: Timestamp::UNIX_EPOCH,
+            further_cameras: Vec::new(),
         };
-        assert_eq!(GrantClaims::parse(&claims.text()), Some(claims));
+        // One camera: the note reads as before several cameras were possible.
+        assert!(!claims.text().contains("further_cameras"));
+        assert_eq!(GrantClaims::parse(&claims.text()), Some(claims.clone()));
+        let several = GrantClaims {
+            further_cameras: vec![CameraRange {
+                camera: "cam-002".into(),
+                site: Some("2丁目".into()),
+                from: Timestamp::UNIX_EPOCH,
+                to: Timestamp::MAX,
+            }],
+            ..claims
+        };
+        assert_eq!(GrantClaims::parse(&several.text()), Some(several));
         assert_eq!(GrantClaims::parse("something else\n{}"), None);
     }
 }

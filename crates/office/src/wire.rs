@@ -57,9 +57,12 @@ pub struct RequestView {
 
 #[derive(Serialize, ToSchema)]
 pub struct InstructionView {
+    /// The first camera named and its range (as before several cameras were possible).
     pub camera: String,
     pub from: Timestamp,
     pub to: Timestamp,
+    /// Every camera named, the first one first, each with its range (issue 13).
+    pub cameras: Vec<CameraRangeInput>,
     pub handler: String,
     pub terminal: TerminalId,
     pub expires: Timestamp,
@@ -69,14 +72,26 @@ pub struct InstructionView {
 impl From<&RequestRow> for RequestView {
     fn from(r: &RequestRow) -> Self {
         let ts = |us: Option<i64>| us.map(mimamori_db::from_us);
-        let instruction = r.instruction.as_ref().map(|i| InstructionView {
-            camera: i.camera_id.to_string(),
-            from: i.start,
-            to: i.end,
-            handler: i.handler.clone(),
-            terminal: i.terminal_id.clone(),
-            expires: i.expires,
-            instructed_by: i.instructed_by.clone(),
+        let instruction = r.instruction.as_ref().and_then(|i| {
+            let first = i.first()?;
+            Some(InstructionView {
+                camera: first.camera.to_string(),
+                from: first.start,
+                to: first.end,
+                cameras: i
+                    .cameras
+                    .iter()
+                    .map(|c| CameraRangeInput {
+                        camera: c.camera.to_string(),
+                        from: c.start,
+                        to: c.end,
+                    })
+                    .collect(),
+                handler: i.handler.clone(),
+                terminal: i.terminal_id.clone(),
+                expires: i.expires,
+                instructed_by: i.instructed_by.clone(),
+            })
         });
         RequestView {
             id: r.id,
@@ -111,15 +126,29 @@ pub struct ListQuery {
     pub limit: Option<i64>,
 }
 
+/// N9.2: which cameras, which dates and times, which handler at which terminal.
+///
+/// One camera is given as `camera`, `from` and `to`; several (adjacent cameras of one case,
+/// issue 13) as `cameras`, each with its own range. Not both.
 #[derive(Deserialize, ToSchema)]
 pub struct InstructionInput {
-    pub camera: String,
-    pub from: Timestamp,
-    pub to: Timestamp,
+    pub camera: Option<String>,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    #[serde(default)]
+    pub cameras: Vec<CameraRangeInput>,
     pub handler: String,
     pub terminal: TerminalId,
     /// Default: one day from now, at most the policy's `instruction_max_days`.
     pub expires: Option<Timestamp>,
+}
+
+/// One camera of an instruction and the range of its footage.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CameraRangeInput {
+    pub camera: String,
+    pub from: Timestamp,
+    pub to: Timestamp,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

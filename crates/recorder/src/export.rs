@@ -1,9 +1,9 @@
 //! Export: a camera and a time range in, one standard fast-start MP4 out.
 //!
 //! This is the only code that reads footage back out of the store for someone to take away.
-//! It takes a [`SpentGrant`], which only the database's grant-use transaction makes (N9.4): no
-//! code path can compile an export without a retrieval grant spent in the ledger first, and the
-//! grant fixes the camera and the range. Every export is recorded as an event before the first
+//! It takes a [`ClipGrant`], one camera's part of a grant that only the database's grant-use
+//! transaction makes (N9.4): no code path can compile an export without a retrieval grant spent
+//! in the ledger first, and the grant fixes the camera and the range. Every export is recorded as an event before the first
 //! byte is written (who, when, what range, why) and again when it finishes (file hash).
 //!
 //! The clip starts at the keyframe at or before the range start and ends with the last sample
@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 use mimamori_db::vocabulary::{ExportDone, ExportFailed, ExportFinished, ExportStarted};
-use mimamori_db::{to_us, Event, EventBody, SegmentRow, SpentGrant};
+use mimamori_db::{to_us, ClipGrant, Event, EventBody, SegmentRow};
 use mimamori_media::mp4::{Mp4Plan, VideoTrack};
 use mimamori_media::sample_index::{self, Sample};
 use serde::Serialize;
@@ -26,11 +26,11 @@ use crate::segment_file::{SegmentFileReader, TAG_BYTES};
 use crate::store::Store;
 use crate::{RecorderContext, RecorderError};
 
-/// What to export, for whom, and why. The grant is the scope: its instruction's camera and
-/// range, nothing else.
+/// What to export, for whom, and why. The grant is the scope: one camera of its instruction
+/// and that camera's range, nothing else.
 #[derive(Debug)]
 pub struct ExportRequest {
-    pub grant: SpentGrant,
+    pub grant: ClipGrant,
     /// Who retrieves: the handler (or delegated staff) who spent the grant.
     pub actor: String,
     /// Why: the request's purpose.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
-use mimamori_db::testutil::spend_grant;
+use mimamori_db::testutil::spend_clip;
 use mimamori_recorder::export::{export, ExportRequest};
 use mimamori_recorder::{Recorder, RecorderError, SystemClock};
 use sha2::{Digest, Sha256};
@@ -26,7 +26,7 @@ async fn every_export_is_an_event_before_its_bytes() {
     democam.shutdown().await;
 
     let out = dir.path().join("clip.mp4");
-    let grant = spend_grant(
+    let grant = spend_clip(
         &db,
         "g1",
         "cam1",
@@ -70,7 +70,7 @@ async fn every_export_is_an_event_before_its_bytes() {
 
     // A range with no footage is refused and leaves no file behind.
     let empty = ExportRequest {
-        grant: spend_grant(
+        grant: spend_clip(
             &db,
             "g2",
             "cam1",

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
-use mimamori_db::testutil::spend_grant;
+use mimamori_db::testutil::spend_clip;
 use mimamori_db::Db;
 use mimamori_peers::zoo::{self, Codec, Encoded};
 use mimamori_peers::{
@@ -110,7 +110,7 @@ async fn check(
     // An inner range, from inside the second segment, three seconds long.
     let from = mimamori_db::from_us(segments[1].start_us) + SignedDuration::from_millis(700);
     let to = from + SignedDuration::from_secs(3);
-    let grant = spend_grant(db, shape.name, shape.name, (from, to), "handler-1").await;
+    let grant = spend_clip(db, shape.name, shape.name, (from, to), "handler-1").await;
     let out = dir.join(format!("{}.mp4", shape.name));
     let request = ExportRequest {
         grant,

@@ -73,10 +73,26 @@ async fn n9_4_a_grant_is_used_once_and_yields_its_instructions_scope() {
         .await
         .unwrap();
     let start = now - jiff::SignedDuration::from_hours(2);
+    // Issue 13: an instruction may name several cameras, each with its own range.
+    let cameras = vec![
+        CameraScope {
+            camera: CameraId::new("cam1").unwrap(),
+            start,
+            end: now,
+        },
+        CameraScope {
+            camera: CameraId::new("cam2").unwrap(),
+            start: start + jiff::SignedDuration::from_mins(5),
+            end: now - jiff::SignedDuration::from_mins(5),
+        },
+        CameraScope {
+            camera: CameraId::new("cam3").unwrap(),
+            start,
+            end: start + jiff::SignedDuration::from_mins(1),
+        },
+    ];
     let instruction = Instruction {
-        camera_id: CameraId::new("cam1").unwrap(),
-        start,
-        end: now,
+        cameras: cameras.clone(),
         handler: "sato".into(),
         terminal_id: "pc-1".into(),
         expires: now + jiff::SignedDuration::from_hours(1),
@@ -97,19 +113,38 @@ async fn n9_4_a_grant_is_used_once_and_yields_its_instructions_scope() {
         failed_us: None,
     };
     db.issue_grant(&grant, any_event()).await.unwrap();
-    let spent = db.use_grant("g1", now, any_event()).await.unwrap();
+    let row = db.request(id).await.unwrap().unwrap();
     assert_eq!(
-        (
-            spent.request(),
-            spent.camera().as_str(),
-            spent.start(),
-            spent.end()
-        ),
-        (id, "cam1", start, now)
+        row.instruction.unwrap().cameras,
+        cameras,
+        "read back in order"
     );
+    let spent = db.use_grant("g1", now, any_event()).await.unwrap();
+    assert_eq!((spent.request(), spent.cameras()), (id, &cameras[..]));
     assert_eq!(
         (spent.handler(), spent.terminal().as_str()),
         ("sato", "pc-1")
+    );
+    let clips = spent.into_clips();
+    let scopes: Vec<_> = clips
+        .iter()
+        .map(|c| {
+            (
+                c.position(),
+                c.camera().as_str(),
+                c.start(),
+                c.end(),
+                c.grant(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        scopes,
+        cameras
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (i + 1, c.camera.as_str(), c.start, c.end, "g1"))
+            .collect::<Vec<_>>()
     );
     let replay = db.use_grant("g1", now, any_event()).await;
     assert!(matches!(replay, Err(DbError::Conflict(_))));

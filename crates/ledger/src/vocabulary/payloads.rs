@@ -35,18 +35,6 @@ pub struct OrderIssued {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct InstructionIssued {
-    pub request: RequestId,
-    pub camera: String,
-    pub site: Option<String>,
-    pub from: Timestamp,
-    pub to: Timestamp,
-    pub handler: String,
-    pub terminal: String,
-    pub expires: Timestamp,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GrantIssued {
     pub request: RequestId,
     pub grant: String,
@@ -57,23 +45,6 @@ pub struct GrantIssued {
 pub struct GrantUsed {
     pub request: RequestId,
     pub grant: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct RetrievalDone {
-    pub request: RequestId,
-    pub grant: String,
-    pub camera: String,
-    pub site: Option<String>,
-    pub from: Timestamp,
-    pub to: Timestamp,
-    pub terminal: String,
-    pub clip_sha256: String,
-    pub clip_bytes: u64,
-    pub manifest_sha256: String,
-    pub export_started_event: i64,
-    pub export_finished_event: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -437,9 +408,14 @@ pub struct LedgerKey {
 pub struct EvidencePackageCreated {
     pub package: Option<String>,
     pub manifest_sha256: String,
+    /// The first clip's hash and its `export_started` event.
     pub clip_sha256: String,
     pub checkpoint_size: u64,
     pub started_event: i64,
+    /// The hashes of the package's further clips, in order (issue 13: a case with several
+    /// cameras); absent for one clip, so single-clip events keep their bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub further_clips_sha256: Vec<String>,
 }
 
 /// A policy file unlike the last one recorded (issue 11, #20).

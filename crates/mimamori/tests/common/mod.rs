@@ -198,6 +198,16 @@ pub fn build_package(
     to: jiff::Timestamp,
     out: &Path,
 ) -> mimamori_office::evidence::PackageSummary {
+    build_package_of(data, policy, &[(camera, (from, to))], out)
+}
+
+/// [`build_package`] of a case with several cameras, each with its range (issue 13).
+pub fn build_package_of(
+    data: &Path,
+    policy: &Path,
+    cameras: &[(&str, (jiff::Timestamp, jiff::Timestamp))],
+    out: &Path,
+) -> mimamori_office::evidence::PackageSummary {
     use std::sync::Arc;
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
@@ -221,19 +231,17 @@ pub fn build_package(
         )
         .await
         .unwrap();
-        let grant = mimamori_db::testutil::spend_grant(
+        let grant = mimamori_db::testutil::spend_grant_of(
             &ctx.db,
-            &format!("e2e-{camera}-{}", out.display()),
-            camera,
-            (from, to),
+            &format!("e2e-{}", out.display()),
+            cameras,
             "test",
         )
         .await;
-        let request = mimamori_recorder::export::ExportRequest {
+        let request = mimamori_office::evidence::PackageRequest {
             grant,
             actor: "test".into(),
             reason: "end-to-end test".into(),
-            output: out.join(mimamori_office::evidence::CLIP),
         };
         let chain = mimamori_office::evidence::Chain::default();
         mimamori_office::evidence::create_package(&ctx, &notary, request, &chain, out)

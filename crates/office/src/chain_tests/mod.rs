@@ -31,6 +31,7 @@ mod real_footage;
 mod screens;
 mod screens_account;
 mod screens_steps;
+mod several_cameras;
 mod signin;
 
 struct World {

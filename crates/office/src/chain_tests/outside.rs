@@ -202,6 +202,7 @@ async fn n11_1_n11_2_emergency_retrieval_by_delegated_staff_alerts_the_manager_a
                     manifest_sha256: String::new(),
                     export_started_event: 0,
                     export_finished_event: 0,
+                    further_clips: Vec::new(),
                 },
             },
             night,
@@ -292,6 +293,7 @@ async fn n11_3_a_terminals_signed_history_is_reconciled_with_the_log() {
         manifest_sha256: "00".repeat(32),
         export_started_event: 1,
         export_finished_event: 2,
+        further_clips: Vec::new(),
     };
     let done = mimamori_db::Event::by("sato", mimamori_db::EventBody::RetrievalDone(done))
         .at(w.now())

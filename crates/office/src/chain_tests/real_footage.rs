@@ -8,39 +8,54 @@ use mimamori_recorder::Recorder;
 use super::outside::{delegate_to_the_police, submit_history};
 use super::*;
 
-/// A ward whose one camera has been recording for a few seconds, at the test's time.
+/// A ward whose cameras have been recording for a few seconds, at the test's time.
 pub(super) struct Filmed {
     pub(super) w: World,
     pub(super) clock: Arc<ShiftedClock>,
-    recorder: Recorder,
+    pub(super) recorder: Recorder,
     _camera: DemoCamera,
     /// When recording began.
     began: Timestamp,
 }
 
+/// The test ward's one camera, `cam1`, filmed from `at`.
 pub(super) async fn filmed_at(at: Timestamp) -> Filmed {
+    filmed(at, &["cam1"]).await
+}
+
+/// The test ward with `cameras` (`cam1`, and others added to its policy), each streamed by the
+/// demo camera and recorded from `at` until every one has a few segments stored.
+pub(super) async fn filmed(at: Timestamp, cameras: &[&str]) -> Filmed {
     let camera = DemoCamera::start(
         "127.0.0.1:0".parse().unwrap(),
         demo_clip(),
-        vec![Mount::new("cam1")],
+        cameras.iter().map(|c| Mount::new(*c)).collect(),
     )
     .await
     .unwrap();
-    let policy = POLICY
+    let mut policy = POLICY
         .replace("rtsp://127.0.0.1:1/cam1", &camera.url("cam1"))
         .replace(
             "[[camera]]",
             "[recording]\nsegment_seconds = 2\n\n[[camera]]",
         );
+    for (n, id) in cameras.iter().enumerate().filter(|(_, c)| **c != "cam1") {
+        policy.push_str(&format!(
+            "[[camera]]\nid = \"{id}\"\nname = \"隣接{n}\"\nsite = \"{}丁目\"\n\
+             url = \"{}\"\nwithout_credentials = \"テスト用\"\n",
+            n + 1,
+            camera.url(id)
+        ));
+    }
     let clock = Arc::new(ShiftedClock::starting_at(at));
     let w = World::with_policy(&policy, clock.clone()).await;
     let recorder = Recorder::start(w.office.recorder().clone()).await.unwrap();
-    // Until a few segments are stored.
+    // Until a few segments of every camera are stored.
     for _ in 0..150 {
         let status = mimamori_recorder::status::status(&w.office.db, &w.office.policy, w.now())
             .await
             .unwrap();
-        if status.cameras[0].recorded_seconds_today >= 4 {
+        if status.cameras.iter().all(|c| c.recorded_seconds_today >= 4) {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
@@ -310,7 +325,7 @@ async fn n10_1_t6_2_a_provision_of_real_footage_from_request_to_hand_over_and_on
 /// changed at any of 200 places spread over it is refused or, where the change falls outside
 /// what is signed, still reads as the same evidence; none makes the verifier panic (issue 11,
 /// fuzzing over a valid package, not only random bytes).
-async fn verifies_and_resists_changes(w: &World, package: &[u8]) {
+pub(super) async fn verifies_and_resists_changes(w: &World, package: &[u8]) {
     use mimamori_ledger::package::verify_package;
     use mimamori_ledger::TrustedKeys;
     let trusted = TrustedKeys::parse(&w.office.notary.verifier_key().await).unwrap();

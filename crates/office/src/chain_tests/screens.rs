@@ -308,7 +308,7 @@ async fn n9_1_n9_2_the_order_and_the_instruction_as_forms() {
     let (_, _, body) = page(&w, Method::GET, &request, Some(&lead), None, &[]).await;
     assert!(body.contains(&format!("{request}/instruct")), "{body}");
     let form = format!(
-        "camera=cam1&from=not-a-time&to={}&handler=sato&terminal=pc-1",
+        "cameras.0.camera=cam1&cameras.0.from=not-a-time&cameras.0.to={}&handler=sato&terminal=pc-1",
         form_time(w.now() - SignedDuration::from_mins(20))
     );
     let uri = format!("{request}/instruct");
@@ -320,7 +320,7 @@ async fn n9_1_n9_2_the_order_and_the_instruction_as_forms() {
         "kept: {body}"
     );
     let form = format!(
-        "camera=cam1&from={}&to={}&handler=sato&terminal=pc-1",
+        "cameras.0.camera=cam1&cameras.0.from={}&cameras.0.to={}&handler=sato&terminal=pc-1",
         form_time(w.now() - SignedDuration::from_mins(30)),
         form_time(w.now() - SignedDuration::from_mins(20))
     );

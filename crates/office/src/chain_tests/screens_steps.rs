@@ -118,7 +118,7 @@ async fn n10_1_t6_2_a_provision_from_the_counter_to_the_hand_over_on_screen() {
     let from: Timestamp = from.parse().unwrap();
     f.clock.advance(SignedDuration::from_mins(1));
     let form = format!(
-        "camera=cam1&from={}&to={}&handler=sato&terminal=pc-1",
+        "cameras.0.camera=cam1&cameras.0.from={}&cameras.0.to={}&handler=sato&terminal=pc-1",
         form_time(from),
         form_time(w.now())
     );

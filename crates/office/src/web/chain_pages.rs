@@ -145,17 +145,23 @@ fn facts(office: &OfficeState, tr: Tr, view: &RequestView) -> Vec<(&'static str,
     if let Some(i) = &view.instruction {
         facts.push(("req-instructed", i.instructed_by.clone()));
         facts.push(("req-expires", jst(i.expires)));
-        let camera = office
-            .policy
-            .cameras
-            .iter()
-            .find(|c| c.id.as_str() == i.camera);
-        let camera = match camera {
-            Some(c) => format!("{} {}（{}）", c.id, c.name, c.site),
-            None => i.camera.clone(),
-        };
-        facts.push(("col-camera", camera));
-        facts.push(("req-range", format!("{} 〜 {}", jst(i.from), jst(i.to))));
+        // Each camera of the case with its range (issue 13).
+        for range in &i.cameras {
+            let camera = office
+                .policy
+                .cameras
+                .iter()
+                .find(|c| c.id.as_str() == range.camera);
+            let camera = match camera {
+                Some(c) => format!("{} {}（{}）", c.id, c.name, c.site),
+                None => range.camera.clone(),
+            };
+            facts.push(("col-camera", camera));
+            facts.push((
+                "req-range",
+                format!("{} 〜 {}", jst(range.from), jst(range.to)),
+            ));
+        }
         facts.push(("req-handler", i.handler.clone()));
         facts.push(("req-terminal", i.terminal.to_string()));
     }
@@ -163,8 +169,13 @@ fn facts(office: &OfficeState, tr: Tr, view: &RequestView) -> Vec<(&'static str,
         facts.push(("req-retrieved", format!("{} {by}", jst(at))));
     }
     if let Some(r) = &view.retrieval {
-        let clip = format!("SHA-256 {}（{} bytes）", r.clip_sha256, r.clip_bytes);
-        facts.push(("req-clip", clip));
+        for c in r.clips() {
+            let clip = format!(
+                "{}: SHA-256 {}（{} bytes）",
+                c.range.camera, c.clip_sha256, c.clip_bytes
+            );
+            facts.push(("req-clip", clip));
+        }
     }
     if let Some(at) = view.reported {
         facts.push(("req-reported", jst(at)));

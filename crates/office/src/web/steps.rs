@@ -8,7 +8,8 @@ use mimamori_policy::chain::Step;
 use super::form::{may, must, FormSpec, Input, SectionSpec, Source, Values};
 use crate::error::ApiError;
 use crate::wire::{
-    BasisInput, Form3Input, HandOverInput, InstructionInput, OrderInput, ReasonInput, ReportInput,
+    BasisInput, CameraRangeInput, Form3Input, HandOverInput, InstructionInput, OrderInput,
+    ReasonInput, ReportInput,
 };
 use mimamori_db::vocabulary::IdentityCheck;
 
@@ -128,33 +129,103 @@ const fn chain(
     }
 }
 
-/// N9.2: the Operations lead names the camera, the range (Japan time), the handler and the
-/// terminal.
+/// N9.2: the Operations lead names the cameras, each with its range (Japan time), the handler
+/// and the terminal. A case may span up to four adjacent cameras on this form (the API takes
+/// up to `orders::MAX_CAMERAS`); rows left empty are ignored.
 pub const INSTRUCT: FormSpec = FormSpec {
     title: "instruct-title",
     lead: "instruct-lead",
     submit: "instruct-submit",
     not_yours: "instruct-not-yours",
     action: Some(Action::Chain(Step::Instruct)),
-    sections: &[SectionSpec {
-        legend: None,
-        fields: &[
-            must("camera", "col-camera", Input::Select(Source::Cameras)),
-            must("from", "instruct-from", Input::When),
-            must("to", "instruct-to", Input::When),
-            must("handler", "req-handler", Input::Text),
-            must("terminal", "req-terminal", Input::Select(Source::Terminals)),
-        ],
-    }],
+    sections: &[
+        SectionSpec {
+            legend: Some("instruct-camera-1"),
+            fields: &[
+                must(
+                    "cameras.0.camera",
+                    "col-camera",
+                    Input::Select(Source::Cameras),
+                ),
+                must("cameras.0.from", "instruct-from", Input::When),
+                must("cameras.0.to", "instruct-to", Input::When),
+            ],
+        },
+        SectionSpec {
+            legend: Some("instruct-camera-2"),
+            fields: &[
+                may(
+                    "cameras.1.camera",
+                    "col-camera",
+                    Input::Select(Source::Cameras),
+                ),
+                may("cameras.1.from", "instruct-from", Input::When),
+                may("cameras.1.to", "instruct-to", Input::When),
+            ],
+        },
+        SectionSpec {
+            legend: Some("instruct-camera-3"),
+            fields: &[
+                may(
+                    "cameras.2.camera",
+                    "col-camera",
+                    Input::Select(Source::Cameras),
+                ),
+                may("cameras.2.from", "instruct-from", Input::When),
+                may("cameras.2.to", "instruct-to", Input::When),
+            ],
+        },
+        SectionSpec {
+            legend: Some("instruct-camera-4"),
+            fields: &[
+                may(
+                    "cameras.3.camera",
+                    "col-camera",
+                    Input::Select(Source::Cameras),
+                ),
+                may("cameras.3.from", "instruct-from", Input::When),
+                may("cameras.3.to", "instruct-to", Input::When),
+            ],
+        },
+        SectionSpec {
+            legend: None,
+            fields: &[
+                must("handler", "req-handler", Input::Text),
+                must("terminal", "req-terminal", Input::Select(Source::Terminals)),
+            ],
+        },
+    ],
 };
 
+/// The camera rows of [`INSTRUCT`]: those with anything typed, in order. A row keeps its
+/// number, so a refusal lands by its inputs.
 pub fn instruction(v: &Values) -> Result<InstructionInput, ApiError> {
+    let mut cameras = Vec::new();
+    for n in 0..4 {
+        let [camera, from, to] = ["camera", "from", "to"].map(|f| format!("cameras.{n}.{f}"));
+        if [&camera, &from, &to].iter().all(|f| v.text(f).is_empty()) {
+            continue;
+        }
+        if v.text(&camera).is_empty() {
+            return Err(ApiError::invalid(
+                &camera,
+                "choose a camera",
+                "カメラを選んでください",
+            ));
+        }
+        cameras.push(CameraRangeInput {
+            camera: v.text(&camera),
+            from: v.japan_time(&from)?,
+            to: v.japan_time(&to)?,
+        });
+    }
     Ok(InstructionInput {
-        camera: v.text("camera"),
-        from: v.japan_time("from")?,
-        to: v.japan_time("to")?,
+        cameras,
         handler: v.text("handler"),
         terminal: v.text("terminal").into(),
+        camera: None,
+        from: None,
+        to: None,
         expires: None,
     })
 }

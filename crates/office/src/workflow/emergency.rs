@@ -7,8 +7,8 @@ use std::time::Duration;
 use jiff::SignedDuration;
 use mimamori_db::vocabulary::{self, Basis, Form3Recorded};
 use mimamori_db::{
-    AlertKind, Closing, EmergencyOrigin, EventBody, Instruction, NewAlert, NewRequest, Origin,
-    RequestAlert, RequestUpdate,
+    AlertKind, CameraScope, Closing, EmergencyOrigin, EventBody, Instruction, NewAlert, NewRequest,
+    Origin, RequestAlert, RequestUpdate,
 };
 use mimamori_policy::access::{decide_delegated_camera, decide_emergency, Action, EmergencyHours};
 use mimamori_policy::chain::{LegalBasis, Step};
@@ -118,9 +118,11 @@ pub async fn authorize_emergency(
             },
         }),
         scope: Some(Instruction {
-            camera_id: camera.clone(),
-            start: req.from,
-            end: req.to,
+            cameras: vec![CameraScope {
+                camera: camera.clone(),
+                start: req.from,
+                end: req.to,
+            }],
             handler: caller.login().to_owned(),
             terminal_id: terminal.id.clone(),
             expires: now + lifetime,
@@ -205,7 +207,10 @@ pub async fn check_form3_deadlines(
             "様式第3号が期限を過ぎても未提出です 依頼 {} / Form 3 overdue, request {}",
             row.id, row.id
         );
-        let camera = row.instruction.as_ref().map(|i| i.camera_id.clone());
+        let camera = row
+            .instruction
+            .as_ref()
+            .and_then(|i| Some(i.first()?.camera.clone()));
         let alert = NewAlert {
             kind: AlertKind::Form3Overdue,
             camera,

@@ -94,7 +94,7 @@ impl Filter {
             && self
                 .camera
                 .as_ref()
-                .is_none_or(|c| row.camera.as_deref() == Some(c.as_str()))
+                .is_none_or(|c| row.cameras.iter().any(|r| &r.camera == c))
             && self.basis.is_none_or(|b| {
                 row.basis
                     .as_ref()

@@ -1,9 +1,9 @@
 //! The request chain inside the ward (N9): the Manager's order, the Operations lead's
 //! instruction, the handler's report, cancellation, and reading requests.
 
-use jiff::SignedDuration;
-use mimamori_db::vocabulary::{self, ReportFiled};
-use mimamori_db::{EventBody, Instruction, NewRequest, Origin, RequestUpdate};
+use jiff::{SignedDuration, Timestamp};
+use mimamori_db::vocabulary::{self, CameraRange, ReportFiled};
+use mimamori_db::{CameraScope, EventBody, Instruction, NewRequest, Origin, RequestUpdate};
 use mimamori_policy::access::{decide_handler, decide_report_recipient, Action};
 use mimamori_policy::chain::{RequestState, Step};
 use mimamori_policy::RequestId;
@@ -11,7 +11,10 @@ use mimamori_policy::Rule;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::wire::{InstructionInput, ListQuery, OrderInput, ReasonInput, ReportInput, RequestView};
+use crate::wire::{
+    CameraRangeInput, InstructionInput, ListQuery, OrderInput, ReasonInput, ReportInput,
+    RequestView,
+};
 use crate::workflow::chain::{
     advance, check_basis, check_camera, check_handler, check_range, close_with_reason, load,
     may_step, record_step, row,
@@ -103,8 +106,7 @@ pub async fn instruct(
     let row = row(office, id).await?;
     let next = may_step(office, caller, &row, Step::Instruct, None).await?;
     let now = office.clock.now();
-    let camera = check_camera(office, &req.camera)?;
-    check_range(office, &camera, (req.from, req.to), now).await?;
+    let cameras = check_cameras(office, &req, now).await?;
     check_handler(office, &req.handler, now).await?;
     let verdict = decide_handler(&caller.actor(), row.ordered_by.as_deref(), &req.handler);
     caller
@@ -134,10 +136,19 @@ pub async fn instruct(
         )
         .rule(Rule::N9_2));
     }
+    let site =
+        |c: &mimamori_db::CameraScope| office.policy.camera(&c.camera).map(|p| p.site.clone());
+    let ranges: Vec<CameraRange> = cameras
+        .iter()
+        .map(|c| CameraRange {
+            camera: c.camera.to_string(),
+            site: site(c),
+            from: c.start,
+            to: c.end,
+        })
+        .collect();
     let instruction = Instruction {
-        camera_id: camera.clone(),
-        start: req.from,
-        end: req.to,
+        cameras,
         handler: req.handler.clone(),
         terminal_id: terminal.id.clone(),
         expires,
@@ -146,13 +157,14 @@ pub async fn instruct(
     let event = caller.event(EventBody::InstructionIssued(
         vocabulary::InstructionIssued {
             request: id,
-            camera: instruction.camera_id.to_string(),
-            site: office.policy.camera(&camera).map(|c| c.site.clone()),
-            from: req.from,
-            to: req.to,
+            camera: ranges[0].camera.clone(),
+            site: ranges[0].site.clone(),
+            from: ranges[0].from,
+            to: ranges[0].to,
             handler: instruction.handler.clone(),
             terminal: instruction.terminal_id.to_string(),
             expires,
+            further_cameras: ranges[1..].to_vec(),
         },
     ));
     let view = advance(
@@ -164,6 +176,81 @@ pub async fn instruct(
     )
     .await?;
     Ok(view)
+}
+
+/// The most cameras one instruction names. A case spans a few adjacent cameras; more would be a
+/// sweep of the ward, not "the relevant part" (T6.1).
+pub const MAX_CAMERAS: usize = 8;
+
+/// N9.2: the cameras and ranges an instruction names, each a camera of the policy with a range
+/// still kept (N6.1, T6.1), no camera named twice for overlapping times.
+async fn check_cameras(
+    office: &OfficeState,
+    req: &InstructionInput,
+    now: Timestamp,
+) -> Result<Vec<CameraScope>, ApiError> {
+    let required =
+        |field: &str| ApiError::invalid(field, "required", "入力してください").rule(Rule::N9_2);
+    let items: Vec<(Option<usize>, CameraRangeInput)> = match (&req.camera, &req.cameras[..]) {
+        (Some(camera), []) => vec![(
+            None,
+            CameraRangeInput {
+                camera: camera.clone(),
+                from: req.from.ok_or_else(|| required("from"))?,
+                to: req.to.ok_or_else(|| required("to"))?,
+            },
+        )],
+        (None, [_, ..]) if req.from.is_none() && req.to.is_none() => req
+            .cameras
+            .iter()
+            .cloned()
+            .enumerate()
+            .map(|(i, c)| (Some(i), c))
+            .collect(),
+        (None, []) => return Err(required("camera")),
+        _ => return Err(ApiError::invalid(
+            "cameras",
+            "give one camera as camera, from and to, or several as cameras; not both",
+            "カメラは camera・from・to で1台、または cameras で複数台のどちらかで指定してください",
+        )
+        .rule(Rule::N9_2)),
+    };
+    if items.len() > MAX_CAMERAS {
+        return Err(ApiError::invalid(
+            "cameras",
+            format!("one instruction names at most {MAX_CAMERAS} cameras; limit it to the relevant ones"),
+            format!("1件の指示で指定できるカメラは{MAX_CAMERAS}台までです。必要なカメラに限ってください"),
+        )
+        .rule(Rule::T6_1));
+    }
+    let mut scopes: Vec<CameraScope> = Vec::new();
+    for (n, item) in items {
+        let at = |e: ApiError| match n {
+            Some(n) => e.within("cameras", n),
+            None => e,
+        };
+        let camera = check_camera(office, &item.camera).map_err(|e| at(e.at_field("camera")))?;
+        check_range(office, &camera, (item.from, item.to), now)
+            .await
+            .map_err(at)?;
+        if scopes
+            .iter()
+            .any(|s| s.camera == camera && s.start < item.to && item.from < s.end)
+        {
+            return Err(at(ApiError::invalid(
+                "camera",
+                "this camera is already named for an overlapping range; give it one range",
+                "このカメラは重なる日時で既に指定されています。1つの範囲にまとめてください",
+            )
+            .rule(Rule::T6_1)));
+        }
+        scopes.push(CameraScope {
+            camera,
+            start: item.from,
+            end: item.to,
+        });
+    }
+    Ok(scopes)
 }
 
 /// N9.3, the handler reports; the Form 1 row is complete.

@@ -4,20 +4,19 @@
 
 use base64::prelude::{Engine, BASE64_URL_SAFE_NO_PAD};
 use jiff::SignedDuration;
-use mimamori_db::vocabulary::{self, RetrievalDone};
+use mimamori_db::vocabulary::{self, CameraRange, ClipRecord, RetrievalDone};
 use mimamori_db::{EventBody, RequestRow, RequestUpdate, SpentGrant};
 use mimamori_ledger::checkpoint::TrustedKeys;
 use mimamori_policy::access::{decide_grant, step_action, Action, GrantFacts, Refusal};
 use mimamori_policy::chain::{RequestState, Step};
 use mimamori_policy::RequestId;
 use mimamori_policy::Rule;
-use mimamori_recorder::export::ExportRequest;
 use mimamori_recorder::RecorderError;
 use rand::RngCore;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::evidence::{create_package, Chain, EvidenceError};
+use crate::evidence::{create_package, Chain, EvidenceError, PackageRequest};
 use crate::grant::{terminal_signed, GrantClaims};
 use crate::wire::{GrantInput, GrantOutput, RequestView, RetrievalInput};
 use crate::workflow::chain::{advance, may_step, row, terminal_facts};
@@ -45,16 +44,31 @@ pub async fn issue_grant(
         .ok_or_else(|| ApiError::internal("instructed request without instruction"))?;
     let mut raw = [0u8; 16];
     rand::thread_rng().fill_bytes(&mut raw);
+    let mut cameras = instruction
+        .cameras
+        .iter()
+        .map(|c| CameraRange {
+            camera: c.camera.to_string(),
+            site: office.policy.camera(&c.camera).map(|p| p.site.clone()),
+            from: c.start,
+            to: c.end,
+        })
+        .collect::<Vec<_>>()
+        .into_iter();
+    let first = cameras
+        .next()
+        .ok_or_else(|| ApiError::internal("an instruction without a camera"))?;
     let claims = GrantClaims {
         grant: BASE64_URL_SAFE_NO_PAD.encode(raw),
         request: id,
-        camera: instruction.camera_id.to_string(),
-        from: instruction.start,
-        to: instruction.end,
+        camera: first.camera,
+        from: first.from,
+        to: first.to,
         handler: instruction.handler,
         terminal: instruction.terminal_id,
         // Never past the instruction's own expiry.
         expires: (now + lifetime).min(instruction.expires),
+        further_cameras: cameras.collect(),
     };
     let note = office
         .notary
@@ -243,18 +257,12 @@ pub(crate) async fn export_for(
         zip: dir.with_extension("zip"),
         dir: dir.clone(),
     };
-    let (grant, camera, from, to) = (
-        spent.grant().to_owned(),
-        spent.camera().clone(),
-        spent.start(),
-        spent.end(),
-    );
+    let grant = spent.grant().to_owned();
     let terminal = spent.terminal().to_owned();
-    let export = ExportRequest {
+    let export = PackageRequest {
         grant: spent,
         actor: caller.login().to_owned(),
         reason: row.purpose.clone(),
-        output: dir.join(crate::evidence::CLIP),
     };
     let chain = Chain {
         request_id: Some(row.id.to_string()),
@@ -270,20 +278,30 @@ pub(crate) async fn export_for(
             Err(e) => return Err(retrieval_failed(office, caller, row, &grant, e).await),
         };
     let _ = std::fs::remove_dir_all(&dir);
-    let done = RetrievalDone {
-        request: row.id,
+    let clips = package
+        .clips
+        .iter()
+        .map(|c| ClipRecord {
+            range: CameraRange {
+                camera: c.camera.to_string(),
+                site: office.policy.camera(&c.camera).map(|p| p.site.clone()),
+                from: c.start,
+                to: c.end,
+            },
+            clip_sha256: c.export.clip.sha256.clone(),
+            clip_bytes: c.export.clip.bytes,
+            export_started_event: c.export.clip.started_event,
+            export_finished_event: c.export.finished_event,
+        })
+        .collect();
+    let done = RetrievalDone::new(
+        row.id,
         grant,
-        camera: camera.as_str().to_owned(),
-        site: office.policy.camera(&camera).map(|c| c.site.clone()),
-        from,
-        to,
-        terminal: terminal.to_string(),
-        clip_sha256: package.export.clip.sha256.clone(),
-        clip_bytes: package.export.clip.bytes,
-        manifest_sha256: package.manifest_sha256.clone(),
-        export_started_event: package.export.clip.started_event,
-        export_finished_event: package.export.finished_event,
-    };
+        terminal.to_string(),
+        package.manifest_sha256.clone(),
+        clips,
+    )
+    .ok_or_else(|| ApiError::internal("a package without a clip"))?;
     let update = RequestUpdate::Retrieved {
         by: caller.login().to_owned(),
         record: done.clone(),
