@@ -474,6 +474,24 @@ impl Db {
         request_in(&mut *self.pool.acquire().await?, id).await
     }
 
+    /// Every request's state now, by id (Form 1's state filter).
+    pub async fn request_states(
+        &self,
+    ) -> Result<std::collections::BTreeMap<RequestId, RequestState>> {
+        let rows: Vec<(RequestId, String)> = sqlx::query_as("SELECT id, state FROM request")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter()
+            .map(|(id, state)| {
+                let state = RequestState::try_from(state).map_err(|e| DbError::Corrupt {
+                    record: format!("request {id}"),
+                    error: e.to_string(),
+                })?;
+                Ok((id, state))
+            })
+            .collect()
+    }
+
     /// Requests, newest first, optionally in one state.
     pub async fn requests(
         &self,

@@ -111,6 +111,7 @@ f1-title = Footage register (Form 1)
 f1-lead = The record of every retrieval (N9.3), built from the tamper-evident ledger.
 f1-from = Ordered from
 f1-to = Ordered until
+f1-state = State
 f1-all = All
 f1-filter = Filter
 f1-csv = Save as CSV

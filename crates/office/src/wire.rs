@@ -474,6 +474,9 @@ pub struct Form1Query {
     pub camera: Option<String>,
     /// Only rows on this T6.1 basis (`t6_1_a` … `t6_1_e`).
     pub basis: Option<String>,
+    /// Only rows whose request is now in this state (`reported`, `handed_over`, …).
+    #[param(value_type = Option<RequestState>)]
+    pub state: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]

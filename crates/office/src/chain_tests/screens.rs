@@ -418,6 +418,28 @@ async fn n9_3_form_1_as_a_table_with_filters_and_as_csv_for_excel() {
     )
     .await;
     assert!(body.contains("該当する記録はありません"), "{body}");
+    // By the request's state now: the order waits for its instruction.
+    let by_state = |state: &'static str| {
+        let (w, auditor) = (&w, auditor.clone());
+        async move {
+            let uri = format!("/form1?state={state}");
+            page(w, Method::GET, &uri, Some(&auditor), None, &[]).await
+        }
+    };
+    let (_, _, body) = by_state("ordered").await;
+    assert!(body.contains("ひったくり事件の確認"), "{body}");
+    assert!(
+        body.contains(r#"<option value="ordered" selected>"#),
+        "kept: {body}"
+    );
+    assert!(
+        body.contains("form1.csv?state=ordered"),
+        "the CSV keeps it: {body}"
+    );
+    let (_, _, body) = by_state("reported").await;
+    assert!(body.contains("該当する記録はありません"), "{body}");
+    let (status, _, body) = by_state("lost").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     let (status, _, body) = page(
         &w,
         Method::GET,

@@ -279,6 +279,13 @@ async fn n9_2_the_instruction_form_names_several_cameras() {
             "{body}"
         );
     }
+    // The handler is chosen from the appointed image handlers (N7.4).
+    assert!(
+        body.contains(r#"<select id="handler" name="handler" required"#),
+        "{body}"
+    );
+    assert!(body.contains(r#"<option value="sato">"#), "{body}");
+    assert!(!body.contains(r#"<option value="mayor">"#), "{body}");
     let t = |mins: i64| form_time(w.now() - SignedDuration::from_mins(mins));
     // cam2's range ends before it starts.
     let form = format!(

@@ -4,7 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use mimamori_policy::access::Action;
-use mimamori_policy::chain::{LegalBasis, RequestKind, Step};
+use mimamori_policy::chain::{LegalBasis, RequestKind, RequestState, Step};
 
 use mimamori_db::vocabulary::Document;
 use mimamori_db::{Closing, Origin};
@@ -20,6 +20,14 @@ pub struct Choice {
     pub value: String,
     pub label: String,
     pub selected: bool,
+}
+
+/// A request's state as the screens name it, in `lang`.
+pub fn state_label(state: RequestState, lang: Lang) -> String {
+    match lang {
+        Lang::Ja => state.ja().to_owned(),
+        Lang::En => state.as_str().replace('_', " "),
+    }
 }
 
 /// The policy's cameras as choices, `selected` chosen.
@@ -96,10 +104,7 @@ impl RequestPage {
             me: Some(Person::of(caller)),
             here: format!("/requests/{}", view.id),
             id: view.id.to_string(),
-            state: match tr.lang {
-                Lang::Ja => view.state.ja().to_owned(),
-                Lang::En => view.state.as_str().replace('_', " "),
-            },
+            state: state_label(view.state, tr.lang),
             purpose: view.purpose.clone(),
             reason: view.reason.clone(),
             basis: format!("{} {}", view.basis.kind.rule().id(), view.basis.kind.ja()),

@@ -134,6 +134,8 @@ pub enum Source {
     Roles,
     /// The Form 1 fields a correction may change.
     Form1Fields,
+    /// The appointed image handlers an instruction may name (N9.2).
+    Handlers,
 }
 
 /// One field of a step's form: its name (the API's field path), its label's key, how it is
@@ -392,6 +394,19 @@ async fn choices(
             selected: is(t.id.as_str()),
             label: format!("{} {}（{}）", t.id, t.name, t.location),
             value: t.id.to_string(),
+        })
+        .collect(),
+        Source::Handlers => match caller {
+            Some(caller) => crate::workflow::staff::image_handlers(office, caller)
+                .await
+                .unwrap_or_default(),
+            None => Vec::new(),
+        }
+        .into_iter()
+        .map(|(login, name)| Choice {
+            selected: is(&login),
+            label: format!("{name}（{login}）"),
+            value: login,
         })
         .collect(),
         Source::Roles => Role::ALL

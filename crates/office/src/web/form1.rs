@@ -8,7 +8,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
-use super::chain_pages::{basis_choices, camera_choices, Choice};
+use super::chain_pages::{basis_choices, camera_choices, state_label, Choice};
 use super::pages::{self, jst, Person, Problem};
 use super::session::WebCaller;
 use super::Tr;
@@ -16,6 +16,7 @@ use crate::error::ApiError;
 use crate::form1::Form1Row;
 use crate::wire::{CorrectionInput, Form1Query};
 use mimamori_policy::access::Action;
+use mimamori_policy::chain::RequestState;
 use mimamori_policy::RequestId;
 
 use super::form::{self, must, FormSpec, Input, Paths, SectionSpec, Source, Values};
@@ -61,6 +62,7 @@ pub struct Form1Page {
     pub query_string: String,
     pub cameras: Vec<Choice>,
     pub bases: Vec<Choice>,
+    pub states: Vec<Choice>,
     pub columns: &'static [&'static str],
     pub lines: Vec<Line>,
     pub problem: Option<Problem>,
@@ -75,6 +77,7 @@ fn query_string(q: &Form1Query) -> String {
         ("to", &q.to),
         ("camera", &q.camera),
         ("basis", &q.basis),
+        ("state", &q.state),
     ] {
         if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
             out.append_pair(k, v);
@@ -98,6 +101,7 @@ pub async fn page(
             to: query.to.clone(),
             camera: query.camera.clone(),
             basis: query.basis.clone(),
+            state: query.state.clone(),
         },
     )
     .await
@@ -111,6 +115,15 @@ pub async fn page(
     };
     let cameras = camera_choices(&office, query.camera.as_deref().unwrap_or(""));
     let bases = basis_choices(query.basis.as_deref().unwrap_or(""));
+    let chosen = query.state.as_deref().unwrap_or("");
+    let states = RequestState::ALL
+        .iter()
+        .map(|s| Choice {
+            value: s.as_str().to_owned(),
+            label: state_label(*s, tr.lang),
+            selected: s.as_str() == chosen,
+        })
+        .collect();
     let page = Form1Page {
         tr,
         me: Some(Person::of(&web.caller)),
@@ -119,6 +132,7 @@ pub async fn page(
         query,
         cameras,
         bases,
+        states,
         columns: &COLUMNS,
         lines,
         problem,

@@ -190,7 +190,7 @@ pub const INSTRUCT: FormSpec = FormSpec {
         SectionSpec {
             legend: None,
             fields: &[
-                must("handler", "req-handler", Input::Text),
+                must("handler", "req-handler", Input::Select(Source::Handlers)),
                 must("terminal", "req-terminal", Input::Select(Source::Terminals)),
             ],
         },

@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use mimamori_db::vocabulary::{self, Form1Field};
 use mimamori_db::EventBody;
 use mimamori_policy::access::{decide_correction, Action};
-use mimamori_policy::chain::LegalBasis;
+use mimamori_policy::chain::{LegalBasis, RequestState};
 use mimamori_policy::RequestId;
 
 use crate::auth::Caller;
@@ -33,20 +33,32 @@ pub async fn list_form1(
         .await?;
     let from = q.from_serial.unwrap_or(RequestId::new(0));
     let filter = Filter::parse(&q)?;
+    // The state is the request's now, from its row; the rest is folded from the log.
+    let states = match filter.state {
+        Some(_) => office.db.request_states().await?,
+        None => BTreeMap::new(),
+    };
     Ok(rows(office)
         .await?
         .into_values()
         .filter(|r| r.serial >= from && filter.keeps(r))
+        .filter(|r| {
+            filter
+                .state
+                .is_none_or(|s| states.get(&r.serial) == Some(&s))
+        })
         .collect())
 }
 
-/// Form 1's filters, parsed: the period of the order in Japan time, the camera, the basis.
+/// Form 1's filters, parsed: the period of the order in Japan time, the camera, the basis,
+/// the request's state.
 struct Filter {
     from: Option<Timestamp>,
     /// The end of the last day, exclusive.
     until: Option<Timestamp>,
     camera: Option<String>,
     basis: Option<LegalBasis>,
+    state: Option<RequestState>,
 }
 
 impl Filter {
@@ -79,11 +91,22 @@ impl Filter {
                 )
             })?),
         };
+        let state = match q.state.as_deref().filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s) => Some(RequestState::parse(s).ok_or_else(|| {
+                ApiError::invalid(
+                    "state",
+                    format!("unknown state {s:?}"),
+                    format!("状態 {s:?} はありません"),
+                )
+            })?),
+        };
         Ok(Filter {
             from: day("from", &q.from, 0)?,
             until: day("to", &q.to, 1)?,
             camera: q.camera.clone().filter(|c| !c.is_empty()),
             basis,
+            state,
         })
     }
 

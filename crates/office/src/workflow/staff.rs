@@ -8,6 +8,7 @@ use mimamori_policy::access::{
     decide_account_password, decide_any, decide_appointee, decide_appointment, needs_confirmation,
     Action, Role,
 };
+use mimamori_policy::chain::Step;
 use mimamori_policy::AppointmentId;
 use mimamori_policy::Rule;
 
@@ -243,4 +244,28 @@ pub async fn end_appointment(
     let now = office.clock.now();
     db.end_appointment(id, caller.login(), now, event).await?;
     Ok(())
+}
+
+/// N7.4, N9.2: the appointed image handlers an instruction may name, as (login, name), for
+/// the Operations lead's form. Nobody else needs the list: others get it empty.
+pub async fn image_handlers(
+    office: &OfficeState,
+    caller: &Caller,
+) -> Result<Vec<(String, String)>, ApiError> {
+    if caller.role_for(Action::Chain(Step::Instruct)).is_none() {
+        return Ok(Vec::new());
+    }
+    let logins = office
+        .db
+        .holders_of(Role::ImageHandler, office.clock.now())
+        .await?;
+    let staff = office.db.staff_list().await?;
+    Ok(logins
+        .into_iter()
+        .map(|login| {
+            let name = staff.iter().find(|s| s.login.as_str() == login);
+            let name = name.map(|s| s.name.clone()).unwrap_or_default();
+            (login, name)
+        })
+        .collect())
 }
