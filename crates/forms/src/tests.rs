@@ -240,3 +240,22 @@ fn the_same_record_gives_the_same_bytes() {
     let later = render(&application(false), at("2026-11-25T01:00:00Z")).unwrap();
     assert_ne!(a, later, "the issue time is in the metadata");
 }
+
+/// Issue 13: a case over several cameras lists them one per line in its cell; each line is
+/// its own line in the PDF, not run together.
+#[test]
+fn a_cell_of_several_cameras_keeps_one_per_line() {
+    let Document::Register(mut form) = register(1) else {
+        unreachable!()
+    };
+    form.rows[0][2] = "cam-001 御幣島駅前\ncam-002 姫島駅南口".into();
+    let pdf = render(&Document::Register(form), at("2026-12-01T00:00:00Z")).unwrap();
+    check(&pdf, 1, true);
+    let text = tool("pdftotext", &["-layout"], &pdf);
+    let first = text.lines().position(|l| l.contains("cam-001 御幣島駅前"));
+    let second = text.lines().position(|l| l.contains("cam-002 姫島駅南口"));
+    match (first, second) {
+        (Some(a), Some(b)) => assert!(b > a, "{text}"),
+        _ => panic!("both cameras, each on a line of its own: {text}"),
+    }
+}

@@ -236,6 +236,14 @@ impl World {
         key
     }
 
+    /// A request as `token` reads it through the API.
+    async fn request(&self, token: &str, id: i64) -> Value {
+        let uri = format!("/api/v1/requests/{id}");
+        let (status, row) = self.call(Method::GET, &uri, Some(token), None).await;
+        assert_eq!(status, StatusCode::OK, "{row}");
+        row
+    }
+
     async fn order(&self, mayor: &str) -> i64 {
         let (status, body) = self
             .call(

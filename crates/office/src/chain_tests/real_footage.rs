@@ -123,16 +123,7 @@ impl Filmed {
 
     async fn state(&self, id: i64) -> Value {
         let mayor = self.w.sign_in("mayor").await;
-        let (_, row) = self
-            .w
-            .call(
-                Method::GET,
-                &format!("/api/v1/requests/{id}"),
-                Some(&mayor),
-                None,
-            )
-            .await;
-        row["state"].clone()
+        self.w.request(&mayor, id).await["state"].clone()
     }
 }
 

@@ -115,14 +115,7 @@ async fn n9_2_one_instruction_names_adjacent_cameras_and_one_package_carries_eac
     }
 
     // The request's record and Form 1 name both cameras with both clips' hashes.
-    let (_, row) = w
-        .call(
-            Method::GET,
-            &format!("/api/v1/requests/{id}"),
-            Some(&mayor),
-            None,
-        )
-        .await;
+    let row = w.request(&mayor, id).await;
     let retrieval = &row["retrieval"];
     assert_eq!(retrieval["grant"], grant);
     assert_eq!(retrieval["camera"], "cam1");
@@ -316,14 +309,7 @@ async fn n9_2_the_instruction_form_names_several_cameras() {
     let (status, headers, body) = page(&w, Method::POST, &uri, Some(&lead), Some(&form), &[]).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
     assert_eq!(location(&headers), format!("/requests/{id}"));
-    let (_, row) = w
-        .call(
-            Method::GET,
-            &format!("/api/v1/requests/{id}"),
-            Some(&mayor),
-            None,
-        )
-        .await;
+    let row = w.request(&mayor, id).await;
     let cameras: Vec<&str> = row["instruction"]["cameras"]
         .as_array()
         .unwrap()

@@ -199,4 +199,15 @@ mod tests {
         );
         assert_eq!(Tr::new(Lang::En).t("sign-out"), "Sign out");
     }
+
+    /// The password label states the length the check enforces (N3.3.1), in both languages:
+    /// the words cannot drift from `MIN_PASSWORD_CHARS`.
+    #[test]
+    fn the_password_label_states_the_enforced_length() {
+        let n = crate::auth::MIN_PASSWORD_CHARS;
+        let ja = Tr::new(Lang::Ja).t("password-new");
+        assert!(ja.contains(&format!("{n}文字以上")), "{ja}");
+        let en = Tr::new(Lang::En).t("password-new");
+        assert!(en.contains(&format!("{n} characters or more")), "{en}");
+    }
 }

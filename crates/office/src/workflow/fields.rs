@@ -1,6 +1,7 @@
 //! Checks of free-form input every step shares: identifiers and required text. A refusal names
 //! the field, in Japanese and English.
 
+use mimamori_policy::chain::RequestState;
 use mimamori_policy::{is_identifier, Login};
 
 use crate::error::ApiError;
@@ -45,4 +46,18 @@ pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, Api
         ));
     }
     Ok(value.to_owned())
+}
+
+/// A request state to filter by, as `state` in a query; empty or absent is no filter.
+pub fn optional_state(value: Option<&str>) -> Result<Option<RequestState>, ApiError> {
+    match value.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => RequestState::parse(s).map(Some).ok_or_else(|| {
+            ApiError::invalid(
+                "state",
+                format!("unknown state {s:?}"),
+                format!("状態 {s:?} はありません"),
+            )
+        }),
+    }
 }

@@ -15,7 +15,7 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::form1::{fold, Form1Row, KINDS};
 use crate::wire::{CorrectionInput, Form1Query};
-use crate::workflow::fields::required_text;
+use crate::workflow::fields::{optional_state, required_text};
 use crate::OfficeState;
 
 pub(crate) async fn rows(office: &OfficeState) -> Result<BTreeMap<RequestId, Form1Row>, ApiError> {
@@ -91,16 +91,7 @@ impl Filter {
                 )
             })?),
         };
-        let state = match q.state.as_deref().filter(|s| !s.is_empty()) {
-            None => None,
-            Some(s) => Some(RequestState::parse(s).ok_or_else(|| {
-                ApiError::invalid(
-                    "state",
-                    format!("unknown state {s:?}"),
-                    format!("状態 {s:?} はありません"),
-                )
-            })?),
-        };
+        let state = optional_state(q.state.as_deref())?;
         Ok(Filter {
             from: day("from", &q.from, 0)?,
             until: day("to", &q.to, 1)?,

@@ -5,7 +5,7 @@ use jiff::{SignedDuration, Timestamp};
 use mimamori_db::vocabulary::{self, CameraRange, ReportFiled};
 use mimamori_db::{CameraScope, EventBody, Instruction, NewRequest, Origin, RequestUpdate};
 use mimamori_policy::access::{decide_handler, decide_report_recipient, Action};
-use mimamori_policy::chain::{RequestState, Step};
+use mimamori_policy::chain::Step;
 use mimamori_policy::RequestId;
 use mimamori_policy::Rule;
 
@@ -19,7 +19,7 @@ use crate::workflow::chain::{
     advance, check_basis, check_camera, check_handler, check_range, close_with_reason, load,
     may_step, record_step, row,
 };
-use crate::workflow::fields::required_text;
+use crate::workflow::fields::{optional_state, required_text};
 use crate::workflow::terminals::unknown_terminal;
 use crate::OfficeState;
 
@@ -69,16 +69,7 @@ pub async fn list_requests(
     caller
         .may(office, Action::ReadRecords, "requests_read")
         .await?;
-    let state = match q.state.as_deref() {
-        None => None,
-        Some(s) => Some(RequestState::parse(s).ok_or_else(|| {
-            ApiError::invalid(
-                "state",
-                format!("unknown state {s:?}"),
-                format!("状態 {s:?} はありません"),
-            )
-        })?),
-    };
+    let state = optional_state(q.state.as_deref())?;
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     let rows = office.db.requests(state, limit).await?;
     Ok(rows.iter().map(RequestView::from).collect())
