@@ -29,7 +29,7 @@ use axum::Router;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use mimamori_ledger::checkpoint::TrustedKeys;
 use mimamori_office::grant::TerminalKey;
-use mimamori_office::web::{harden, lang_cookie, lang_of, Lang, Tr, STYLE};
+use mimamori_office::web::{harden, lang_cookie, lang_of, Lang, SignInForm, Tr, STYLE};
 use rand::RngCore;
 use serde::Deserialize;
 use serde_json::Value;
@@ -237,14 +237,6 @@ async fn home(State(app): State<Shared>, jar: CookieJar) -> Response {
         problem,
     }
     .into_response()
-}
-
-#[derive(Deserialize)]
-struct SignInForm {
-    login: String,
-    password: String,
-    #[serde(default)]
-    totp: String,
 }
 
 /// The handler signs in to the office through this program; the password is not kept.

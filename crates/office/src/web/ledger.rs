@@ -30,6 +30,21 @@ pub struct EventLine {
     pub outcome: String,
 }
 
+impl EventLine {
+    /// An event as the ledger's pages list it, its time in Japan time.
+    fn of(e: mimamori_db::EventRow) -> EventLine {
+        EventLine {
+            id: e.id,
+            time: jst(mimamori_db::from_us(e.time_us)),
+            actor: e.actor,
+            role: e.role.unwrap_or_default(),
+            kind: e.kind,
+            rule: e.rule.unwrap_or_default(),
+            outcome: e.outcome,
+        }
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "ledger.html")]
 pub struct LedgerPage {
@@ -71,19 +86,7 @@ pub async fn page(
                 root: BASE64_STANDARD.encode(&c.root),
                 note: c.note,
             });
-            page.events = view
-                .events
-                .into_iter()
-                .map(|e| EventLine {
-                    id: e.id,
-                    time: jst(mimamori_db::from_us(e.time_us)),
-                    actor: e.actor,
-                    role: e.role.unwrap_or_default(),
-                    kind: e.kind,
-                    rule: e.rule.unwrap_or_default(),
-                    outcome: e.outcome,
-                })
-                .collect();
+            page.events = view.events.into_iter().map(EventLine::of).collect();
             axum::http::StatusCode::OK
         }
         Err(e) => refused(&mut page.problem, &e, tr.lang),
@@ -121,15 +124,7 @@ pub async fn event(
                 tr,
                 me: Some(Person::of(&web.caller)),
                 here: format!("/ledger/events/{id}"),
-                line: EventLine {
-                    id: e.id,
-                    time: jst(mimamori_db::from_us(e.time_us)),
-                    actor: e.actor,
-                    role: e.role.unwrap_or_default(),
-                    kind: e.kind,
-                    rule: e.rule.unwrap_or_default(),
-                    outcome: e.outcome,
-                },
+                line: EventLine::of(e),
                 detail,
                 leaf: BASE64_STANDARD.encode(view.leaf.0),
                 proof: view.proof.map(|(cp, hashes, checks)| {

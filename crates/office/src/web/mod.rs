@@ -208,12 +208,13 @@ async fn sign_in_page(jar: CookieJar) -> Response {
     SignInPage::new(Tr::new(lang_of(&jar)), "", None).into_response()
 }
 
+/// The sign-in form's fields (the office's page and the terminal's page post the same).
 #[derive(Deserialize)]
-struct SignInForm {
-    login: String,
-    password: String,
+pub struct SignInForm {
+    pub login: String,
+    pub password: String,
     #[serde(default)]
-    totp: String,
+    pub totp: String,
 }
 
 /// N3.3.1: the same sign-in as the API's, its session in a cookie. A refusal shows the
