@@ -28,9 +28,9 @@ use hyper::client::conn::http1::SendRequest;
 use hyper::Request;
 use hyper_util::rt::TokioIo;
 use jiff::{SignedDuration, Timestamp};
-use mimamori_db::{Event, NewTerminal};
+use mimamori_db::NewTerminal;
 use mimamori_office::grant::TerminalKey;
-use mimamori_office::setup::{seed_account, Seed};
+use mimamori_office::setup::{seed_account, seed_terminal, Seed};
 use mimamori_office::Shared;
 use mimamori_policy::access::Role;
 use mimamori_recorder::SystemClock;
@@ -190,15 +190,7 @@ async fn open_office(dir: &Path) -> anyhow::Result<Shared> {
         delegation_id: None,
         registered_by: "system:bench".into(),
     };
-    let body = mimamori_db::vocabulary::TerminalRegistered {
-        terminal: terminal.id.to_string(),
-        location: Some(terminal.location.clone()),
-        custodian: Some(terminal.custodian.clone()),
-        public_key: terminal.public_key.clone(),
-        delegation_id: None,
-    };
-    let event = Event::system("bench", mimamori_db::EventBody::TerminalRegistered(body));
-    db.register_terminal(&terminal, now, None, event).await?;
+    seed_terminal(db, &terminal, now).await?;
     Ok(office)
 }
 

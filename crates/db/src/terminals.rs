@@ -20,6 +20,19 @@ pub struct NewTerminal {
     pub registered_by: String,
 }
 
+impl NewTerminal {
+    /// What the ledger's `terminal_registered` event says of it.
+    pub fn registered(&self) -> crate::vocabulary::TerminalRegistered {
+        crate::vocabulary::TerminalRegistered {
+            terminal: self.id.to_string(),
+            location: Some(self.location.clone()),
+            custodian: Some(self.custodian.clone()),
+            public_key: self.public_key.clone(),
+            delegation_id: self.delegation_id,
+        }
+    }
+}
+
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TerminalRow {

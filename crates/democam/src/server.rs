@@ -32,6 +32,8 @@ pub struct Mount {
     /// Every this many frames, one frame's packets are lost on the way (never sent, their
     /// sequence numbers skipped), as a congested network loses them.
     pub lose_every: Option<u64>,
+    /// Frames go out this many times faster than real time, stamped as if in real time.
+    pub speed: u32,
 }
 
 /// A camera's RTP clock against real time: frames are always paced by real time, but a camera
@@ -69,12 +71,21 @@ impl Mount {
             credentials: None,
             clock: CameraClock::default(),
             lose_every: None,
+            speed: 1,
         }
     }
 
     /// The same mount, losing one frame in every `n` on the way to the client.
     pub fn losing_every(mut self, n: u64) -> Self {
         self.lose_every = Some(n.max(2));
+        self
+    }
+
+    /// The same mount, sending `speed` times faster than real time while its RTP clock still
+    /// stamps real time: a recorder whose clock is set back stores an hour of footage in a
+    /// minute. The retrieval benchmark needs an hour of footage and has no hour to wait.
+    pub fn fast_forward(mut self, speed: u32) -> Self {
+        self.speed = speed.max(1);
         self
     }
 
@@ -115,6 +126,7 @@ pub(crate) struct MountState {
     pub(crate) credentials: Option<(String, String)>,
     pub(crate) clock: CameraClock,
     pub(crate) lose_every: Option<u64>,
+    pub(crate) speed: u32,
     /// `true` while the mount is enabled; sessions watch it to hang up.
     pub(crate) enabled: watch::Sender<bool>,
     pub(crate) frames_sent: AtomicU64,
@@ -226,6 +238,7 @@ impl DemoCamera {
                 credentials: m.credentials,
                 clock: m.clock,
                 lose_every: m.lose_every,
+                speed: m.speed,
                 enabled,
                 frames_sent: AtomicU64::new(0),
                 sessions: AtomicUsize::new(0),

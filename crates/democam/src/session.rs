@@ -90,6 +90,12 @@ struct RtpSession {
 }
 
 impl RtpSession {
+    /// When the next frame is due after the session began playing: the clip's pace, faster
+    /// for a fast-forwarded mount.
+    fn offset(&self, clip: &Clip) -> Duration {
+        clip.frame_offset(self.frame_no) / self.mount.speed
+    }
+
     fn rtp_time(&self, clip: &Clip) -> u32 {
         // Truncation to 32 bits is the RTP timestamp wrap-around.
         let ticks = self
@@ -448,7 +454,7 @@ impl Conn {
     /// When the next frame is due, if playing.
     fn next_frame_due(&self) -> Option<Instant> {
         let s = self.session.as_ref()?;
-        Some(s.anchor? + self.shared.clip.frame_offset(s.frame_no))
+        Some(s.anchor? + s.offset(&self.shared.clip))
     }
 
     /// Writes the next frame: patches the per-packet headers and hands
@@ -458,11 +464,12 @@ impl Conn {
         let Some(s) = &mut self.session else {
             return Ok(());
         };
+        let offset = s.offset(clip);
         let Some(anchor) = &mut s.anchor else {
             return Ok(());
         };
         let now = Instant::now();
-        let due = *anchor + clip.frame_offset(s.frame_no);
+        let due = *anchor + offset;
         if now > due + MAX_LAG {
             // Too far behind (slow client or overloaded host): move the
             // schedule rather than bursting to catch up.

@@ -60,6 +60,25 @@ async fn retina_receives_paced_frames() {
     cam.shutdown().await;
 }
 
+/// A fast-forwarded mount sends ten seconds of footage, stamped 6000 ticks apart as in real
+/// time, in a small part of ten seconds: what the retrieval benchmark records an hour from.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fast_forwarded_mount_sends_real_time_stamps_faster() {
+    let cam = start(vec![Mount::new("cam1").fast_forward(20)]).await;
+    let began = std::time::Instant::now();
+    let (ts, rap, _) = play(&cam.url("cam1"), None, 150)
+        .await
+        .expect("retina plays");
+    let took = began.elapsed();
+    for (k, t) in ts.iter().enumerate() {
+        assert_eq!(*t, 6000 * k as i64, "frame {k}");
+    }
+    assert!(rap[0] && rap[30] && rap[120]);
+    // 150 frames at 15 fps are 10 s of footage; at 20 times they take about 0.5 s.
+    assert!(took < Duration::from_secs(4), "{took:?}");
+    cam.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retina_digest_auth() {
     let cam = start(vec![Mount::new("cam1").with_credentials("admin", "s3cret")]).await;

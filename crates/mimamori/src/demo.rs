@@ -6,9 +6,9 @@ use std::net::SocketAddr;
 use anyhow::Context as _;
 use mimamori_democam::{demo_clip, DemoCamera, Mount};
 
-use mimamori_db::{vocabulary, Event, EventBody, NewTerminal};
+use mimamori_db::NewTerminal;
 use mimamori_office::grant::TerminalKey;
-use mimamori_office::setup::{seed_account, Seed};
+use mimamori_office::setup::{seed_account, seed_terminal, Seed};
 use mimamori_policy::access::Role;
 
 use crate::app::{App, Paths, Purpose};
@@ -152,15 +152,7 @@ async fn seed_people(app: &App, paths: &Paths, listen: SocketAddr) -> anyhow::Re
             delegation_id: None,
             registered_by: "system:demo".into(),
         };
-        let body = vocabulary::TerminalRegistered {
-            terminal: terminal.id.to_string(),
-            location: Some(terminal.location.clone()),
-            custodian: Some(terminal.custodian.clone()),
-            public_key: terminal.public_key.clone(),
-            delegation_id: None,
-        };
-        let event = Event::system("demo", EventBody::TerminalRegistered(body));
-        db.register_terminal(&terminal, now, None, event).await?;
+        seed_terminal(db, &terminal, now).await?;
     }
     println!("demo accounts (one per role; passwords are for the demo only):");
     for (login, _, role, password) in PEOPLE {

@@ -1,10 +1,11 @@
-//! Accounts made outside the API: the first Administrator of a new ward (`mimamori staff
-//! bootstrap`), and the demo ward's people. Each is recorded in the ledger like any other
-//! account, with the local operator or `system:demo` as the actor.
+//! Accounts and terminals made outside the API: the first Administrator of a new ward
+//! (`mimamori staff bootstrap`), and the demo ward's people and terminal (and the benchmarks').
+//! Each is recorded in the ledger like any other, with the local operator or `system:demo` as
+//! the actor.
 
 use jiff::Timestamp;
 use mimamori_db::{
-    vocabulary, Credential, Db, DbError, Event, EventBody, NewAppointment, NewStaff,
+    vocabulary, Credential, Db, DbError, Event, EventBody, NewAppointment, NewStaff, NewTerminal,
 };
 use mimamori_policy::access::Role;
 use mimamori_policy::{DelegationId, Login, StaffId};
@@ -78,4 +79,12 @@ pub async fn seed_account(
         db.acknowledge_pledge(id, &sha, now, event(pledged)).await?;
     }
     Ok(id)
+}
+
+/// Registers a terminal whose key was made here (the demo's, a benchmark's), in the name of
+/// its `registered_by` (`system:demo`).
+pub async fn seed_terminal(db: &Db, terminal: &NewTerminal, now: Timestamp) -> Result<(), DbError> {
+    let body = EventBody::TerminalRegistered(terminal.registered());
+    let event = Event::by(&terminal.registered_by, body).at(now);
+    db.register_terminal(terminal, now, None, event).await
 }

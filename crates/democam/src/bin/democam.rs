@@ -26,6 +26,10 @@ struct Args {
     /// Number of mounts.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     mounts: u64,
+    /// Send this many times faster than real time, stamped as real time (a recorder with its
+    /// clock set back stores hours of footage in minutes).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    speed: u32,
     /// Digest user required on cam1.
     #[arg(long, requires = "password")]
     user: Option<String>,
@@ -78,7 +82,7 @@ async fn main() -> ExitCode {
     let mounts = names
         .iter()
         .map(|name| {
-            let mount = Mount::new(name.clone());
+            let mount = Mount::new(name.clone()).fast_forward(args.speed);
             match (&args.user, &args.password, name.as_str()) {
                 (Some(u), Some(p), "cam1") => mount.with_credentials(u.clone(), p.clone()),
                 _ => mount,

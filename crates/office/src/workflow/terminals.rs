@@ -42,15 +42,7 @@ pub async fn register_terminal(
         delegation_id: req.delegation_id,
         registered_by: caller.login().to_owned(),
     };
-    let event = caller.event(EventBody::TerminalRegistered(
-        vocabulary::TerminalRegistered {
-            terminal: new.id.to_string(),
-            location: Some(new.location.clone()),
-            custodian: Some(new.custodian.clone()),
-            public_key: new.public_key.clone(),
-            delegation_id: new.delegation_id,
-        },
-    ));
+    let event = caller.event(EventBody::TerminalRegistered(new.registered()));
     let now = office.clock.now();
     // Issue 11, #1: a terminal nobody expected is seen by the Manager and the Auditor.
     let alert =
