@@ -16,8 +16,8 @@ use clap::Subcommand;
 
 use crate::client::Client;
 use mimamori_ledger::checkpoint::TrustedKeys;
-use mimamori_ledger::package::verify_package;
-use mimamori_office::grant::TerminalKey;
+use mimamori_ledger::package::{verify_package, Manifest};
+use mimamori_office::grant::{GrantClaims, TerminalKey};
 use mimamori_office::wire::{GrantInput, GrantOutput, RetrievalInput};
 use mimamori_policy::TerminalId;
 use serde_json::{json, Value};
@@ -272,6 +272,17 @@ pub fn retrieve(
         &format!("/api/v1/requests/{request}/grants"),
         Some(&ask),
     )?;
+    // The grant's scope is read from the note the ward signed, checked against the keys
+    // pinned here, never from the server's unsigned answer beside it.
+    let claims = at
+        .trusted
+        .open_note(grant.grant.as_bytes())
+        .ok()
+        .and_then(|text| GrantClaims::parse(&text))
+        .context(
+            "the grant is not signed by the ward's key pinned on this terminal \
+             (この端末に登録された区の鍵で署名された許可ではありません)",
+        )?;
     let body = RetrievalInput {
         signature: key.sign_grant(&grant.grant),
         grant: grant.grant.clone(),
@@ -297,43 +308,26 @@ pub fn retrieve(
             zip_path.display()
         )
     })?;
-    // The package holds what the ward granted: one clip of each camera, in order (N9.4).
-    let granted: Vec<&str> = std::iter::once(grant.claims.camera.as_str())
-        .chain(
-            grant
-                .claims
-                .further_cameras
-                .iter()
-                .map(|c| c.camera.as_str()),
-        )
-        .collect();
-    let packaged: Vec<&str> = verified
-        .manifest
-        .clips
-        .iter()
-        .map(|c| c.camera_id.as_str())
-        .collect();
-    if granted != packaged {
-        bail!(
-            "the package holds cameras {packaged:?}, the grant named {granted:?} \
-             (許可と異なるカメラの画像です)"
-        );
+    if let Err(e) = check_package_is_the_grants(&claims, &verified.manifest) {
+        // Footage the grant did not let out does not stay on the terminal either.
+        let _ = std::fs::remove_file(&zip_path);
+        return Err(e);
     }
     progress.set(Stage::Unpacking);
     unzip(&zip_path, out)?;
     let mut entry = json!({
         "request": request,
-        "grant": grant.claims.grant,
-        "camera": grant.claims.camera,
-        "from": grant.claims.from,
-        "to": grant.claims.to,
+        "grant": claims.grant,
+        "camera": claims.camera,
+        "from": claims.from,
+        "to": claims.to,
         "handler": login,
         "terminal": key.terminal_id,
         "retrieved": jiff::Timestamp::now().to_string(),
         "manifest_sha256": hex_sha256(&std::fs::read(out.join(mimamori_ledger::package::MANIFEST))?),
     });
-    if !grant.claims.further_cameras.is_empty() {
-        entry["further_cameras"] = json!(grant.claims.further_cameras);
+    if !claims.further_cameras.is_empty() {
+        entry["further_cameras"] = json!(claims.further_cameras);
     }
     append_history(key_path, &entry)?;
     progress.set(Stage::Done);
@@ -386,6 +380,53 @@ pub fn ward_keys(key_path: &Path, given: Option<&Path>) -> anyhow::Result<Truste
         )
     })?;
     Ok(TrustedKeys::parse(&text)?)
+}
+
+/// N9.4 at the terminal: a package that verifies against the ward's keys is still refused
+/// unless it is the one this grant let out: made for this request at this terminal, with one
+/// clip of each granted camera, in order, over the granted range. A server that answered with
+/// another request's package, genuinely signed (a replay), or with other cameras' footage, is
+/// caught here.
+fn check_package_is_the_grants(claims: &GrantClaims, manifest: &Manifest) -> anyhow::Result<()> {
+    let retrieval = &manifest.retrieval;
+    let request = claims.request.to_string();
+    let terminal = claims.terminal.to_string();
+    if retrieval.request_id.as_deref() != Some(request.as_str())
+        || retrieval.terminal.as_deref() != Some(terminal.as_str())
+    {
+        bail!(
+            "the package was made for request {:?} at terminal {:?}, not for request {request} \
+             at {terminal} (別の依頼の画像です。受け取りません)",
+            retrieval.request_id,
+            retrieval.terminal
+        );
+    }
+    let us = |t: jiff::Timestamp| t.as_microsecond();
+    let granted: Vec<(&str, i64, i64)> =
+        std::iter::once((claims.camera.as_str(), us(claims.from), us(claims.to)))
+            .chain(
+                claims
+                    .further_cameras
+                    .iter()
+                    .map(|c| (c.camera.as_str(), us(c.from), us(c.to))),
+            )
+            .collect();
+    let at = |t: &mimamori_ledger::package::Times| t.utc.parse().map_or(i64::MIN, us);
+    let packaged: Vec<(&str, i64, i64)> = manifest
+        .clips
+        .iter()
+        .map(|c| {
+            let range = (at(&c.requested_start), at(&c.requested_end));
+            (c.camera_id.as_str(), range.0, range.1)
+        })
+        .collect();
+    if granted != packaged {
+        bail!(
+            "the package holds {packaged:?}, the grant named {granted:?} (camera, from µs, to µs) \
+             (許可と異なるカメラまたは日時の画像です。受け取りません)"
+        );
+    }
+    Ok(())
 }
 
 fn unzip(zip_path: &Path, out: &Path) -> anyhow::Result<()> {

@@ -344,5 +344,89 @@ fn n9_t5_2_order_instruction_retrieval_report_ends_in_a_verified_playable_clip()
     let check = api.ok("POST", "/api/v1/terminals/pc-1/history", &lead, history);
     assert_eq!(check["matched"], 1, "{check}");
     assert_eq!(check["consistent"], true, "{check}");
+
+    // Attack (N9.4): a server in the middle answers the next retrieval with the package of
+    // request 1, which the ward really signed. It verifies against the pinned keys, but it is
+    // not what this grant let out: the terminal refuses it and keeps none of it.
+    let order = api.ok(
+        "POST",
+        "/api/v1/orders",
+        &mayor,
+        json!({ "purpose": "別件の確認", "reason": "再生攻撃の試験", "basis": { "kind": "t6_1_e" } }),
+    );
+    let second = order["id"].as_i64().unwrap();
+    api.ok(
+        "POST",
+        &format!("/api/v1/requests/{second}/instruction"),
+        &lead,
+        json!({ "camera": "cam1", "from": (from + SignedDuration::from_secs(1)).to_string(),
+                "to": to.to_string(), "handler": "sato", "terminal": "pc-1" }),
+    );
+    let replayed = std::fs::read(out.with_extension("zip")).unwrap();
+    let proxy = replaying_proxy(api.base.clone(), replayed);
+    let out2 = dir.path().join("request-2");
+    let refused = terminal_retrieve(&proxy, &key, second, &out2);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{stderr}");
+    assert!(stderr.contains("別の依頼の画像です"), "{stderr}");
+    assert!(!out2.exists() && !out2.with_extension("zip").exists());
     drop(server);
+}
+
+/// A server in the middle: passes every request to `office`, but answers a retrieval that
+/// the office let out with `replayed` instead of the office's package.
+fn replaying_proxy(office: String, replayed: Vec<u8>) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let _ = pass_on(stream, &office, &replayed);
+        }
+    });
+    format!("http://{addr}")
+}
+
+fn pass_on(mut stream: std::net::TcpStream, office: &str, replayed: &[u8]) -> std::io::Result<()> {
+    use std::io::{BufRead, Read, Write};
+    let mut reader = std::io::BufReader::new(stream.try_clone()?);
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or("GET").to_owned();
+    let path = parts.next().unwrap_or("/").to_owned();
+    let mut request = ureq::request(&method, &format!("{office}{path}"));
+    let mut length = 0;
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header)?;
+        let Some((name, value)) = header.trim_end().split_once(':') else {
+            break;
+        };
+        let (name, value) = (name.trim().to_ascii_lowercase(), value.trim());
+        match name.as_str() {
+            "content-length" => length = value.parse().unwrap_or(0),
+            "authorization" | "content-type" => request = request.set(&name, value),
+            _ => {}
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body)?;
+    let answer = match request.send_bytes(&body) {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => return Err(std::io::Error::other(e)),
+    };
+    let status = answer.status();
+    let content_type = answer.content_type().to_owned();
+    let mut bytes = Vec::new();
+    answer.into_reader().read_to_end(&mut bytes)?;
+    if path == "/api/v1/retrievals" && status == 200 {
+        bytes = replayed.to_vec();
+    }
+    write!(
+        stream,
+        "HTTP/1.1 {status} Passed\r\ncontent-type: {content_type}\r\n\
+         content-length: {}\r\nconnection: close\r\n\r\n",
+        bytes.len()
+    )?;
+    stream.write_all(&bytes)
 }
