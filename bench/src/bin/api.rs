@@ -28,9 +28,8 @@ use hyper::client::conn::http1::SendRequest;
 use hyper::Request;
 use hyper_util::rt::TokioIo;
 use jiff::{SignedDuration, Timestamp};
-use mimamori_db::NewTerminal;
 use mimamori_office::grant::TerminalKey;
-use mimamori_office::setup::{seed_account, seed_terminal, Seed};
+use mimamori_office::setup::{seed_account, Seed};
 use mimamori_office::Shared;
 use mimamori_policy::access::Role;
 use mimamori_recorder::SystemClock;
@@ -181,16 +180,7 @@ async fn open_office(dir: &Path) -> anyhow::Result<Shared> {
         seed_account(db, &seed, "system:bench", now).await?;
     }
     let key = TerminalKey::generate("pc-1");
-    let terminal = NewTerminal {
-        id: "pc-1".into(),
-        name: "端末".into(),
-        location: "防犯係".into(),
-        custodian: "lead".into(),
-        public_key: key.public_key(),
-        delegation_id: None,
-        registered_by: "system:bench".into(),
-    };
-    seed_terminal(db, &terminal, now).await?;
+    mimamori_bench::seed_bench_terminal(db, &key, now).await?;
     Ok(office)
 }
 

@@ -24,10 +24,9 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, ensure, Context as _};
 use clap::Parser;
 use jiff::{SignedDuration, Timestamp};
-use mimamori_db::NewTerminal;
 use mimamori_democam::{Clip, DemoCamera, Mount};
 use mimamori_office::grant::TerminalKey;
-use mimamori_office::setup::{seed_account, seed_terminal, Seed};
+use mimamori_office::setup::{seed_account, Seed};
 use mimamori_office::Shared;
 use mimamori_policy::access::Role;
 use mimamori_recorder::{Clock, Recorder};
@@ -243,16 +242,7 @@ async fn open_the_office(dir: &Path, office: &Shared) -> anyhow::Result<String> 
         key_file.with_extension("ward-keys"),
         format!("{}\n", office.notary.verifier_key().await),
     )?;
-    let terminal = NewTerminal {
-        id: "pc-1".into(),
-        name: "専用端末".into(),
-        location: "防犯係".into(),
-        custodian: "lead".into(),
-        public_key: key.public_key(),
-        delegation_id: None,
-        registered_by: "system:bench".into(),
-    };
-    seed_terminal(db, &terminal, now).await?;
+    mimamori_bench::seed_bench_terminal(db, &key, now).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let limits = office.policy.office.clone();
