@@ -16,7 +16,7 @@
 
 use std::collections::BTreeSet;
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use base64::prelude::{Engine, BASE64_STANDARD};
@@ -203,31 +203,21 @@ pub fn file_entry(dir: &Path, name: &str) -> std::io::Result<FileEntry> {
     })
 }
 
-/// Zips `dir`'s files (stored, not compressed: MP4 does not compress) into `zip_path`. The zip
-/// is not synced to disk: the office sends it at once and keeps no copy (T5.2), and the one
-/// who receives it syncs their own.
-pub fn zip_dir(dir: &Path, names: &[String], zip_path: &Path) -> std::io::Result<()> {
-    let file = File::create(zip_path)?;
-    let mut zip = zip::ZipWriter::new(file);
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Stored)
-        .large_file(true);
-    for name in names {
-        zip.start_file(name.as_str(), options)
-            .map_err(std::io::Error::other)?;
-        // In 1 MiB reads (`io::copy` takes 8 KiB), as a clip can be gigabytes.
-        let mut file = File::open(dir.join(name))?;
-        let mut buf = vec![0; 1 << 20];
-        loop {
-            let n = file.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            zip.write_all(&buf[..n])?;
-        }
+/// The listing of a file made in memory (the proof, the README).
+pub fn file_entry_of(name: &str, bytes: &[u8]) -> FileEntry {
+    FileEntry {
+        path: name.to_owned(),
+        bytes: bytes.len() as u64,
+        sha256: hex::encode(Sha256::digest(bytes)),
     }
-    zip.finish().map_err(std::io::Error::other)?;
-    Ok(())
+}
+
+/// How every file goes into a package's zip: stored, not compressed (MP4 does not compress),
+/// with 64-bit sizes (an hour of footage can pass 4 GiB).
+pub fn zip_entry_options() -> zip::write::SimpleFileOptions {
+    zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored)
+        .large_file(true)
 }
 
 /// A package opened for reading: a directory or a zip.

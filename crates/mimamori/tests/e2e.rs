@@ -179,7 +179,7 @@ fn export(
     let clip = &summary.clips[0];
     (
         serde_json::to_value(&clip.export).unwrap(),
-        clip.path.clone(),
+        package.join(&clip.file),
     )
 }
 

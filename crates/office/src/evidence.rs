@@ -1,9 +1,15 @@
-//! Building evidence packages (issue 5, N9.3, T6.2): a retrieval's clip together with the proof
-//! that the ledger recorded it, signed by the ward. The format and its verifier are
+//! Building evidence packages (issue 5, N9.3, T6.2): a retrieval's clips together with the
+//! proof that the ledger recorded them, signed by the ward. The format and its verifier are
 //! `mimamori_ledger::package`; this module gathers the parts from the recorder, the database
 //! and the notary.
+//!
+//! A package is written as a zip straight into a sink, in order: the clips as they are
+//! exported, then the proof, the README, the manifest and its signature. The office streams it
+//! to the terminal this way, so no plaintext footage is ever on the office's disk (T5.2), and
+//! the terminal receives the first clip's bytes while the office is still reading the rest.
 
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::Path;
 
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
@@ -26,8 +32,6 @@ pub fn clip_name(n: usize) -> String {
 
 #[derive(Debug, thiserror::Error)]
 pub enum EvidenceError {
-    #[error("{0} already exists; a package is never written over another (既に存在します)")]
-    Exists(PathBuf),
     #[error(transparent)]
     Recorder(#[from] RecorderError),
     #[error(transparent)]
@@ -36,6 +40,10 @@ pub enum EvidenceError {
     Db(#[from] mimamori_db::DbError),
     #[error("writing the package: {0}")]
     Io(#[from] std::io::Error),
+    #[error("writing the package: {0}")]
+    Zip(#[from] zip::result::ZipError),
+    #[error("the package's writer stopped: {0}")]
+    Task(#[from] tokio::task::JoinError),
 }
 
 /// Who let the footage out, on whose word, under which basis (N9, N10, T6.1). A local export
@@ -61,68 +69,103 @@ pub struct PackageRequest {
     pub reason: String,
 }
 
-/// Where a package went.
+/// What a package holds.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct PackageSummary {
-    pub dir: PathBuf,
-    pub zip: PathBuf,
+    /// The package's name: `request-<id>-<grant>` (its zip is this name with `.zip`).
+    pub name: String,
     pub manifest_sha256: String,
     pub checkpoint_size: u64,
     /// Every clip, in the instruction's order.
     pub clips: Vec<PackagedClip>,
 }
 
-/// One clip of a package: its camera and range, where it is, and what the export recorded.
+/// One clip of a package: its camera and range, its file in the package, and what the export
+/// recorded.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct PackagedClip {
     pub camera: CameraId,
     pub start: Timestamp,
     pub end: Timestamp,
-    pub path: PathBuf,
+    /// `clip-1.mp4`, …
+    pub file: String,
     pub export: ExportSummary,
 }
 
-/// Exports every camera of `req`'s grant into a new package directory `dir` (and `dir.zip`).
-/// If any clip cannot be exported, no package is left behind.
-pub async fn create_package(
+type Zip<W> = zip::ZipWriter<zip::write::StreamWriter<W>>;
+
+/// A package written but for its zip's central directory, which [`Package::finish`] writes.
+/// The retrieval records its last step in between, so the terminal never holds a whole
+/// package the ledger does not yet say was let out.
+pub struct Package<W: Write> {
+    zip: Zip<W>,
+}
+
+impl<W: Write + Send + 'static> Package<W> {
+    /// Ends the zip, flushes the sink and gives it back.
+    pub async fn finish(self) -> Result<W, EvidenceError> {
+        let zip = self.zip;
+        let sink = tokio::task::spawn_blocking(move || {
+            let mut sink = zip.finish()?.into_inner();
+            sink.flush()?;
+            Ok::<_, EvidenceError>(sink)
+        });
+        sink.await?
+    }
+}
+
+/// Runs `f` on the zip where it may block (a streamed package's sink waits for the network).
+async fn on_zip<W, F>(zip: Zip<W>, f: F) -> Result<Zip<W>, EvidenceError>
+where
+    W: Write + Send + 'static,
+    F: FnOnce(&mut Zip<W>) -> Result<(), EvidenceError> + Send + 'static,
+{
+    tokio::task::spawn_blocking(move || {
+        let mut zip = zip;
+        f(&mut zip)?;
+        Ok(zip)
+    })
+    .await?
+}
+
+/// Exports every camera of `req`'s grant into the package `name`, written as a zip into
+/// `sink`. A package is whole or absent: if any part fails, the error is returned, and the
+/// caller ends what it sent with that error (a streamed response is cut off, so the terminal
+/// never takes it for a whole package).
+pub async fn create_package<W: Write + Send + 'static>(
     ctx: &RecorderContext,
     notary: &Notary,
     req: PackageRequest,
     chain: &Chain,
-    dir: &Path,
-) -> Result<PackageSummary, EvidenceError> {
-    let zip = dir.with_extension("zip");
-    for p in [dir, zip.as_path()] {
-        if p.exists() {
-            return Err(EvidenceError::Exists(p.to_owned()));
-        }
-    }
-    std::fs::create_dir(dir)?;
+    name: &str,
+    sink: W,
+) -> Result<(Package<W>, PackageSummary), EvidenceError> {
+    let mut zip = zip::ZipWriter::new_stream(sink);
     let (actor, reason) = (req.actor, req.reason);
     let mut clips = Vec::new();
     for grant in req.grant.into_clips() {
         let (camera, start, end) = (grant.camera().clone(), grant.start(), grant.end());
-        let path = dir.join(clip_name(grant.position()));
+        let file = clip_name(grant.position());
+        let entry = file.clone();
+        zip = on_zip(zip, move |z| {
+            Ok(z.start_file(entry, package::zip_entry_options())?)
+        })
+        .await?;
         let export_req = ExportRequest {
             grant,
             actor: actor.clone(),
             reason: reason.clone(),
-            output: path.clone(),
+            output: Path::new(name).join(&file),
         };
-        match export(ctx, export_req).await {
-            Ok(export) => clips.push(PackagedClip {
-                camera,
-                start,
-                end,
-                path,
-                export,
-            }),
-            Err(e) => {
-                // A package is whole or absent: leave no clip of it behind.
-                let _ = std::fs::remove_dir_all(dir);
-                return Err(e.into());
-            }
-        }
+        let (written, exported) = export(ctx, export_req, zip).await?;
+        zip = written;
+        clips.push(PackagedClip {
+            camera,
+            start,
+            end,
+            file,
+            export: exported,
+        });
     }
     let checkpoint = notary.sign_checkpoint().await?;
     let size = checkpoint.size as u64;
@@ -136,31 +179,19 @@ pub async fn create_package(
         checkpoint: checkpoint.note,
         events,
     };
-    std::fs::write(
-        dir.join(package::PROOF),
-        serde_json::to_vec_pretty(&proof).expect("json"),
-    )?;
-    std::fs::write(
-        dir.join(package::README),
-        readme(notary.origin(), clips.len()),
-    )?;
-
-    let mut names: Vec<String> = (1..=clips.len()).map(clip_name).collect();
-    // A clip's size and hash are the export's, taken as it wrote the file: reading two
-    // gigabytes back to hash them again would prove nothing more.
-    let mut files: Vec<FileEntry> = names
+    let proof = serde_json::to_vec_pretty(&proof).expect("json");
+    let readme = readme(notary.origin(), clips.len()).into_bytes();
+    // A clip's size and hash are the export's, taken as it wrote the clip.
+    let mut files: Vec<FileEntry> = clips
         .iter()
-        .zip(&clips)
-        .map(|(name, clip)| FileEntry {
-            path: name.clone(),
+        .map(|clip| FileEntry {
+            path: clip.file.clone(),
             bytes: clip.export.clip.bytes,
             sha256: clip.export.clip.sha256.clone(),
         })
         .collect();
-    for name in [package::PROOF, package::README] {
-        files.push(package::file_entry(dir, name)?);
-        names.push(name.to_owned());
-    }
+    files.push(package::file_entry_of(package::PROOF, &proof));
+    files.push(package::file_entry_of(package::README, &readme));
     let who = Who {
         actor: &actor,
         reason: &reason,
@@ -168,17 +199,24 @@ pub async fn create_package(
     let manifest = manifest(ctx, notary.origin(), who, chain, &clips, files);
     let manifest_bytes = serde_json::to_vec_pretty(&manifest).expect("json");
     let manifest_sha256 = hex::encode(Sha256::digest(&manifest_bytes));
-    std::fs::write(dir.join(package::MANIFEST), &manifest_bytes)?;
     let statement = package::signature_statement(notary.origin(), &manifest_sha256);
-    std::fs::write(
-        dir.join(package::SIGNATURE),
-        notary.sign_note(&statement).await?,
-    )?;
-
-    names.extend([package::MANIFEST, package::SIGNATURE].map(str::to_owned));
-    package::zip_dir(dir, &names, &zip)?;
+    let signature = notary.sign_note(&statement).await?;
+    let parts = [
+        (package::PROOF, proof),
+        (package::README, readme),
+        (package::MANIFEST, manifest_bytes),
+        (package::SIGNATURE, signature.into_bytes()),
+    ];
+    let zip = on_zip(zip, move |z| {
+        for (file, bytes) in parts {
+            z.start_file(file, package::zip_entry_options())?;
+            z.write_all(&bytes)?;
+        }
+        Ok(())
+    })
+    .await?;
     let body = EventBody::EvidencePackageCreated(vocabulary::EvidencePackageCreated {
-        package: dir.file_name().map(|n| n.to_string_lossy().into_owned()),
+        package: Some(name.to_owned()),
         manifest_sha256: manifest_sha256.clone(),
         clip_sha256: clips[0].export.clip.sha256.clone(),
         checkpoint_size: size,
@@ -189,13 +227,13 @@ pub async fn create_package(
             .collect(),
     });
     ctx.db.append_event(&Event::by(&actor, body)).await?;
-    Ok(PackageSummary {
-        dir: dir.to_owned(),
-        zip,
+    let summary = PackageSummary {
+        name: name.to_owned(),
         manifest_sha256,
         checkpoint_size: size,
         clips,
-    })
+    };
+    Ok((Package { zip }, summary))
 }
 
 /// Event `id` in canonical form with its inclusion proof in the tree of `size` leaves.

@@ -31,6 +31,7 @@ pub mod notary;
 mod openapi;
 pub mod serve;
 pub mod setup;
+pub mod stream;
 pub mod throttle;
 pub mod web;
 pub mod wire;

@@ -103,8 +103,13 @@ fn n9_4_only_the_grant_checked_retrieval_reads_footage_for_export() {
     );
     assert_eq!(
         callers(&sources, "create_package"),
-        [pair("src/workflow/retrieval.rs", "export_for")],
+        [pair("src/workflow/retrieval.rs", "package_and_record")],
         "packages are built only for a retrieval"
+    );
+    assert_eq!(
+        callers(&sources, "package_and_record"),
+        [pair("src/workflow/retrieval.rs", "export_for")],
+        "…whose export_for starts them"
     );
     assert_eq!(
         callers(&sources, "export_for"),

@@ -71,11 +71,16 @@ impl Slice {
     }
 }
 
-/// Exports `req` to an MP4 file. The output appears only when complete.
-pub async fn export(
+/// Exports `req` as an MP4 written to `sink`, flushed at the end, and gives the sink back. The
+/// office's sink is a package's zip entry, streamed to the terminal, so no plaintext footage
+/// is ever on its disk (T5.2). `req.output` names where the clip goes, for the ledger. The MP4
+/// is fast-start, header first and then the samples in order, so the sink never seeks. A
+/// range without footage is refused before anything is written.
+pub async fn export<W: Write + Send + 'static>(
     ctx: &RecorderContext,
     req: ExportRequest,
-) -> Result<ExportSummary, RecorderError> {
+    sink: W,
+) -> Result<(W, ExportSummary), RecorderError> {
     let (camera, start, end) = (req.grant.camera(), req.grant.start(), req.grant.end());
     if end <= start {
         return Err(RecorderError::Export(
@@ -136,11 +141,12 @@ pub async fn export(
     let header = plan.header().to_vec();
     let output = req.output.clone();
     let store = ctx.store.clone();
-    let written =
-        tokio::task::spawn_blocking(move || write_mp4(&store, &output, &header, &slices, keys))
-            .await
-            .map_err(|e| RecorderError::Export(format!("export task failed: {e}")))?;
-    let (bytes, sha256) = match written {
+    let written = tokio::task::spawn_blocking(move || {
+        write_mp4(&store, &output, sink, &header, &slices, keys)
+    })
+    .await
+    .map_err(|e| RecorderError::Export(format!("export task failed: {e}")))?;
+    let (sink, bytes, sha256) = match written {
         Ok(w) => w,
         Err(e) => {
             let failed = ExportFinished::Failed(ExportFailed {
@@ -168,10 +174,11 @@ pub async fn export(
         EventBody::ExportFinished(ExportFinished::Done(clip.clone())),
     );
     let finished_event = ctx.db.append_event(&done.at(ctx.clock.now())).await?;
-    Ok(ExportSummary {
+    let summary = ExportSummary {
         clip,
         finished_event,
-    })
+    };
+    Ok((sink, summary))
 }
 
 /// Chooses the samples of each segment: from the random access point at or before `start` to
@@ -293,50 +300,41 @@ fn leave_out_leading_pictures(samples: &mut [(Sample, bool)]) {
     }
 }
 
-/// Writes header and decrypted samples to a temporary file, then renames it into place.
-fn write_mp4(
+/// Writes the header and the decrypted samples to `out`, hashing them; flushes it.
+fn write_mp4<W: Write>(
     store: &Store,
     output: &Path,
+    mut out: W,
     header: &[u8],
     slices: &[Slice],
     keys: Vec<DayKey>,
-) -> Result<(u64, [u8; 32]), RecorderError> {
-    let tmp = output.with_extension("mp4.partial");
+) -> Result<(W, u64, [u8; 32]), RecorderError> {
     let io = |e| RecorderError::Io(output.to_owned(), e);
-    let file = std::fs::File::create(&tmp).map_err(io)?;
-    let mut out = std::io::BufWriter::with_capacity(256 * 1024, file);
     let mut hasher = Sha256::new();
     let mut bytes = 0u64;
-    let mut put = |data: &[u8], out: &mut std::io::BufWriter<std::fs::File>| {
+    let mut put = |data: &[u8], out: &mut W| {
         hasher.update(data);
         bytes += data.len() as u64;
         out.write_all(data)
     };
-    let result = (|| {
-        put(header, &mut out).map_err(io)?;
-        for (slice, key) in slices.iter().zip(keys) {
-            let seg = &slice.segment;
-            let count = seg.sample_count as u32;
-            let mut reader =
-                SegmentFileReader::open(&store.path_of(seg), Store::header_of(seg), key, count)?;
-            reader.seek(slice.first as u32, slice.body_offset)?;
-            for (s, keep) in &slice.samples {
-                let data = reader.next_sample(s.size)?;
-                if *keep {
-                    put(&data, &mut out).map_err(io)?;
-                }
+    put(header, &mut out).map_err(io)?;
+    for (slice, key) in slices.iter().zip(keys) {
+        let seg = &slice.segment;
+        let count = seg.sample_count as u32;
+        let mut reader =
+            SegmentFileReader::open(&store.path_of(seg), Store::header_of(seg), key, count)?;
+        reader.seek(slice.first as u32, slice.body_offset)?;
+        for (s, keep) in &slice.samples {
+            let data = reader.next_sample(s.size)?;
+            if *keep {
+                put(&data, &mut out).map_err(io)?;
             }
         }
-        // Not synced: the clip is part of an evidence package the office sends at once and
-        // keeps no copy of (T5.2); after a crash the retrieval is done again, never resumed.
-        out.flush().map_err(io)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
     }
-    std::fs::rename(&tmp, output).map_err(io)?;
-    Ok((bytes, hasher.finalize().into()))
+    // Not synced: a clip is part of an evidence package the office sends at once and keeps
+    // no copy of (T5.2); the one who receives it syncs their own.
+    out.flush().map_err(io)?;
+    Ok((out, bytes, hasher.finalize().into()))
 }
 
 #[cfg(test)]

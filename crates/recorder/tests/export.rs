@@ -43,7 +43,8 @@ async fn every_export_is_an_event_before_its_bytes() {
         reason: "N9: test retrieval".into(),
         output: out.clone(),
     };
-    let summary = export(&ctx, request).await.unwrap();
+    let file = std::fs::File::create(&out).unwrap();
+    let (_, summary) = export(&ctx, request, file).await.unwrap();
     let bytes = std::fs::read(&out).unwrap();
     assert_eq!(summary.clip.bytes, bytes.len() as u64);
     assert_eq!(summary.clip.sha256, hex::encode(Sha256::digest(&bytes)));
@@ -68,7 +69,7 @@ async fn every_export_is_an_event_before_its_bytes() {
     );
     assert!(events[finished_at].detail.contains(&summary.clip.sha256));
 
-    // A range with no footage is refused and leaves no file behind.
+    // A range with no footage is refused before a byte is written.
     let empty = ExportRequest {
         grant: spend_clip(
             &db,
@@ -86,9 +87,10 @@ async fn every_export_is_an_event_before_its_bytes() {
         output: dir.path().join("none.mp4"),
     };
     let none = empty.output.clone();
+    let file = std::fs::File::create(&none).unwrap();
     assert!(matches!(
-        export(&ctx, empty).await,
+        export(&ctx, empty, file).await,
         Err(RecorderError::NoFootage)
     ));
-    assert!(!none.exists());
+    assert_eq!(std::fs::metadata(&none).unwrap().len(), 0);
 }

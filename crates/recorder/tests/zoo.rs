@@ -118,7 +118,10 @@ async fn check(
         reason: "issue 12: stream zoo".into(),
         output: out.clone(),
     };
-    let summary = export(ctx, request).await.map_err(|e| e.to_string())?;
+    let file = std::fs::File::create(&out).map_err(|e| e.to_string())?;
+    let (_, summary) = export(ctx, request, file)
+        .await
+        .map_err(|e| e.to_string())?;
     assert_decodes_cleanly(&out);
     let codec = probe_codec(&out);
     let want_codec = match shape.codec {

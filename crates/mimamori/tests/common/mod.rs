@@ -244,8 +244,18 @@ pub fn build_package_of(
             reason: "end-to-end test".into(),
         };
         let chain = mimamori_office::evidence::Chain::default();
-        mimamori_office::evidence::create_package(&ctx, &notary, request, &chain, out)
-            .await
-            .unwrap()
+        // The package's zip, as the office streams it, written to `out.zip` and unpacked
+        // into `out` for the tests that read or tamper with its files.
+        let zip_path = out.with_extension("zip");
+        let file = std::fs::File::create(&zip_path).unwrap();
+        let name = out.file_name().unwrap().to_string_lossy().into_owned();
+        let (package, summary) =
+            mimamori_office::evidence::create_package(&ctx, &notary, request, &chain, &name, file)
+                .await
+                .unwrap();
+        package.finish().await.unwrap();
+        let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+        archive.extract(out).unwrap();
+        summary
     })
 }

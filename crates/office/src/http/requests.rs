@@ -140,10 +140,8 @@ pub(crate) async fn issue_grant(
 #[utoipa::path(post, path = "/api/v1/retrievals", tag = "requests",
     extensions(("x-rule" = json!("N9.4"))),
     request_body = RetrievalInput,
-    responses((status = 200, description = "The evidence package. The office keeps no copy (T5.2).",
-            content_type = "application/zip", body = Vec<u8>,
-            headers(("x-mimamori-manifest-sha256" = String,
-                description = "The SHA-256 (hex) of the package's manifest, as the ledger records it."))),
+    responses((status = 200, description = "The evidence package's zip, sent as it is made: the office keeps no copy and writes none to its disk (T5.2). A failure after the first byte cuts the response off.",
+            content_type = "application/zip", body = Vec<u8>),
         (status = 404, response = shared::NotFound),
         (status = 409, response = shared::Conflict)))]
 pub(crate) async fn retrieve(
@@ -152,7 +150,7 @@ pub(crate) async fn retrieve(
     Body(req): Body<RetrievalInput>,
 ) -> Result<Response, ApiError> {
     let done = workflow::retrieval::retrieve(&office, &caller, req).await?;
-    let name = format!("request-{}.zip", done.request.id);
+    let name = format!("request-{}.zip", done.request);
     Ok((
         [
             (header::CONTENT_TYPE, "application/zip".to_owned()),
@@ -160,17 +158,8 @@ pub(crate) async fn retrieve(
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{name}\""),
             ),
-            (
-                header::HeaderName::from_static("x-mimamori-manifest-sha256"),
-                done.manifest_sha256,
-            ),
         ],
-        // Chunks of 1 MiB: an hour of footage is 2 GB, and 4 KiB reads (the default)
-        // made the download the slowest part of a retrieval (bench/src/bin/retrieval.rs).
-        ResponseBody::from_stream(tokio_util::io::ReaderStream::with_capacity(
-            done.zip,
-            1 << 20,
-        )),
+        ResponseBody::from_stream(done.body),
     )
         .into_response())
 }

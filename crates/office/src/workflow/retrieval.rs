@@ -18,10 +18,11 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::evidence::{create_package, Chain, EvidenceError, PackageRequest};
 use crate::grant::{terminal_signed, GrantClaims};
-use crate::wire::{GrantInput, GrantOutput, RequestView, RetrievalInput};
+use crate::stream::{self, BodyStream, BodyWriter};
+use crate::wire::{GrantInput, GrantOutput, RetrievalInput};
 use crate::workflow::chain::{advance, may_step, row, terminal_facts};
 use crate::workflow::terminals::unknown_terminal;
-use crate::OfficeState;
+use crate::{OfficeState, Shared};
 
 /// The named handler at the named terminal asks to retrieve (N9.4); the office answers with
 /// a single-use grant.
@@ -106,9 +107,9 @@ pub(crate) fn retrieve_action(row: &RequestRow) -> Action {
 
 /// The only step that lets footage out. It checks the ward's grant, its single use and expiry,
 /// the chain step, and the terminal's signature; records the retrieval; and returns the
-/// evidence package as an open zip file, already unlinked (T5.2: the office keeps no copy).
+/// evidence package's zip as it is made (T5.2: nothing of it is on the office's disk).
 pub async fn retrieve(
-    office: &OfficeState,
+    office: &Shared,
     caller: &Caller,
     req: RetrievalInput,
 ) -> Result<Retrieved, ApiError> {
@@ -161,30 +162,14 @@ pub async fn retrieve(
         }
         spent => spent?,
     };
-    let (view, work) = export_for(office, caller, &row, spent, next).await?;
-    let manifest = view
-        .retrieval
-        .as_ref()
-        .map(|r| r.manifest_sha256.clone())
-        .unwrap_or_default();
-    let file = tokio::fs::File::open(&work.zip)
-        .await
-        .map_err(ApiError::internal)?;
-    // T5.2: the office keeps no copy; the open handle still reads the unlinked file.
-    drop(work);
-    Ok(Retrieved {
-        request: view,
-        manifest_sha256: manifest,
-        zip: file,
-    })
+    export_for(office, caller, &row, spent, next).await
 }
 
-/// A retrieval's result: the request as it now stands, and its evidence package.
+/// A retrieval under way: its request, and its evidence package's zip as it is made. The
+/// request is recorded as retrieved before the zip's last bytes are made.
 pub struct Retrieved {
-    pub request: RequestView,
-    pub manifest_sha256: String,
-    /// The package, open and already unlinked: reading it is the only way to it.
-    pub zip: tokio::fs::File,
+    pub request: RequestId,
+    pub body: BodyStream,
 }
 
 /// Records a refused retrieval attempt and returns the refusal.
@@ -240,30 +225,18 @@ fn lost_race() -> Refusal {
     )
 }
 
-/// Exports exactly the spent grant's scope into a package, records the retrieval, and returns
-/// the zip's path. The package directory is removed; only the zip remains, to be sent.
+/// Exports exactly the spent grant's scope into a package streamed to the caller, records
+/// the retrieval, and ends the package. A failure before the first byte is the answer; one
+/// after it cuts the download off. Either way it is recorded and the grant marked failed.
 pub(crate) async fn export_for(
-    office: &OfficeState,
+    office: &Shared,
     caller: &Caller,
     row: &RequestRow,
     spent: SpentGrant,
     next: RequestState,
-) -> Result<(RequestView, WorkFiles), ApiError> {
-    let dir = office
-        .work_dir
-        .join(format!("request-{}-{}", row.id, spent.grant()));
-    // Removed on every path out of here, and once the zip is open for sending (T5.2).
-    let work = WorkFiles {
-        zip: dir.with_extension("zip"),
-        dir: dir.clone(),
-    };
-    let grant = spent.grant().to_owned();
+) -> Result<Retrieved, ApiError> {
+    let name = format!("request-{}-{}", row.id, spent.grant());
     let terminal = spent.terminal().to_owned();
-    let export = PackageRequest {
-        grant: spent,
-        actor: caller.login().to_owned(),
-        reason: row.purpose.clone(),
-    };
     let chain = Chain {
         request_id: Some(row.id.to_string()),
         instruction_id: Some(format!("{}-1", row.id)),
@@ -272,13 +245,55 @@ pub(crate) async fn export_for(
         terminal: Some(terminal.to_string()),
         legal_basis: Some(row.basis.kind.code().to_owned()),
     };
-    let package =
-        match create_package(office.recorder(), &office.notary, export, &chain, &dir).await {
-            Ok(p) => p,
-            Err(e) => return Err(retrieval_failed(office, caller, row, &grant, e).await),
-        };
-    let _ = std::fs::remove_dir_all(&dir);
-    let clips = package
+    let export = PackageRequest {
+        grant: spent,
+        actor: caller.login().to_owned(),
+        reason: row.purpose.clone(),
+    };
+    let (sink, chunks) = stream::channel();
+    let errors = sink.errors();
+    let (office_, caller_, row_) = (office.clone(), caller.clone(), row.clone());
+    tokio::spawn(async move {
+        let made = package_and_record(&office_, &caller_, &row_, export, chain, next, &name, sink);
+        if let Err(e) = made.await {
+            // The receiver may be gone already (the terminal hung up); that is recorded too.
+            let _ = errors.send(Err(e)).await;
+        }
+    });
+    Ok(Retrieved {
+        request: row.id,
+        body: stream::body(chunks).await?,
+    })
+}
+
+/// The package of `export`, written into `sink`, and the retrieval recorded before its end.
+#[allow(clippy::too_many_arguments)]
+async fn package_and_record(
+    office: &OfficeState,
+    caller: &Caller,
+    row: &RequestRow,
+    export: PackageRequest,
+    chain: Chain,
+    next: RequestState,
+    name: &str,
+    sink: BodyWriter,
+) -> Result<(), ApiError> {
+    let grant = export.grant.grant().to_owned();
+    let terminal = export.grant.terminal().to_owned();
+    let made = create_package(
+        office.recorder(),
+        &office.notary,
+        export,
+        &chain,
+        name,
+        sink,
+    )
+    .await;
+    let (package, summary) = match made {
+        Ok(p) => p,
+        Err(e) => return Err(retrieval_failed(office, caller, row, &grant, e).await),
+    };
+    let clips = summary
         .clips
         .iter()
         .map(|c| ClipRecord {
@@ -296,9 +311,9 @@ pub(crate) async fn export_for(
         .collect();
     let done = RetrievalDone::new(
         row.id,
-        grant,
+        grant.clone(),
         terminal.to_string(),
-        package.manifest_sha256.clone(),
+        summary.manifest_sha256.clone(),
         clips,
     )
     .ok_or_else(|| ApiError::internal("a package without a clip"))?;
@@ -309,23 +324,10 @@ pub(crate) async fn export_for(
     let event = caller
         .event_as(retrieve_action(row), EventBody::RetrievalDone(done))
         .at_terminal(&terminal);
-    let view = advance(office, row, next, update, vec![event]).await?;
-    debug_assert_eq!(package.zip, work.zip);
-    Ok((view, work))
-}
-
-/// A retrieval's package directory and zip in the work directory: removed when dropped, so
-/// that no failure leaves footage behind (issue 11, #12). The open zip still reads after.
-pub(crate) struct WorkFiles {
-    dir: std::path::PathBuf,
-    zip: std::path::PathBuf,
-}
-
-impl Drop for WorkFiles {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-        let _ = std::fs::remove_file(&self.zip);
-    }
+    advance(office, row, next, update, vec![event]).await?;
+    // Recorded as retrieved: a download cut off from here on is the terminal's to report.
+    package.finish().await.map_err(ApiError::internal)?;
+    Ok(())
 }
 
 pub(crate) async fn retrieval_failed(
