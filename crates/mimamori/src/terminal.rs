@@ -514,24 +514,5 @@ pub fn signed_history(key_path: &Path, month: Option<&str>) -> anyhow::Result<Va
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Issue 11, #14: the terminal verified packages with keys fetched from the same server it
-    /// got them from. Without keys pinned on the terminal (or given), it refuses before it
-    /// contacts anyone; with them, those are the keys.
-    #[test]
-    fn n9_3_packages_are_verified_only_against_keys_pinned_on_the_terminal() {
-        let dir = tempfile::tempdir().unwrap();
-        let key = dir.path().join("pc-1.key");
-        let err = ward_keys(&key, None).unwrap_err().to_string();
-        assert!(err.contains("pin-keys"), "{err}");
-        let (ward, _) = mimamori_ledger::SigningKey::generate("w.example/l").unwrap();
-        let keys = dir.path().join("keys.txt");
-        std::fs::write(&keys, format!("# current\n{}\n", ward.verifier_key())).unwrap();
-        pin_keys(&key, &keys).unwrap();
-        assert_eq!(ward_keys(&key, None).unwrap().keys(), [ward.verifier_key()]);
-        std::fs::write(&keys, "not a key\n").unwrap();
-        assert!(pin_keys(&key, &keys).is_err());
-    }
-}
+#[path = "terminal/tests.rs"]
+mod tests;
