@@ -299,6 +299,7 @@ pub fn retrieve(
     std::io::copy(&mut reader, &mut file)?;
     file.finish()?;
     progress.set(Stage::Verifying);
+    read_ahead(&zip_path);
     let verified = verify_package(&zip_path, at.trusted).with_context(|| {
         format!(
             "{} does not verify (検証に失敗しました)",
@@ -424,6 +425,19 @@ fn check_package_is_the_grants(claims: &GrantClaims, manifest: &Manifest) -> any
         );
     }
     Ok(())
+}
+
+/// Reads `path` on another thread, so that the verifier, hashing it just behind, finds it in
+/// memory: the zip was written past the page cache ([`DirectFile`]), and reading the disk and
+/// hashing then overlap instead of taking turns (3.3 s for an hour of footage, before).
+fn read_ahead(path: &Path) {
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        let mut buf = vec![0; 4 << 20];
+        while file.read(&mut buf).is_ok_and(|n| n > 0) {}
+    });
 }
 
 fn unzip(zip_path: &Path, out: &Path) -> anyhow::Result<()> {
