@@ -235,7 +235,33 @@ pub(crate) async fn export_for(
     spent: SpentGrant,
     next: RequestState,
 ) -> Result<Retrieved, ApiError> {
+    let (sink, chunks) = stream::channel();
+    let errors = sink.errors();
+    let (office_, caller_, row_) = (office.clone(), caller.clone(), row.clone());
+    tokio::spawn(async move {
+        if let Err(e) = package_and_record(&office_, &caller_, &row_, spent, next, sink).await {
+            // The receiver may be gone already (the terminal hung up); that is recorded too.
+            let _ = errors.send(Err(e)).await;
+        }
+    });
+    Ok(Retrieved {
+        request: row.id,
+        body: stream::body(chunks).await?,
+    })
+}
+
+/// The package of `spent`'s scope, written into `sink`, with the retrieval recorded before
+/// the package's last bytes.
+async fn package_and_record(
+    office: &OfficeState,
+    caller: &Caller,
+    row: &RequestRow,
+    spent: SpentGrant,
+    next: RequestState,
+    sink: BodyWriter,
+) -> Result<(), ApiError> {
     let name = format!("request-{}-{}", row.id, spent.grant());
+    let grant = spent.grant().to_owned();
     let terminal = spent.terminal().to_owned();
     let chain = Chain {
         request_id: Some(row.id.to_string()),
@@ -250,42 +276,12 @@ pub(crate) async fn export_for(
         actor: caller.login().to_owned(),
         reason: row.purpose.clone(),
     };
-    let (sink, chunks) = stream::channel();
-    let errors = sink.errors();
-    let (office_, caller_, row_) = (office.clone(), caller.clone(), row.clone());
-    tokio::spawn(async move {
-        let made = package_and_record(&office_, &caller_, &row_, export, chain, next, &name, sink);
-        if let Err(e) = made.await {
-            // The receiver may be gone already (the terminal hung up); that is recorded too.
-            let _ = errors.send(Err(e)).await;
-        }
-    });
-    Ok(Retrieved {
-        request: row.id,
-        body: stream::body(chunks).await?,
-    })
-}
-
-/// The package of `export`, written into `sink`, and the retrieval recorded before its end.
-#[allow(clippy::too_many_arguments)]
-async fn package_and_record(
-    office: &OfficeState,
-    caller: &Caller,
-    row: &RequestRow,
-    export: PackageRequest,
-    chain: Chain,
-    next: RequestState,
-    name: &str,
-    sink: BodyWriter,
-) -> Result<(), ApiError> {
-    let grant = export.grant.grant().to_owned();
-    let terminal = export.grant.terminal().to_owned();
     let made = create_package(
         office.recorder(),
         &office.notary,
         export,
         &chain,
-        name,
+        &name,
         sink,
     )
     .await;
