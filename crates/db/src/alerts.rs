@@ -39,10 +39,12 @@ pub enum AlertKind {
     /// N5 (issue 12): pictures a camera sent are not in the footage (lost in transit, or
     /// received and not written).
     FramesLost,
+    /// N4.2 (issue 14): a camera in operation has no sign standing.
+    SignMissing,
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 11] = [
+    pub const ALL: [AlertKind; 12] = [
         AlertKind::Gap,
         AlertKind::RetentionBelowPolicy,
         AlertKind::Integrity,
@@ -54,6 +56,7 @@ impl AlertKind {
         AlertKind::Appointment,
         AlertKind::Terminal,
         AlertKind::FramesLost,
+        AlertKind::SignMissing,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -69,6 +72,7 @@ impl AlertKind {
             AlertKind::Appointment => "appointment",
             AlertKind::Terminal => "terminal",
             AlertKind::FramesLost => "frames_lost",
+            AlertKind::SignMissing => "sign_missing",
         }
     }
 
@@ -82,6 +86,7 @@ impl AlertKind {
     pub fn addressees(self) -> &'static [Role] {
         match self {
             AlertKind::Appointment | AlertKind::Terminal => &[Role::Manager, Role::Auditor],
+            AlertKind::SignMissing => &[Role::Manager, Role::OperationsLead],
             AlertKind::EmergencyRetrieval
             | AlertKind::Form3Overdue
             | AlertKind::HistoryMismatch

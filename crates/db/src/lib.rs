@@ -18,6 +18,7 @@ mod holds;
 mod keys;
 mod ledger;
 mod proposals;
+mod register;
 mod requests;
 #[cfg(test)]
 mod schema_tests;
@@ -49,6 +50,7 @@ pub use keys::DayKeyRow;
 pub use ledger::{CheckpointRow, LedgerCheck, LedgerKeyRow};
 pub use mimamori_ledger::vocabulary::{self, EventBody, EventKind, Outcome, VocabularyError};
 pub use proposals::{ProposalDecision, ProposalRow};
+pub use register::{NewSign, NewSite, RegisterCamera, RegisterSign};
 pub use requests::{
     CameraScope, Closing, EmergencyOrigin, Instruction, NewRequest, Origin, RequestAlert,
     RequestRow, RequestUpdate,
@@ -85,6 +87,7 @@ pub(crate) const UPGRADES: &[(i64, &str)] = &[
     ),
     (15, include_str!("../migrations/0015_document_issued.sql")),
     (16, include_str!("../migrations/0016_request_cameras.sql")),
+    (17, include_str!("../migrations/0017_register.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -34,6 +34,8 @@ pub enum Document {
     EmergencyApplication(Application),
     /// N10.2: the written confirmation of a delegation.
     Delegation(Delegation),
+    /// T2.1, T-map: the layout map of cameras and signs with the camera table (別添 配置図).
+    LayoutMap(LayoutMap),
 }
 
 impl Document {
@@ -44,6 +46,7 @@ impl Document {
                 include_str!("../templates/application.typ")
             }
             Document::Delegation(_) => include_str!("../templates/delegation.typ"),
+            Document::LayoutMap(_) => include_str!("../templates/layout_map.typ"),
         }
     }
 }
@@ -95,6 +98,22 @@ pub struct Delegation {
     pub text: String,
 }
 
+/// T2.1, T-map: the layout map (an SVG the office drew, text in the embedded fonts) and the
+/// cameras and signs as tables.
+#[derive(Debug, Clone, Serialize)]
+pub struct LayoutMap {
+    pub ward: String,
+    pub title: String,
+    pub printed: String,
+    /// The map as SVG: presentation attributes only, fonts named as embedded here.
+    pub map_svg: String,
+    pub columns: Vec<String>,
+    pub widths: Vec<f64>,
+    pub rows: Vec<Vec<String>>,
+    pub sign_columns: Vec<String>,
+    pub sign_rows: Vec<Vec<String>>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum FormError {
     #[error("the form's layout failed: {0}")]
@@ -131,6 +150,7 @@ fn kind(document: &Document) -> &'static str {
         Document::Application(_) => "form2",
         Document::EmergencyApplication(_) => "form3",
         Document::Delegation(_) => "delegation",
+        Document::LayoutMap(_) => "layout-map",
     }
 }
 

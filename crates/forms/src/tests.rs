@@ -259,3 +259,51 @@ fn a_cell_of_several_cameras_keeps_one_per_line() {
         _ => panic!("both cameras, each on a line of its own: {text}"),
     }
 }
+
+/// T-map: the layout map is landscape A4: the map on its page, then the camera and sign tables
+/// as text; an SVG that does not parse is a layout error, not a panic.
+#[test]
+fn the_layout_map_is_landscape_with_its_tables_as_text() {
+    let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 800 600\" width=\"800\" \
+               height=\"600\"><rect x=\"0\" y=\"0\" width=\"800\" height=\"600\" fill=\"#ffffff\" \
+               stroke=\"#767676\"/><path d=\"M 400 300 L 450 250 A 70 70 0 0 1 470 300 Z\" \
+               fill=\"#1565c0\" fill-opacity=\"0.3\"/><text x=\"410\" y=\"290\" \
+               font-family=\"BIZ UDGothic\" font-size=\"14\">1</text></svg>";
+    let map = |svg: &str| {
+        Document::LayoutMap(LayoutMap {
+            ward: "大阪市西淀川区".into(),
+            title: "大阪市西淀川区 防犯カメラ配置図".into(),
+            printed: "令和8年12月1日 9時00分".into(),
+            map_svg: svg.into(),
+            columns: ["番号", "名称", "所在地", "撮影方向"]
+                .map(String::from)
+                .to_vec(),
+            widths: vec![0.5, 2.0, 2.0, 1.0],
+            rows: vec![["1", "御幣島駅前交差点", "御幣島5丁目", "北東（45°）"]
+                .map(String::from)
+                .to_vec()],
+            sign_columns: ["看板", "表示内容", "カメラ", "位置"]
+                .map(String::from)
+                .to_vec(),
+            sign_rows: vec![
+                ["S1", "防犯カメラ作動中 西淀川区", "1", "34.6968, 135.4744"]
+                    .map(String::from)
+                    .to_vec(),
+            ],
+        })
+    };
+    let pdf = render(&map(svg), at("2026-12-01T00:00:00Z")).unwrap();
+    keep("layout-map.pdf", &pdf);
+    check(&pdf, 2, true);
+    let text = tool("pdftotext", &["-layout"], &pdf);
+    let flat: String = text.split_whitespace().collect();
+    for field in [
+        "大阪市西淀川区防犯カメラ配置図",
+        "御幣島駅前交差点",
+        "北東（45°）",
+        "防犯カメラ作動中西淀川区",
+    ] {
+        assert!(flat.contains(field), "{field} in {text}");
+    }
+    assert!(render(&map("<svg"), at("2026-12-01T00:00:00Z")).is_err());
+}

@@ -15,6 +15,7 @@
 mod cameras;
 mod payloads;
 mod records;
+mod register;
 
 use mimamori_policy::access::Action;
 use mimamori_policy::{RequestId, Rule, Rules};
@@ -23,6 +24,7 @@ use serde::{Deserialize, Serialize};
 pub use cameras::*;
 pub use payloads::*;
 pub use records::*;
+pub use register::*;
 
 /// How an attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -149,6 +151,22 @@ vocabulary! {
     /// T5.3: footage kept beyond retention, for a reason, until a date.
     HoldAdded(HoldAdded) = "hold_added",
 
+    // ---- the camera register and the signs (N4, T2, T7.2) ----
+    /// N4.1, N7.2: the Manager chose a camera's site from the police's crime information.
+    CameraSiteChosen(CameraSiteChosen) = "camera_site_chosen",
+    /// T2.1: a camera's name, view or privacy notes recorded.
+    CameraDetailsRecorded(CameraDetailsRecorded) = "camera_details_recorded",
+    /// T2.1: a camera mounted at its site.
+    CameraInstalled(CameraDated) = "camera_installed",
+    /// N5, N4.2: a camera records for the ward from this date; a sign covers it.
+    CameraOperationStarted(CameraDated) = "camera_operation_started",
+    /// T7.2: a camera taken down with its signs; its record stays.
+    CameraRemoved(CameraRemoved) = "camera_removed",
+    /// N4.2, T2.2: a sign placed.
+    SignPlaced(SignPlaced) = "sign_placed",
+    /// T7.2: a sign taken down or found gone.
+    SignRemoved(SignRemoved) = "sign_removed",
+
     // ---- people, terminals, sign-in (N3.3, N7, N12) ----
     /// N7.1: an account opened.
     StaffCreated(StaffCreated) = "staff_created",
@@ -262,6 +280,11 @@ impl EventBody {
                 PaperForm::Delegation => &Rule::N10_2,
             }),
             E::HoldAdded(_) => one(&Rule::T5_3),
+            E::CameraSiteChosen(_) => one(&Rule::N4_1),
+            E::CameraDetailsRecorded(_) | E::CameraInstalled(_) => one(&Rule::T2_1),
+            E::CameraOperationStarted(_) => one(&Rule::N4_2),
+            E::SignPlaced(_) => one(&Rule::T2_2),
+            E::CameraRemoved(_) | E::SignRemoved(_) => one(&Rule::T7_2),
             E::StaffCreated(_) => one(&Rule::N7_1),
             E::StaffLeft(_) => one(&Rule::T3_4),
             E::Appointed(a) => Rules(rule_slice(Action::Appoint(a.role).permitted().1)),
@@ -322,6 +345,13 @@ impl EventBody {
             E::Form3Recorded(_) => Action::Chain(Step::RecordForm3),
             E::HistoryReconciled(_) => Action::ReconcileHistory,
             E::HoldAdded(_) => Action::PlaceHold,
+            E::CameraSiteChosen(_) => Action::ChooseSite,
+            E::CameraDetailsRecorded(_)
+            | E::CameraInstalled(_)
+            | E::CameraOperationStarted(_)
+            | E::SignPlaced(_)
+            | E::SignRemoved(_) => Action::RecordCameraWork,
+            E::CameraRemoved(_) => Action::RemoveCamera,
             E::DocumentIssued(_) => Action::ReadRecords,
             E::StaffCreated(_) | E::StaffLeft(_) | E::EnrolmentCodeIssued(_) => {
                 Action::ManageAccounts

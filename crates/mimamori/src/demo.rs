@@ -17,14 +17,15 @@ use crate::DataArgs;
 /// One demo camera asks for digest credentials, as real cameras do (N3.1c).
 const DEMO_CREDENTIALS: (&str, &str) = ("viewer", "mimamori-demo");
 
-/// Sites in Nishiyodogawa Ward, the guideline's own ward, for a recognisable demo.
-const SITES: &[(&str, &str)] = &[
-    ("御幣島駅前交差点", "御幣島5丁目"),
-    ("姫島駅南口", "姫島2丁目"),
-    ("千船駅前", "佃1丁目"),
-    ("大和田公園入口", "大和田3丁目"),
-    ("歌島橋交差点", "歌島1丁目"),
-    ("野里商店街", "野里1丁目"),
+/// Sites in Nishiyodogawa Ward, the guideline's own ward, for a recognisable demo: name,
+/// address, approximate latitude and longitude, and the direction the camera looks.
+const SITES: &[(&str, &str, f64, f64, i64)] = &[
+    ("御幣島駅前交差点", "御幣島5丁目", 34.69670, 135.47440, 45),
+    ("姫島駅南口", "姫島2丁目", 34.70080, 135.46380, 180),
+    ("千船駅前", "佃1丁目", 34.70560, 135.45400, 270),
+    ("大和田公園入口", "大和田3丁目", 34.70300, 135.44700, 120),
+    ("歌島橋交差点", "歌島1丁目", 34.69880, 135.47780, 330),
+    ("野里商店街", "野里1丁目", 34.70600, 135.46700, 90),
 ];
 
 pub async fn run(data: DataArgs, listen: SocketAddr, cameras: u16) -> anyhow::Result<()> {
@@ -56,6 +57,7 @@ pub async fn run(data: DataArgs, listen: SocketAddr, cameras: u16) -> anyhow::Re
     println!("demo: policy written to {}", paths.default_policy.display());
     let app = App::open(&data, None, Purpose::Record).await?;
     seed_people(&app, &paths, listen).await?;
+    seed_register(&app).await?;
     let result = app.serve(listen, None).await;
     democam.shutdown().await;
     result
@@ -67,7 +69,9 @@ fn demo_policy(democam: &DemoCamera, cameras: u16) -> String {
          [ward]\n\
          name = \"西淀川区 (デモ)\"\n\
          operator = \"西淀川区役所 市民協働課 (デモ)\"\n\
-         time_zone = \"Asia/Tokyo\"\n\n\
+         time_zone = \"Asia/Tokyo\"\n\
+         code = \"271136\"    # 全国地方公共団体コード\n\
+         contact = \"西淀川区役所 市民協働課 (デモ) 電話 06-0000-0000\"\n\n\
          [retention]\n\
          days = 10            # N6.1: about 10 days from the day after recording\n\
          storage_cap = \"2 GiB\"\n\n\
@@ -75,7 +79,7 @@ fn demo_policy(democam: &DemoCamera, cameras: u16) -> String {
          segment_seconds = 10 # short, so the demo shows segments quickly; 60 is typical\n",
     );
     for i in 1..=cameras {
-        let (name, site) = SITES[usize::from(i - 1) % SITES.len()];
+        let (name, site, ..) = SITES[usize::from(i - 1) % SITES.len()];
         let url = democam.url(&format!("cam{i}"));
         policy.push_str(&format!(
             "\n[[camera]]\nid = \"cam-{i:03}\"\nname = \"{name}\"\nsite = \"{site}\"\nurl = \"{url}\"\n"
@@ -88,6 +92,57 @@ fn demo_policy(democam: &DemoCamera, cameras: u16) -> String {
         }
     }
     policy
+}
+
+/// On a fresh demo ward: each demo camera in the register (issue 14), in operation under a
+/// sign of its own, so the public page shows the layout map. Each step is a ledger event.
+async fn seed_register(app: &App) -> anyhow::Result<()> {
+    use mimamori_db::vocabulary::{CameraDetails, SiteBasis};
+    use mimamori_office::setup::{seed_register_camera, SeedSite};
+    use mimamori_policy::register::{Position, View};
+    let db = &app.ctx.db;
+    if !db.register_cameras().await?.is_empty() {
+        return Ok(());
+    }
+    let now = jiff::Timestamp::now();
+    let ward = &app.ctx.policy.ward;
+    let today = now.to_zoned(ward.time_zone.clone()).date();
+    for (i, camera) in app.ctx.policy.cameras.iter().enumerate() {
+        let (name, address, lat, lon, bearing) = SITES[i % SITES.len()];
+        // Cameras beyond the named sites stand a little further along the same street.
+        let step = (i / SITES.len()) as f64 * 0.0008;
+        let site = mimamori_db::NewSite {
+            camera: camera.id.clone(),
+            address: format!("大阪市西淀川区{address}"),
+            position: Position::from_degrees(lat + step, lon + step)
+                .map_err(|p| anyhow::anyhow!(p.en))?,
+            details: CameraDetails {
+                name: name.to_owned(),
+                view: View::new(bearing, 90, 40).map_err(|p| anyhow::anyhow!(p.en))?,
+                height_cm: Some(450),
+                privacy_notes: "住宅の窓にプライバシーマスク".to_owned(),
+            },
+            basis: SiteBasis {
+                document: "西淀川警察署 生活安全課 提供資料 (デモ)".to_owned(),
+                date: today,
+                summary: "ひったくり・自転車盗の発生が多い地点 (デモ)".to_owned(),
+            },
+            chosen_by: "mayor".to_owned(),
+        };
+        let seed = SeedSite {
+            site: &site,
+            sign_text: &format!("防犯カメラ作動中 {}", ward.name),
+            sign_at: Position::from_degrees(lat + step + 0.00015, lon + step)
+                .map_err(|p| anyhow::anyhow!(p.en))?,
+            on: today,
+        };
+        seed_register_camera(db, &seed, "system:demo", now).await?;
+    }
+    println!(
+        "demo: {} camera(s) in the register; the public page with the layout map is at /",
+        app.ctx.policy.cameras.len()
+    );
+    Ok(())
 }
 
 /// One account per role, as (login, name, role, password).
@@ -167,8 +222,8 @@ async fn seed_people(app: &App, paths: &Paths, listen: SocketAddr) -> anyhow::Re
         key_path.display()
     );
     println!(
-        "demo: open http://{listen}/ and sign in as sato (demo-sato-pass), the image handler, \
-         or any account above"
+        "demo: open http://{listen}/ for the public page (the layout map); staff sign in from \
+         its link as sato (demo-sato-pass), the image handler, or any account above"
     );
     Ok(())
 }

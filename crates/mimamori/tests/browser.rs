@@ -3,6 +3,9 @@
 //! signs in as the demo's people. Screenshots of each page go to `target/screenshots/`.
 
 mod common;
+/// Issue 14: the public page in the browser.
+#[path = "browser/public.rs"]
+mod public;
 
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -185,9 +188,17 @@ async fn staff_sign_in_see_their_work_in_japanese_and_switch_to_english() {
     let (_demo, base) = demo(dir.path(), 1);
     let (_driver, c) = browser().await;
 
-    // The address the demo prints leads to the sign-in page, in Japanese.
+    // The address the demo prints is the public page (issue 14), with the staff's sign-in as a
+    // link on it; the sign-in page is in Japanese.
     c.goto(&format!("{base}/")).await.unwrap();
-    assert!(c.current_url().await.unwrap().path().ends_with("/signin"));
+    page_with(&c, "の防犯カメラ").await;
+    c.find(Locator::Css("main a[href='/signin']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    path_when(&c, |p| p.ends_with("/signin")).await;
     let html = c.find(Locator::Css("html")).await.unwrap();
     assert_eq!(html.attr("lang").await.unwrap().as_deref(), Some("ja"));
     // Every visible input has a label.
@@ -249,7 +260,7 @@ async fn staff_sign_in_see_their_work_in_japanese_and_switch_to_english() {
 
     // Signing out leads back to the sign-in page; the session is gone.
     sign_out(&c).await;
-    c.goto(&format!("{base}/")).await.unwrap();
+    c.goto(&format!("{base}/requests")).await.unwrap();
     assert!(c.current_url().await.unwrap().path().ends_with("/signin"));
 
     // The auditor's page, keyboard only: tab to each field, type, press Enter.

@@ -55,6 +55,10 @@ pub struct OfficeState {
     pub throttle: throttle::Throttle,
     /// Recorded refusals per signed-in person (issue 11, #17).
     pub refusals: throttle::Throttle<mimamori_policy::StaffId>,
+    /// The ward's boundary for the layout map (`ward.boundary`), read once at start.
+    pub boundary: Option<Arc<mimamori_map::Boundary>>,
+    /// The layout map's PDF while the register is unchanged.
+    pub map_pdf: workflow::public::MapPdfCache,
     recorder: Arc<RecorderContext>,
 }
 
@@ -68,7 +72,13 @@ impl OfficeState {
         work_dir: PathBuf,
     ) -> std::io::Result<Self> {
         fresh_work_dir(&work_dir)?;
+        let boundary = match &recorder.policy.ward.boundary {
+            None => None,
+            Some(path) => Some(Arc::new(read_boundary(path)?)),
+        };
         Ok(OfficeState {
+            boundary,
+            map_pdf: Default::default(),
             db: recorder.db.clone(),
             policy: recorder.policy.clone(),
             clock: recorder.clock.clone(),
@@ -141,6 +151,7 @@ pub fn router(office: Shared) -> Router {
         .merge(http::form1::routes())
         .merge(http::documents::routes())
         .merge(http::outside::routes())
+        .merge(http::register::routes())
         .merge(web::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(error::localize))
@@ -281,3 +292,19 @@ mod chain_tests;
 mod tests;
 #[cfg(any(test, feature = "testutil"))]
 pub mod testutil;
+
+/// The ward's boundary GeoJSON (`ward.boundary`): a file that cannot be read or parsed stops
+/// the start with its name and the reason.
+fn read_boundary(path: &std::path::Path) -> std::io::Result<mimamori_map::Boundary> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!(
+                "ward.boundary {}: {e} (区の境界ファイルを読めません)",
+                path.display()
+            ),
+        )
+    })?;
+    mimamori_map::Boundary::from_geojson(&text)
+        .map_err(|e| std::io::Error::other(format!("ward.boundary {}: {e}", path.display())))
+}

@@ -88,3 +88,60 @@ pub async fn seed_terminal(db: &Db, terminal: &NewTerminal, now: Timestamp) -> R
     let event = Event::by(&terminal.registered_by, body).at(now);
     db.register_terminal(terminal, now, None, event).await
 }
+
+/// A demo camera's place in the register: its site, view and the police information it rests
+/// on; it is recorded as installed and in operation from `on`, under a sign of its own.
+pub struct SeedSite<'a> {
+    pub site: &'a mimamori_db::NewSite,
+    pub sign_text: &'a str,
+    /// Where the sign stands.
+    pub sign_at: mimamori_policy::register::Position,
+    pub on: jiff::civil::Date,
+}
+
+/// Records a camera in the register as the demo ward's (N4.1, T2.1, N4.2): site chosen,
+/// installed, a sign placed, in operation. Each step is its own event by `by`.
+pub async fn seed_register_camera(
+    db: &Db,
+    seed: &SeedSite<'_>,
+    by: &str,
+    now: Timestamp,
+) -> Result<(), DbError> {
+    let event = |body: EventBody| Event::by(by, body).at(now);
+    let site = seed.site;
+    let camera = site.camera.to_string();
+    let chosen = EventBody::CameraSiteChosen(vocabulary::CameraSiteChosen {
+        camera: camera.clone(),
+        address: site.address.clone(),
+        position: site.position,
+        details: site.details.clone(),
+        basis: site.basis.clone(),
+    });
+    db.choose_site(site, false, now, event(chosen)).await?;
+    let dated = vocabulary::CameraDated {
+        camera: camera.clone(),
+        on: seed.on,
+    };
+    let installed = EventBody::CameraInstalled(dated.clone());
+    db.install_camera(&site.camera, seed.on, now, event(installed))
+        .await?;
+    let sign = mimamori_db::NewSign {
+        position: seed.sign_at,
+        text: seed.sign_text.to_owned(),
+        cameras: vec![site.camera.clone()],
+        placed_on: seed.on,
+    };
+    db.place_sign(&sign, now, |id| {
+        event(EventBody::SignPlaced(vocabulary::SignPlaced {
+            sign: id,
+            position: sign.position,
+            text: sign.text.clone(),
+            cameras: vec![camera.clone()],
+            on: seed.on,
+        }))
+    })
+    .await?;
+    let started = EventBody::CameraOperationStarted(dated);
+    db.start_operation(&site.camera, seed.on, now, event(started))
+        .await
+}

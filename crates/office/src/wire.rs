@@ -16,6 +16,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::grant::GrantClaims;
 
+pub mod register;
+
 /// T6.1: the basis and the facts it needs.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct BasisInput {

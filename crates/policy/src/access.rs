@@ -109,6 +109,12 @@ pub enum Action {
     ChangeOwnPassword,
     /// Set up one's own TOTP second factor (N3.3.1).
     EnrollSecondFactor,
+    /// N4.1, N7.2: choose a camera's site from the police's crime information.
+    ChooseSite,
+    /// T2.1, T2.2: record a camera's details, its installation and operation, and its signs.
+    RecordCameraWork,
+    /// T7.2: end a camera's operation; it comes down with its signs.
+    RemoveCamera,
 }
 
 impl Action {
@@ -130,6 +136,9 @@ impl Action {
             Action::AcknowledgePledge,
             Action::ChangeOwnPassword,
             Action::EnrollSecondFactor,
+            Action::ChooseSite,
+            Action::RecordCameraWork,
+            Action::RemoveCamera,
         ];
         all.extend(Role::ALL.map(Action::Appoint));
         all.extend(Step::ALL.map(Action::Chain));
@@ -167,6 +176,11 @@ impl Action {
             Action::AcknowledgePledge | Action::ChangeOwnPassword | Action::EnrollSecondFactor => {
                 (&Role::ALL, Rule::N12)
             }
+            // The Manager chooses sites (N7.2) and ends a camera's operation; the Operations lead
+            // runs the cameras day to day (N7.3) and records the work on them.
+            Action::ChooseSite => (&[Manager], Rule::N4_1),
+            Action::RecordCameraWork => (&[Manager, OperationsLead], Rule::T2_1),
+            Action::RemoveCamera => (&[Manager], Rule::T7_2),
         }
     }
 

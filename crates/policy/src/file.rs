@@ -46,6 +46,30 @@ pub struct Ward {
     /// The operator shown to citizens (T2.2's sign names the ward).
     pub operator: String,
     pub time_zone: jiff::tz::TimeZone,
+    /// 全国地方公共団体コード (six digits, the last a check digit): the first column of the
+    /// open-data camera list (issue 14).
+    pub code: Option<String>,
+    /// Where citizens ask (T3.3 c, T8): the public page and the open data name it. Default: the
+    /// operator.
+    pub contact: String,
+    /// The ward's boundary as GeoJSON (e.g. 国土数値情報 N03), drawn on the layout map; relative
+    /// paths are relative to the policy file's directory. Nothing is fetched from the internet.
+    pub boundary: Option<std::path::PathBuf>,
+}
+
+/// Whether `code` is a 全国地方公共団体コード: five digits and the check digit
+/// 11 − (6a + 5b + 4c + 3d + 2e) mod 11, taking its last digit (10 → 0, 11 → 1).
+pub fn is_local_government_code(code: &str) -> bool {
+    let digits: Vec<u32> = code.chars().filter_map(|c| c.to_digit(10)).collect();
+    if digits.len() != 6 || code.len() != 6 {
+        return false;
+    }
+    let sum: u32 = digits[..5]
+        .iter()
+        .zip([6, 5, 4, 3, 2])
+        .map(|(d, w)| d * w)
+        .sum();
+    (11 - sum % 11) % 10 == digits[5]
 }
 
 /// N6.1, T5.3: how long footage is kept, and how much disk it may take.
@@ -153,6 +177,12 @@ struct RawWard {
     operator: String,
     #[serde(default = "default_time_zone")]
     time_zone: String,
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    contact: Option<String>,
+    #[serde(default)]
+    boundary: Option<String>,
 }
 
 fn default_time_zone() -> String {
@@ -358,7 +388,7 @@ impl Validator<'_> {
     }
 
     fn policy(&mut self, raw: RawPolicy, base: &Path) -> Option<Policy> {
-        let ward = self.ward(raw.ward);
+        let ward = self.ward(raw.ward, base);
         let retention = self.retention(raw.retention);
         let recording = self.recording(raw.recording);
         let ledger = ward.as_ref().map(|w| self.ledger(raw.ledger, &w.name));
@@ -421,14 +451,31 @@ impl Validator<'_> {
         }
     }
 
-    fn ward(&mut self, raw: RawWard) -> Option<Ward> {
+    fn ward(&mut self, raw: RawWard, base: &Path) -> Option<Ward> {
         let name = self.non_empty(path(&["ward", "name"]), raw.name);
         let operator = self.non_empty(path(&["ward", "operator"]), raw.operator);
+        if let Some(code) = raw.code.as_deref().filter(|c| !is_local_government_code(c)) {
+            self.refuse(
+                path(&["ward", "code"]),
+                format!(
+                    "{code:?} is not a local government code: six digits with its check digit \
+                     (全国地方公共団体コードは検査数字を含む6桁です。例: 千代田区 \"131016\")"
+                ),
+            );
+        }
+        let contact = match raw.contact {
+            Some(c) => self.non_empty(path(&["ward", "contact"]), c),
+            None => operator.clone(),
+        };
+        let boundary = raw.boundary.map(|b| base.join(b));
         match jiff::tz::TimeZone::get(&raw.time_zone) {
             Ok(time_zone) => Some(Ward {
                 name,
                 operator,
                 time_zone,
+                code: raw.code,
+                contact,
+                boundary,
             }),
             Err(_) => {
                 self.refuse(

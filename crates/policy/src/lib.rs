@@ -14,6 +14,7 @@ mod file;
 mod ids;
 mod names;
 mod office;
+pub mod register;
 mod retention;
 mod rule;
 mod settings;
@@ -21,7 +22,7 @@ mod source;
 
 pub use camera::{Camera, CameraId, Credentials, CredentialsRef, Transport};
 pub use error::{PolicyError, Problem};
-pub use file::{ByteSize, Ledger, Policy, Recording, Retention, Ward};
+pub use file::{is_local_government_code, ByteSize, Ledger, Policy, Recording, Retention, Ward};
 pub use ids::{
     is_identifier, AppointmentId, DelegationId, Login, NotAnIdentifier, ProposalId, RequestId,
     StaffId, TerminalId,

@@ -23,6 +23,15 @@ impl Policy {
         };
         set("ward.name", self.ward.name.clone());
         set("ward.operator", self.ward.operator.clone());
+        set("ward.code", self.ward.code.clone().unwrap_or("none".into()));
+        set("ward.contact", self.ward.contact.clone());
+        set(
+            "ward.boundary",
+            self.ward
+                .boundary
+                .as_ref()
+                .map_or("none".into(), |b| b.display().to_string()),
+        );
         set(
             "ward.time_zone",
             self.ward.time_zone.iana_name().unwrap_or("?").to_owned(),

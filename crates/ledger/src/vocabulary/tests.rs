@@ -96,3 +96,36 @@ fn n6_1_an_erasure_cites_the_rules_of_its_trigger() {
         "N6.2,T5.4"
     );
 }
+
+/// N4.1: a site's event carries integers and dates only, so it has canonical bytes, and reads
+/// back as written with the Manager's action.
+#[test]
+fn n4_1_a_chosen_site_reads_back_with_integers_only() {
+    use mimamori_policy::register::{Position, View};
+    let body = EventBody::CameraSiteChosen(CameraSiteChosen {
+        camera: "cam1".into(),
+        address: "見守り区本町1-1".into(),
+        position: Position::from_degrees(35.681236, 139.767125).unwrap(),
+        details: CameraDetails {
+            name: "駅前交差点".into(),
+            view: View::new(45, 90, 30).unwrap(),
+            height_cm: Some(450),
+            privacy_notes: "住宅の窓をマスク".into(),
+        },
+        basis: SiteBasis {
+            document: "見守り署生安第12号".into(),
+            date: "2026-10-01".parse().unwrap(),
+            summary: "ひったくり多発".into(),
+        },
+    });
+    let (kind, detail) = body.to_parts();
+    assert_eq!(kind.as_str(), "camera_site_chosen");
+    assert_eq!(detail["lat_udeg"], 35_681_236);
+    assert_eq!(detail["bearing_deg"], 45);
+    assert_eq!(detail["basis"]["date"], "2026-10-01");
+    assert!(crate::canonical::canonical_json(&detail).is_ok());
+    let back = EventBody::from_parts("camera_site_chosen", Some("N4.1"), detail).unwrap();
+    assert_eq!(back, body);
+    assert_eq!(back.action(), Some(Action::ChooseSite));
+    assert_eq!(back.rules().0, &[Rule::N4_1]);
+}

@@ -28,6 +28,7 @@ mod orders;
 mod outside;
 mod people;
 mod real_footage;
+mod register;
 mod screens;
 mod screens_account;
 mod screens_steps;

@@ -67,8 +67,13 @@ pub(super) async fn sign_in_form(w: &World, login: &str) -> String {
 #[tokio::test]
 async fn n3_3_1_the_screens_sign_in_with_a_cookie_and_show_the_work_waiting() {
     let w = World::new().await;
-    // Without a session, every screen leads to the sign-in page, in Japanese first.
-    let (status, headers, _) = page(&w, Method::GET, "/", None, None, &[]).await;
+    // Without a session, `/` is the public page with the staff's sign-in as a link on it
+    // (issue 14), and every staff screen leads to the sign-in page, in Japanese first.
+    let (status, _, body) = page(&w, Method::GET, "/", None, None, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("の防犯カメラ</h1>"), "{body}");
+    assert!(body.contains(r#"<a href="/signin">"#), "{body}");
+    let (status, headers, _) = page(&w, Method::GET, "/requests", None, None, &[]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(location(&headers), "/signin");
     let (status, headers, body) = page(&w, Method::GET, "/signin", None, None, &[]).await;
@@ -147,7 +152,7 @@ async fn n3_3_1_the_screens_sign_in_with_a_cookie_and_show_the_work_waiting() {
     let (status, headers, _) = page(&w, Method::POST, "/signout", Some(&sato), None, &[]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(set_cookie(&headers, "__Host-mimamori-session").is_some());
-    let (status, headers, _) = page(&w, Method::GET, "/", Some(&sato), None, &[]).await;
+    let (status, headers, _) = page(&w, Method::GET, "/requests", Some(&sato), None, &[]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(location(&headers), "/signin");
 }

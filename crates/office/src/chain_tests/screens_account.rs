@@ -64,12 +64,21 @@ async fn n3_3_1_the_sessions_page_ends_the_others_and_the_password_changes_on_sc
     );
     let (_, _, body) = page(&w, Method::GET, "/me/sessions", Some(&here), None, &[]).await;
     assert_eq!(body.matches("<tr><td>").count(), 1, "{body}");
-    let (status, headers, _) = page(&w, Method::GET, "/", Some(&elsewhere), None, &[]).await;
+    let (status, headers, _) =
+        page(&w, Method::GET, "/me/sessions", Some(&elsewhere), None, &[]).await;
     assert_eq!(
         (status, location(&headers)),
         (StatusCode::SEE_OTHER, "/signin"),
         "the other browser is signed out"
     );
+    // At `/` it sees the public page, and its stale cookie is dropped.
+    let (status, headers, body) = page(&w, Method::GET, "/", Some(&elsewhere), None, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("の防犯カメラ</h1>"), "{body}");
+    assert!(headers
+        .get_all(axum::http::header::SET_COOKIE)
+        .iter()
+        .any(|c| c.to_str().unwrap().contains("Max-Age=0")));
     let events = w
         .office
         .db

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod documents;
 pub mod form1;
 pub mod outside;
+pub mod register;
 pub mod requests;
 pub mod staff;
 pub mod terminals;

@@ -75,6 +75,50 @@ impl Values {
         japan_time(name, self.get(name))
     }
 
+    /// A whole number (which range is right is the step's to say).
+    pub fn integer(&self, name: &str) -> Result<i64, ApiError> {
+        self.get(name)
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| ApiError::invalid(name, "give a whole number", "整数を入力してください"))
+    }
+
+    /// A decimal number such as `35.681236`.
+    pub fn decimal(&self, name: &str) -> Result<f64, ApiError> {
+        self.get(name)
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    name,
+                    "give a number such as 35.681236",
+                    "35.681236 のような数値を入力してください",
+                )
+            })
+    }
+
+    /// A decimal number, or `None` when left empty.
+    pub fn optional_decimal(&self, name: &str) -> Result<Option<f64>, ApiError> {
+        if self.get(name).trim().is_empty() {
+            Ok(None)
+        } else {
+            self.decimal(name).map(Some)
+        }
+    }
+
+    /// A `date` value (`2026-11-30`).
+    pub fn date(&self, name: &str) -> Result<jiff::civil::Date, ApiError> {
+        self.get(name).trim().parse().map_err(|_| {
+            ApiError::invalid(
+                name,
+                "give a date (YYYY-MM-DD)",
+                "日付を入力してください（例: 2026-11-30）",
+            )
+        })
+    }
+
     fn set(&mut self, name: &str, value: &str) {
         self.0.retain(|(n, _)| n != name);
         self.0.push((name.to_owned(), value.to_owned()));
@@ -114,6 +158,8 @@ pub enum Input {
     Secret,
     /// A date and time, in Japan time.
     When,
+    /// A calendar date.
+    Day,
     Check,
     Select(Source),
     /// Several of a list.
@@ -136,6 +182,8 @@ pub enum Source {
     Form1Fields,
     /// The appointed image handlers an instruction may name (N9.2).
     Handlers,
+    /// The register's cameras not removed (a sign's cameras).
+    Register,
 }
 
 /// One field of a step's form: its name (the API's field path), its label's key, how it is
@@ -251,6 +299,7 @@ impl StepPage {
                     Input::Area => ("textarea", Vec::new()),
                     Input::Number => ("number", Vec::new()),
                     Input::When => ("datetime-local", Vec::new()),
+                    Input::Day => ("date", Vec::new()),
                     Input::Check => ("checkbox", Vec::new()),
                     Input::Select(source) => {
                         let chosen = [value.to_owned()];
@@ -409,6 +458,21 @@ async fn choices(
             value: login,
         })
         .collect(),
+        Source::Register => match caller {
+            Some(caller) => crate::workflow::register::register(office, caller)
+                .await
+                .map(|r| r.cameras)
+                .unwrap_or_default(),
+            None => Vec::new(),
+        }
+        .into_iter()
+        .filter(|c| c.state != "removed")
+        .map(|c| Choice {
+            selected: is(&c.id),
+            label: format!("{} {}（{}）", c.id, c.name, c.address),
+            value: c.id,
+        })
+        .collect(),
         Source::Roles => Role::ALL
             .into_iter()
             .map(|r| Choice {
@@ -469,6 +533,13 @@ mod tests {
             &upkeep::CONFIRM,
             &upkeep::REJECT,
             &upkeep::END,
+            &super::super::register::SITE,
+            &super::super::register::DETAILS,
+            &super::super::register::INSTALLED,
+            &super::super::register::OPERATION,
+            &super::super::register::REMOVAL,
+            &super::super::register::SIGN,
+            &super::super::register::SIGN_REMOVAL,
         ];
         for spec in forms {
             let mut keys = vec![spec.title, spec.lead, spec.submit, spec.not_yours];

@@ -18,6 +18,8 @@ mod me;
 mod outside;
 mod pages;
 mod people;
+mod public;
+mod register;
 mod session;
 mod steps;
 mod table;
@@ -46,6 +48,10 @@ use crate::{workflow, Shared};
 pub fn routes() -> Router<Shared> {
     let router = Router::new()
         .route("/", get(home))
+        .route("/public", get(public::page))
+        .route("/public/cameras.csv", get(public::cameras_csv))
+        .route("/public/map.pdf", get(public::map_pdf))
+        .route("/public/cameras.geojson", get(public::cameras_geojson))
         .route("/signin", get(sign_in_page).post(sign_in))
         .route("/signout", post(sign_out))
         .route("/pledge", post(pledge))
@@ -62,6 +68,23 @@ pub fn routes() -> Router<Shared> {
         .route("/me/sessions/end-others", post(me::sign_out_elsewhere))
         .route("/enrol", get(me::enrol_form).post(me::enrol))
         .route("/cameras", get(cameras::page))
+        .route("/register", get(register::page))
+        .route(
+            "/register/sites/new",
+            get(register::site_form).post(register::choose_site),
+        )
+        .route(
+            "/register/cameras/{id}/{what}",
+            get(register::camera_form).post(register::camera_step),
+        )
+        .route(
+            "/register/signs/new",
+            get(register::sign_form).post(register::place_sign),
+        )
+        .route(
+            "/register/signs/{id}/removal",
+            get(register::sign_removal_form).post(register::remove_sign),
+        )
         .route("/ledger", get(ledger::page))
         .route("/ledger/events/{id}", get(ledger::event))
         .route("/staff", get(people::staff))
@@ -195,11 +218,19 @@ async fn style() -> Response {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], STYLE).into_response()
 }
 
-/// The home page: what waits for the signed-in person.
-async fn home(State(office): State<Shared>, web: WebCaller) -> Response {
-    let tr = Tr::new(web.lang);
-    match workflow::my_work::my_work(&office, &web.caller).await {
-        Ok(work) => HomePage::new(tr, &web.caller, work).into_response(),
+/// `/`: what waits for a signed-in person; for everyone else the public page (N3.1b), with
+/// the staff's sign-in as a link on it. A stale session cookie is dropped.
+async fn home(State(office): State<Shared>, jar: CookieJar) -> Response {
+    let tr = Tr::new(lang_of(&jar));
+    let Some(token) = session::session_token(&jar) else {
+        return public::render(&office, tr).await;
+    };
+    let Ok(caller) = crate::auth::Caller::for_session(&office, &token).await else {
+        let page = public::render(&office, tr).await;
+        return (jar.add(session_removal()), page).into_response();
+    };
+    match workflow::my_work::my_work(&office, &caller).await {
+        Ok(work) => HomePage::new(tr, &caller, work).into_response(),
         Err(e) => pages::error_page(tr, &e),
     }
 }

@@ -49,6 +49,11 @@ pub fn lang_of(jar: &CookieJar) -> Lang {
         .unwrap_or_default()
 }
 
+/// The session token a browser sent, if any.
+pub fn session_token(jar: &CookieJar) -> Option<String> {
+    jar.get(SESSION_COOKIE).map(|c| c.value().to_owned())
+}
+
 /// A signed-in person at a browser, with their language. Without a live session the request
 /// goes to the sign-in page.
 pub struct WebCaller {
@@ -63,7 +68,7 @@ impl FromRequestParts<Shared> for WebCaller {
     async fn from_request_parts(parts: &mut Parts, office: &Shared) -> Result<Self, Response> {
         let jar = CookieJar::from_headers(&parts.headers);
         let lang = lang_of(&jar);
-        let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
+        let Some(token) = session_token(&jar) else {
             return Err(Redirect::to("/signin").into_response());
         };
         match Caller::for_session(office, &token).await {

@@ -29,6 +29,8 @@ pub mod my_work;
 pub mod orders;
 pub mod proposals;
 pub mod provisions;
+pub mod public;
+pub mod register;
 pub mod retrieval;
 pub mod sessions;
 pub mod signin;

@@ -46,6 +46,9 @@ fn guideline_table() -> Vec<(Action, Vec<Role>)> {
         (Action::AcknowledgePledge, Role::ALL.to_vec()),
         (Action::ChangeOwnPassword, Role::ALL.to_vec()),
         (Action::EnrollSecondFactor, Role::ALL.to_vec()),
+        (Action::ChooseSite, vec![Manager]),
+        (Action::RecordCameraWork, vec![Manager, OperationsLead]),
+        (Action::RemoveCamera, vec![Manager]),
     ]
 }
 

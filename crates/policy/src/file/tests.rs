@@ -417,3 +417,32 @@ mod never_panics {
         }
     }
 }
+
+/// Issue 14: the ward's local government code (with its check digit), contact and boundary;
+/// the contact defaults to the operator.
+#[test]
+fn n3_1b_the_wards_code_contact_and_boundary() {
+    assert!(is_local_government_code("131016")); // 千代田区
+    assert!(is_local_government_code("131041")); // 新宿区: 11 → 1
+    assert!(is_local_government_code("271136")); // 大阪市西淀川区
+    assert!(!is_local_government_code("131017"));
+    assert!(!is_local_government_code("13101"));
+    assert!(!is_local_government_code("13101６"));
+    let p = parse(GOOD).unwrap();
+    assert_eq!(p.ward.code, None);
+    assert_eq!(p.ward.contact, "西淀川区役所 市民協働課");
+    let text = GOOD.replacen(
+        "operator = \"西淀川区役所 市民協働課\"",
+        "operator = \"西淀川区役所 市民協働課\"\ncode = \"271136\"\ncontact = \"市民協働課 06-0000-0000\"\nboundary = \"n03.geojson\"",
+        1,
+    );
+    let p = parse(&text).unwrap();
+    assert_eq!(p.ward.code.as_deref(), Some("271136"));
+    assert_eq!(p.ward.contact, "市民協働課 06-0000-0000");
+    assert_eq!(p.ward.boundary, Some(Path::new("./n03.geojson").to_owned()));
+    let problem = refused(
+        "operator = \"西淀川区役所 市民協働課\"",
+        "operator = \"西淀川区役所 市民協働課\"\ncode = \"271137\"",
+    );
+    assert!(problem.message.contains("検査数字"), "{problem:?}");
+}
