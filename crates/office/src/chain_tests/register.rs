@@ -183,10 +183,11 @@ async fn n4_1_t7_2_a_camera_from_its_site_to_its_removal() {
     let r = register().await;
     assert_eq!(r["cameras"][0]["state"], "removed");
     assert_eq!(r["cameras"][0]["removed_on"], "2026-11-23");
+    assert_eq!(r["unregistered"], json!([]));
     assert_eq!(
-        r["unregistered"],
+        r["removed_in_policy"],
         json!(["cam1"]),
-        "still in the policy file"
+        "removed, and still in the policy file: still recorded"
     );
 
     // Every step is an event by its person, in their role, under its rule.
@@ -324,4 +325,75 @@ async fn n3_1b_the_public_page_tells_where_the_cameras_are_and_nothing_secret() 
         json!([139.767125, 35.681236])
     );
     assert_eq!(features[1]["properties"]["kind"], "sign");
+}
+
+/// T3.3 (issue 14): the published statistics are counted at a signed checkpoint and agree with
+/// a count of the log's canonical lines (what `mimamori ledger dump` writes) up to it; an event
+/// after the checkpoint is not counted until the next one.
+#[tokio::test]
+async fn t3_3_the_published_statistics_agree_with_a_count_of_the_dump() {
+    let w = World::new().await;
+    let mayor = w.sign_in("mayor").await;
+    let now = w.now();
+    let hold = || {
+        json!({ "camera": "cam1", "from": (now - SignedDuration::from_hours(2)).to_string(),
+                "to": (now - SignedDuration::from_hours(1)).to_string(),
+                "until": (now + SignedDuration::from_hours(24 * 30)).to_string(),
+                "reason": "公判のため" })
+    };
+    for _ in 0..2 {
+        let (status, body) = w
+            .call(Method::POST, "/api/v1/holds", Some(&mayor), Some(hold()))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    w.office.notary.sign_checkpoint().await.unwrap();
+    let (status, body) = w
+        .call(Method::POST, "/api/v1/holds", Some(&mayor), Some(hold()))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    let (status, stats) = w
+        .call(Method::GET, "/public/statistics.json", None, None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{stats}");
+    let size = stats["checkpoint_size"].as_u64().unwrap();
+
+    // Count as an outsider would, from the canonical lines of the log.
+    let tz = jiff::tz::TimeZone::get("Asia/Tokyo").unwrap();
+    let mut by_month = std::collections::BTreeMap::<String, u64>::new();
+    for row in w.office.db.event_page(1, 100_000).await.unwrap() {
+        let line: Value = serde_json::from_slice(&row.canonical_bytes().unwrap()).unwrap();
+        if line["seq"].as_u64().unwrap() >= size || line["kind"] != "hold_added" {
+            continue;
+        }
+        let time: Timestamp = line["time"].as_str().unwrap().parse().unwrap();
+        let local = time.to_zoned(tz.clone());
+        *by_month
+            .entry(format!("{:04}-{:02}", local.year(), local.month()))
+            .or_default() += 1;
+    }
+    assert_eq!(
+        by_month.values().sum::<u64>(),
+        2,
+        "the third hold is after the checkpoint"
+    );
+    let published: std::collections::BTreeMap<String, u64> = stats["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["month"].as_str().unwrap().to_owned(),
+                m["holds"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(published, by_month);
+
+    // The page shows the same figures, with the checkpoint they are counted at.
+    let (_, html) = w.bytes(Method::GET, "/", None, None, &[]).await;
+    let html = String::from_utf8(html.to_vec()).unwrap();
+    assert!(html.contains(r#"<table id="stats-months">"#), "{html}");
+    assert!(html.contains(&format!("最初の {size} 件")), "{html}");
 }

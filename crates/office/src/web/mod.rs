@@ -51,6 +51,7 @@ pub fn routes() -> Router<Shared> {
         .route("/public", get(public::page))
         .route("/public/cameras.csv", get(public::cameras_csv))
         .route("/public/map.pdf", get(public::map_pdf))
+        .route("/public/statistics.json", get(public::statistics_json))
         .route("/public/cameras.geojson", get(public::cameras_geojson))
         .route("/signin", get(sign_in_page).post(sign_in))
         .route("/signout", post(sign_out))
@@ -223,10 +224,10 @@ async fn style() -> Response {
 async fn home(State(office): State<Shared>, jar: CookieJar) -> Response {
     let tr = Tr::new(lang_of(&jar));
     let Some(token) = session::session_token(&jar) else {
-        return public::render(&office, tr).await;
+        return public::render(&office, tr, "/").await;
     };
     let Ok(caller) = crate::auth::Caller::for_session(&office, &token).await else {
-        let page = public::render(&office, tr).await;
+        let page = public::render(&office, tr, "/").await;
         return (jar.add(session_removal()), page).into_response();
     };
     match workflow::my_work::my_work(&office, &caller).await {

@@ -39,6 +39,19 @@ pub struct SignLine {
     pub position: String,
 }
 
+pub struct StatsLine {
+    pub label: String,
+    pub cells: Vec<u64>,
+}
+
+/// The published statistics as the page shows them.
+pub struct StatsView {
+    pub size: String,
+    pub root: String,
+    pub months: Vec<StatsLine>,
+    pub bases: Vec<StatsLine>,
+}
+
 pub struct CheckpointLine {
     pub size: i64,
     pub root: String,
@@ -61,6 +74,7 @@ pub struct PublicPage {
     pub signs: Vec<SignLine>,
     pub checkpoint: Option<CheckpointLine>,
     pub origin: String,
+    pub stats: Option<StatsView>,
 }
 
 /// The layout map of `view` in the page's language (T2.1, T-map): one cone per camera, each
@@ -133,17 +147,21 @@ fn camera_title(tr: Tr, c: &PublicCamera) -> String {
 
 /// The public page, for anyone.
 pub async fn page(State(office): State<Shared>, jar: CookieJar) -> Response {
-    render(&office, Tr::new(lang_of(&jar))).await
+    render(&office, Tr::new(lang_of(&jar)), "/public").await
 }
 
-/// The public page in `tr`'s language (also `/` for a visitor without a session).
-pub async fn render(office: &crate::OfficeState, tr: Tr) -> Response {
+/// The public page in `tr`'s language at `here` (also `/` for a visitor without a session).
+pub async fn render(office: &crate::OfficeState, tr: Tr, here: &'static str) -> Response {
     let view = match workflow::public::public_view(office).await {
         Ok(v) => v,
         Err(e) => return pages::error_page(tr, &e),
     };
     let map_svg = match map_svg(tr, &view, office) {
         Ok(svg) => svg,
+        Err(e) => return pages::error_page(tr, &e),
+    };
+    let stats = match workflow::statistics::statistics(office).await {
+        Ok(s) => s.map(|s| stats_view(tr, s)),
         Err(e) => return pages::error_page(tr, &e),
     };
     let cameras = view
@@ -184,7 +202,7 @@ pub async fn render(office: &crate::OfficeState, tr: Tr) -> Response {
     PublicPage {
         tr,
         me: None,
-        here: "/public",
+        here,
         count: view.cameras.len().to_string(),
         retention_days: view.retention_days.to_string(),
         ward: view.ward,
@@ -199,8 +217,60 @@ pub async fn render(office: &crate::OfficeState, tr: Tr) -> Response {
             time: jst(mimamori_db::from_us(cp.time_us)),
         }),
         origin: view.origin,
+        stats,
     }
     .into_response()
+}
+
+/// A ground's name for people: T6.1's words, or the emergency retrieval's.
+fn basis_label(tr: Tr, rule: &str) -> String {
+    let key = match rule {
+        "T6.1a" => "pub-rule-t6-1a",
+        "T6.1b" => "pub-rule-t6-1b",
+        "T6.1c" => "pub-rule-t6-1c",
+        "T6.1d" => "pub-rule-t6-1d",
+        "T6.1e" => "pub-rule-t6-1e",
+        "N11.1" => "pub-stats-emergency",
+        _ => return rule.to_owned(),
+    };
+    format!("{}（{rule}）", tr.t(key))
+}
+
+fn stats_view(tr: Tr, s: workflow::statistics::Statistics) -> StatsView {
+    StatsView {
+        size: s.checkpoint_size.to_string(),
+        root: s.checkpoint_root,
+        months: s
+            .months
+            .into_iter()
+            .map(|m| StatsLine {
+                label: m.month,
+                cells: vec![m.retrievals, m.provisions, m.emergencies, m.holds],
+            })
+            .collect(),
+        bases: s
+            .bases
+            .into_iter()
+            .map(|b| StatsLine {
+                label: basis_label(tr, &b.basis),
+                cells: vec![b.retrievals, b.provisions],
+            })
+            .collect(),
+    }
+}
+
+/// The statistics as JSON, with the checkpoint they are counted at (404 before the first).
+pub async fn statistics_json(State(office): State<Shared>) -> Response {
+    match workflow::statistics::statistics(&office).await {
+        Ok(Some(s)) => Json(s).into_response(),
+        Ok(None) => ApiError::not_found(
+            "no_checkpoint",
+            "no checkpoint has been signed yet",
+            "署名済みチェックポイントはまだありません",
+        )
+        .into_response(),
+        Err(e) => e.into_response(),
+    }
 }
 
 /// T-map: the layout map with the camera table as a printable PDF (別添 配置図), in Japanese.

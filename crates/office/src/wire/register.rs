@@ -141,6 +141,9 @@ pub struct RegisterOut {
     pub signs: Vec<SignOut>,
     /// Policy cameras missing from the register (the public is not told of them, N3.1b).
     pub unregistered: Vec<String>,
+    /// Removed cameras the policy file still names, so the recorder still records them (T7.2:
+    /// take them out of the policy).
+    pub removed_in_policy: Vec<String>,
     /// Cameras in operation that no standing sign covers (N4.2).
     pub unsigned: Vec<String>,
 }

@@ -35,4 +35,5 @@ pub mod retrieval;
 pub mod sessions;
 pub mod signin;
 pub mod staff;
+pub mod statistics;
 pub mod terminals;

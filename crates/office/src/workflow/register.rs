@@ -101,14 +101,38 @@ async fn known_camera(office: &OfficeState, id: &CameraId) -> Result<RegisterCam
 async fn may_step(
     office: &OfficeState,
     caller: &Caller,
-    action: Action,
-    kind: &str,
+    (action, kind): (Action, &str),
     current: Option<Lifecycle>,
     step: RegisterStep,
     has_sign: bool,
 ) -> Result<Lifecycle, ApiError> {
     let verdict = next_state(current, step, has_sign);
     caller.record_refusal(office, action, kind, verdict).await
+}
+
+/// The start of a step on one camera of the register: the caller's role for `action`, the
+/// camera, and the step allowed from its state (N4.2: operation only under a standing sign).
+/// Each refusal is recorded as `kind`.
+async fn camera_step(
+    office: &OfficeState,
+    caller: &Caller,
+    (action, kind): (Action, &str),
+    camera: &str,
+    step: RegisterStep,
+) -> Result<(CameraId, RegisterCamera), ApiError> {
+    caller.may(office, action, kind).await?;
+    let id = camera_id(camera)?;
+    let current = known_camera(office, &id).await?;
+    let has_sign = step == RegisterStep::StartOperation
+        && office
+            .db
+            .signs()
+            .await?
+            .iter()
+            .any(|s| s.is_standing() && s.cameras.contains(&id));
+    let state = Some(current.state);
+    may_step(office, caller, (action, kind), state, step, has_sign).await?;
+    Ok((id, current))
 }
 
 /// N4.1, N7.2: the Manager chooses a camera's site, with the police's crime information it
@@ -136,13 +160,13 @@ pub async fn choose_site(
         },
         chosen_by: caller.login().to_owned(),
     };
+    let step = RegisterStep::ChooseSite;
     may_step(
         office,
         caller,
-        Action::ChooseSite,
-        kind,
+        (Action::ChooseSite, kind),
         current,
-        RegisterStep::ChooseSite,
+        step,
         false,
     )
     .await?;
@@ -168,23 +192,10 @@ pub async fn record_details(
     camera: &str,
     input: DetailsInput,
 ) -> Result<(), ApiError> {
-    let kind = "camera_details_recorded";
-    caller.may(office, Action::RecordCameraWork, kind).await?;
-    let camera = camera_id(camera)?;
-    let current = known_camera(office, &camera).await?;
+    let what = (Action::RecordCameraWork, "camera_details_recorded");
+    let (camera, _) =
+        camera_step(office, caller, what, camera, RegisterStep::RecordDetails).await?;
     let details = details(&input.name, &input.view)?;
-    let step = RegisterStep::RecordDetails;
-    let action = Action::RecordCameraWork;
-    may_step(
-        office,
-        caller,
-        action,
-        kind,
-        Some(current.state),
-        step,
-        false,
-    )
-    .await?;
     let event = caller.event(EventBody::CameraDetailsRecorded(
         vocabulary::CameraDetailsRecorded {
             camera: camera.to_string(),
@@ -206,23 +217,9 @@ pub async fn install(
     camera: &str,
     input: DatedInput,
 ) -> Result<(), ApiError> {
-    let kind = "camera_installed";
-    caller.may(office, Action::RecordCameraWork, kind).await?;
-    let camera = camera_id(camera)?;
-    let current = known_camera(office, &camera).await?;
+    let what = (Action::RecordCameraWork, "camera_installed");
+    let (camera, _) = camera_step(office, caller, what, camera, RegisterStep::Install).await?;
     let on = not_future(office, "on", input.on)?;
-    let step = RegisterStep::Install;
-    let action = Action::RecordCameraWork;
-    may_step(
-        office,
-        caller,
-        action,
-        kind,
-        Some(current.state),
-        step,
-        false,
-    )
-    .await?;
     let event = caller.event(EventBody::CameraInstalled(vocabulary::CameraDated {
         camera: camera.to_string(),
         on,
@@ -239,10 +236,9 @@ pub async fn start_operation(
     camera: &str,
     input: DatedInput,
 ) -> Result<(), ApiError> {
-    let kind = "camera_operation_started";
-    caller.may(office, Action::RecordCameraWork, kind).await?;
-    let camera = camera_id(camera)?;
-    let current = known_camera(office, &camera).await?;
+    let what = (Action::RecordCameraWork, "camera_operation_started");
+    let step = RegisterStep::StartOperation;
+    let (camera, current) = camera_step(office, caller, what, camera, step).await?;
     let on = not_future(office, "on", input.on)?;
     if current.installed_on.is_some_and(|i| on < i) {
         return Err(ApiError::invalid(
@@ -251,22 +247,6 @@ pub async fn start_operation(
             "運用開始日は設置日より前にできません",
         ));
     }
-    let signs = office.db.signs().await?;
-    let has_sign = signs
-        .iter()
-        .any(|s| s.is_standing() && s.cameras.contains(&camera));
-    let step = RegisterStep::StartOperation;
-    let action = Action::RecordCameraWork;
-    may_step(
-        office,
-        caller,
-        action,
-        kind,
-        Some(current.state),
-        step,
-        has_sign,
-    )
-    .await?;
     let event = caller.event(EventBody::CameraOperationStarted(vocabulary::CameraDated {
         camera: camera.to_string(),
         on,
@@ -284,10 +264,8 @@ pub async fn remove_camera(
     camera: &str,
     input: RemovalInput,
 ) -> Result<Removed, ApiError> {
-    let kind = "camera_removed";
-    caller.may(office, Action::RemoveCamera, kind).await?;
-    let camera = camera_id(camera)?;
-    let current = known_camera(office, &camera).await?;
+    let what = (Action::RemoveCamera, "camera_removed");
+    let (camera, current) = camera_step(office, caller, what, camera, RegisterStep::Remove).await?;
     let on = not_future(office, "on", input.on)?;
     if [current.installed_on, current.operating_since]
         .into_iter()
@@ -301,18 +279,6 @@ pub async fn remove_camera(
         ));
     }
     let reason = required_text("reason", &input.reason, 2000).map_err(|e| e.rule(Rule::T7_2))?;
-    let step = RegisterStep::Remove;
-    let action = Action::RemoveCamera;
-    may_step(
-        office,
-        caller,
-        action,
-        kind,
-        Some(current.state),
-        step,
-        false,
-    )
-    .await?;
     let now = office.clock.now();
     let signs_removed = office
         .db
@@ -471,12 +437,13 @@ pub fn register_out(
         .policy
         .cameras
         .iter()
-        .filter(|p| {
-            !cameras
-                .iter()
-                .any(|c| c.id == p.id && c.state != Lifecycle::Removed)
-        })
+        .filter(|p| !cameras.iter().any(|c| c.id == p.id))
         .map(|p| p.id.to_string())
+        .collect();
+    let removed_in_policy = cameras
+        .iter()
+        .filter(|c| c.state == Lifecycle::Removed && in_policy(&c.id))
+        .map(|c| c.id.to_string())
         .collect();
     let unsigned = cameras
         .iter()
@@ -522,6 +489,7 @@ pub fn register_out(
             })
             .collect(),
         unregistered,
+        removed_in_policy,
         unsigned,
     }
 }
