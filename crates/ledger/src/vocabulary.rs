@@ -13,6 +13,7 @@
 //! missing members read as `None` and are written in full from now on.
 
 mod cameras;
+mod inquiries;
 mod payloads;
 mod records;
 mod register;
@@ -22,6 +23,7 @@ use mimamori_policy::{RequestId, Rule, Rules};
 use serde::{Deserialize, Serialize};
 
 pub use cameras::*;
+pub use inquiries::*;
 pub use payloads::*;
 pub use records::*;
 pub use register::*;
@@ -167,6 +169,22 @@ vocabulary! {
     /// T7.2: a sign taken down or found gone.
     SignRemoved(SignRemoved) = "sign_removed",
 
+    // ---- inquiries and complaints from the public (T3.3 c, T8, T6.1 d) ----
+    /// T3.3 c: a message from the public form.
+    InquiryReceived(InquiryReceived) = "inquiry_received",
+    /// T8: given to someone to answer.
+    InquiryAssigned(InquiryAssigned) = "inquiry_assigned",
+    /// T3.3 c: an internal note on it.
+    InquiryNoted(InquiryWritten) = "inquiry_noted",
+    /// T8: an answer the person sees.
+    InquiryAnswered(InquiryWritten) = "inquiry_answered",
+    /// T6.1 d: a request to see one's own footage became a provision request.
+    InquiryProvisionStarted(InquiryProvisionStarted) = "inquiry_provision_started",
+    /// T8: closed.
+    InquiryClosed(InquiryClosed) = "inquiry_closed",
+    /// T8: no answer by the policy's day; an alert is open until it is answered.
+    InquiryOverdue(InquiryOverdue) = "inquiry_overdue",
+
     // ---- people, terminals, sign-in (N3.3, N7, N12) ----
     /// N7.1: an account opened.
     StaffCreated(StaffCreated) = "staff_created",
@@ -285,6 +303,12 @@ impl EventBody {
             E::CameraOperationStarted(_) => one(&Rule::N4_2),
             E::SignPlaced(_) => one(&Rule::T2_2),
             E::CameraRemoved(_) | E::SignRemoved(_) => one(&Rule::T7_2),
+            E::InquiryReceived(_) | E::InquiryNoted(_) => one(&Rule::T3_3),
+            E::InquiryAssigned(_)
+            | E::InquiryAnswered(_)
+            | E::InquiryClosed(_)
+            | E::InquiryOverdue(_) => one(&Rule::T8),
+            E::InquiryProvisionStarted(_) => one(&Rule::T6_1d),
             E::StaffCreated(_) => one(&Rule::N7_1),
             E::StaffLeft(_) => one(&Rule::T3_4),
             E::Appointed(a) => Rules(rule_slice(Action::Appoint(a.role).permitted().1)),
@@ -352,6 +376,9 @@ impl EventBody {
             | E::SignPlaced(_)
             | E::SignRemoved(_) => Action::RecordCameraWork,
             E::CameraRemoved(_) => Action::RemoveCamera,
+            E::InquiryNoted(_) | E::InquiryAnswered(_) => Action::HandleInquiry,
+            E::InquiryAssigned(_) | E::InquiryClosed(_) => Action::ManageInquiry,
+            E::InquiryProvisionStarted(_) => Action::RegisterProvision,
             E::DocumentIssued(_) => Action::ReadRecords,
             E::StaffCreated(_) | E::StaffLeft(_) | E::EnrolmentCodeIssued(_) => {
                 Action::ManageAccounts
@@ -372,6 +399,8 @@ impl EventBody {
             | E::Enrolled(_)
             | E::Refused(_)
             | E::Form3Overdue(_)
+            | E::InquiryReceived(_)
+            | E::InquiryOverdue(_)
             | E::LedgerKeyAdded(_)
             | E::LedgerKeyRotated(_)
             | E::PolicyLoaded(_)

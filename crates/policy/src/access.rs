@@ -115,6 +115,12 @@ pub enum Action {
     RecordCameraWork,
     /// T7.2: end a camera's operation; it comes down with its signs.
     RemoveCamera,
+    /// T3.3 c: read the public's inquiries and complaints.
+    ReadInquiries,
+    /// T3.3 c: note on and answer an inquiry (the Manager and the Operator's duty).
+    HandleInquiry,
+    /// T8: give an inquiry to someone to answer, and close it; the Manager answers for both.
+    ManageInquiry,
 }
 
 impl Action {
@@ -139,6 +145,9 @@ impl Action {
             Action::ChooseSite,
             Action::RecordCameraWork,
             Action::RemoveCamera,
+            Action::ReadInquiries,
+            Action::HandleInquiry,
+            Action::ManageInquiry,
         ];
         all.extend(Role::ALL.map(Action::Appoint));
         all.extend(Step::ALL.map(Action::Chain));
@@ -181,6 +190,11 @@ impl Action {
             Action::ChooseSite => (&[Manager], Rule::N4_1),
             Action::RecordCameraWork => (&[Manager, OperationsLead], Rule::T2_1),
             Action::RemoveCamera => (&[Manager], Rule::T7_2),
+            // The Auditor reads them too: how the ward answers the public is part of what is
+            // audited. Notes and answers are the Manager's and the Operator's (T3.3 c).
+            Action::ReadInquiries => (&[Manager, OperationsLead, Auditor], Rule::T3_3),
+            Action::HandleInquiry => (&[Manager, OperationsLead], Rule::T3_3),
+            Action::ManageInquiry => (&[Manager], Rule::T8),
         }
     }
 

@@ -12,6 +12,7 @@ pub mod chain;
 mod error;
 mod file;
 mod ids;
+pub mod inquiry;
 mod names;
 mod office;
 pub mod register;

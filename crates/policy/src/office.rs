@@ -10,6 +10,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 
 use crate::file::{path, Validator};
+use crate::inquiry::Inquiries;
 
 /// The office's rules, validated.
 #[derive(Debug, Clone)]
@@ -50,6 +51,8 @@ pub struct Office {
     /// recorded, so a script cannot flood the ledger (issue 11, #17).
     pub refusals_recorded_per_minute: u32,
     pub emergency: Emergency,
+    /// T8: how soon the public is answered, and how much one address may send.
+    pub inquiries: Inquiries,
 }
 
 /// N11.1: when delegated staff may retrieve without a prior order, and the Form 3 deadline.
@@ -117,6 +120,17 @@ pub(crate) struct RawOffice {
     refusals_recorded_per_minute: i64,
     #[serde(default)]
     emergency: RawEmergency,
+    #[serde(default)]
+    inquiries: RawInquiries,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawInquiries {
+    #[serde(default = "defaults::answer_within_days")]
+    answer_within_days: f64,
+    #[serde(default = "defaults::inquiries_per_address_per_hour")]
+    per_address_per_hour: i64,
 }
 
 #[derive(Deserialize)]
@@ -189,11 +203,23 @@ mod defaults {
     pub fn history_due_day() -> i64 {
         10
     }
+    pub fn answer_within_days() -> f64 {
+        14.0
+    }
+    pub fn inquiries_per_address_per_hour() -> i64 {
+        5
+    }
 }
 
 impl Default for RawOffice {
     fn default() -> Self {
         toml::from_str("").expect("every [office] field has a default")
+    }
+}
+
+impl Default for RawInquiries {
+    fn default() -> Self {
+        toml::from_str("").expect("every [office.inquiries] field has a default")
     }
 }
 
@@ -312,6 +338,27 @@ impl Validator<'_> {
             signin_attempts_per_minute: per_minute.clamp(3, 10_000) as u32,
             refusals_recorded_per_minute: recorded.clamp(10, 100_000) as u32,
             emergency: self.emergency(raw.emergency),
+            inquiries: self.inquiries(raw.inquiries),
+        }
+    }
+
+    fn inquiries(&mut self, raw: RawInquiries) -> Inquiries {
+        let at = |k: &str| path(&["office", "inquiries", k]);
+        let per_hour = raw.per_address_per_hour;
+        if !(1..=1000).contains(&per_hour) {
+            self.refuse(
+                at("per_address_per_hour"),
+                format!("{per_hour} is out of range: must be 1–1000 (1〜1000で指定してください)"),
+            );
+        }
+        Inquiries {
+            answer_within: self.span(
+                at("answer_within_days"),
+                raw.answer_within_days,
+                (1.0, 90.0, DAY),
+                "days (日)",
+            ),
+            per_address_per_hour: per_hour.clamp(1, 1000) as u32,
         }
     }
 

@@ -89,6 +89,12 @@ impl Policy {
             "office.emergency.history_due_day",
             e.history_due_day.to_string(),
         );
+        let q = &o.inquiries;
+        set("office.inquiries.answer_within", secs(q.answer_within));
+        set(
+            "office.inquiries.per_address_per_hour",
+            q.per_address_per_hour.to_string(),
+        );
         for cam in &self.cameras {
             let credentials = match &cam.credentials {
                 None => format!(

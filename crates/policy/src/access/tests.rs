@@ -49,6 +49,14 @@ fn guideline_table() -> Vec<(Action, Vec<Role>)> {
         (Action::ChooseSite, vec![Manager]),
         (Action::RecordCameraWork, vec![Manager, OperationsLead]),
         (Action::RemoveCamera, vec![Manager]),
+        // T3.3 c: the Manager and the Operator answer the public; T8: the Manager answers for
+        // it. The Auditor reads how they did.
+        (
+            Action::ReadInquiries,
+            vec![Manager, OperationsLead, Auditor],
+        ),
+        (Action::HandleInquiry, vec![Manager, OperationsLead]),
+        (Action::ManageInquiry, vec![Manager]),
     ]
 }
 
