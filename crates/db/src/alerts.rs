@@ -41,10 +41,12 @@ pub enum AlertKind {
     FramesLost,
     /// N4.2 (issue 14): a camera in operation has no sign standing.
     SignMissing,
+    /// T8 (issue 14): an inquiry from the public has no answer by the policy's day.
+    InquiryOverdue,
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 12] = [
+    pub const ALL: [AlertKind; 13] = [
         AlertKind::Gap,
         AlertKind::RetentionBelowPolicy,
         AlertKind::Integrity,
@@ -57,6 +59,7 @@ impl AlertKind {
         AlertKind::Terminal,
         AlertKind::FramesLost,
         AlertKind::SignMissing,
+        AlertKind::InquiryOverdue,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -73,6 +76,7 @@ impl AlertKind {
             AlertKind::Terminal => "terminal",
             AlertKind::FramesLost => "frames_lost",
             AlertKind::SignMissing => "sign_missing",
+            AlertKind::InquiryOverdue => "inquiry_overdue",
         }
     }
 
@@ -90,7 +94,8 @@ impl AlertKind {
             AlertKind::EmergencyRetrieval
             | AlertKind::Form3Overdue
             | AlertKind::HistoryMismatch
-            | AlertKind::HistoryOverdue => &[Role::Manager],
+            | AlertKind::HistoryOverdue
+            | AlertKind::InquiryOverdue => &[Role::Manager],
             AlertKind::Gap
             | AlertKind::RetentionBelowPolicy
             | AlertKind::Integrity
@@ -99,10 +104,13 @@ impl AlertKind {
         }
     }
 
-    /// An alert about accounts and terminals: it names people, so the public health page
-    /// neither shows nor counts it (N12).
+    /// An alert about accounts, terminals or a member of the public's inquiry: it is about
+    /// people, so the public health page neither shows nor counts it (N12).
     pub fn is_about_people(self) -> bool {
-        matches!(self, AlertKind::Appointment | AlertKind::Terminal)
+        matches!(
+            self,
+            AlertKind::Appointment | AlertKind::Terminal | AlertKind::InquiryOverdue
+        )
     }
 
     /// An alert about what people did with footage (an emergency retrieval, an overdue Form 3,

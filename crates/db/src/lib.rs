@@ -15,6 +15,7 @@ mod events;
 mod gaps;
 mod grants;
 mod holds;
+mod inquiries;
 mod keys;
 mod ledger;
 mod proposals;
@@ -46,6 +47,7 @@ pub use events::{Event, EventRow};
 pub use gaps::GapRow;
 pub use grants::{ClipGrant, GrantRow, SpentGrant};
 pub use holds::{holds_cover, HoldRow, NewHold};
+pub use inquiries::{EntryKind, InquiryEntry, InquiryRow, Move, NewEntry, NewInquiry};
 pub use keys::DayKeyRow;
 pub use ledger::{CheckpointRow, LedgerCheck, LedgerKeyRow};
 pub use mimamori_ledger::vocabulary::{self, EventBody, EventKind, Outcome, VocabularyError};
@@ -88,6 +90,7 @@ pub(crate) const UPGRADES: &[(i64, &str)] = &[
     (15, include_str!("../migrations/0015_document_issued.sql")),
     (16, include_str!("../migrations/0016_request_cameras.sql")),
     (17, include_str!("../migrations/0017_register.sql")),
+    (18, include_str!("../migrations/0018_inquiries.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -225,57 +225,8 @@ impl Db {
         now: Timestamp,
         event: impl FnOnce(RequestId) -> Event,
     ) -> Result<RequestId> {
-        let kind = new.origin.kind();
-        let provision = new.origin.column()?;
-        let basis = to_column(&new.basis)?;
-        // N9.1: the Manager's own order is ordered as it is made.
-        let ordered = (kind == RequestKind::Internal).then_some(new.created_by.as_str());
-        let scope = new.scope.as_ref();
-        let first = scope.and_then(Instruction::first);
         self.write_with(
-            async |c| {
-                let id = sqlx::query(
-                    "INSERT INTO request (kind, state, purpose, basis, reason, provision,
-                         created_by, created_us, ordered_by, ordered_us, camera_id, start_us,
-                         end_us, handler, terminal_id, instruction_expires_us, instructed_by,
-                         instructed_us)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                )
-                .bind(kind.as_str())
-                .bind(kind.initial_state().as_str())
-                .bind(&new.purpose)
-                .bind(basis)
-                .bind(&new.reason)
-                .bind(provision)
-                .bind(&new.created_by)
-                .bind(to_us(now))
-                .bind(ordered)
-                .bind(ordered.map(|_| to_us(now)))
-                .bind(first.map(|f| f.camera.as_str()))
-                .bind(first.map(|f| to_us(f.start)))
-                .bind(first.map(|f| to_us(f.end)))
-                .bind(scope.map(|i| &i.handler))
-                .bind(scope.map(|i| &i.terminal_id))
-                .bind(scope.map(|i| to_us(i.expires)))
-                .bind(scope.map(|i| &i.instructed_by))
-                .bind(scope.map(|_| to_us(now)))
-                .execute(&mut *c)
-                .await?
-                .last_insert_rowid();
-                let id = RequestId::new(id);
-                if let Some(scope) = scope {
-                    cameras::insert_further(c, id, &scope.cameras).await?;
-                }
-                if let Some(alert) = &new.alert {
-                    let alert = NewAlert {
-                        kind: alert.kind,
-                        camera: alert.camera.clone(),
-                        message: (alert.message)(id),
-                    };
-                    insert_alert(c, &alert, now).await?;
-                }
-                Ok(id)
-            },
+            async |c| insert_request(c, new, now).await,
             |&id| vec![event(id)],
         )
         .await
@@ -475,3 +426,59 @@ mod cameras;
 mod stored;
 #[cfg(test)]
 mod tests;
+
+/// Writes a new request in its kind's initial state, with its further cameras and its alert,
+/// inside a caller's transaction (the caller writes its event).
+pub(crate) async fn insert_request(
+    c: &mut SqliteConnection,
+    new: &NewRequest,
+    now: Timestamp,
+) -> Result<RequestId> {
+    let kind = new.origin.kind();
+    let provision = new.origin.column()?;
+    let basis = to_column(&new.basis)?;
+    // N9.1: the Manager's own order is ordered as it is made.
+    let ordered = (kind == RequestKind::Internal).then_some(new.created_by.as_str());
+    let scope = new.scope.as_ref();
+    let first = scope.and_then(Instruction::first);
+    let id = sqlx::query(
+        "INSERT INTO request (kind, state, purpose, basis, reason, provision, created_by,
+             created_us, ordered_by, ordered_us, camera_id, start_us, end_us, handler,
+             terminal_id, instruction_expires_us, instructed_by, instructed_us)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(kind.as_str())
+    .bind(kind.initial_state().as_str())
+    .bind(&new.purpose)
+    .bind(basis)
+    .bind(&new.reason)
+    .bind(provision)
+    .bind(&new.created_by)
+    .bind(to_us(now))
+    .bind(ordered)
+    .bind(ordered.map(|_| to_us(now)))
+    .bind(first.map(|f| f.camera.as_str()))
+    .bind(first.map(|f| to_us(f.start)))
+    .bind(first.map(|f| to_us(f.end)))
+    .bind(scope.map(|i| &i.handler))
+    .bind(scope.map(|i| &i.terminal_id))
+    .bind(scope.map(|i| to_us(i.expires)))
+    .bind(scope.map(|i| &i.instructed_by))
+    .bind(scope.map(|_| to_us(now)))
+    .execute(&mut *c)
+    .await?
+    .last_insert_rowid();
+    let id = RequestId::new(id);
+    if let Some(scope) = scope {
+        cameras::insert_further(c, id, &scope.cameras).await?;
+    }
+    if let Some(alert) = &new.alert {
+        let alert = NewAlert {
+            kind: alert.kind,
+            camera: alert.camera.clone(),
+            message: (alert.message)(id),
+        };
+        insert_alert(c, &alert, now).await?;
+    }
+    Ok(id)
+}

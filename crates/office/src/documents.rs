@@ -188,10 +188,16 @@ pub fn application(policy: &Policy, row: &RequestRow) -> Option<(Document, Times
             range.clone(),
         ),
         Paper::Inquiry { .. } => (unknown(), unknown(), unknown(), unknown()),
+        // T6.1 d: the person asks for footage of themselves; there is no case.
+        Paper::OwnRequest { .. } => {
+            let none = || "該当なし（本人からの申出）".to_owned();
+            (none(), none(), unknown(), unknown())
+        }
     };
     let document_line = match &p.document {
         Paper::Inquiry { number, dated } => format!("捜査関係事項照会書 {number}（{dated}）"),
         Paper::Form2 { .. } => "様式第2号".to_owned(),
+        Paper::OwnRequest { receipt } => format!("本人からの申出 受付番号 {receipt}（T6.1 d）"),
     };
     let received = from_us(row.created_us);
     let mut rows = vec![

@@ -55,6 +55,8 @@ pub struct OfficeState {
     pub throttle: throttle::Throttle,
     /// Recorded refusals per signed-in person (issue 11, #17).
     pub refusals: throttle::Throttle<mimamori_policy::StaffId>,
+    /// Messages from the public inquiry form per address and hour (issue 14).
+    pub inquiry_throttle: throttle::Throttle,
     /// The ward's boundary for the layout map (`ward.boundary`), read once at start.
     pub boundary: Option<Arc<mimamori_map::Boundary>>,
     /// The layout map's PDF while the register is unchanged.
@@ -86,6 +88,7 @@ impl OfficeState {
             work_dir,
             throttle: throttle::Throttle::default(),
             refusals: throttle::Throttle::default(),
+            inquiry_throttle: throttle::Throttle::per(jiff::SignedDuration::from_hours(1)),
             recorder,
         })
     }
@@ -152,6 +155,7 @@ pub fn router(office: Shared) -> Router {
         .merge(http::documents::routes())
         .merge(http::outside::routes())
         .merge(http::register::routes())
+        .merge(http::inquiries::routes())
         .merge(web::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(error::localize))

@@ -16,6 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::grant::GrantClaims;
 
+pub mod inquiries;
 pub mod register;
 
 /// T6.1: the basis and the facts it needs.

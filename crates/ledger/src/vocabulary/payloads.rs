@@ -144,6 +144,10 @@ pub enum Document {
         /// The pledge not to use the images for anything else.
         pledged: bool,
     },
+    /// T6.1 d: the person's own request, made through the public inquiry form: its receipt.
+    OwnRequest {
+        receipt: mimamori_policy::inquiry::Receipt,
+    },
 }
 
 /// T6.2: how the recipient's identity was checked.

@@ -24,6 +24,7 @@ mod attacks;
 mod form1;
 mod holds;
 mod input;
+mod inquiries;
 mod orders;
 mod outside;
 mod people;

@@ -126,7 +126,7 @@ async fn n3_3_1_the_sessions_page_ends_the_others_and_the_password_changes_on_sc
 }
 
 /// `application/x-www-form-urlencoded` of `pairs`.
-fn encoded(pairs: &[(&str, &str)]) -> String {
+pub(super) fn encoded(pairs: &[(&str, &str)]) -> String {
     let mut out = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in pairs {
         out.append_pair(k, v);

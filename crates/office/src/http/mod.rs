@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod auth;
 pub mod documents;
 pub mod form1;
+pub mod inquiries;
 pub mod outside;
 pub mod register;
 pub mod requests;

@@ -224,5 +224,8 @@ fn document(tr: Tr, document: &Document) -> String {
         Document::Form2 { case, offence, .. } => {
             format!("{} {case}（{offence}）", tr.t("document-form2"))
         }
+        Document::OwnRequest { receipt } => {
+            format!("{} {receipt}", tr.t("document-own-request"))
+        }
     }
 }

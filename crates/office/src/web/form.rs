@@ -182,6 +182,8 @@ pub enum Source {
     Form1Fields,
     /// The appointed image handlers an instruction may name (N9.2).
     Handlers,
+    /// Who may be given an inquiry to answer (T3.3 c: Manager, Operations lead).
+    Assignees,
     /// The register's cameras not removed (a sign's cameras).
     Register,
 }
@@ -361,7 +363,7 @@ pub struct Paths {
     pub action: String,
     pub back: String,
     /// What the form is about: a record's kind (a key) and its number.
-    pub subject: Option<(&'static str, i64)>,
+    pub subject: Option<(&'static str, String)>,
 }
 
 impl Paths {
@@ -375,8 +377,8 @@ impl Paths {
         }
     }
 
-    pub fn about(mut self, kind: &'static str, number: i64) -> Paths {
-        self.subject = Some((kind, number));
+    pub fn about(mut self, kind: &'static str, number: impl std::fmt::Display) -> Paths {
+        self.subject = Some((kind, number.to_string()));
         self
     }
 }
@@ -458,6 +460,16 @@ async fn choices(
             value: login,
         })
         .collect(),
+        Source::Assignees => crate::workflow::inquiries::assignees(office)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|login| Choice {
+                selected: is(&login),
+                label: login.clone(),
+                value: login,
+            })
+            .collect(),
         Source::Register => match caller {
             Some(caller) => crate::workflow::register::register(office, caller)
                 .await
@@ -540,6 +552,11 @@ mod tests {
             &super::super::register::REMOVAL,
             &super::super::register::SIGN,
             &super::super::register::SIGN_REMOVAL,
+            &super::super::inquiries::ASSIGN,
+            &super::super::inquiries::NOTE,
+            &super::super::inquiries::ANSWER,
+            &super::super::inquiries::PROVISION,
+            &super::super::inquiries::CLOSE,
         ];
         for spec in forms {
             let mut keys = vec![spec.title, spec.lead, spec.submit, spec.not_yours];

@@ -13,6 +13,8 @@ mod chain_pages;
 mod form;
 mod form1;
 mod i18n;
+mod inquiries;
+mod inquiry_form;
 mod ledger;
 mod me;
 mod outside;
@@ -53,6 +55,20 @@ pub fn routes() -> Router<Shared> {
         .route("/public/map.pdf", get(public::map_pdf))
         .route("/public/statistics.json", get(public::statistics_json))
         .route("/public/cameras.geojson", get(public::cameras_geojson))
+        .route(
+            "/public/inquiry",
+            get(inquiry_form::form).post(inquiry_form::submit),
+        )
+        .route(
+            "/public/inquiry/status",
+            get(inquiry_form::status_form).post(inquiry_form::status),
+        )
+        .route("/inquiries", get(inquiries::list))
+        .route("/inquiries/{receipt}", get(inquiries::show))
+        .route(
+            "/inquiries/{receipt}/{what}",
+            get(inquiries::step_form).post(inquiries::step),
+        )
         .route("/signin", get(sign_in_page).post(sign_in))
         .route("/signout", post(sign_out))
         .route("/pledge", post(pledge))

@@ -245,7 +245,15 @@ fn stats_view(tr: Tr, s: workflow::statistics::Statistics) -> StatsView {
             .into_iter()
             .map(|m| StatsLine {
                 label: m.month,
-                cells: vec![m.retrievals, m.provisions, m.emergencies, m.holds],
+                cells: vec![
+                    m.retrievals,
+                    m.provisions,
+                    m.emergencies,
+                    m.holds,
+                    m.inquiries,
+                    m.complaints,
+                    m.answered,
+                ],
             })
             .collect(),
         bases: s

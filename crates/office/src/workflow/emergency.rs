@@ -227,8 +227,8 @@ pub async fn check_form3_deadlines(
     Ok(alerted)
 }
 
-/// Checks the deadlines every `interval` until the task is dropped: Form 3s (N11.2) and the
-/// delegated terminals' monthly histories (N11.3).
+/// Checks the deadlines every `interval` until the task is dropped: Form 3s (N11.2), the
+/// delegated terminals' monthly histories (N11.3) and the first answers to inquiries (T8).
 pub async fn watch_deadlines(office: Shared, interval: Duration) {
     let mut tick = tokio::time::interval(interval);
     loop {
@@ -238,6 +238,9 @@ pub async fn watch_deadlines(office: Shared, interval: Duration) {
         }
         if let Err(e) = crate::workflow::history::check_history_deadlines(&office).await {
             tracing::error!(error = %e, "history deadline check failed");
+        }
+        if let Err(e) = crate::workflow::inquiries::check_inquiry_deadlines(&office).await {
+            tracing::error!(error = %e, "inquiry deadline check failed");
         }
     }
 }

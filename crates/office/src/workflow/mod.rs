@@ -24,6 +24,8 @@ pub mod fields;
 pub mod form1;
 pub mod history;
 pub mod holds;
+pub mod inquiries;
+pub mod inquiry_form;
 pub mod ledger;
 pub mod my_work;
 pub mod orders;

@@ -61,6 +61,16 @@ pub(crate) fn check_document(doc: &Document) -> Result<Document, ApiError> {
                 pledged: true,
             }
         }
+        // Only the public form's request, turned into a provision by staff who checked the
+        // person's identity, rests on it (workflow::inquiries::start_provision).
+        Document::OwnRequest { .. } => {
+            return Err(ApiError::invalid(
+                "document.type",
+                "a person's own request comes through the inquiry form: start it from the inquiry",
+                "本人からの申出は問合せ窓口から受け付けます。問合せの画面から提供依頼を開始してください",
+            )
+            .rule(Rule::T6_1d))
+        }
     })
 }
 

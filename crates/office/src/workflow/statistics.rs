@@ -1,6 +1,7 @@
 //! The statistics the ward publishes every year, as Japanese cities do (issue 14): footage
 //! retrieved and given to outside bodies, by month and by the ground it was given on (T6.1 a–e,
-//! N11.1), emergency retrievals and holds.
+//! N11.1), emergency retrievals and holds, and the inquiries and complaints the public sent and
+//! the ward answered (T3.3 c, T8).
 //!
 //! They are counted from the ledger, not from the office's tables, and only over the events a
 //! signed checkpoint covers: the page names the checkpoint (its size and root), so anyone who
@@ -11,6 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use jiff::tz::TimeZone;
 use mimamori_db::{from_us, EventBody, EventKind, EventRow};
+use mimamori_policy::inquiry::Category;
 use mimamori_policy::RequestId;
 
 use crate::error::ApiError;
@@ -29,6 +31,13 @@ pub struct MonthCounts {
     pub emergencies: u64,
     /// Holds placed (`hold_added`, T5.3).
     pub holds: u64,
+    /// Inquiries of every kind received (`inquiry_received`, T3.3 c).
+    pub inquiries: u64,
+    /// Of them, complaints (T8).
+    pub complaints: u64,
+    /// Inquiries given their first answer, or turned into a provision request (T6.1 d), this
+    /// month (`inquiry_answered` marked first, `inquiry_provision_started`).
+    pub answered: u64,
 }
 
 /// Retrievals and provisions on one ground.
@@ -52,13 +61,16 @@ pub struct Statistics {
 }
 
 /// The kinds the statistics read.
-pub const KINDS: [EventKind; 6] = [
+pub const KINDS: [EventKind; 9] = [
     EventKind::OrderIssued,
     EventKind::ProvisionRegistered,
     EventKind::EmergencyAuthorized,
     EventKind::RetrievalDone,
     EventKind::HandedOver,
     EventKind::HoldAdded,
+    EventKind::InquiryReceived,
+    EventKind::InquiryAnswered,
+    EventKind::InquiryProvisionStarted,
 ];
 
 /// The counts of the ground `request` was ordered or registered on ("?" for one the log does
@@ -110,13 +122,21 @@ pub fn count(events: &[(i64, EventBody)], tz: &TimeZone) -> (Vec<MonthCounts>, V
                 basis_entry(&mut bases, &basis_of, h.request).provisions += 1;
             }
             EventBody::HoldAdded(_) => m.holds += 1,
+            EventBody::InquiryReceived(i) => {
+                m.inquiries += 1;
+                m.complaints += u64::from(i.category == Category::Complaint);
+            }
+            EventBody::InquiryAnswered(a) => m.answered += u64::from(a.first),
+            EventBody::InquiryProvisionStarted(_) => m.answered += 1,
             _ => {}
         }
     }
     // A month with only orders in it has nothing to publish.
     let months = months
         .into_values()
-        .filter(|m| m.retrievals + m.provisions + m.emergencies + m.holds > 0)
+        .filter(|m| {
+            m.retrievals + m.provisions + m.emergencies + m.holds + m.inquiries + m.answered > 0
+        })
         .collect();
     (months, bases.into_values().collect())
 }
