@@ -159,3 +159,111 @@ async fn n3_1b_t2_1_the_public_map_points_each_camera_the_registered_way() {
     );
     screenshot(&c, "public-phone-en").await;
 }
+
+/// Issue 14 (T3.3 c, T8): a person sends a complaint from the public page and gets a receipt
+/// with its code; the status page shows it received; the Operations lead answers it on screen;
+/// the status page then shows the answer. A `<script>` in the message is shown as text on the
+/// staff's page, never run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn t8_an_inquiry_gets_a_receipt_an_answer_and_its_status_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_demo, base) = demo(dir.path(), 1);
+    let (_driver, c) = browser().await;
+
+    c.goto(&format!("{base}/public")).await.unwrap();
+    c.find(Locator::Css("main a[href='/public/inquiry']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    page_with(&c, "お問い合わせ・苦情").await;
+    screenshot(&c, "inquiry-form-ja").await;
+    let message = "夜、カメラの横の照明がまぶしいです。<script>document.title='x'</script>";
+    c.find(Locator::Id("category-complaint"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Id("message"))
+        .await
+        .unwrap()
+        .send_keys(message)
+        .await
+        .unwrap();
+    c.find(Locator::Css("#inquiry-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    page_with(&c, "受け付けました").await;
+    let receipt = c
+        .find(Locator::Id("receipt-number"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let secret = c
+        .find(Locator::Id("receipt-secret"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(receipt.ends_with("-00001"), "{receipt}");
+    assert_eq!(secret.len(), 19, "{secret}");
+    screenshot(&c, "inquiry-receipt-ja").await;
+
+    let status = async |expected: &str| {
+        c.goto(&format!("{base}/public/inquiry/status"))
+            .await
+            .unwrap();
+        let form = c.form(Locator::Css("form.card")).await.unwrap();
+        form.set_by_name("receipt", &receipt).await.unwrap();
+        form.set_by_name("secret", &secret).await.unwrap();
+        form.submit().await.unwrap();
+        page_with(&c, expected).await
+    };
+    status("受け付けました").await;
+
+    // The Operations lead reads it as text and answers on screen.
+    sign_in(&c, &base, "lead", "demo-lead-pass").await;
+    c.goto(&format!("{base}/inquiries")).await.unwrap();
+    c.find(Locator::Css(&format!("a[href='/inquiries/{receipt}']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let page = page_with(&c, "<script>document.title='x'</script>").await;
+    assert!(page.contains("受付"), "{page}");
+    assert!(c.find(Locator::Css("script")).await.is_err(), "not run");
+    assert_ne!(c.title().await.unwrap(), "x");
+    screenshot(&c, "inquiry-staff-ja").await;
+    c.find(Locator::Css(&format!(
+        "a[href='/inquiries/{receipt}/answer']"
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    let answer = "照明の向きを下向きに調整しました。ご連絡ありがとうございました。";
+    let form = c.form(Locator::Css("form.card")).await.unwrap();
+    form.set_by_name("text", answer).await.unwrap();
+    form.submit().await.unwrap();
+    path_when(&c, |p| p == format!("/inquiries/{receipt}")).await;
+    page_with(&c, "回答済み").await;
+    sign_out(&c).await;
+
+    let page = status("回答しました").await;
+    assert!(page.contains(answer), "{page}");
+    assert!(
+        !page.contains("lead"),
+        "no staff names on the status page (N12)"
+    );
+    screenshot(&c, "inquiry-status-answered-ja").await;
+}
