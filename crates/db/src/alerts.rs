@@ -9,6 +9,7 @@ use mimamori_policy::CameraId;
 use sqlx::SqliteConnection;
 
 use crate::events::insert_all;
+use crate::write::{changed_one, Update};
 use crate::{to_us, Db, Event, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -187,6 +188,30 @@ impl Db {
         };
         let mut c = self.writer.acquire().await?;
         insert_alert(&mut c, &alert, now).await
+    }
+
+    /// Raises `alert`, writes its id on the record it is about with `remember` (an UPDATE that
+    /// must change one row, else [`crate::DbError::Conflict`] with `conflict`), and writes the
+    /// event that gets the id, in one transaction: an overdue alert is raised once, and the
+    /// step that ends the wait resolves it with its record. Returns the alert's id.
+    pub(crate) async fn raise_alert_on(
+        &self,
+        alert: &NewAlert,
+        now: Timestamp,
+        remember: impl FnOnce(i64) -> Update,
+        conflict: &str,
+        event: impl FnOnce(i64) -> Event,
+    ) -> Result<i64> {
+        self.write_with(
+            async |c| {
+                let id = insert_alert(c, alert, now).await?;
+                let n = remember(id).execute(&mut *c).await?.rows_affected();
+                changed_one(n, || conflict.to_owned())?;
+                Ok(id)
+            },
+            |&id| vec![event(id)],
+        )
+        .await
     }
 
     /// Appends an event and, if the event says something is wrong, its alert, in one

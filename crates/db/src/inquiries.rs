@@ -13,9 +13,8 @@ use mimamori_policy::inquiry::{Category, InquiryState, Receipt};
 use mimamori_policy::RequestId;
 use sqlx::SqliteConnection;
 
-use crate::alerts::insert_alert;
 use crate::requests::insert_request;
-use crate::write::changed_one;
+use crate::write::Update;
 use crate::{from_us, to_us, Db, DbError, Event, NewAlert, NewRequest, Result};
 
 /// What the public form delivered.
@@ -157,6 +156,17 @@ async fn next_receipt(c: &mut SqliteConnection, now: Timestamp, tz: &TimeZone) -
     })
 }
 
+/// An UPDATE of one inquiry from `step.from` to `step.to`: `sql` has the receipt as `?1`, the
+/// state it expects as `?2` and the new state as `?3`; the caller binds the rest from `?4`.
+fn moving(sql: &'static str, receipt: &Receipt, step: Move) -> Update {
+    sqlx::query(sql)
+        .bind(receipt.as_str().to_owned())
+        .bind(step.from.as_str())
+        .bind(step.to.as_str())
+}
+
+const CHANGED_MEANWHILE: &str = "the inquiry changed meanwhile; reload it";
+
 /// The step a write expects to find the inquiry at and leave it in.
 #[derive(Debug, Clone, Copy)]
 pub struct Move {
@@ -253,17 +263,15 @@ impl Db {
         now: Timestamp,
         event: Event,
     ) -> Result<()> {
-        let query = sqlx::query(
+        let query = moving(
             "UPDATE inquiry SET state = ?3, assignee = ?4, updated_us = ?5
              WHERE receipt = ?1 AND state = ?2",
+            receipt,
+            step,
         )
-        .bind(receipt.as_str().to_owned())
-        .bind(step.from.as_str())
-        .bind(step.to.as_str())
         .bind(assignee.to_owned())
         .bind(to_us(now));
-        self.update_one(query, "the inquiry changed meanwhile; reload it", event)
-            .await
+        self.update_one(query, CHANGED_MEANWHILE, event).await
     }
 
     /// A note or an answer. The event is told whether this is the ward's first answer; the
@@ -287,9 +295,7 @@ impl Db {
                 .fetch_optional(&mut *c)
                 .await?;
                 let Some((id, answered_before, overdue)) = found else {
-                    return Err(DbError::Conflict(
-                        "the inquiry changed meanwhile; reload it".into(),
-                    ));
+                    return Err(DbError::Conflict(CHANGED_MEANWHILE.into()));
                 };
                 let first_answer = entry.kind == EntryKind::Answer && answered_before.is_none();
                 sqlx::query(
@@ -352,9 +358,7 @@ impl Db {
                 .fetch_optional(&mut *c)
                 .await?;
                 let Some(overdue) = overdue else {
-                    return Err(DbError::Conflict(
-                        "the inquiry changed meanwhile; reload it".into(),
-                    ));
+                    return Err(DbError::Conflict(CHANGED_MEANWHILE.into()));
                 };
                 if let Some(alert) = overdue {
                     resolve(c, alert, now).await?;
@@ -374,16 +378,14 @@ impl Db {
         now: Timestamp,
         event: Event,
     ) -> Result<()> {
-        let query = sqlx::query(
+        let query = moving(
             "UPDATE inquiry SET state = ?3, closed_us = ?4, updated_us = ?4
              WHERE receipt = ?1 AND state = ?2",
+            receipt,
+            step,
         )
-        .bind(receipt.as_str().to_owned())
-        .bind(step.from.as_str())
-        .bind(step.to.as_str())
         .bind(to_us(now));
-        self.update_one(query, "the inquiry changed meanwhile; reload it", event)
-            .await
+        self.update_one(query, CHANGED_MEANWHILE, event).await
     }
 
     /// T8: inquiries received before `received_before` still waiting for their first answer
@@ -409,25 +411,19 @@ impl Db {
         now: Timestamp,
         event: impl FnOnce(i64) -> Event,
     ) -> Result<i64> {
-        self.write_with(
-            async |c| {
-                let id = insert_alert(c, alert, now).await?;
-                let n = sqlx::query(
-                    "UPDATE inquiry SET overdue_alert_id = ?2
-                     WHERE receipt = ?1 AND overdue_alert_id IS NULL
-                       AND state IN ('received', 'assigned')",
-                )
-                .bind(receipt.as_str())
-                .bind(id)
-                .execute(&mut *c)
-                .await?
-                .rows_affected();
-                changed_one(n, || "the inquiry was answered or alerted meanwhile".into())?;
-                Ok(id)
-            },
-            |&id| vec![event(id)],
-        )
-        .await
+        let receipt = receipt.as_str().to_owned();
+        let remember = |alert_id: i64| {
+            sqlx::query(
+                "UPDATE inquiry SET overdue_alert_id = ?2
+                 WHERE receipt = ?1 AND overdue_alert_id IS NULL
+                   AND state IN ('received', 'assigned')",
+            )
+            .bind(receipt)
+            .bind(alert_id)
+        };
+        let conflict = "the inquiry was answered or alerted meanwhile";
+        self.raise_alert_on(alert, now, remember, conflict, event)
+            .await
     }
 }
 

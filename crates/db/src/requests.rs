@@ -256,24 +256,16 @@ impl Db {
         now: Timestamp,
         event: impl FnOnce(i64) -> Event,
     ) -> Result<i64> {
-        self.write_with(
-            async |c| {
-                let alert_id = insert_alert(c, alert, now).await?;
-                let n = sqlx::query(
-                    "UPDATE request SET form3_alert_id = ? WHERE id = ?
-                     AND form3_alert_id IS NULL",
-                )
-                .bind(alert_id)
-                .bind(request_id)
-                .execute(&mut *c)
-                .await?
-                .rows_affected();
-                changed_one(n, || format!("request {request_id} has its Form 3 alert"))?;
-                Ok(alert_id)
-            },
-            |&alert_id| vec![event(alert_id)],
-        )
-        .await
+        let remember = |alert_id: i64| {
+            sqlx::query(
+                "UPDATE request SET form3_alert_id = ? WHERE id = ? AND form3_alert_id IS NULL",
+            )
+            .bind(alert_id)
+            .bind(request_id)
+        };
+        let conflict = format!("request {request_id} has its Form 3 alert");
+        self.raise_alert_on(alert, now, remember, &conflict, event)
+            .await
     }
 
     pub async fn request(&self, id: RequestId) -> Result<Option<RequestRow>> {

@@ -615,3 +615,4 @@ inq-receipt-subject = Receipt
 pub-stats-inquiries = Inquiries received
 pub-stats-complaints = of which complaints
 pub-stats-answered = Answered
+home-inquiries-waiting = { $count } inquiries are waiting for an answer.

@@ -615,3 +615,4 @@ inq-receipt-subject = 受付番号
 pub-stats-inquiries = 問合せ・苦情の受付
 pub-stats-complaints = うち苦情
 pub-stats-answered = 回答
+home-inquiries-waiting = 回答を待っている問合せ・苦情が { $count } 件あります。

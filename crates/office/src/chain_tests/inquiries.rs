@@ -366,6 +366,11 @@ async fn t3_3_a_script_in_an_inquiry_is_shown_as_text() {
         .to_owned();
 
     let mayor = sign_in_form(&w, "mayor").await;
+    let (_, _, home) = page(&w, Method::GET, "/", Some(&mayor), None, &[]).await;
+    assert!(
+        home.contains("回答を待っている問合せ・苦情が 1 件"),
+        "{home}"
+    );
     for uri in ["/inquiries", "/inquiries/2026-00001"] {
         let (status, _, html) = page(&w, Method::GET, uri, Some(&mayor), None, &[]).await;
         assert_eq!(status, StatusCode::OK, "{html}");

@@ -9,7 +9,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Response};
 use mimamori_policy::access::Action;
-use mimamori_policy::inquiry::InquiryState;
+use mimamori_policy::inquiry::{Category, InquiryState};
 
 use super::form::{self, must, FormSpec, Input, Paths, SectionSpec, Source, Values};
 use super::pages::{self, jst, Person};
@@ -43,12 +43,17 @@ pub struct EntryLine {
     pub text: String,
 }
 
+/// The words of a kind of inquiry (`inq-category-…`).
+pub(super) fn category_key(c: Category) -> String {
+    format!("inq-category-{}", c.as_str())
+}
+
 impl InquiryLine {
     fn of(i: &InquiryOut) -> InquiryLine {
         let time = |t: Option<jiff::Timestamp>| t.map(jst).unwrap_or_default();
         InquiryLine {
             receipt: i.receipt.to_string(),
-            category: format!("inq-category-{}", i.category.as_str()),
+            category: category_key(i.category),
             state: format!("inq-state-{}", i.state.as_str()),
             received: jst(i.received),
             due: jst(i.answer_due),

@@ -12,6 +12,7 @@ use axum_extra::extract::cookie::CookieJar;
 use mimamori_policy::inquiry::{Category, CONTACT_MAX_CHARS, MESSAGE_MAX_CHARS};
 use serde::Deserialize;
 
+use super::inquiries::category_key;
 use super::pages::{jst, Person, Problem};
 use super::{lang_of, Tr};
 use crate::error::ApiError;
@@ -70,7 +71,7 @@ fn form_page(
             .into_iter()
             .map(|c| CategoryChoice {
                 value: c.as_str(),
-                label: tr.t(&format!("inq-category-{}", c.as_str())),
+                label: tr.t(&category_key(c)),
                 checked: form.category == c.as_str(),
             })
             .collect(),
@@ -153,7 +154,7 @@ impl StatusView {
     fn of(s: PublicStatus) -> StatusView {
         StatusView {
             receipt: s.receipt.to_string(),
-            category: format!("inq-category-{}", s.category.as_str()),
+            category: category_key(s.category),
             state: format!("inq-public-state-{}", s.state.as_str()),
             received: jst(s.received),
             due: jst(s.answer_due),

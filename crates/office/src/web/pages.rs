@@ -117,6 +117,8 @@ pub struct HomePage {
     pub may_order: bool,
     pub waiting: Vec<WaitingRow>,
     pub alerts: Vec<AlertLine>,
+    /// Inquiries waiting for their first answer (T8), as text for the sentence.
+    pub inquiries_waiting: String,
 }
 
 impl HomePage {
@@ -164,6 +166,10 @@ impl HomePage {
                 .is_some(),
             waiting,
             alerts,
+            inquiries_waiting: match work.inquiries_waiting {
+                0 => String::new(),
+                n => n.to_string(),
+            },
         }
     }
 }

@@ -26,6 +26,9 @@ pub struct MyWork {
     pub roles: Vec<Role>,
     pub waiting: Vec<Waiting>,
     pub alerts: Vec<AlertRow>,
+    /// Inquiries from the public still waiting for their first answer, for those who answer
+    /// them (T3.3 c, T8).
+    pub inquiries_waiting: usize,
 }
 
 pub async fn my_work(office: &OfficeState, caller: &Caller) -> Result<MyWork, ApiError> {
@@ -40,6 +43,7 @@ pub async fn my_work(office: &OfficeState, caller: &Caller) -> Result<MyWork, Ap
             roles,
             waiting: Vec::new(),
             alerts: Vec::new(),
+            inquiries_waiting: 0,
         });
     }
     let me = caller.login();
@@ -69,10 +73,17 @@ pub async fn my_work(office: &OfficeState, caller: &Caller) -> Result<MyWork, Ap
         .filter(|a| a.resolved_us.is_none())
         .filter(|a| a.kind.addressees().iter().any(|r| roles.contains(r)))
         .collect();
+    let inquiries_waiting = if caller.role_for(Action::HandleInquiry).is_some() {
+        let all = office.db.inquiries(RECENT_REQUESTS).await?;
+        all.iter().filter(|i| i.state.awaits_answer()).count()
+    } else {
+        0
+    };
     Ok(MyWork {
         roles,
         waiting,
         alerts,
+        inquiries_waiting,
     })
 }
 
