@@ -231,6 +231,15 @@ impl Db {
         )
     }
 
+    /// How many inquiries wait for their first answer (T8).
+    pub async fn inquiries_awaiting_answer(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT count(*) FROM inquiry WHERE state IN ('received', 'assigned')",
+        )
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     /// The notes and answers of an inquiry, oldest first.
     pub async fn inquiry_entries(&self, receipt: &Receipt) -> Result<Vec<InquiryEntry>> {
         let rows: Vec<(String, String, i64, String)> = sqlx::query_as(
@@ -274,15 +283,16 @@ impl Db {
         self.update_one(query, CHANGED_MEANWHILE, event).await
     }
 
-    /// A note or an answer. The event is told whether this is the ward's first answer; the
-    /// first answer resolves the overdue alert (T8).
+    /// A note or an answer; an answer that moves the inquiry to closed is the Manager's last
+    /// answer and closes it too (T8). `events` is told whether this is the ward's first answer;
+    /// the first answer resolves the overdue alert.
     pub async fn write_inquiry(
         &self,
         receipt: &Receipt,
         step: Move,
         entry: NewEntry<'_>,
         now: Timestamp,
-        event: impl FnOnce(bool) -> Event,
+        events: impl FnOnce(bool) -> Vec<Event>,
     ) -> Result<()> {
         self.write_with(
             async |c| {
@@ -300,7 +310,8 @@ impl Db {
                 let first_answer = entry.kind == EntryKind::Answer && answered_before.is_none();
                 sqlx::query(
                     "UPDATE inquiry SET state = ?2, updated_us = ?3,
-                         first_answered_us = CASE WHEN ?4 THEN ?3 ELSE first_answered_us END
+                         first_answered_us = CASE WHEN ?4 THEN ?3 ELSE first_answered_us END,
+                         closed_us = CASE WHEN ?2 = 'closed' THEN ?3 ELSE closed_us END
                      WHERE id = ?1",
                 )
                 .bind(id)
@@ -325,7 +336,7 @@ impl Db {
                 }
                 Ok(first_answer)
             },
-            |&first| vec![event(first)],
+            |&first| events(first),
         )
         .await
         .map(|_first| ())

@@ -616,3 +616,7 @@ pub-stats-inquiries = Inquiries received
 pub-stats-complaints = of which complaints
 pub-stats-answered = Answered
 home-inquiries-waiting = { $count } inquiries are waiting for an answer.
+inq-took = { $days } d { $hours } h after receipt
+inq-dismiss-title = Answer and close
+inq-dismiss-lead = The Manager writes a last answer and closes the inquiry: one that needs nothing more (spam, a duplicate), a request for one's own footage whose person never came, one that will not be provided. The person sees the answer (T8).
+inq-dismiss-submit = Answer and close

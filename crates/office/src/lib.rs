@@ -57,6 +57,9 @@ pub struct OfficeState {
     pub refusals: throttle::Throttle<mimamori_policy::StaffId>,
     /// Messages from the public inquiry form per address and hour (issue 14).
     pub inquiry_throttle: throttle::Throttle,
+    /// Status lookups of inquiries per address (issue 14): a secret is presented, as at
+    /// sign-in, but the public's guesses must not use up staff's sign-ins.
+    pub lookup_throttle: throttle::Throttle,
     /// The ward's boundary for the layout map (`ward.boundary`), read once at start.
     pub boundary: Option<Arc<mimamori_map::Boundary>>,
     /// The layout map's PDF while the register is unchanged.
@@ -89,6 +92,7 @@ impl OfficeState {
             throttle: throttle::Throttle::default(),
             refusals: throttle::Throttle::default(),
             inquiry_throttle: throttle::Throttle::per(jiff::SignedDuration::from_hours(1)),
+            lookup_throttle: throttle::Throttle::default(),
             recorder,
         })
     }

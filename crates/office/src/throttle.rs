@@ -22,6 +22,18 @@ use jiff::{SignedDuration, Timestamp};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Peer(pub IpAddr);
 
+/// The key an address is counted by: an IPv4 address itself, an IPv6 address by its /64 (one
+/// subscriber usually holds a whole /64, so counting single addresses would count nothing).
+pub fn network_of(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+    }
+}
+
 /// What a throttle says about one more attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -65,6 +77,13 @@ impl<K: Hash + Eq> Throttle<K> {
         let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
         if windows.len() >= MAX_ADDRESSES {
             windows.retain(|_, (start, _)| now.duration_since(*start) < self.window);
+            // Still full: a key not seen this window waits, so memory stays bounded.
+            if windows.len() >= MAX_ADDRESSES && !windows.contains_key(&peer) {
+                return Verdict::Refused {
+                    first: false,
+                    retry_after: self.window,
+                };
+            }
         }
         let (start, count) = windows.entry(peer).or_insert((now, 0));
         if now.duration_since(*start) >= self.window {
@@ -107,6 +126,27 @@ mod tests {
         assert_eq!(t.check(b, 3, t0), Verdict::Allowed, "another address");
         let later = t0 + SignedDuration::from_secs(61);
         assert_eq!(t.check(a, 3, later), Verdict::Allowed, "a new minute");
+    }
+
+    #[test]
+    fn a_full_throttle_refuses_new_keys_and_v6_counts_by_its_64() {
+        let t: Throttle<u32> = Throttle::per(SignedDuration::from_hours(1));
+        let t0: Timestamp = "2026-11-23T00:00:00Z".parse().unwrap();
+        for key in 0..MAX_ADDRESSES as u32 {
+            assert_eq!(t.check(key, 5, t0), Verdict::Allowed);
+        }
+        assert!(matches!(t.check(u32::MAX, 5, t0), Verdict::Refused { .. }));
+        assert_eq!(t.check(7, 5, t0), Verdict::Allowed, "a key it holds");
+        let later = t0 + SignedDuration::from_hours(1);
+        assert_eq!(t.check(u32::MAX, 5, later), Verdict::Allowed, "swept");
+
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(network_of(a), network_of(b));
+        assert_ne!(network_of(a), network_of(c));
+        let v4: IpAddr = "192.0.2.1".parse().unwrap();
+        assert_eq!(network_of(v4), v4);
     }
 
     #[test]

@@ -184,6 +184,10 @@ pub enum InquiryStep {
     StartProvision,
     /// T8: done.
     Close,
+    /// T8: the Manager closes an inquiry with a last answer, whatever it waits for: a message
+    /// that needs nothing more (spam, a duplicate), a person who never came to the counter for
+    /// their own footage, a provision request that was declined.
+    Dismiss,
 }
 
 /// The state `step` leads to, or the refusal naming the rule.
@@ -233,7 +237,24 @@ pub fn next_state(
             "the inquiry has no answer yet: answer it before closing it",
             "まだ回答していません。回答してから終了してください",
         ),
+        (_, Dismiss) => Ok(Closed),
     }
+}
+
+/// T3.3 c: an inquiry is given only to someone whose role answers inquiries (the Manager or
+/// the Operations lead) that day; `answers` says whether the assignee holds such a role.
+pub fn check_assignee(assignee: &str, answers: bool) -> Result<(), Refusal> {
+    if answers {
+        return Ok(());
+    }
+    Err(Refusal::new(
+        "not_an_answerer",
+        Rule::T3_3,
+        format!(
+            "{assignee:?} does not hold a role that answers inquiries (Manager, Operations lead)"
+        ),
+        format!("{assignee:?} は問合せに回答する役割（管理責任者・運用責任者）にありません"),
+    ))
 }
 
 /// The `[office.inquiries]` section, validated.
@@ -290,7 +311,7 @@ mod tests {
         let code = |r: Result<InquiryState, Refusal>| r.unwrap_err().code;
         assert_eq!(code(next_state(Received, Inquiry, Close)), "not_answered");
         assert_eq!(code(next_state(Assigned, Other, Close)), "not_answered");
-        for step in [Assign, Note, Answer, StartProvision, Close] {
+        for step in [Assign, Note, Answer, StartProvision, Close, Dismiss] {
             let refusal = next_state(Closed, Inquiry, step).unwrap_err();
             assert_eq!((refusal.code, refusal.rule), ("inquiry_closed", Rule::T8));
         }
@@ -313,6 +334,24 @@ mod tests {
         assert_eq!(again.code, "provision_started");
         let other = next_state(Received, Complaint, StartProvision).unwrap_err();
         assert_eq!((other.code, other.rule), ("not_own_footage", Rule::T6_1d));
+    }
+
+    /// T8: the Manager can always end an inquiry with a last answer, also one that waits for
+    /// a provision or never got a first answer; an own-footage request that will not become a
+    /// provision is closed this way.
+    #[test]
+    fn t8_the_manager_closes_with_a_last_answer_from_any_open_state() {
+        for state in [Received, Assigned, Answered, InProvision] {
+            for category in Category::ALL {
+                assert_eq!(next_state(state, category, Dismiss), Ok(Closed));
+            }
+        }
+        assert!(check_assignee("lead", true).is_ok());
+        let refusal = check_assignee("sato", false).unwrap_err();
+        assert_eq!(
+            (refusal.code, refusal.rule),
+            ("not_an_answerer", Rule::T3_3)
+        );
     }
 
     #[test]

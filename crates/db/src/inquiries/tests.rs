@@ -94,7 +94,7 @@ async fn t8_the_first_answer_resolves_the_overdue_alert_and_later_ones_are_not_f
         later,
         |first| {
             firsts.push(first);
-            any_event()
+            vec![any_event()]
         },
     )
     .await
@@ -110,7 +110,7 @@ async fn t8_the_first_answer_resolves_the_overdue_alert_and_later_ones_are_not_f
         later,
         |first| {
             firsts.push(first);
-            any_event()
+            vec![any_event()]
         },
     )
     .await
@@ -122,7 +122,7 @@ async fn t8_the_first_answer_resolves_the_overdue_alert_and_later_ones_are_not_f
         later,
         |first| {
             firsts.push(first);
-            any_event()
+            vec![any_event()]
         },
     )
     .await
@@ -151,21 +151,70 @@ async fn a_step_decided_on_a_stale_state_is_a_conflict_and_closed_is_final() {
         step(Received, Answered),
         entry(EntryKind::Answer, "suzuki", "回答"),
         t0(),
-        |_| any_event(),
+        |_| vec![any_event()],
     )
     .await
     .unwrap();
     db.close_inquiry(&r, step(Answered, Closed), t0(), any_event())
         .await
         .unwrap();
-    // The database itself keeps a closed inquiry as it is and every inquiry for good.
-    let reopen = sqlx::query("UPDATE inquiry SET state = 'answered' WHERE receipt = ?")
-        .bind(r.as_str())
+    // The database itself keeps a closed inquiry as it is (a change no CHECK minds is
+    // refused too), its notes and answers, and every inquiry for good (one without entries,
+    // which no foreign key holds).
+    let refused = |sql: &'static str| {
+        let db = db.clone();
+        async move { sqlx::query(sql).execute(&db.writer).await.is_err() }
+    };
+    assert!(refused("UPDATE inquiry SET assignee = 'someone' WHERE id = 1").await);
+    assert!(refused("UPDATE inquiry_entry SET text = '書き換え'").await);
+    assert!(refused("DELETE FROM inquiry_entry").await);
+    let lone = receive(&db, Category::Other, t0()).await;
+    assert!(sqlx::query("DELETE FROM inquiry WHERE receipt = ?")
+        .bind(lone.as_str())
         .execute(&db.writer)
-        .await;
-    assert!(reopen.is_err());
-    let delete = sqlx::query("DELETE FROM inquiry").execute(&db.writer).await;
-    assert!(delete.is_err());
+        .await
+        .is_err());
+}
+
+/// T8: the Manager's last answer closes an inquiry that never had one (an own-footage request
+/// whose person never came): the answer is the first, the overdue alert goes with it.
+#[tokio::test]
+async fn t8_a_last_answer_closes_and_resolves_the_overdue_alert() {
+    let db = Db::open_in_memory().await.unwrap();
+    let r = receive(&db, Category::OwnFootage, t0()).await;
+    let alert = NewAlert {
+        kind: AlertKind::InquiryOverdue,
+        camera: None,
+        message: format!("inquiry {r}"),
+    };
+    db.raise_inquiry_overdue(&r, &alert, t0(), |_| any_event())
+        .await
+        .unwrap();
+    let mut firsts = vec![];
+    db.write_inquiry(
+        &r,
+        step(Received, Closed),
+        entry(EntryKind::Answer, "mayor", "来庁がなかったため終了します"),
+        t0(),
+        |first| {
+            firsts.push(first);
+            vec![any_event(), any_event()]
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(firsts, [true]);
+    let row = db.inquiry(&r).await.unwrap().unwrap();
+    assert_eq!(
+        (row.state, row.first_answered, row.closed),
+        (Closed, Some(t0()), Some(t0()))
+    );
+    assert!(db
+        .alerts(10)
+        .await
+        .unwrap()
+        .iter()
+        .all(|a| a.resolved_us.is_some()));
 }
 
 #[tokio::test]

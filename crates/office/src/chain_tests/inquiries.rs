@@ -122,14 +122,14 @@ async fn t8_an_inquiry_from_the_public_form_to_its_closing() {
         json!({"assignee": "sato"}),
     )
     .await;
-    assert_refused(status, &body, "invalid_input", "T3.3");
+    assert_refused(status, &body, "not_an_answerer", "T3.3");
     let (status, body) = step(&w, &mayor, &receipt, "closing", json!({})).await;
     assert_refused(status, &body, "not_answered", "T8");
     let (status, body) = step(&w, &auditor, &receipt, "answers", json!({"text": "x"})).await;
     assert_refused(status, &body, "role_not_permitted", "T3.3");
     assert_eq!(
         w.refused_events().await,
-        refused + 3,
+        refused + 4,
         "policy refusals are recorded"
     );
 
@@ -228,8 +228,9 @@ async fn t6_1d_a_request_for_ones_own_footage_becomes_a_provision_request() {
     let (status, body) = step(&w, &lead, &receipt, "answers", json!({"text": "どうぞ"})).await;
     assert_refused(status, &body, "own_footage_is_a_provision", "T6.1d");
 
+    // Who checked is whoever starts it, whatever the body says (T6.2).
     let identity = json!({ "document_type": "運転免許証", "document_number": "第1234号",
-                           "checked_by": "lead" });
+                           "checked_by": "someone-else" });
     let mut no_id = json!({ "applicant": "見守 太郎", "reason": "11月20日 17時頃 駅前",
                             "identity_check": identity.clone() });
     no_id["identity_check"]["document_number"] = json!("");
@@ -249,6 +250,15 @@ async fn t6_1d_a_request_for_ones_own_footage_becomes_a_provision_request() {
     assert_eq!(row["basis"]["kind"], "t6_1_d");
     assert_eq!(row["basis"]["consent_of"], "見守 太郎");
     assert_eq!(row["provision"]["document"]["receipt"], json!(receipt));
+    assert_eq!(row["provision"]["identity_check"]["checked_by"], "lead");
+    // The request keeps the person's name and document; the ledger names them by the receipt.
+    for event in w.office.db.event_page(1, 100_000).await.unwrap() {
+        let line = String::from_utf8(event.canonical_bytes().unwrap()).unwrap();
+        assert!(
+            !line.contains("見守 太郎") && !line.contains("第1234号"),
+            "{line}"
+        );
+    }
 
     let (status, body) = step(&w, &lead, &receipt, "provision", input).await;
     assert_refused(status, &body, "provision_started", "T6.1d");
@@ -280,6 +290,30 @@ async fn t6_1d_a_request_for_ones_own_footage_becomes_a_provision_request() {
     assert_refused(status, &body, "invalid_input", "T6.1d");
 }
 
+/// T8: the Manager ends an inquiry with a last answer whatever it waits for: here a request
+/// for one's own footage whose person never came. The Operations lead may not.
+#[tokio::test]
+async fn t8_the_manager_answers_and_closes_what_will_not_go_further() {
+    let w = World::new().await;
+    let (mayor, lead) = (w.sign_in("mayor").await, w.sign_in("lead").await);
+    let (receipt, secret) = send(&w, "own_footage", "自分の映像を見たい").await;
+    let last = json!({ "text": "ご来庁がなかったため、この申出は終了します。" });
+    let (status, body) = step(&w, &lead, &receipt, "dismissal", last.clone()).await;
+    assert_refused(status, &body, "role_not_permitted", "T8");
+    let (status, body) = step(&w, &mayor, &receipt, "dismissal", last).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["state"], "closed");
+    assert!(body["first_answered"].is_string());
+    let (_, public) = status_of(&w, &receipt, &secret).await;
+    assert_eq!(public["state"], "closed");
+    assert_eq!(
+        public["answers"][0]["text"],
+        "ご来庁がなかったため、この申出は終了します。"
+    );
+    let (status, body) = step(&w, &mayor, &receipt, "dismissal", json!({"text": "x"})).await;
+    assert_refused(status, &body, "inquiry_closed", "T8");
+}
+
 /// The public form is built to be abused: a honeypot, sizes, categories, and a limit per
 /// address and hour; each refusal names its field and stores nothing.
 #[tokio::test]
@@ -301,10 +335,16 @@ async fn t3_3_the_public_form_withstands_abuse() {
     bad_category["category"] = json!("spam");
     let mut long_contact = ok();
     long_contact["contact"] = json!("a".repeat(201));
+    let mut nul = ok();
+    nul["message"] = json!("\u{0}見えない");
+    let mut bidi = ok();
+    bidi["contact"] = json!("taro\u{202E}moc.elpmaxe@");
     for (body, field) in [
         (long, "message"),
         (bad_category, "category"),
         (long_contact, "contact"),
+        (nul, "message"),
+        (bidi, "contact"),
     ] {
         let (status, body) = w
             .call(Method::POST, "/api/v1/inquiries", None, Some(body))
@@ -394,6 +434,19 @@ async fn t3_3_a_script_in_an_inquiry_is_shown_as_text() {
         page(&w, Method::POST, uri, Some(&mayor), Some(&answer), &[]).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
     assert_eq!(super::screens::location(&headers), "/inquiries/2026-00001");
+    let (_, _, html) = page(
+        &w,
+        Method::GET,
+        "/inquiries/2026-00001",
+        Some(&mayor),
+        None,
+        &[],
+    )
+    .await;
+    assert!(
+        html.contains("受付から0日0時間"),
+        "time to the first answer (T8): {html}"
+    );
     let lookup = encoded(&[("receipt", "2026-00001"), ("secret", &secret)]);
     let (status, _, html) = page(
         &w,

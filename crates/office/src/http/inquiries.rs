@@ -30,6 +30,7 @@ pub fn routes() -> Router<Shared> {
             post(start_provision),
         )
         .route("/api/v1/inquiries/{receipt}/closing", post(close))
+        .route("/api/v1/inquiries/{receipt}/dismissal", post(dismiss))
 }
 
 /// Send an inquiry, a complaint or a request to see footage of oneself (T3.3 c); no account.
@@ -192,4 +193,24 @@ pub(crate) async fn close(
     Ok(Json(
         workflow::inquiries::close(&office, &caller, &receipt).await?,
     ))
+}
+
+/// The Manager closes an inquiry with a last answer the person sees, whatever it waited for:
+/// a message that needs nothing more, an own-footage request whose person never came to the
+/// counter (T6.1 d), a provision request that was declined (T8).
+#[utoipa::path(post, path = "/api/v1/inquiries/{receipt}/dismissal", tag = "inquiries",
+    extensions(("x-rule" = json!("T8"))),
+    params(("receipt" = String, Path, description = "The receipt number.")),
+    request_body = TextInput,
+    responses((status = 200, description = "Answered and closed.", body = InquiryOut),
+        (status = 403, response = shared::Forbidden),
+        (status = 404, response = shared::NotFound)))]
+pub(crate) async fn dismiss(
+    State(office): State<Shared>,
+    caller: Caller,
+    Path(receipt): Path<String>,
+    Body(input): Body<TextInput>,
+) -> Result<Json<InquiryOut>, ApiError> {
+    let out = workflow::inquiries::dismiss(&office, &caller, &receipt, input).await?;
+    Ok(Json(out))
 }

@@ -557,6 +557,7 @@ mod tests {
             &super::super::inquiries::ANSWER,
             &super::super::inquiries::PROVISION,
             &super::super::inquiries::CLOSE,
+            &super::super::inquiries::DISMISS,
         ];
         for spec in forms {
             let mut keys = vec![spec.title, spec.lead, spec.submit, spec.not_yours];

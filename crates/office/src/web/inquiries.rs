@@ -14,7 +14,7 @@ use mimamori_policy::inquiry::{Category, InquiryState};
 use super::form::{self, must, FormSpec, Input, Paths, SectionSpec, Source, Values};
 use super::pages::{self, jst, Person};
 use super::session::WebCaller;
-use super::steps::{self, IDENTITY};
+use super::steps;
 use super::Tr;
 use crate::error::ApiError;
 use crate::wire::inquiries::{AssignInput, InquiryOut, OwnFootageInput, TextInput};
@@ -30,7 +30,10 @@ pub struct InquiryLine {
     pub overdue: bool,
     pub assignee: String,
     pub first_answered: String,
+    /// How long the first answer took (T8 "quickly"), and the closing.
+    pub answered_after: String,
     pub closed: String,
+    pub closed_after: String,
     pub request: Option<i64>,
     pub message: String,
     pub contact: String,
@@ -48,8 +51,24 @@ pub(super) fn category_key(c: Category) -> String {
     format!("inq-category-{}", c.as_str())
 }
 
+/// A duration in days and hours, in the page's language: "2日 3時間", "2 d 3 h".
+fn took(tr: Tr, from: jiff::Timestamp, to: Option<jiff::Timestamp>) -> String {
+    let Some(to) = to else {
+        return String::new();
+    };
+    let hours = to.duration_since(from).as_hours().max(0);
+    let (days, hours) = (hours / 24, hours % 24);
+    tr.t2(
+        "inq-took",
+        "days",
+        &days.to_string(),
+        "hours",
+        &hours.to_string(),
+    )
+}
+
 impl InquiryLine {
-    fn of(i: &InquiryOut) -> InquiryLine {
+    fn of(tr: Tr, i: &InquiryOut) -> InquiryLine {
         let time = |t: Option<jiff::Timestamp>| t.map(jst).unwrap_or_default();
         InquiryLine {
             receipt: i.receipt.to_string(),
@@ -60,7 +79,9 @@ impl InquiryLine {
             overdue: i.overdue,
             assignee: i.assignee.clone().unwrap_or_default(),
             first_answered: time(i.first_answered),
+            answered_after: took(tr, i.received, i.first_answered),
             closed: time(i.closed),
+            closed_after: took(tr, i.received, i.closed),
             request: i.request.map(|r| r.get()),
             message: i.message.clone(),
             contact: i.contact.clone().unwrap_or_default(),
@@ -89,8 +110,8 @@ pub async fn list(State(office): State<Shared>, web: WebCaller) -> Response {
                 tr,
                 me: Some(Person::of(&web.caller)),
                 here: "/inquiries",
-                open: open.into_iter().map(InquiryLine::of).collect(),
-                closed: closed.into_iter().map(InquiryLine::of).collect(),
+                open: open.into_iter().map(|i| InquiryLine::of(tr, i)).collect(),
+                closed: closed.into_iter().map(|i| InquiryLine::of(tr, i)).collect(),
             }
             .into_response()
         }
@@ -133,6 +154,9 @@ fn offered(web: &WebCaller, i: &InquiryOut) -> Vec<(&'static str, &'static str)>
     if may(Action::ManageInquiry) && can(InquiryStep::Close) {
         steps.push(("close", "inq-close-title"));
     }
+    if may(Action::ManageInquiry) && can(InquiryStep::Dismiss) {
+        steps.push(("dismiss", "inq-dismiss-title"));
+    }
     steps
 }
 
@@ -159,7 +183,7 @@ pub async fn show(
                     text: e.text.clone(),
                 })
                 .collect(),
-            i: InquiryLine::of(&i),
+            i: InquiryLine::of(tr, &i),
         }
         .into_response(),
         Err(e) => pages::error_page(tr, &e),
@@ -224,8 +248,36 @@ pub const PROVISION: FormSpec = FormSpec {
                 must("reason", "inq-provision-reason", Input::Area),
             ],
         },
-        IDENTITY,
+        // Who checked is whoever is signed in (T6.2); only the document is asked for.
+        SectionSpec {
+            legend: Some("identity-legend"),
+            fields: &[
+                must(
+                    "identity_check.document_type",
+                    "identity-document-type",
+                    Input::Text,
+                ),
+                must(
+                    "identity_check.document_number",
+                    "identity-document-number",
+                    Input::Text,
+                ),
+            ],
+        },
     ],
+};
+
+/// T8: the Manager closes an inquiry with a last answer, whatever it waited for.
+pub const DISMISS: FormSpec = FormSpec {
+    title: "inq-dismiss-title",
+    lead: "inq-dismiss-lead",
+    submit: "inq-dismiss-submit",
+    not_yours: "form-not-yours",
+    action: Some(Action::ManageInquiry),
+    sections: &[SectionSpec {
+        legend: None,
+        fields: &[must("text", "inq-answer-text", Input::Area)],
+    }],
 };
 
 /// T8: the Manager closes an answered inquiry.
@@ -245,6 +297,7 @@ fn spec(what: &str) -> Option<&'static FormSpec> {
         "answer" => Some(&ANSWER),
         "provision" => Some(&PROVISION),
         "close" => Some(&CLOSE),
+        "dismiss" => Some(&DISMISS),
         _ => None,
     }
 }
@@ -266,11 +319,14 @@ pub async fn step_form(
     let Some(spec) = spec(&what) else {
         return pages::error_page(Tr::new(web.lang), &unknown_form());
     };
-    let start = match what.as_str() {
-        "provision" => Values::with(&[("identity_check.checked_by", web.caller.login())]),
-        _ => Values::default(),
-    };
-    form::show(&office, &web, spec, paths(&receipt, &what), &start).await
+    form::show(
+        &office,
+        &web,
+        spec,
+        paths(&receipt, &what),
+        &Values::default(),
+    )
+    .await
 }
 
 pub async fn step(
@@ -295,6 +351,7 @@ pub async fn step(
         }
         "note" => workflow::inquiries::note(o, c, r, text()).await,
         "answer" => workflow::inquiries::answer(o, c, r, text()).await,
+        "dismiss" => workflow::inquiries::dismiss(o, c, r, text()).await,
         "provision" => {
             let input = OwnFootageInput {
                 applicant: values.text("applicant"),

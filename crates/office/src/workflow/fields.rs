@@ -48,6 +48,31 @@ pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, Api
     Ok(value.to_owned())
 }
 
+/// Free text the public sends or staff write back to them: as [`required_text`], without
+/// control characters (a NUL would end the text early in the database; line breaks and tabs
+/// are kept) or the bidirectional controls that make text read other than it is stored.
+pub fn reply_text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    let text = required_text(field, value, max)?;
+    check_characters(field, &text)?;
+    Ok(text)
+}
+
+/// Refuses control characters other than line breaks and tabs, and bidirectional controls.
+pub fn check_characters(field: &str, value: &str) -> Result<(), ApiError> {
+    let bad = |c: char| {
+        (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+    };
+    if value.chars().any(bad) {
+        return Err(ApiError::invalid(
+            field,
+            "must not contain control characters",
+            "制御文字は使えません",
+        ));
+    }
+    Ok(())
+}
+
 /// A request state to filter by, as `state` in a query; empty or absent is no filter.
 pub fn optional_state(value: Option<&str>) -> Result<Option<RequestState>, ApiError> {
     match value.map(str::trim).filter(|s| !s.is_empty()) {

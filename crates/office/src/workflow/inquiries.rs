@@ -18,14 +18,14 @@ use mimamori_db::{
 };
 use mimamori_policy::access::{Action, Role};
 use mimamori_policy::chain::LegalBasis;
-use mimamori_policy::inquiry::{next_state, InquiryStep, Receipt, REPLY_MAX_CHARS};
+use mimamori_policy::inquiry::{check_assignee, next_state, InquiryStep, Receipt, REPLY_MAX_CHARS};
 use mimamori_policy::Rule;
 use sha2::{Digest, Sha256};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::wire::inquiries::{AssignInput, EntryOut, InquiryOut, OwnFootageInput, TextInput};
-use crate::workflow::fields::required_text;
+use crate::workflow::fields::{reply_text, required_text};
 use crate::workflow::inquiry_form::parse_receipt;
 use crate::workflow::provisions::check_identity;
 use crate::OfficeState;
@@ -148,14 +148,12 @@ pub async fn assign(
     let kind = (Action::ManageInquiry, "inquiry_assigned");
     let (row, to) = step(office, caller, kind, receipt, InquiryStep::Assign).await?;
     let assignee = input.assignee.trim();
-    if !assignees(office).await?.iter().any(|a| a == assignee) {
-        return Err(ApiError::invalid(
-            "assignee",
-            format!("{assignee:?} does not hold a role that answers inquiries (Manager, Operations lead)"),
-            format!("{assignee:?} は問合せに回答する役割（管理責任者・取扱責任者）にありません"),
-        )
-        .rule(Rule::T3_3));
-    }
+    let answers = assignees(office).await?.iter().any(|a| a == assignee);
+    let verdict = check_assignee(assignee, answers);
+    caller
+        .record_refusal(office, kind.0, kind.1, verdict)
+        .await
+        .map_err(|e| e.at_field("assignee"))?;
     let event = caller.event(EventBody::InquiryAssigned(vocabulary::InquiryAssigned {
         receipt: row.receipt.clone(),
         assignee: assignee.to_owned(),
@@ -168,21 +166,22 @@ pub async fn assign(
     reload(office, &row.receipt).await
 }
 
-/// A note (staff only) or an answer (the person sees it on their status page).
+/// A note (staff only), an answer (the person sees it on their status page), or the
+/// Manager's last answer that closes the inquiry (T8).
 async fn write(
     office: &OfficeState,
     caller: &Caller,
     receipt: &str,
-    kind: EntryKind,
+    inquiry_step: InquiryStep,
     input: TextInput,
 ) -> Result<InquiryOut, ApiError> {
-    let (event_kind, inquiry_step) = match kind {
-        EntryKind::Note => ("inquiry_noted", InquiryStep::Note),
-        EntryKind::Answer => ("inquiry_answered", InquiryStep::Answer),
+    let (action, kind, entry_kind) = match inquiry_step {
+        InquiryStep::Note => (Action::HandleInquiry, "inquiry_noted", EntryKind::Note),
+        InquiryStep::Dismiss => (Action::ManageInquiry, "inquiry_closed", EntryKind::Answer),
+        _ => (Action::HandleInquiry, "inquiry_answered", EntryKind::Answer),
     };
-    let action = (Action::HandleInquiry, event_kind);
-    let (row, to) = step(office, caller, action, receipt, inquiry_step).await?;
-    let text = required_text("text", &input.text, REPLY_MAX_CHARS)?;
+    let (row, to) = step(office, caller, (action, kind), receipt, inquiry_step).await?;
+    let text = reply_text("text", &input.text, REPLY_MAX_CHARS)?;
     let written = |first| vocabulary::InquiryWritten {
         receipt: row.receipt.clone(),
         category: row.category,
@@ -190,18 +189,23 @@ async fn write(
         first,
     };
     let entry = NewEntry {
-        kind,
+        kind: entry_kind,
         author: caller.login(),
         text: &text,
     };
     let now = office.clock.now();
     office
         .db
-        .write_inquiry(&row.receipt, to, entry, now, |first| {
-            caller.event(match kind {
-                EntryKind::Note => EventBody::InquiryNoted(written(false)),
-                EntryKind::Answer => EventBody::InquiryAnswered(written(first)),
-            })
+        .write_inquiry(&row.receipt, to, entry, now, |first| match inquiry_step {
+            InquiryStep::Note => vec![caller.event(EventBody::InquiryNoted(written(false)))],
+            InquiryStep::Dismiss => vec![
+                caller.event(EventBody::InquiryAnswered(written(first))),
+                caller.event(EventBody::InquiryClosed(vocabulary::InquiryClosed {
+                    receipt: row.receipt.clone(),
+                    category: row.category,
+                })),
+            ],
+            _ => vec![caller.event(EventBody::InquiryAnswered(written(first)))],
         })
         .await?;
     reload(office, &row.receipt).await
@@ -214,7 +218,7 @@ pub async fn note(
     receipt: &str,
     input: TextInput,
 ) -> Result<InquiryOut, ApiError> {
-    write(office, caller, receipt, EntryKind::Note, input).await
+    write(office, caller, receipt, InquiryStep::Note, input).await
 }
 
 /// T8: an answer the person sees. A request to see one's own footage is refused here
@@ -225,7 +229,19 @@ pub async fn answer(
     receipt: &str,
     input: TextInput,
 ) -> Result<InquiryOut, ApiError> {
-    write(office, caller, receipt, EntryKind::Answer, input).await
+    write(office, caller, receipt, InquiryStep::Answer, input).await
+}
+
+/// T8: the Manager closes an inquiry with a last answer the person sees, whatever it waited
+/// for: a message that needs nothing more, an own-footage request whose person never came to
+/// the counter (T6.1 d), a provision request that was declined.
+pub async fn dismiss(
+    office: &OfficeState,
+    caller: &Caller,
+    receipt: &str,
+    input: TextInput,
+) -> Result<InquiryOut, ApiError> {
+    write(office, caller, receipt, InquiryStep::Dismiss, input).await
 }
 
 /// T6.1 d, T6.2: the person came with their identity document; their request becomes a
@@ -244,23 +260,42 @@ pub async fn start_provision(
     let (row, to) = step(office, caller, kind, receipt, InquiryStep::StartProvision).await?;
     let t6_1d = |e: ApiError| e.rule(Rule::T6_1d);
     let applicant = required_text("applicant", &input.applicant, 200).map_err(t6_1d)?;
+    // T6.2: whoever starts it is who checked the person's identity at the counter.
+    let mut identity = input.identity_check.clone();
+    identity.checked_by = caller.login().to_owned();
     let provision = Provision {
         body: "本人（T6.1 d）".to_owned(),
         applicant: applicant.clone(),
         document: Document::OwnRequest {
             receipt: row.receipt.clone(),
         },
-        identity_check: check_identity(&input.identity_check)?,
+        identity_check: check_identity(&identity)?,
     };
     let basis = Basis {
         kind: LegalBasis::Consent,
         facts: [("consent_of".to_owned(), applicant)].into(),
     };
+    // The request keeps the person's name and identity document (Form 2 prints them); the
+    // ledger, kept for ever and handed to auditors, names the person by the receipt only.
+    let person = format!("本人（受付番号 {}）", row.receipt);
+    let on_record = "（提供依頼の記録に記載）".to_owned();
+    let recorded = Provision {
+        applicant: person.clone(),
+        identity_check: vocabulary::IdentityCheck {
+            document_number: on_record,
+            ..provision.identity_check.clone()
+        },
+        ..provision.clone()
+    };
+    let recorded_basis = Basis {
+        kind: LegalBasis::Consent,
+        facts: [("consent_of".to_owned(), person)].into(),
+    };
     let purpose = format!("本人の映像の閲覧・提供の申出（受付番号 {}）", row.receipt);
     let new = NewRequest {
         origin: Origin::Provision(Box::new(provision.clone())),
         purpose: purpose.clone(),
-        basis: basis.clone(),
+        basis,
         reason: required_text("reason", &input.reason, 2000).map_err(t6_1d)?,
         created_by: caller.login().to_owned(),
         scope: None,
@@ -275,8 +310,8 @@ pub async fn start_provision(
                 caller.event(EventBody::ProvisionRegistered(
                     vocabulary::ProvisionRegistered {
                         request,
-                        provision,
-                        basis,
+                        provision: recorded,
+                        basis: recorded_basis,
                         basis_rule: LegalBasis::Consent.rule(),
                         purpose,
                     },
@@ -334,12 +369,16 @@ pub async fn check_inquiry_deadlines(
             message,
         };
         let receipt = row.receipt.clone();
-        db.raise_inquiry_overdue(&row.receipt, &alert, now, |alert| {
+        let raised = db.raise_inquiry_overdue(&row.receipt, &alert, now, |alert| {
             let body = EventBody::InquiryOverdue(vocabulary::InquiryOverdue { receipt, alert });
             Event::system("office", body).at(now)
-        })
-        .await?;
-        alerted.push(row.receipt);
+        });
+        match raised.await {
+            Ok(_) => alerted.push(row.receipt),
+            // Answered while this check ran: nothing to raise; the others still are.
+            Err(mimamori_db::DbError::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
     }
     Ok(alerted)
 }

@@ -5,8 +5,10 @@
 //! The form needs no account, so it is built to be abused: sizes are limited, each network
 //! address may send `[office.inquiries] per_address_per_hour` messages, a field people never
 //! see (a honeypot) turns away scripts that fill in everything, and what is sent is stored as
-//! text and only ever shown escaped. Status lookups are throttled like sign-ins (a secret is
-//! being presented) and an unknown receipt and a wrong secret get the same answer.
+//! text and only ever shown escaped. Status lookups present a secret, so they are throttled at
+//! the sign-in rate, in a throttle of their own (they do not use up staff's sign-ins), and an
+//! unknown receipt and a wrong secret get the same answer. An IPv6 address counts by its /64,
+//! which one subscriber usually holds whole.
 
 use mimamori_db::vocabulary::{self, EventBody};
 use mimamori_db::{EntryKind, Event, NewInquiry};
@@ -15,9 +17,9 @@ use rand::Rng;
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
-use crate::throttle::{Peer, Verdict};
+use crate::throttle::{network_of, Peer, Verdict};
 use crate::wire::inquiries::{InquiryInput, PublicAnswer, PublicStatus, StatusInput, Submitted};
-use crate::workflow::fields::required_text;
+use crate::workflow::fields::{check_characters, reply_text};
 use crate::OfficeState;
 
 /// The secret's letters: no 0/O, 1/I/L, so that it can be read off paper and typed back.
@@ -112,8 +114,9 @@ pub async fn submit(
         ));
     }
     let category = parse_category(&input.category)?;
-    let message = required_text("message", &input.message, MESSAGE_MAX_CHARS)?;
+    let message = reply_text("message", &input.message, MESSAGE_MAX_CHARS)?;
     let contact = input.contact.trim();
+    check_characters("contact", contact)?;
     if contact.chars().count() > CONTACT_MAX_CHARS {
         return Err(ApiError::invalid(
             "contact",
@@ -124,9 +127,10 @@ pub async fn submit(
     let now = office.clock.now();
     let limits = &office.policy.office.inquiries;
     if let Some(Peer(ip)) = peer {
-        let verdict = office
-            .inquiry_throttle
-            .check(ip, limits.per_address_per_hour, now);
+        let verdict =
+            office
+                .inquiry_throttle
+                .check(network_of(ip), limits.per_address_per_hour, now);
         if let Verdict::Refused { retry_after, .. } = verdict {
             return Err(too_many("messages", "送信", retry_after));
         }
@@ -166,7 +170,8 @@ pub async fn status(
     let now = office.clock.now();
     if let Some(Peer(ip)) = peer {
         let limit = office.policy.office.signin_attempts_per_minute;
-        if let Verdict::Refused { retry_after, .. } = office.throttle.check(ip, limit, now) {
+        let verdict = office.lookup_throttle.check(network_of(ip), limit, now);
+        if let Verdict::Refused { retry_after, .. } = verdict {
             return Err(too_many("lookups", "照会", retry_after));
         }
     }

@@ -28,7 +28,7 @@ pub struct MyWork {
     pub alerts: Vec<AlertRow>,
     /// Inquiries from the public still waiting for their first answer, for those who answer
     /// them (T3.3 c, T8).
-    pub inquiries_waiting: usize,
+    pub inquiries_waiting: i64,
 }
 
 pub async fn my_work(office: &OfficeState, caller: &Caller) -> Result<MyWork, ApiError> {
@@ -74,8 +74,7 @@ pub async fn my_work(office: &OfficeState, caller: &Caller) -> Result<MyWork, Ap
         .filter(|a| a.kind.addressees().iter().any(|r| roles.contains(r)))
         .collect();
     let inquiries_waiting = if caller.role_for(Action::HandleInquiry).is_some() {
-        let all = office.db.inquiries(RECENT_REQUESTS).await?;
-        all.iter().filter(|i| i.state.awaits_answer()).count()
+        office.db.inquiries_awaiting_answer().await?
     } else {
         0
     };
