@@ -18,6 +18,7 @@ mod holds;
 mod inquiries;
 mod keys;
 mod ledger;
+mod postgres;
 mod proposals;
 mod register;
 mod requests;
@@ -51,6 +52,7 @@ pub use inquiries::{EntryKind, InquiryEntry, InquiryRow, Move, NewEntry, NewInqu
 pub use keys::DayKeyRow;
 pub use ledger::{CheckpointRow, LedgerCheck, LedgerKeyRow};
 pub use mimamori_ledger::vocabulary::{self, EventBody, EventKind, Outcome, VocabularyError};
+pub use postgres::upgrade_postgres;
 pub use proposals::{ProposalDecision, ProposalRow};
 pub use register::{NewSign, NewSite, RegisterCamera, RegisterSign};
 pub use requests::{

@@ -1,6 +1,8 @@
 //! Fixtures shared by the tests of the database and of the crates above it (feature
 //! `testutil`). They use the public API and write their events like any caller.
 
+pub mod postgres;
+
 use jiff::{SignedDuration, Timestamp};
 use mimamori_ledger::vocabulary::Basis;
 use mimamori_policy::chain::{LegalBasis, RequestState};
