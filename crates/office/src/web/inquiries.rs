@@ -14,7 +14,7 @@ use mimamori_policy::inquiry::{Category, InquiryState};
 use super::form::{self, must, FormSpec, Input, Paths, SectionSpec, Source, Values};
 use super::pages::{self, jst, Person};
 use super::session::WebCaller;
-use super::steps;
+use super::steps::{self, IDENTITY_DOCUMENT};
 use super::Tr;
 use crate::error::ApiError;
 use crate::wire::inquiries::{AssignInput, InquiryOut, OwnFootageInput, TextInput};
@@ -249,21 +249,7 @@ pub const PROVISION: FormSpec = FormSpec {
             ],
         },
         // Who checked is whoever is signed in (T6.2); only the document is asked for.
-        SectionSpec {
-            legend: Some("identity-legend"),
-            fields: &[
-                must(
-                    "identity_check.document_type",
-                    "identity-document-type",
-                    Input::Text,
-                ),
-                must(
-                    "identity_check.document_number",
-                    "identity-document-number",
-                    Input::Text,
-                ),
-            ],
-        },
+        IDENTITY_DOCUMENT,
     ],
 };
 

@@ -47,6 +47,13 @@ pub const IDENTITY: SectionSpec = SectionSpec {
     ],
 };
 
+/// T6.2: the identity document only, where who checked is whoever is signed in (a request for
+/// one's own footage started from an inquiry).
+pub const IDENTITY_DOCUMENT: SectionSpec = SectionSpec {
+    legend: IDENTITY.legend,
+    fields: IDENTITY.fields.split_at(2).0,
+};
+
 /// N9.1: the Manager's order.
 pub const ORDER: FormSpec = FormSpec {
     title: "order-title",
