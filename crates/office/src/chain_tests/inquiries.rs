@@ -241,6 +241,10 @@ async fn t6_1d_a_request_for_ones_own_footage_becomes_a_provision_request() {
     let (status, body) = step(&w, &lead, &receipt, "provision", input.clone()).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["state"], "in_provision");
+    assert_eq!(
+        body["request_state"], "received",
+        "waiting for the Manager (N10.1)"
+    );
     let request = body["request"].as_i64().unwrap();
     let row = w.request(&lead, request).await;
     assert_eq!(

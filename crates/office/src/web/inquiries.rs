@@ -35,6 +35,8 @@ pub struct InquiryLine {
     pub closed: String,
     pub closed_after: String,
     pub request: Option<i64>,
+    /// The provision request's state, in the page's language.
+    pub request_state: String,
     pub message: String,
     pub contact: String,
 }
@@ -83,6 +85,13 @@ impl InquiryLine {
             closed: time(i.closed),
             closed_after: took(tr, i.received, i.closed),
             request: i.request.map(|r| r.get()),
+            request_state: i
+                .request_state
+                .map(|s| match tr.lang {
+                    super::Lang::Ja => s.ja().to_owned(),
+                    super::Lang::En => s.as_str().replace('_', " "),
+                })
+                .unwrap_or_default(),
             message: i.message.clone(),
             contact: i.contact.clone().unwrap_or_default(),
         }

@@ -3,6 +3,7 @@
 
 use jiff::Timestamp;
 use mimamori_db::vocabulary::IdentityCheck;
+use mimamori_policy::chain::RequestState;
 use mimamori_policy::inquiry::{Category, InquiryState, Receipt};
 use mimamori_policy::RequestId;
 use serde::{Deserialize, Serialize};
@@ -81,9 +82,11 @@ pub struct InquiryOut {
     /// The first answer, or the provision request started instead (T6.1 d).
     pub first_answered: Option<Timestamp>,
     pub closed: Option<Timestamp>,
-    /// T6.1 d: the provision request a request to see one's own footage became.
+    /// T6.1 d: the provision request a request to see one's own footage became, and where it
+    /// is now (declined, handed over …), so staff know when to answer and close.
     #[schema(value_type = Option<i64>)]
     pub request: Option<RequestId>,
+    pub request_state: Option<RequestState>,
     /// Notes and answers, oldest first (in the list, empty).
     pub entries: Vec<EntryOut>,
 }

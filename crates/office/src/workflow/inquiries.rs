@@ -48,6 +48,7 @@ fn out(office: &OfficeState, row: InquiryRow, entries: Vec<InquiryEntry>) -> Inq
         first_answered: row.first_answered,
         closed: row.closed,
         request: row.request,
+        request_state: None,
         entries: entries
             .into_iter()
             .map(|e| EntryOut {
@@ -116,14 +117,25 @@ pub async fn show(
         .may(office, Action::ReadInquiries, "inquiries_read")
         .await?;
     let row = known(office, receipt).await?;
-    let entries = office.db.inquiry_entries(&row.receipt).await?;
-    Ok(out(office, row, entries))
+    whole(office, row).await
 }
 
 async fn reload(office: &OfficeState, receipt: &Receipt) -> Result<InquiryOut, ApiError> {
     let row = known(office, receipt.as_str()).await?;
-    let entries = office.db.inquiry_entries(receipt).await?;
-    Ok(out(office, row, entries))
+    whole(office, row).await
+}
+
+/// An inquiry with its notes and answers, and the state of the provision request it became.
+async fn whole(office: &OfficeState, row: InquiryRow) -> Result<InquiryOut, ApiError> {
+    let entries = office.db.inquiry_entries(&row.receipt).await?;
+    let request_state = match row.request {
+        Some(id) => Some(crate::workflow::chain::row(office, id).await?.state),
+        None => None,
+    };
+    Ok(InquiryOut {
+        request_state,
+        ..out(office, row, entries)
+    })
 }
 
 /// Who may be given inquiries: the holders of a role that answers them (T3.3 c), today.
