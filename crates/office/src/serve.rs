@@ -32,7 +32,7 @@ use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use crate::error::ApiError;
-use crate::throttle::Peer;
+use crate::throttle::{client_of, Peer};
 
 /// How long open connections get to finish once shutdown begins.
 const DRAIN: Duration = Duration::from_secs(10);
@@ -92,6 +92,7 @@ pub async fn serve_with(
         deadline(request_timeout, req, next)
     }));
     let slots = Arc::new(Semaphore::new(limits.max_connections as usize));
+    let trusted: Arc<[std::net::IpAddr]> = limits.trusted_proxies.clone().into();
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -114,12 +115,20 @@ pub async fn serve_with(
             drop(stream);
             continue;
         };
-        // The peer's address goes with each request: sign-ins are throttled by it (#9). The
-        // router is shared, not layered again per connection (that cost a millisecond each).
+        // The client's address goes with each request: sign-ins and the inquiry form are
+        // throttled by it (#9, issue 14); behind one of the ward's own proxies it is the one the
+        // proxy forwarded. The router is shared, not layered again per connection (that cost a
+        // millisecond each).
         let ip = peer.ip();
+        let proxies = trusted.clone();
         let service = TowerToHyperService::new(router.clone().map_request(
             move |mut req: axum::http::Request<hyper::body::Incoming>| {
-                req.extensions_mut().insert(Peer(ip));
+                let forwarded = req
+                    .headers()
+                    .get("x-forwarded-for")
+                    .and_then(|v| v.to_str().ok());
+                let client = client_of(ip, forwarded, &proxies);
+                req.extensions_mut().insert(Peer(client));
                 req
             },
         ));

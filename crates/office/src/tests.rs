@@ -467,6 +467,49 @@ async fn n3_3_1_one_address_trying_many_sign_ins_is_slowed_and_does_not_flood_th
     server.stop().await;
 }
 
+/// Issue 14: behind the ward's own proxy (`trusted_proxies`), the inquiry form counts each
+/// client the proxy forwards, not the proxy; without the setting, the header is not believed.
+#[tokio::test]
+async fn t3_3_the_inquiry_limit_counts_the_client_a_trusted_proxy_forwards() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let send = |addr: std::net::SocketAddr, client: &'static str| async move {
+        let body = r#"{"category":"inquiry","message":"質問です"}"#;
+        let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let request = format!(
+            "POST /api/v1/inquiries HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+             X-Forwarded-For: {client}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        conn.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = String::new();
+        conn.read_to_string(&mut answer).await.unwrap();
+        answer
+    };
+    let limit = "inquiries = { per_address_per_hour = 1 }\n";
+    let dir = tempfile::tempdir().unwrap();
+    let proxied = format!("trusted_proxies = [\"127.0.0.1\"]\n{limit}");
+    let server = Serving::start(dir.path(), &proxied).await;
+    assert!(send(server.addr, "198.51.100.1")
+        .await
+        .starts_with("HTTP/1.1 201"));
+    assert!(send(server.addr, "198.51.100.2")
+        .await
+        .starts_with("HTTP/1.1 201"));
+    let again = send(server.addr, "198.51.100.1").await;
+    assert!(again.starts_with("HTTP/1.1 429"), "{again}");
+    server.stop().await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let server = Serving::start(dir.path(), limit).await;
+    assert!(send(server.addr, "198.51.100.1")
+        .await
+        .starts_with("HTTP/1.1 201"));
+    let spoofed = send(server.addr, "198.51.100.2").await;
+    assert!(spoofed.starts_with("HTTP/1.1 429"), "{spoofed}");
+    server.stop().await;
+}
+
 /// Issue 11 (fuzzing): the office's own parsers of outside input — grant notes, terminal keys
 /// and signatures, history records — answer a value or `false`/`None` for anything; none
 /// panics.

@@ -22,6 +22,28 @@ use jiff::{SignedDuration, Timestamp};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Peer(pub IpAddr);
 
+/// The client a request is counted by: the connection's address, or, when that is one of the
+/// ward's own reverse proxies (`[office] trusted_proxies`), the nearest address in its
+/// `X-Forwarded-For` that is not a trusted proxy itself. Entries to the left of that one were
+/// written by the client and are not believed; a header that cannot be read counts as the
+/// proxy.
+pub fn client_of(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let Some(header) = forwarded_for else {
+        return peer;
+    };
+    for entry in header.rsplit(',') {
+        match entry.trim().parse::<IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => continue,
+            Ok(ip) => return ip,
+            Err(_) => return peer,
+        }
+    }
+    peer
+}
+
 /// The key an address is counted by: an IPv4 address itself, an IPv6 address by its /64 (one
 /// subscriber usually holds a whole /64, so counting single addresses would count nothing).
 pub fn network_of(ip: IpAddr) -> IpAddr {
@@ -147,6 +169,28 @@ mod tests {
         assert_ne!(network_of(a), network_of(c));
         let v4: IpAddr = "192.0.2.1".parse().unwrap();
         assert_eq!(network_of(v4), v4);
+    }
+
+    #[test]
+    fn behind_a_trusted_proxy_the_client_is_the_nearest_untrusted_forwarded_address() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let proxies = [ip("10.0.0.1"), ip("10.0.0.2")];
+        let client = ip("198.51.100.7");
+        // Not through a proxy: the header is the client's own and not believed.
+        assert_eq!(client_of(client, Some("203.0.113.9"), &proxies), client);
+        // Through two proxies; the leftmost entry is whatever the client wrote.
+        let header = "203.0.113.9, 198.51.100.7, 10.0.0.2";
+        assert_eq!(client_of(ip("10.0.0.1"), Some(header), &proxies), client);
+        assert_eq!(
+            client_of(ip("10.0.0.1"), None, &proxies),
+            ip("10.0.0.1"),
+            "no header: the proxy itself"
+        );
+        assert_eq!(
+            client_of(ip("10.0.0.1"), Some("not an address"), &proxies),
+            ip("10.0.0.1")
+        );
+        assert_eq!(client_of(ip("10.0.0.1"), Some(header), &[]), ip("10.0.0.1"));
     }
 
     #[test]

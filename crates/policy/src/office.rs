@@ -2,6 +2,7 @@
 //! (T3 whether the Manager may also operate, N3.3.1 password rotation, N11.1 when an emergency
 //! retrieval is allowed and how soon Form 3 is due).
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use jiff::civil::{Date, Time, Weekday};
@@ -53,6 +54,9 @@ pub struct Office {
     pub emergency: Emergency,
     /// T8: how soon the public is answered, and how much one address may send.
     pub inquiries: Inquiries,
+    /// The ward's own reverse proxies: a request from one of them is counted (sign-ins, the
+    /// inquiry form) by the client address its `X-Forwarded-For` names, not the proxy's.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 /// N11.1: when delegated staff may retrieve without a prior order, and the Form 3 deadline.
@@ -122,6 +126,8 @@ pub(crate) struct RawOffice {
     emergency: RawEmergency,
     #[serde(default)]
     inquiries: RawInquiries,
+    #[serde(default)]
+    trusted_proxies: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -339,7 +345,24 @@ impl Validator<'_> {
             refusals_recorded_per_minute: recorded.clamp(10, 100_000) as u32,
             emergency: self.emergency(raw.emergency),
             inquiries: self.inquiries(raw.inquiries),
+            trusted_proxies: self.trusted_proxies(&raw.trusted_proxies),
         }
+    }
+
+    fn trusted_proxies(&mut self, raw: &[String]) -> Vec<IpAddr> {
+        let mut proxies = Vec::new();
+        for (i, text) in raw.iter().enumerate() {
+            match text.trim().parse::<IpAddr>() {
+                Ok(ip) => proxies.push(ip),
+                Err(_) => self.refuse(
+                    path(&["office", "trusted_proxies"]).index(i),
+                    format!(
+                        "{text:?} is not an IP address such as \"127.0.0.1\" (IP アドレスの形式が不正です)"
+                    ),
+                ),
+            }
+        }
+        proxies
     }
 
     fn inquiries(&mut self, raw: RawInquiries) -> Inquiries {

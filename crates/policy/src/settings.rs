@@ -53,6 +53,8 @@ impl Policy {
             "office.second_factor_for_leads",
             o.second_factor_for_leads.to_string(),
         );
+        let proxies: Vec<String> = o.trusted_proxies.iter().map(|p| p.to_string()).collect();
+        set("office.trusted_proxies", proxies.join(","));
         set("office.password_rotation", secs(o.password_rotation));
         set("office.lockout_attempts", o.lockout_attempts.to_string());
         set("office.lockout", secs(o.lockout));

@@ -100,6 +100,8 @@ fn office_defaults_and_refusals() {
         p.office.emergency.form3_deadline,
         Duration::from_secs(72 * 3600)
     );
+    assert_eq!(p.office.inquiries, crate::inquiry::Inquiries::default());
+    assert!(p.office.trusted_proxies.is_empty());
     for (bad, field) in [
         (
             "password_rotation_days = 0",
@@ -137,6 +139,18 @@ fn office_defaults_and_refusals() {
         (
             "[office.emergency]\nholidays = [\"2026-13-01\"]",
             "office.emergency.holidays[1]",
+        ),
+        (
+            "[office.inquiries]\nanswer_within_days = 0",
+            "office.inquiries.answer_within_days",
+        ),
+        (
+            "[office.inquiries]\nper_address_per_hour = 0",
+            "office.inquiries.per_address_per_hour",
+        ),
+        (
+            "trusted_proxies = [\"127.0.0.1\", \"the proxy\"]",
+            "office.trusted_proxies[2]",
         ),
     ] {
         let p = refused("[recording]", &format!("[office]\n{bad}\n\n[recording]"));
