@@ -13,6 +13,7 @@ mod error;
 mod file;
 mod ids;
 pub mod inquiry;
+pub mod lease;
 mod names;
 mod office;
 pub mod register;
