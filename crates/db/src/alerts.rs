@@ -173,6 +173,16 @@ pub(crate) async fn insert_alert(
     )
 }
 
+/// Marks one alert resolved inside a caller's transaction (the step that ends its wait).
+pub(crate) async fn resolve_in(c: &mut SqliteConnection, id: i64, now: Timestamp) -> Result<()> {
+    sqlx::query("UPDATE alert SET resolved_us = ? WHERE id = ? AND resolved_us IS NULL")
+        .bind(to_us(now))
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
 impl Db {
     pub async fn raise_alert(
         &self,
@@ -252,12 +262,8 @@ impl Db {
 
     /// Marks one alert resolved.
     pub async fn resolve_alert(&self, id: i64, now: Timestamp) -> Result<()> {
-        sqlx::query("UPDATE alert SET resolved_us = ? WHERE id = ? AND resolved_us IS NULL")
-            .bind(to_us(now))
-            .bind(id)
-            .execute(&self.writer)
-            .await?;
-        Ok(())
+        let mut c = self.writer.acquire().await?;
+        resolve_in(&mut c, id, now).await
     }
 
     /// Open alerts, counted by kind.

@@ -13,6 +13,7 @@ use mimamori_policy::inquiry::{Category, InquiryState, Receipt};
 use mimamori_policy::RequestId;
 use sqlx::SqliteConnection;
 
+use crate::alerts::resolve_in;
 use crate::requests::insert_request;
 use crate::write::Update;
 use crate::{from_us, to_us, Db, DbError, Event, NewAlert, NewRequest, Result};
@@ -103,13 +104,6 @@ const INQUIRY: &str = "SELECT receipt, secret_sha256, category, state, message, 
      received_us, assignee, first_answered_us, closed_us, request_id, overdue_alert_id \
      FROM inquiry";
 
-fn corrupt(record: impl Into<String>, error: impl ToString) -> DbError {
-    DbError::Corrupt {
-        record: record.into(),
-        error: error.to_string(),
-    }
-}
-
 impl TryFrom<InquiryRaw> for InquiryRow {
     type Error = DbError;
 
@@ -119,9 +113,9 @@ impl TryFrom<InquiryRaw> for InquiryRow {
             secret_sha256: r
                 .secret_sha256
                 .try_into()
-                .map_err(|_| corrupt(&record, "the secret's hash is not 32 bytes"))?,
-            category: Category::try_from(r.category).map_err(|e| corrupt(&record, e))?,
-            state: InquiryState::try_from(r.state).map_err(|e| corrupt(&record, e))?,
+                .map_err(|_| DbError::corrupt(&record, "the secret's hash is not 32 bytes"))?,
+            category: Category::try_from(r.category).map_err(|e| DbError::corrupt(&record, e))?,
+            state: InquiryState::try_from(r.state).map_err(|e| DbError::corrupt(&record, e))?,
             message: r.message,
             contact: r.contact,
             received: from_us(r.received_us),
@@ -130,7 +124,7 @@ impl TryFrom<InquiryRaw> for InquiryRow {
             closed: r.closed_us.map(from_us),
             request: r.request_id.map(RequestId::new),
             overdue_alert: r.overdue_alert_id,
-            receipt: Receipt::try_from(r.receipt).map_err(|e| corrupt(&record, e))?,
+            receipt: Receipt::try_from(r.receipt).map_err(|e| DbError::corrupt(&record, e))?,
         })
     }
 }
@@ -253,7 +247,10 @@ impl Db {
             .map(|(kind, author, at, text)| {
                 Ok(InquiryEntry {
                     kind: EntryKind::parse(&kind).ok_or_else(|| {
-                        corrupt(format!("inquiry {receipt}"), format!("entry kind {kind:?}"))
+                        DbError::corrupt(
+                            format!("inquiry {receipt}"),
+                            format!("entry kind {kind:?}"),
+                        )
                     })?,
                     author,
                     at: from_us(at),
@@ -332,7 +329,7 @@ impl Db {
                 .execute(&mut *c)
                 .await?;
                 if let Some(alert) = overdue.filter(|_| first_answer) {
-                    resolve(c, alert, now).await?;
+                    resolve_in(c, alert, now).await?;
                 }
                 Ok(first_answer)
             },
@@ -372,7 +369,7 @@ impl Db {
                     return Err(DbError::Conflict(CHANGED_MEANWHILE.into()));
                 };
                 if let Some(alert) = overdue {
-                    resolve(c, alert, now).await?;
+                    resolve_in(c, alert, now).await?;
                 }
                 Ok(request)
             },
@@ -436,15 +433,6 @@ impl Db {
         self.raise_alert_on(alert, now, remember, conflict, event)
             .await
     }
-}
-
-async fn resolve(c: &mut SqliteConnection, alert: i64, now: Timestamp) -> Result<()> {
-    sqlx::query("UPDATE alert SET resolved_us = ? WHERE id = ? AND resolved_us IS NULL")
-        .bind(to_us(now))
-        .bind(alert)
-        .execute(&mut *c)
-        .await?;
-    Ok(())
 }
 
 #[cfg(test)]

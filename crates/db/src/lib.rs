@@ -95,6 +95,16 @@ pub(crate) const UPGRADES: &[(i64, &str)] = &[
     (18, include_str!("../migrations/0018_inquiries.sql")),
 ];
 
+impl DbError {
+    /// A stored value of `record` this release cannot read.
+    pub(crate) fn corrupt(record: impl Into<String>, error: impl ToString) -> DbError {
+        DbError::Corrupt {
+            record: record.into(),
+            error: error.to_string(),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("database error: {0}")]

@@ -98,15 +98,8 @@ const CAMERA_COLUMNS: &str = "id, name, address, lat_udeg, lon_udeg, bearing_deg
      range_m, height_cm, privacy_notes, state, basis_document, basis_date, basis_summary, \
      chosen_by, chosen_us, installed_on, operating_since, removed_on, updated_us";
 
-fn corrupt(record: impl Into<String>, error: impl ToString) -> DbError {
-    DbError::Corrupt {
-        record: record.into(),
-        error: error.to_string(),
-    }
-}
-
 fn date(record: &str, text: &str) -> Result<Date> {
-    text.parse().map_err(|e| corrupt(record, e))
+    text.parse().map_err(|e| DbError::corrupt(record, e))
 }
 
 fn optional_date(record: &str, text: Option<&str>) -> Result<Option<Date>> {
@@ -118,14 +111,14 @@ impl TryFrom<CameraRaw> for RegisterCamera {
 
     fn try_from(r: CameraRaw) -> Result<Self> {
         let record = format!("register camera {}", r.id);
-        let problem = |p: mimamori_policy::register::FieldProblem| corrupt(&record, p.en);
+        let problem = |p: mimamori_policy::register::FieldProblem| DbError::corrupt(&record, p.en);
         let height_cm = r
             .height_cm
             .map(u16::try_from)
             .transpose()
-            .map_err(|e| corrupt(&record, e))?;
+            .map_err(|e| DbError::corrupt(&record, e))?;
         Ok(RegisterCamera {
-            id: CameraId::new(&r.id).map_err(|e| corrupt(&record, e))?,
+            id: CameraId::new(&r.id).map_err(|e| DbError::corrupt(&record, e))?,
             address: r.address,
             position: Position::from_udeg(r.lat_udeg, r.lon_udeg).map_err(problem)?,
             details: CameraDetails {
@@ -134,7 +127,7 @@ impl TryFrom<CameraRaw> for RegisterCamera {
                 height_cm,
                 privacy_notes: r.privacy_notes,
             },
-            state: Lifecycle::try_from(r.state).map_err(|e| corrupt(&record, e))?,
+            state: Lifecycle::try_from(r.state).map_err(|e| DbError::corrupt(&record, e))?,
             basis: SiteBasis {
                 document: r.basis_document,
                 date: date(&record, &r.basis_date)?,
@@ -173,12 +166,12 @@ impl TryFrom<SignRaw> for RegisterSign {
             .unwrap_or("")
             .split(',')
             .filter(|c| !c.is_empty())
-            .map(|c| CameraId::new(c).map_err(|e| corrupt(&record, e)))
+            .map(|c| CameraId::new(c).map_err(|e| DbError::corrupt(&record, e)))
             .collect::<Result<Vec<_>>>()?;
         Ok(RegisterSign {
             id: r.id,
             position: Position::from_udeg(r.lat_udeg, r.lon_udeg)
-                .map_err(|p| corrupt(&record, p.en))?,
+                .map_err(|p| DbError::corrupt(&record, p.en))?,
             text: r.text,
             placed_on: date(&record, &r.placed_on)?,
             removed_on: optional_date(&record, r.removed_on.as_deref())?,
@@ -514,7 +507,7 @@ impl Db {
                 .await?;
                 let covered = covered
                     .iter()
-                    .map(|id| CameraId::new(id).map_err(|e| corrupt(format!("sign {sign}"), e)))
+                    .map(|id| CameraId::new(id).map_err(|e| DbError::corrupt(format!("sign {sign}"), e)))
                     .collect::<Result<Vec<_>>>()?;
                 let unsigned = unsigned_in_operation(c, &covered).await?;
                 for camera in &unsigned {

@@ -94,7 +94,8 @@ async fn step(
     ))
 }
 
-fn sha256_hex(text: &str) -> String {
+/// The SHA-256 of a text, hex: what the ledger keeps of it.
+pub(crate) fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 

@@ -20,6 +20,7 @@ use crate::error::ApiError;
 use crate::throttle::{network_of, Peer, Verdict};
 use crate::wire::inquiries::{InquiryInput, PublicAnswer, PublicStatus, StatusInput, Submitted};
 use crate::workflow::fields::{check_characters, reply_text};
+use crate::workflow::inquiries::sha256_hex;
 use crate::OfficeState;
 
 /// The secret's letters: no 0/O, 1/I/L, so that it can be read off paper and typed back.
@@ -148,7 +149,7 @@ pub async fn submit(
             let body = EventBody::InquiryReceived(vocabulary::InquiryReceived {
                 receipt: receipt.clone(),
                 category,
-                message_sha256: hex::encode(Sha256::digest(new.message.as_bytes())),
+                message_sha256: sha256_hex(&new.message),
                 contact_given: new.contact.is_some(),
             });
             Event::system(PUBLIC_ACTOR, body).at(now)
