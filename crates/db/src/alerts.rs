@@ -6,7 +6,7 @@
 use jiff::Timestamp;
 use mimamori_policy::access::Role;
 use mimamori_policy::CameraId;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::events::insert_all;
 use crate::write::{changed_one, Update};
@@ -157,25 +157,24 @@ pub struct NewAlert {
 
 /// Raises an alert inside a caller's transaction; returns its id.
 pub(crate) async fn insert_alert(
-    c: &mut SqliteConnection,
+    c: &mut AnyConnection,
     alert: &NewAlert,
     now: Timestamp,
 ) -> Result<i64> {
     Ok(
-        sqlx::query("INSERT INTO alert (kind, camera_id, message, raised_us) VALUES (?, ?, ?, ?)")
+        sqlx::query_scalar::<_, i64>("INSERT INTO alert (kind, camera_id, message, raised_us) VALUES ($1, $2, $3, $4) RETURNING id")
             .bind(alert.kind.as_str())
             .bind(alert.camera.as_ref().map(|c| c.as_str()))
             .bind(&alert.message)
             .bind(to_us(now))
-            .execute(&mut *c)
-            .await?
-            .last_insert_rowid(),
+            .fetch_one(&mut *c)
+            .await?,
     )
 }
 
 /// Marks one alert resolved inside a caller's transaction (the step that ends its wait).
-pub(crate) async fn resolve_in(c: &mut SqliteConnection, id: i64, now: Timestamp) -> Result<()> {
-    sqlx::query("UPDATE alert SET resolved_us = ? WHERE id = ? AND resolved_us IS NULL")
+pub(crate) async fn resolve_in(c: &mut AnyConnection, id: i64, now: Timestamp) -> Result<()> {
+    sqlx::query("UPDATE alert SET resolved_us = $1 WHERE id = $2 AND resolved_us IS NULL")
         .bind(to_us(now))
         .bind(id)
         .execute(&mut *c)
@@ -249,8 +248,8 @@ impl Db {
         now: Timestamp,
     ) -> Result<u64> {
         Ok(sqlx::query(
-            "UPDATE alert SET resolved_us = ?
-             WHERE kind = ? AND camera_id IS ? AND resolved_us IS NULL",
+            "UPDATE alert SET resolved_us = $1
+             WHERE kind = $2 AND camera_id IS $3 AND resolved_us IS NULL",
         )
         .bind(to_us(now))
         .bind(kind.as_str())
@@ -288,21 +287,26 @@ impl Db {
     /// Open alerts of one kind whose message contains `key`: to find the one raised for a
     /// terminal's month, say, before raising it again.
     pub async fn open_alerts_with(&self, kind: AlertKind, key: &str) -> Result<Vec<AlertRow>> {
-        Ok(sqlx::query_as(
+        // Filtered here, not in SQL: the engines share no substring function (open alerts of a
+        // kind are few).
+        let open: Vec<AlertRow> = sqlx::query_as(
             "SELECT id, kind, camera_id, message, raised_us, resolved_us FROM alert
-             WHERE kind = ? AND resolved_us IS NULL AND instr(message, ?) > 0 ORDER BY id",
+             WHERE kind = $1 AND resolved_us IS NULL ORDER BY id",
         )
         .bind(kind.as_str())
-        .bind(key)
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        Ok(open
+            .into_iter()
+            .filter(|a| a.message.contains(key))
+            .collect())
     }
 
     /// Alerts, open ones first, newest first.
     pub async fn alerts(&self, limit: i64) -> Result<Vec<AlertRow>> {
         Ok(sqlx::query_as(
             "SELECT id, kind, camera_id, message, raised_us, resolved_us FROM alert
-             ORDER BY resolved_us IS NOT NULL, raised_us DESC LIMIT ?",
+             ORDER BY resolved_us IS NOT NULL, raised_us DESC LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)

@@ -48,18 +48,17 @@ impl Db {
                     insert_alert(c, alert, now).await?;
                 }
                 Ok(AppointmentId::new(
-                    sqlx::query(
+                    sqlx::query_scalar::<_, i64>(
                         "INSERT INTO appointment (staff_id, role, appointed_by, from_us, until_us)
-                     VALUES (?, ?, ?, ?, ?)",
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
                     )
                     .bind(new.staff_id)
                     .bind(new.role.as_str())
                     .bind(new.by)
                     .bind(to_us(now))
                     .bind(new.until.map(to_us))
-                    .execute(&mut *c)
-                    .await?
-                    .last_insert_rowid(),
+                    .fetch_one(&mut *c)
+                    .await?,
                 ))
             },
             |&id| vec![event(id)],
@@ -75,7 +74,7 @@ impl Db {
         event: Event,
     ) -> Result<()> {
         let query = sqlx::query(
-            "UPDATE appointment SET ended_us = ?, ended_by = ? WHERE id = ? AND ended_us IS NULL",
+            "UPDATE appointment SET ended_us = $1, ended_by = $2 WHERE id = $3 AND ended_us IS NULL",
         )
         .bind(to_us(now))
         .bind(by.to_owned())
@@ -86,7 +85,7 @@ impl Db {
 
     pub async fn appointments(&self, staff_id: StaffId) -> Result<Vec<AppointmentRow>> {
         Ok(
-            sqlx::query_as("SELECT * FROM appointment WHERE staff_id = ? ORDER BY id")
+            sqlx::query_as("SELECT * FROM appointment WHERE staff_id = $1 ORDER BY id")
                 .bind(staff_id)
                 .fetch_all(&self.pool)
                 .await?,
@@ -112,7 +111,7 @@ impl Db {
     }
 
     pub async fn appointment(&self, id: AppointmentId) -> Result<Option<AppointmentRow>> {
-        Ok(sqlx::query_as("SELECT * FROM appointment WHERE id = ?")
+        Ok(sqlx::query_as("SELECT * FROM appointment WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?)
@@ -121,8 +120,8 @@ impl Db {
     /// Roles whose appointment is in force at `now`, in the order of their stored names.
     pub async fn roles_in_force(&self, staff_id: StaffId, now: Timestamp) -> Result<Vec<Role>> {
         let names: Vec<String> = sqlx::query_scalar(
-            "SELECT DISTINCT role FROM appointment WHERE staff_id = ?1 AND from_us <= ?2
-             AND ended_us IS NULL AND (until_us IS NULL OR until_us > ?2) ORDER BY role",
+            "SELECT DISTINCT role FROM appointment WHERE staff_id = $1 AND from_us <= $2
+             AND ended_us IS NULL AND (until_us IS NULL OR until_us > $2) ORDER BY role",
         )
         .bind(staff_id)
         .bind(to_us(now))
@@ -143,8 +142,8 @@ impl Db {
     pub async fn holders_of(&self, role: Role, now: Timestamp) -> Result<Vec<String>> {
         Ok(sqlx::query_scalar(
             "SELECT DISTINCT s.login FROM appointment a JOIN staff s ON s.id = a.staff_id
-             WHERE a.role = ?1 AND a.from_us <= ?2 AND a.ended_us IS NULL
-             AND (a.until_us IS NULL OR a.until_us > ?2) AND s.left_us IS NULL ORDER BY s.login",
+             WHERE a.role = $1 AND a.from_us <= $2 AND a.ended_us IS NULL
+             AND (a.until_us IS NULL OR a.until_us > $2) AND s.left_us IS NULL ORDER BY s.login",
         )
         .bind(role.as_str())
         .bind(to_us(now))

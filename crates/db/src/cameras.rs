@@ -70,8 +70,8 @@ impl Db {
     pub async fn upsert_camera(&self, cam: &CameraRecord, now: Timestamp) -> Result<()> {
         sqlx::query(
             "INSERT INTO camera (id, name, site, url, first_seen_us, updated_us)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?5)
-             ON CONFLICT (id) DO UPDATE SET name = ?2, site = ?3, url = ?4, updated_us = ?5",
+             VALUES ($1, $2, $3, $4, $5, $5)
+             ON CONFLICT (id) DO UPDATE SET name = $2, site = $3, url = $4, updated_us = $5",
         )
         .bind(&cam.id)
         .bind(&cam.name)
@@ -102,13 +102,14 @@ impl Db {
     ) -> Result<()> {
         sqlx::query(
             "INSERT INTO camera_state (camera_id, state, since_us, last_sample_us, last_error, updated_us)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?3)
+             VALUES ($1, $2, $3, $4, $5, $3)
              ON CONFLICT (camera_id) DO UPDATE SET
-                 since_us = CASE WHEN state = ?2 THEN since_us ELSE ?3 END,
-                 state = ?2,
-                 last_sample_us = coalesce(?4, last_sample_us),
-                 last_error = ?5,
-                 updated_us = ?3",
+                 since_us = CASE WHEN camera_state.state = $2 THEN camera_state.since_us
+                     ELSE $3 END,
+                 state = $2,
+                 last_sample_us = coalesce($4, camera_state.last_sample_us),
+                 last_error = $5,
+                 updated_us = $3",
         )
         .bind(camera.as_str())
         .bind(state.as_str())
@@ -130,9 +131,9 @@ impl Db {
         now: Timestamp,
     ) -> Result<()> {
         sqlx::query(
-            "UPDATE camera_state SET open_since_us = ?2, \
-                 last_sample_us = coalesce(?3, last_sample_us), updated_us = ?4 \
-             WHERE camera_id = ?1",
+            "UPDATE camera_state SET open_since_us = $2, \
+                 last_sample_us = coalesce($3, last_sample_us), updated_us = $4 \
+             WHERE camera_id = $1",
         )
         .bind(camera.as_str())
         .bind(open_since.map(to_us))
@@ -146,7 +147,7 @@ impl Db {
     /// Forgets every open segment (at start: none is open yet).
     pub async fn clear_recording_progress(&self, now: Timestamp) -> Result<()> {
         sqlx::query(
-            "UPDATE camera_state SET open_since_us = NULL, updated_us = ?1 \
+            "UPDATE camera_state SET open_since_us = NULL, updated_us = $1 \
              WHERE open_since_us IS NOT NULL",
         )
         .bind(to_us(now))

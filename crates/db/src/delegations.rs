@@ -3,9 +3,9 @@
 
 use jiff::Timestamp;
 use mimamori_policy::{CameraId, DelegationId};
+use sqlx::any::{Any, AnyTypeInfo, AnyValueRef};
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
-use sqlx::sqlite::{Sqlite, SqliteArgumentValue, SqliteTypeInfo, SqliteValueRef};
 
 use crate::{from_us, to_us, Db, Event, Result};
 
@@ -18,26 +18,26 @@ use crate::{from_us, to_us, Db, Event, Result};
 #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
 pub struct DelegatedCameras(pub Vec<CameraId>);
 
-impl sqlx::Type<Sqlite> for DelegatedCameras {
-    fn type_info() -> SqliteTypeInfo {
-        <String as sqlx::Type<Sqlite>>::type_info()
+impl sqlx::Type<Any> for DelegatedCameras {
+    fn type_info() -> AnyTypeInfo {
+        <String as sqlx::Type<Any>>::type_info()
     }
 }
 
-impl<'q> sqlx::Encode<'q, Sqlite> for DelegatedCameras {
+impl<'q> sqlx::Encode<'q, Any> for DelegatedCameras {
     fn encode_by_ref(
         &self,
-        buf: &mut Vec<SqliteArgumentValue<'q>>,
+        buf: &mut <Any as sqlx::Database>::ArgumentBuffer<'q>,
     ) -> std::result::Result<IsNull, BoxDynError> {
         let ids: Vec<&str> = self.0.iter().map(CameraId::as_str).collect();
-        <String as sqlx::Encode<'q, Sqlite>>::encode(serde_json::to_string(&ids)?, buf)
+        <String as sqlx::Encode<'q, Any>>::encode(serde_json::to_string(&ids)?, buf)
     }
 }
 
 /// Parsed like the policy's ids: a damaged list is an error, not an empty scope.
-impl<'r> sqlx::Decode<'r, Sqlite> for DelegatedCameras {
-    fn decode(value: SqliteValueRef<'r>) -> std::result::Result<Self, BoxDynError> {
-        let text = <&str as sqlx::Decode<'r, Sqlite>>::decode(value)?;
+impl<'r> sqlx::Decode<'r, Any> for DelegatedCameras {
+    fn decode(value: AnyValueRef<'r>) -> std::result::Result<Self, BoxDynError> {
+        let text = <&str as sqlx::Decode<'r, Any>>::decode(value)?;
         let ids: Vec<String> = serde_json::from_str(text)?;
         let ids = ids
             .iter()
@@ -99,9 +99,9 @@ impl Db {
         self.write_with(
             async |c| {
                 Ok(DelegationId::new(
-                    sqlx::query(
+                    sqlx::query_scalar::<_, i64>(
                         "INSERT INTO delegation (body, document_ref, scope, cameras, from_us,
-                         until_us, recorded_by, recorded_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                         until_us, recorded_by, recorded_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
                     )
                     .bind(&new.body)
                     .bind(&new.document_ref)
@@ -111,9 +111,8 @@ impl Db {
                     .bind(to_us(new.until))
                     .bind(&new.recorded_by)
                     .bind(to_us(now))
-                    .execute(&mut *c)
-                    .await?
-                    .last_insert_rowid(),
+                    .fetch_one(&mut *c)
+                    .await?,
                 ))
             },
             |&id| vec![event(id)],
@@ -131,8 +130,8 @@ impl Db {
         event: Event,
     ) -> Result<()> {
         let query = sqlx::query(
-            "UPDATE delegation SET withdrawn_us = ?, withdrawn_by = ?, withdrawal_reason = ?
-             WHERE id = ? AND withdrawn_us IS NULL",
+            "UPDATE delegation SET withdrawn_us = $1, withdrawn_by = $2, withdrawal_reason = $3
+             WHERE id = $4 AND withdrawn_us IS NULL",
         )
         .bind(to_us(now))
         .bind(by.to_owned())
@@ -143,7 +142,7 @@ impl Db {
     }
 
     pub async fn delegation(&self, id: DelegationId) -> Result<Option<DelegationRow>> {
-        Ok(sqlx::query_as("SELECT * FROM delegation WHERE id = ?")
+        Ok(sqlx::query_as("SELECT * FROM delegation WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?)

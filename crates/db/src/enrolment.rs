@@ -23,8 +23,8 @@ impl Db {
         self.write_with(
             async |c| {
                 let n = sqlx::query(
-                    "UPDATE staff SET enrolment_sha256 = ?, enrolment_expires_us = ?
-                     WHERE id = ? AND enrolled_us IS NULL AND left_us IS NULL",
+                    "UPDATE staff SET enrolment_sha256 = $1, enrolment_expires_us = $2
+                     WHERE id = $3 AND enrolled_us IS NULL AND left_us IS NULL",
                 )
                 .bind(&code_sha256[..])
                 .bind(to_us(expires))
@@ -57,11 +57,11 @@ impl Db {
         self.write_with(
             async |c| {
                 let n = sqlx::query(
-                    "UPDATE staff SET password_hash = ?1, password_changed_us = ?2,
-                         enrolled_us = ?2, enrolment_sha256 = NULL, enrolment_expires_us = NULL,
+                    "UPDATE staff SET password_hash = $1, password_changed_us = $2,
+                         enrolled_us = $2, enrolment_sha256 = NULL, enrolment_expires_us = NULL,
                          failed_signins = 0, locked_until_us = NULL
-                     WHERE id = ?3 AND left_us IS NULL AND enrolled_us IS NULL
-                         AND enrolment_sha256 = ?4 AND enrolment_expires_us > ?2",
+                     WHERE id = $3 AND left_us IS NULL AND enrolled_us IS NULL
+                         AND enrolment_sha256 = $4 AND enrolment_expires_us > $2",
                 )
                 .bind(password_hash)
                 .bind(to_us(now))

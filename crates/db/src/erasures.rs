@@ -8,7 +8,7 @@ use mimamori_ledger::vocabulary::Erasure;
 pub use mimamori_ledger::vocabulary::{ErasedDay, ErasureTrigger};
 
 use crate::events::{self, Event};
-use crate::{to_us, Db, DbError, EventBody, Result};
+use crate::{to_us, Db, DbError, EventBody, Flag, Result};
 
 #[derive(Debug, Clone)]
 pub struct ErasureRun {
@@ -30,6 +30,7 @@ struct StoredErasure {
     segment_count: i64,
     bytes: i64,
     segment_hashes: Vec<u8>,
+    #[sqlx(try_from = "Flag")]
     key_shredded: bool,
     day_key_id: Option<i64>,
 }
@@ -74,24 +75,23 @@ impl Db {
         shredded_key_ids: &[i64],
     ) -> Result<i64> {
         let mut tx = self.begin_write().await?;
-        let run_id = sqlx::query(
-            "INSERT INTO erasure_run (trigger, started_us, finished_us, method) VALUES (?, ?, ?, ?)",
+        let run_id = sqlx::query_scalar::<_, i64>(
+            "INSERT INTO erasure_run (trigger, started_us, finished_us, method) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(run.trigger.as_str())
         .bind(to_us(run.started))
         .bind(to_us(run.finished))
         .bind(&run.method)
-        .execute(&mut *tx)
-        .await?
-        .last_insert_rowid();
+        .fetch_one(&mut *tx)
+        .await?;
         for id in segment_ids {
-            sqlx::query("DELETE FROM segment WHERE id = ?")
+            sqlx::query("DELETE FROM segment WHERE id = $1")
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
         }
         for id in shredded_key_ids {
-            sqlx::query("DELETE FROM day_key WHERE id = ?")
+            sqlx::query("DELETE FROM day_key WHERE id = $1")
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
@@ -100,7 +100,7 @@ impl Db {
             sqlx::query(
                 "INSERT INTO erasure (run_id, camera_id, day, start_us, end_us, segment_count,
                      bytes, segment_hashes, key_shredded, day_key_id)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(run_id)
             .bind(&r.camera_id)
@@ -110,7 +110,7 @@ impl Db {
             .bind(r.segment_count)
             .bind(r.bytes)
             .bind(concatenated(&r.segment_hashes)?)
-            .bind(r.key_shredded)
+            .bind(Flag(r.key_shredded))
             .bind(r.day_key_id)
             .execute(&mut *tx)
             .await?;
@@ -131,7 +131,7 @@ impl Db {
         let rows: Vec<StoredErasure> = sqlx::query_as(
             "SELECT camera_id, day, start_us, end_us, segment_count, bytes, segment_hashes,
                     key_shredded, day_key_id
-             FROM erasure WHERE ?1 IS NULL OR camera_id = ?1 ORDER BY id",
+             FROM erasure WHERE $1 IS NULL OR camera_id = $1 ORDER BY id",
         )
         .bind(camera)
         .fetch_all(&self.pool)

@@ -8,9 +8,9 @@ use mimamori_ledger::tree::leaf_hash;
 use mimamori_ledger::VocabularyError;
 use mimamori_ledger::{encode_event, CanonicalError, EventBody, EventFields, EventKind};
 use mimamori_policy::access::Role;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
-use crate::{ledger, to_us, Db, DbError, Result};
+use crate::{ledger, placeholders, to_us, Db, DbError, Result};
 
 /// Something that happened: who did what, where, and the typed record of it. The kind, the
 /// rule and the outcome the ledger stores are the body's own ([`EventBody::rules`]).
@@ -71,7 +71,7 @@ pub struct EventRow {
 /// Appends events to the log: each row gets the next leaf's id, and its leaf and subtree hashes
 /// are stored in the same transaction, so the table and the tree never disagree. The caller must
 /// hold a write transaction ([`Db::begin_write`]); returns the new ids.
-pub(crate) async fn insert_all(conn: &mut SqliteConnection, events: &[Event]) -> Result<Vec<i64>> {
+pub(crate) async fn insert_all(conn: &mut AnyConnection, events: &[Event]) -> Result<Vec<i64>> {
     let size: i64 = sqlx::query_scalar("SELECT size FROM ledger_head")
         .fetch_one(&mut *conn)
         .await?;
@@ -85,7 +85,7 @@ pub(crate) async fn insert_all(conn: &mut SqliteConnection, events: &[Event]) ->
         leaves.push(leaf_hash(&bytes));
         sqlx::query(
             "INSERT INTO event (id, time_us, actor, role, terminal, kind, rule, outcome, detail)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(row.id)
         .bind(row.time_us)
@@ -104,7 +104,7 @@ pub(crate) async fn insert_all(conn: &mut SqliteConnection, events: &[Event]) ->
     Ok(ids)
 }
 
-pub(crate) async fn insert(conn: &mut SqliteConnection, e: &Event) -> Result<i64> {
+pub(crate) async fn insert(conn: &mut AnyConnection, e: &Event) -> Result<i64> {
     Ok(insert_all(conn, std::slice::from_ref(e)).await?[0])
 }
 
@@ -178,15 +178,19 @@ impl Db {
 
     /// Events of any of these kinds, oldest first.
     pub async fn events_of_kinds(&self, kinds: &[EventKind]) -> Result<Vec<EventRow>> {
-        let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
-        let kinds = serde_json::to_string(&kinds).expect("strings serialize");
-        Ok(sqlx::query_as(
+        if kinds.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
             "SELECT id, time_us, actor, role, terminal, kind, rule, outcome, detail FROM event
-             WHERE kind IN (SELECT value FROM json_each(?)) ORDER BY id",
-        )
-        .bind(kinds)
-        .fetch_all(&self.pool)
-        .await?)
+             WHERE kind IN ({}) ORDER BY id",
+            placeholders(1, kinds.len())
+        );
+        let mut query = sqlx::query_as(&sql);
+        for kind in kinds {
+            query = query.bind(kind.as_str());
+        }
+        Ok(query.fetch_all(&self.pool).await?)
     }
 
     /// The newest `limit` events, newest first, optionally only those whose kind or actor is
@@ -194,7 +198,7 @@ impl Db {
     pub async fn recent_events(&self, text: Option<&str>, limit: i64) -> Result<Vec<EventRow>> {
         Ok(sqlx::query_as(
             "SELECT id, time_us, actor, role, terminal, kind, rule, outcome, detail FROM event
-             WHERE ?1 IS NULL OR kind = ?1 OR actor = ?1 ORDER BY id DESC LIMIT ?2",
+             WHERE $1 IS NULL OR kind = $1 OR actor = $1 ORDER BY id DESC LIMIT $2",
         )
         .bind(text)
         .bind(limit)
@@ -206,7 +210,7 @@ impl Db {
     pub async fn event(&self, id: i64) -> Result<Option<EventRow>> {
         Ok(sqlx::query_as(
             "SELECT id, time_us, actor, role, terminal, kind, rule, outcome, detail FROM event
-             WHERE id = ?",
+             WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -217,7 +221,7 @@ impl Db {
     pub async fn events(&self, kind: Option<EventKind>) -> Result<Vec<EventRow>> {
         Ok(sqlx::query_as(
             "SELECT id, time_us, actor, role, terminal, kind, rule, outcome, detail FROM event
-             WHERE ?1 IS NULL OR kind = ?1 ORDER BY id",
+             WHERE $1 IS NULL OR kind = $1 ORDER BY id",
         )
         .bind(kind.map(EventKind::as_str))
         .fetch_all(&self.pool)
@@ -231,7 +235,7 @@ mod tests {
 
     #[tokio::test]
     async fn events_cannot_be_changed_or_deleted() {
-        let db = Db::open_in_memory().await.unwrap();
+        let db = crate::testutil::test_db().await;
         let id = db
             .append_event(&Event::system(
                 "test",
@@ -239,9 +243,9 @@ mod tests {
             ))
             .await
             .unwrap();
-        let update = sqlx::query("UPDATE event SET actor = 'x' WHERE id = ?").bind(id);
+        let update = sqlx::query("UPDATE event SET actor = 'x' WHERE id = $1").bind(id);
         assert!(update.execute(db.pool()).await.is_err());
-        let delete = sqlx::query("DELETE FROM event WHERE id = ?").bind(id);
+        let delete = sqlx::query("DELETE FROM event WHERE id = $1").bind(id);
         assert!(delete.execute(db.pool()).await.is_err());
         assert_eq!(db.events(Some(EventKind::SignedIn)).await.unwrap().len(), 1);
     }

@@ -21,21 +21,20 @@ impl Db {
         if let Some(open) = self.open_gap_of(camera).await? {
             return Ok(open.id);
         }
-        Ok(
-            sqlx::query("INSERT INTO gap (camera_id, start_us, cause) VALUES (?, ?, ?)")
-                .bind(camera.as_str())
-                .bind(to_us(start))
-                .bind(cause)
-                .execute(&self.writer)
-                .await?
-                .last_insert_rowid(),
+        Ok(sqlx::query_scalar::<_, i64>(
+            "INSERT INTO gap (camera_id, start_us, cause) VALUES ($1, $2, $3) RETURNING id",
         )
+        .bind(camera.as_str())
+        .bind(to_us(start))
+        .bind(cause)
+        .fetch_one(&self.writer)
+        .await?)
     }
 
     pub async fn open_gap_of(&self, camera: &CameraId) -> Result<Option<GapRow>> {
         Ok(sqlx::query_as(
             "SELECT id, camera_id, start_us, end_us, cause FROM gap
-             WHERE camera_id = ? AND end_us IS NULL ORDER BY start_us DESC LIMIT 1",
+             WHERE camera_id = $1 AND end_us IS NULL ORDER BY start_us DESC LIMIT 1",
         )
         .bind(camera.as_str())
         .fetch_optional(&self.pool)
@@ -48,7 +47,7 @@ impl Db {
             return Ok(None);
         };
         let end_us = to_us(end).max(gap.start_us);
-        sqlx::query("UPDATE gap SET end_us = ? WHERE id = ?")
+        sqlx::query("UPDATE gap SET end_us = $1 WHERE id = $2")
             .bind(end_us)
             .bind(gap.id)
             .execute(&self.writer)
@@ -66,8 +65,8 @@ impl Db {
     ) -> Result<Vec<GapRow>> {
         Ok(sqlx::query_as(
             "SELECT id, camera_id, start_us, end_us, cause FROM gap
-             WHERE (?1 IS NULL OR camera_id = ?1) AND start_us < ?3
-               AND (end_us IS NULL OR end_us > ?2)
+             WHERE ($1 IS NULL OR camera_id = $1) AND start_us < $3
+               AND (end_us IS NULL OR end_us > $2)
              ORDER BY start_us",
         )
         .bind(camera.map(|c| c.as_str()))

@@ -34,7 +34,7 @@ impl Db {
         self.write_with(
             async |c| {
                 sqlx::query(
-                    "UPDATE retrieval_grant SET superseded_us = ? WHERE request_id = ?
+                    "UPDATE retrieval_grant SET superseded_us = $1 WHERE request_id = $2
                      AND used_us IS NULL AND superseded_us IS NULL",
                 )
                 .bind(grant.issued_us)
@@ -43,7 +43,7 @@ impl Db {
                 .await?;
                 sqlx::query(
                     "INSERT INTO retrieval_grant (id, request_id, issued_us, expires_us)
-                     VALUES (?, ?, ?, ?)",
+                     VALUES ($1, $2, $3, $4)",
                 )
                 .bind(&grant.id)
                 .bind(grant.request_id)
@@ -59,17 +59,19 @@ impl Db {
     }
 
     pub async fn grant(&self, id: &str) -> Result<Option<GrantRow>> {
-        Ok(sqlx::query_as("SELECT * FROM retrieval_grant WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_as("SELECT * FROM retrieval_grant WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     /// Whether the footage of a request was already let out: a grant of it was used and its
     /// retrieval did not fail.
     pub async fn request_retrieved(&self, request: RequestId) -> Result<bool> {
         let n: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM retrieval_grant WHERE request_id = ? AND used_us IS NOT NULL
+            "SELECT count(*) FROM retrieval_grant WHERE request_id = $1 AND used_us IS NOT NULL
              AND failed_us IS NULL",
         )
         .bind(request)
@@ -87,7 +89,7 @@ impl Db {
         self.write_with(
             async |c| {
                 let n = sqlx::query(
-                    "UPDATE retrieval_grant SET used_us = ? WHERE id = ? AND used_us IS NULL
+                    "UPDATE retrieval_grant SET used_us = $1 WHERE id = $2 AND used_us IS NULL
                      AND superseded_us IS NULL AND NOT EXISTS (
                          SELECT 1 FROM retrieval_grant o WHERE o.request_id = retrieval_grant.request_id
                          AND o.used_us IS NOT NULL AND o.failed_us IS NULL)",
@@ -103,7 +105,7 @@ impl Db {
                         .into()
                 })?;
                 let request: Option<RequestId> =
-                    sqlx::query_scalar("SELECT request_id FROM retrieval_grant WHERE id = ?")
+                    sqlx::query_scalar("SELECT request_id FROM retrieval_grant WHERE id = $1")
                         .bind(id)
                         .fetch_optional(&mut *c)
                         .await?;
@@ -138,7 +140,7 @@ impl Db {
     /// event that says why, in one transaction, and its request may be retrieved again.
     pub async fn grant_failed(&self, id: &str, now: Timestamp, event: Event) -> Result<()> {
         let query = sqlx::query(
-            "UPDATE retrieval_grant SET failed_us = ? WHERE id = ? AND used_us IS NOT NULL
+            "UPDATE retrieval_grant SET failed_us = $1 WHERE id = $2 AND used_us IS NOT NULL
              AND failed_us IS NULL",
         )
         .bind(to_us(now))
@@ -297,7 +299,7 @@ mod tests {
     use jiff::SignedDuration;
 
     use crate::testutil::{any_event, spend_grant, t0};
-    use crate::{Db, DbError, GrantRow};
+    use crate::{DbError, GrantRow};
 
     fn grant(id: &str, request: mimamori_policy::RequestId) -> GrantRow {
         GrantRow {
@@ -316,7 +318,7 @@ mod tests {
     /// once only the newer can win.
     #[tokio::test]
     async fn n9_4_one_request_lets_footage_out_once() {
-        let db = Db::open_in_memory().await.unwrap();
+        let db = crate::testutil::test_db().await;
         let range = (t0() - SignedDuration::from_hours(1), t0());
         let first = spend_grant(&db, "g1", "cam1", range, "sato").await;
         let request = first.request();

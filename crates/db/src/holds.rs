@@ -77,9 +77,9 @@ impl Db {
         }
         self.write_with(
             async |c| {
-                Ok(sqlx::query(
+                Ok(sqlx::query_scalar::<_, i64>(
                     "INSERT INTO hold (camera_id, start_us, end_us, reason, held_by, until_us,
-                         created_us) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         created_us) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 )
                 .bind(hold.camera_id.as_str())
                 .bind(to_us(hold.start))
@@ -88,9 +88,8 @@ impl Db {
                 .bind(&hold.held_by)
                 .bind(to_us(hold.until))
                 .bind(to_us(now))
-                .execute(&mut *c)
-                .await?
-                .last_insert_rowid())
+                .fetch_one(&mut *c)
+                .await?)
             },
             |&id| vec![event(id)],
         )
@@ -101,7 +100,7 @@ impl Db {
     pub async fn active_holds(&self, now: Timestamp) -> Result<Vec<HoldRow>> {
         Ok(sqlx::query_as(
             "SELECT id, camera_id, start_us, end_us, reason, held_by, until_us, created_us
-             FROM hold WHERE until_us > ? ORDER BY camera_id, start_us",
+             FROM hold WHERE until_us > $1 ORDER BY camera_id, start_us",
         )
         .bind(to_us(now))
         .fetch_all(&self.pool)

@@ -11,7 +11,7 @@ use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use mimamori_policy::inquiry::{Category, InquiryState, Receipt};
 use mimamori_policy::RequestId;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::alerts::resolve_in;
 use crate::requests::insert_request;
@@ -134,12 +134,12 @@ fn parse_all(rows: Vec<InquiryRaw>) -> Result<Vec<InquiryRow>> {
 }
 
 /// The next receipt of the year `now` falls in, in the ward's time zone.
-async fn next_receipt(c: &mut SqliteConnection, now: Timestamp, tz: &TimeZone) -> Result<Receipt> {
+async fn next_receipt(c: &mut AnyConnection, now: Timestamp, tz: &TimeZone) -> Result<Receipt> {
     let year = now.to_zoned(tz.clone()).year();
     let last: Option<i64> = sqlx::query_scalar(
-        "SELECT max(CAST(substr(receipt, 6) AS INTEGER)) FROM inquiry WHERE receipt GLOB ?",
+        "SELECT max(CAST(substr(receipt, 6) AS BIGINT)) FROM inquiry WHERE receipt LIKE $1",
     )
-    .bind(format!("{year:04}-*"))
+    .bind(format!("{year:04}-%"))
     .fetch_one(&mut *c)
     .await?;
     let serial = u32::try_from(last.unwrap_or(0) + 1).unwrap_or(u32::MAX);
@@ -184,7 +184,7 @@ impl Db {
                 sqlx::query(
                     "INSERT INTO inquiry (receipt, secret_sha256, category, state, message,
                          contact, received_us, updated_us)
-                     VALUES (?1, ?2, ?3, 'received', ?4, ?5, ?6, ?6)",
+                     VALUES ($1, $2, $3, 'received', $4, $5, $6, $6)",
                 )
                 .bind(receipt.as_str())
                 .bind(&new.secret_sha256[..])
@@ -202,7 +202,7 @@ impl Db {
     }
 
     pub async fn inquiry(&self, receipt: &Receipt) -> Result<Option<InquiryRow>> {
-        sqlx::query_as::<_, InquiryRaw>(&format!("{INQUIRY} WHERE receipt = ?"))
+        sqlx::query_as::<_, InquiryRaw>(&format!("{INQUIRY} WHERE receipt = $1"))
             .bind(receipt.as_str())
             .fetch_optional(&self.pool)
             .await?
@@ -217,7 +217,7 @@ impl Db {
             sqlx::query_as(&format!(
                 "{INQUIRY} ORDER BY state = 'closed',
                      CASE WHEN state = 'closed' THEN -received_us ELSE received_us END
-                 LIMIT ?"
+                 LIMIT $1"
             ))
             .bind(limit)
             .fetch_all(&self.pool)
@@ -238,7 +238,7 @@ impl Db {
     pub async fn inquiry_entries(&self, receipt: &Receipt) -> Result<Vec<InquiryEntry>> {
         let rows: Vec<(String, String, i64, String)> = sqlx::query_as(
             "SELECT e.kind, e.author, e.at_us, e.text FROM inquiry_entry e
-             JOIN inquiry i ON i.id = e.inquiry_id WHERE i.receipt = ? ORDER BY e.id",
+             JOIN inquiry i ON i.id = e.inquiry_id WHERE i.receipt = $1 ORDER BY e.id",
         )
         .bind(receipt.as_str())
         .fetch_all(&self.pool)
@@ -270,8 +270,8 @@ impl Db {
         event: Event,
     ) -> Result<()> {
         let query = moving(
-            "UPDATE inquiry SET state = ?3, assignee = ?4, updated_us = ?5
-             WHERE receipt = ?1 AND state = ?2",
+            "UPDATE inquiry SET state = $3, assignee = $4, updated_us = $5
+             WHERE receipt = $1 AND state = $2",
             receipt,
             step,
         )
@@ -295,7 +295,7 @@ impl Db {
             async |c| {
                 let found: Option<(i64, Option<i64>, Option<i64>)> = sqlx::query_as(
                     "SELECT id, first_answered_us, overdue_alert_id FROM inquiry
-                     WHERE receipt = ? AND state = ?",
+                     WHERE receipt = $1 AND state = $2",
                 )
                 .bind(receipt.as_str())
                 .bind(step.from.as_str())
@@ -306,10 +306,10 @@ impl Db {
                 };
                 let first_answer = entry.kind == EntryKind::Answer && answered_before.is_none();
                 sqlx::query(
-                    "UPDATE inquiry SET state = ?2, updated_us = ?3,
-                         first_answered_us = CASE WHEN ?4 THEN ?3 ELSE first_answered_us END,
-                         closed_us = CASE WHEN ?2 = 'closed' THEN ?3 ELSE closed_us END
-                     WHERE id = ?1",
+                    "UPDATE inquiry SET state = $2, updated_us = $3,
+                         first_answered_us = CASE WHEN $4 THEN $3 ELSE first_answered_us END,
+                         closed_us = CASE WHEN $2 = 'closed' THEN $3 ELSE closed_us END
+                     WHERE id = $1",
                 )
                 .bind(id)
                 .bind(step.to.as_str())
@@ -319,7 +319,7 @@ impl Db {
                 .await?;
                 sqlx::query(
                     "INSERT INTO inquiry_entry (inquiry_id, kind, author, at_us, text)
-                     VALUES (?, ?, ?, ?, ?)",
+                     VALUES ($1, $2, $3, $4, $5)",
                 )
                 .bind(id)
                 .bind(entry.kind.as_str())
@@ -353,9 +353,9 @@ impl Db {
             async |c| {
                 let request = insert_request(c, new, now).await?;
                 let overdue: Option<Option<i64>> = sqlx::query_scalar(
-                    "UPDATE inquiry SET state = ?3, request_id = ?4, updated_us = ?5,
-                         first_answered_us = coalesce(first_answered_us, ?5)
-                     WHERE receipt = ?1 AND state = ?2 AND category = 'own_footage'
+                    "UPDATE inquiry SET state = $3, request_id = $4, updated_us = $5,
+                         first_answered_us = coalesce(first_answered_us, $5)
+                     WHERE receipt = $1 AND state = $2 AND category = 'own_footage'
                      RETURNING overdue_alert_id",
                 )
                 .bind(receipt.as_str())
@@ -387,8 +387,8 @@ impl Db {
         event: Event,
     ) -> Result<()> {
         let query = moving(
-            "UPDATE inquiry SET state = ?3, closed_us = ?4, updated_us = ?4
-             WHERE receipt = ?1 AND state = ?2",
+            "UPDATE inquiry SET state = $3, closed_us = $4, updated_us = $4
+             WHERE receipt = $1 AND state = $2",
             receipt,
             step,
         )
@@ -401,7 +401,7 @@ impl Db {
     pub async fn inquiries_overdue(&self, received_before: Timestamp) -> Result<Vec<InquiryRow>> {
         parse_all(
             sqlx::query_as(&format!(
-                "{INQUIRY} WHERE state IN ('received', 'assigned') AND received_us < ?
+                "{INQUIRY} WHERE state IN ('received', 'assigned') AND received_us < $1
                      AND overdue_alert_id IS NULL ORDER BY received_us"
             ))
             .bind(to_us(received_before))
@@ -422,8 +422,8 @@ impl Db {
         let receipt = receipt.as_str().to_owned();
         let remember = |alert_id: i64| {
             sqlx::query(
-                "UPDATE inquiry SET overdue_alert_id = ?2
-                 WHERE receipt = ?1 AND overdue_alert_id IS NULL
+                "UPDATE inquiry SET overdue_alert_id = $2
+                 WHERE receipt = $1 AND overdue_alert_id IS NULL
                    AND state IN ('received', 'assigned')",
             )
             .bind(receipt)

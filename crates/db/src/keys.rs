@@ -19,7 +19,7 @@ impl Db {
     pub async fn day_key(&self, camera: &CameraId, day: Date) -> Result<Option<DayKeyRow>> {
         Ok(sqlx::query_as(
             "SELECT id, camera_id, day, kek_id, wrapped_key FROM day_key
-             WHERE camera_id = ? AND day = ?",
+             WHERE camera_id = $1 AND day = $2",
         )
         .bind(camera.as_str())
         .bind(day.to_string())
@@ -29,7 +29,7 @@ impl Db {
 
     pub async fn day_key_by_id(&self, id: i64) -> Result<Option<DayKeyRow>> {
         Ok(sqlx::query_as(
-            "SELECT id, camera_id, day, kek_id, wrapped_key FROM day_key WHERE id = ?",
+            "SELECT id, camera_id, day, kek_id, wrapped_key FROM day_key WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -47,7 +47,7 @@ impl Db {
     ) -> Result<DayKeyRow> {
         sqlx::query(
             "INSERT INTO day_key (camera_id, day, kek_id, wrapped_key, created_us)
-             VALUES (?, ?, ?, ?, ?) ON CONFLICT (camera_id, day) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (camera_id, day) DO NOTHING",
         )
         .bind(camera.as_str())
         .bind(day.to_string())

@@ -14,10 +14,10 @@ use mimamori_ledger::tree::{
     MapReader, MemoryTree,
 };
 use mimamori_ledger::{CheckpointBody, Hash};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, Transaction};
+use sqlx::{Any, AnyConnection, Transaction};
 
 use crate::events::EventRow;
-use crate::{to_us, Db, DbError, Result};
+use crate::{placeholders, to_us, Db, DbError, Engine, Result};
 
 /// How many events [`Db::verify_ledger`] and [`Db::event_page`] read per query.
 const PAGE: i64 = 10_000;
@@ -25,16 +25,18 @@ const PAGE: i64 = 10_000;
 /// SQLite allows 32766 bound parameters per statement; stay far below.
 const HASHES_PER_INSERT: usize = 2_000;
 
-pub(crate) async fn read_hashes(conn: &mut SqliteConnection, indexes: &[u64]) -> Result<MapReader> {
+pub(crate) async fn read_hashes(conn: &mut AnyConnection, indexes: &[u64]) -> Result<MapReader> {
     let mut map = HashMap::with_capacity(indexes.len());
     for chunk in indexes.chunks(HASHES_PER_INSERT) {
-        let mut q = QueryBuilder::<Sqlite>::new("SELECT idx, hash FROM ledger_hash WHERE idx IN (");
-        let mut list = q.separated(", ");
+        let sql = format!(
+            "SELECT idx, hash FROM ledger_hash WHERE idx IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query_as(&sql);
         for i in chunk {
-            list.push_bind(*i as i64);
+            q = q.bind(*i as i64);
         }
-        q.push(")");
-        let rows: Vec<(i64, Vec<u8>)> = q.build_query_as().fetch_all(&mut *conn).await?;
+        let rows: Vec<(i64, Vec<u8>)> = q.fetch_all(&mut *conn).await?;
         for (idx, hash) in rows {
             let hash: [u8; 32] = hash
                 .try_into()
@@ -49,7 +51,7 @@ pub(crate) async fn read_hashes(conn: &mut SqliteConnection, indexes: &[u64]) ->
 /// size. The caller holds a write transaction in which the leaves' events are (or already were)
 /// written, so events and tree commit together.
 pub(crate) async fn append_leaves(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     size: u64,
     leaves: &[Hash],
 ) -> Result<u64> {
@@ -60,20 +62,27 @@ pub(crate) async fn append_leaves(
         hashes.extend(appender.append(*leaf)?);
     }
     store_hashes(conn, &hashes).await?;
-    sqlx::query("UPDATE ledger_head SET size = ?")
+    sqlx::query("UPDATE ledger_head SET size = $1")
         .bind(appender.size() as i64)
         .execute(&mut *conn)
         .await?;
     Ok(appender.size())
 }
 
-async fn store_hashes(conn: &mut SqliteConnection, hashes: &[(u64, Hash)]) -> Result<()> {
+async fn store_hashes(conn: &mut AnyConnection, hashes: &[(u64, Hash)]) -> Result<()> {
     for chunk in hashes.chunks(HASHES_PER_INSERT) {
-        let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO ledger_hash (idx, hash) ");
-        q.push_values(chunk, |mut row, (idx, hash)| {
-            row.push_bind(*idx as i64).push_bind(hash.0.to_vec());
-        });
-        q.build().execute(&mut *conn).await?;
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+            .collect();
+        let sql = format!(
+            "INSERT INTO ledger_hash (idx, hash) VALUES {}",
+            rows.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for (idx, hash) in chunk {
+            q = q.bind(*idx as i64).bind(hash.0.to_vec());
+        }
+        q.execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -112,10 +121,23 @@ pub struct LedgerCheck {
 }
 
 impl Db {
-    /// Starts a transaction that takes SQLite's write lock at once, so concurrent writers queue
-    /// on `busy_timeout` instead of failing when one of them upgrades a read lock.
-    pub async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>> {
-        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    /// Starts a transaction that takes the write lock at once. On SQLite, its database lock, so
+    /// concurrent writers queue on `busy_timeout` instead of failing when one of them upgrades a
+    /// read lock. On PostgreSQL, an advisory lock held until commit, so writers of every
+    /// process queue: no two appends read the same ledger head (no two events with one index,
+    /// no gap), and a check made inside the transaction still holds at its commit.
+    pub async fn begin_write(&self) -> Result<Transaction<'static, Any>> {
+        match self.engine {
+            Engine::Sqlite => Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?),
+            Engine::Postgres => {
+                let mut tx = self.writer.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(crate::postgres::WRITE_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(tx)
+            }
+        }
     }
 
     /// Number of leaves in the log.
@@ -177,7 +199,7 @@ impl Db {
     pub async fn event_page(&self, first_id: i64, limit: i64) -> Result<Vec<EventRow>> {
         Ok(sqlx::query_as(
             "SELECT id, time_us, actor, role, terminal, kind, rule, outcome, detail FROM event
-             WHERE id >= ? ORDER BY id LIMIT ?",
+             WHERE id >= $1 ORDER BY id LIMIT $2",
         )
         .bind(first_id)
         .bind(limit)
@@ -195,18 +217,17 @@ impl Db {
     }
 
     pub async fn add_ledger_key(&self, verifier_key: &str, now: Timestamp) -> Result<i64> {
-        Ok(
-            sqlx::query("INSERT INTO ledger_key (verifier_key, created_us) VALUES (?, ?)")
-                .bind(verifier_key)
-                .bind(to_us(now))
-                .execute(&self.writer)
-                .await?
-                .last_insert_rowid(),
+        Ok(sqlx::query_scalar::<_, i64>(
+            "INSERT INTO ledger_key (verifier_key, created_us) VALUES ($1, $2) RETURNING id",
         )
+        .bind(verifier_key)
+        .bind(to_us(now))
+        .fetch_one(&self.writer)
+        .await?)
     }
 
     pub async fn retire_ledger_key(&self, id: i64, now: Timestamp) -> Result<()> {
-        sqlx::query("UPDATE ledger_key SET retired_us = ? WHERE id = ? AND retired_us IS NULL")
+        sqlx::query("UPDATE ledger_key SET retired_us = $1 WHERE id = $2 AND retired_us IS NULL")
             .bind(to_us(now))
             .bind(id)
             .execute(&self.writer)
@@ -229,24 +250,23 @@ impl Db {
         key_id: i64,
         note: &str,
     ) -> Result<i64> {
-        Ok(sqlx::query(
-            "INSERT INTO ledger_checkpoint (size, root, time_us, key_id, note) VALUES (?, ?, ?, ?, ?)",
+        Ok(sqlx::query_scalar::<_, i64>(
+            "INSERT INTO ledger_checkpoint (size, root, time_us, key_id, note) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(body.size as i64)
         .bind(body.root.0.to_vec())
         .bind(to_us(body.time))
         .bind(key_id)
         .bind(note)
-        .execute(&self.writer)
-        .await?
-        .last_insert_rowid())
+        .fetch_one(&self.writer)
+        .await?)
     }
 
     /// Checkpoints with ids after `after_id`, oldest first, at most `limit`.
     pub async fn checkpoints(&self, after_id: i64, limit: i64) -> Result<Vec<CheckpointRow>> {
         Ok(sqlx::query_as(
             "SELECT id, size, root, time_us, key_id, note FROM ledger_checkpoint
-             WHERE id > ? ORDER BY id LIMIT ?",
+             WHERE id > $1 ORDER BY id LIMIT $2",
         )
         .bind(after_id)
         .bind(limit)
@@ -272,7 +292,7 @@ impl Db {
                 .await?;
             let rows: Vec<EventRow> = sqlx::query_as(
                 "SELECT id, time_us, actor, role, terminal, kind, rule, outcome, detail FROM event
-                 WHERE id > ? ORDER BY id LIMIT ?",
+                 WHERE id > $1 ORDER BY id LIMIT $2",
             )
             .bind(size)
             .bind(PAGE)
@@ -436,7 +456,7 @@ mod tests {
 
     #[tokio::test]
     async fn n9_3_every_event_is_a_leaf_and_proofs_check() {
-        let db = Db::open_in_memory().await.unwrap();
+        let db = crate::testutil::test_db().await;
         for i in 0..5 {
             db.append_event(&event(i)).await.unwrap();
         }
@@ -461,7 +481,7 @@ mod tests {
 
     #[tokio::test]
     async fn events_with_fractional_numbers_are_refused_and_leave_nothing() {
-        let db = Db::open_in_memory().await.unwrap();
+        let db = crate::testutil::test_db().await;
         let correction = mimamori_ledger::vocabulary::Form1Corrected {
             request: 1.into(),
             corrects_leaf: 0,
@@ -478,13 +498,10 @@ mod tests {
 
     #[tokio::test]
     async fn n3_2_1_a_row_changed_behind_the_triggers_is_found() {
-        let db = Db::open_in_memory().await.unwrap();
+        let db = crate::testutil::test_db().await;
         let batch: Vec<Event> = (0..10).map(event).collect();
         db.append_events(&batch).await.unwrap();
-        sqlx::query("DROP TRIGGER event_is_append_only_update")
-            .execute(db.pool())
-            .await
-            .unwrap();
+        crate::testutil::let_rows_change(&db, "event").await;
         sqlx::query("UPDATE event SET actor = 'mallory' WHERE id = 4")
             .execute(db.pool())
             .await
@@ -500,7 +517,7 @@ mod tests {
     #[tokio::test]
     async fn attack_an_event_rewritten_with_its_hashes_and_roots_is_found() {
         use mimamori_ledger::checkpoint::SigningKey;
-        let db = Db::open_in_memory().await.unwrap();
+        let db = crate::testutil::test_db().await;
         let batch: Vec<Event> = (0..10).map(event).collect();
         db.append_events(&batch).await.unwrap();
         let (key, _private) = SigningKey::generate("test.example/ledger").unwrap();
@@ -526,15 +543,8 @@ mod tests {
             .problems
             .is_empty());
 
-        for trigger in [
-            "event_is_append_only_update",
-            "ledger_hash_is_append_only_update",
-            "ledger_checkpoint_is_append_only_update",
-        ] {
-            sqlx::query(&format!("DROP TRIGGER {trigger}"))
-                .execute(db.pool())
-                .await
-                .unwrap();
+        for table in ["event", "ledger_hash", "ledger_checkpoint"] {
+            crate::testutil::let_rows_change(&db, table).await;
         }
         sqlx::query("UPDATE event SET actor = 'mallory' WHERE id = 4")
             .execute(db.pool())
@@ -548,13 +558,13 @@ mod tests {
                 .unwrap();
         }
         let forged = leaf_hash(&rows[3].canonical_bytes().unwrap());
-        sqlx::query("UPDATE ledger_hash SET hash = ? WHERE idx = ?")
+        sqlx::query("UPDATE ledger_hash SET hash = $1 WHERE idx = $2")
             .bind(forged.0.to_vec())
             .bind(stored_hash_index(0, 3) as i64)
             .execute(db.pool())
             .await
             .unwrap();
-        sqlx::query("UPDATE ledger_checkpoint SET root = ?")
+        sqlx::query("UPDATE ledger_checkpoint SET root = $1")
             .bind(tree.root_at(10).unwrap().0.to_vec())
             .execute(db.pool())
             .await

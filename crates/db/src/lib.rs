@@ -17,6 +17,7 @@ mod grants;
 mod holds;
 mod inquiries;
 mod keys;
+mod leases;
 mod ledger;
 mod postgres;
 mod proposals;
@@ -26,6 +27,7 @@ mod requests;
 mod schema_tests;
 mod segments;
 mod sessions;
+mod sql;
 mod staff;
 mod terminals;
 #[cfg(any(test, feature = "testutil"))]
@@ -33,11 +35,11 @@ pub mod testutil;
 mod write;
 
 use std::path::Path;
-use std::str::FromStr;
 
 use jiff::Timestamp;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::any::AnyPoolOptions;
+use sqlx::AnyPool;
+use sqlx::{AnyConnection, Executor};
 
 pub use alerts::{AlertKind, AlertRow, NewAlert};
 pub use appointments::{AppointmentRow, NewAppointment};
@@ -61,6 +63,7 @@ pub use requests::{
 };
 pub use segments::{NewSegment, SampleEntryRow, SegmentRow};
 pub use sessions::{OpenSession, SessionRow};
+pub(crate) use sql::{placeholders, Flag};
 pub use staff::{Credential, NewStaff, SigninFailure, StaffRow};
 pub use terminals::{NewTerminal, TerminalRow};
 
@@ -93,6 +96,7 @@ pub(crate) const UPGRADES: &[(i64, &str)] = &[
     (16, include_str!("../migrations/0016_request_cameras.sql")),
     (17, include_str!("../migrations/0017_register.sql")),
     (18, include_str!("../migrations/0018_inquiries.sql")),
+    (19, include_str!("../migrations/0019_leases.sql")),
 ];
 
 impl DbError {
@@ -150,31 +154,75 @@ fn owner_only(path: &Path, create: bool) -> Result<()> {
     }
 }
 
+/// Which engine holds the records. Queries are one text where the dialects agree (`$N`
+/// placeholders, `RETURNING`, `ON CONFLICT`) and explicit arms where they do not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// The embedded default: one file in the data directory, one writer.
+    Sqlite,
+    /// The city's shared database (issue 15, docs/scale.md): many processes, one lock for
+    /// writes that change the office's records or the ledger.
+    Postgres,
+}
+
+impl Engine {
+    /// The engine behind a connection, for code that has only the connection.
+    pub(crate) fn of(c: &AnyConnection) -> Engine {
+        match c.backend_name() {
+            "PostgreSQL" => Engine::Postgres,
+            _ => Engine::Sqlite,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Db {
     /// Readers (several connections; WAL lets them run beside a writer).
-    pool: SqlitePool,
-    /// The one writing connection. Writers queue here, in order, instead of in SQLite's busy
-    /// handler, whose back-off sleeps (up to 100 ms a try) stalled every request behind them.
-    writer: SqlitePool,
+    pool: AnyPool,
+    /// The one writing connection on SQLite. Writers queue here, in order, instead of in
+    /// SQLite's busy handler, whose back-off sleeps (up to 100 ms a try) stalled every request
+    /// behind them. On PostgreSQL the same pool as `pool`: writers queue on the write lock of
+    /// [`Db::begin_write`] instead, across every process.
+    writer: AnyPool,
+    engine: Engine,
 }
+
+/// A path as the `sqlite://` URL sqlx parses (percent-encoded, created if missing).
+fn sqlite_url(path: &Path, mode: &str) -> Result<String> {
+    let text = path
+        .to_str()
+        .ok_or_else(|| DbError::Invalid(format!("{}: not UTF-8", path.display())))?;
+    let mut url = String::from("sqlite://");
+    for b in text.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'.' | b'_' | b'-' => {
+                url.push(b as char)
+            }
+            _ => url.push_str(&format!("%{b:02X}")),
+        }
+    }
+    url.push_str("?mode=");
+    url.push_str(mode);
+    Ok(url)
+}
+
+/// The settings every SQLite connection of a file database takes, before anything else.
+const SQLITE_FILE_PRAGMAS: &str = "PRAGMA journal_mode = WAL;
+    -- An index row must never outlive a power cut that its segment survived, nor the reverse:
+    -- full sync on every commit (commits are about one per camera-minute).
+    PRAGMA synchronous = FULL;
+    PRAGMA foreign_keys = ON;
+    -- T5.4: deleted rows (shredded day keys above all) are overwritten, not just unlinked.
+    PRAGMA secure_delete = ON;
+    PRAGMA busy_timeout = 10000;";
 
 impl Db {
     /// Opens (creating if needed) the SQLite database at `path` and upgrades its schema.
     pub async fn open(path: &Path) -> Result<Db> {
-        let options = SqliteConnectOptions::from_str("sqlite://")?
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // An index row must never outlive a power cut that its segment survived, nor the
-            // reverse: full sync on every commit (commits are about one per camera-minute).
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            // T5.4: deleted rows (shredded day keys above all) are overwritten, not just unlinked.
-            .pragma("secure_delete", "ON")
-            .busy_timeout(std::time::Duration::from_secs(10));
         owner_only(path, true)?;
-        let db = Self::connect(options, 4, true, UPGRADES).await?;
+        let db =
+            Self::connect_sqlite(&sqlite_url(path, "rwc")?, SQLITE_FILE_PRAGMAS, 4, true).await?;
+        db.upgrade(UPGRADES).await?;
         // SQLite gives its -wal and -shm files the database file's mode; older ones are fixed.
         for suffix in ["-wal", "-shm"] {
             let mut side = path.as_os_str().to_owned();
@@ -184,48 +232,90 @@ impl Db {
         Ok(db)
     }
 
+    /// Opens the PostgreSQL database at `url` (`postgres://…`) and upgrades its schema; several
+    /// processes may do so at once (`upgrade_postgres`).
+    pub async fn open_postgres(url: &str) -> Result<Db> {
+        sqlx::any::install_default_drivers();
+        if !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
+            return Err(DbError::Invalid(format!(
+                "{url:?}: a PostgreSQL URL starts with postgres://"
+            )));
+        }
+        let pool = AnyPoolOptions::new()
+            .max_connections(8)
+            .connect(url)
+            .await?;
+        upgrade_postgres(&pool).await?;
+        let db = Db {
+            writer: pool.clone(),
+            pool,
+            engine: Engine::Postgres,
+        };
+        db.catch_up_ledger().await?;
+        Ok(db)
+    }
+
     /// Opens the database at `path` upgraded only as far as `upgrades` go: for tests of an
     /// upgrade, which need a database as an older release left it.
     #[cfg(test)]
     pub(crate) async fn open_with_upgrades(path: &Path, upgrades: &[(i64, &str)]) -> Result<Db> {
-        let options = SqliteConnectOptions::from_str("sqlite://")?
-            .filename(path)
-            .create_if_missing(true)
-            .foreign_keys(true);
-        Self::connect(options, 1, false, upgrades).await
-    }
-
-    /// Opens a fresh in-memory database, for tests.
-    pub async fn open_in_memory() -> Result<Db> {
-        let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
-        // One connection: every connection to :memory: is its own database.
-        Self::connect(options, 1, false, UPGRADES).await
-    }
-
-    async fn connect(
-        options: SqliteConnectOptions,
-        readers: u32,
-        separate_writer: bool,
-        upgrades: &[(i64, &str)],
-    ) -> Result<Db> {
-        let pool = SqlitePoolOptions::new()
-            .max_connections(readers)
-            .connect_with(options.clone())
-            .await?;
-        let writer = if separate_writer {
-            SqlitePoolOptions::new()
-                .max_connections(1)
-                .connect_with(options)
-                .await?
-        } else {
-            pool.clone()
-        };
-        let db = Db { pool, writer };
+        let db = Self::connect_sqlite(
+            &sqlite_url(path, "rwc")?,
+            "PRAGMA foreign_keys = ON",
+            1,
+            false,
+        )
+        .await?;
         db.upgrade(upgrades).await?;
         Ok(db)
     }
 
-    pub fn pool(&self) -> &SqlitePool {
+    /// Opens a fresh in-memory database, for tests.
+    pub async fn open_in_memory() -> Result<Db> {
+        // One connection: every connection to :memory: is its own database.
+        let db =
+            Self::connect_sqlite("sqlite::memory:", "PRAGMA foreign_keys = ON", 1, false).await?;
+        db.upgrade(UPGRADES).await?;
+        Ok(db)
+    }
+
+    async fn connect_sqlite(
+        url: &str,
+        pragmas: &'static str,
+        readers: u32,
+        separate_writer: bool,
+    ) -> Result<Db> {
+        sqlx::any::install_default_drivers();
+        let options = || {
+            AnyPoolOptions::new().after_connect(move |c, _| {
+                Box::pin(async move { c.execute(pragmas).await.map(drop) })
+            })
+        };
+        // Never closed while idle: a closed connection to `:memory:` is a lost database.
+        let pool = options()
+            .max_connections(readers)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect(url)
+            .await?;
+        let writer = if separate_writer {
+            options().max_connections(1).connect(url).await?
+        } else {
+            pool.clone()
+        };
+        Ok(Db {
+            pool,
+            writer,
+            engine: Engine::Sqlite,
+        })
+    }
+
+    /// The engine this handle writes to.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
@@ -271,7 +361,7 @@ impl Db {
 }
 
 /// Applies one upgrade in one transaction; refuses to commit one that leaves a dangling key.
-async fn apply_upgrade(conn: &mut sqlx::SqliteConnection, version: i64, sql: &str) -> Result<()> {
+async fn apply_upgrade(conn: &mut AnyConnection, version: i64, sql: &str) -> Result<()> {
     use sqlx::Connection;
     let mut tx = conn.begin().await?;
     sqlx::raw_sql(sql).execute(&mut *tx).await?;
@@ -286,7 +376,7 @@ async fn apply_upgrade(conn: &mut sqlx::SqliteConnection, version: i64, sql: &st
             dangling.len()
         )));
     }
-    sqlx::query("INSERT INTO schema_upgrade (version, applied_us) VALUES (?, ?)")
+    sqlx::query("INSERT INTO schema_upgrade (version, applied_us) VALUES ($1, $2)")
         .bind(version)
         .bind(to_us(Timestamp::now()))
         .execute(&mut *tx)

@@ -8,12 +8,13 @@ use mimamori_policy::access::Role;
 use mimamori_policy::{AppointmentId, ProposalId, StaffId};
 
 use crate::alerts::insert_alert;
-use crate::write::changed_one;
-use crate::{to_us, Db, Event, NewAlert, NewAppointment, Result};
+use sqlx::any::{Any, AnyTypeInfo, AnyValueRef};
+use sqlx::error::BoxDynError;
+
+use crate::{to_us, Db, DbError, Event, Flag, NewAlert, NewAppointment, Result};
 
 /// How a proposal ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, sqlx::Type)]
-#[sqlx(type_name = "TEXT", rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ProposalDecision {
@@ -39,6 +40,23 @@ impl ProposalDecision {
     }
 }
 
+impl sqlx::Type<Any> for ProposalDecision {
+    fn type_info() -> AnyTypeInfo {
+        <String as sqlx::Type<Any>>::type_info()
+    }
+}
+
+/// A stored decision is one of [`ProposalDecision::ALL`], or the row is corrupt.
+impl<'r> sqlx::Decode<'r, Any> for ProposalDecision {
+    fn decode(value: AnyValueRef<'r>) -> std::result::Result<Self, BoxDynError> {
+        let text = <&str as sqlx::Decode<'r, Any>>::decode(value)?;
+        ProposalDecision::ALL
+            .into_iter()
+            .find(|d| d.as_str() == text)
+            .ok_or_else(|| format!("no proposal decision is called {text:?}").into())
+    }
+}
+
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProposalRow {
@@ -60,25 +78,28 @@ pub struct ProposalRow {
 impl Db {
     /// Has anyone ever been appointed Manager? Until then the ward is being set up.
     pub async fn ward_has_had_a_manager(&self) -> Result<bool> {
-        Ok(
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM appointment WHERE role = 'manager')")
-                .fetch_one(&self.pool)
-                .await?,
+        let any: Flag = sqlx::query_scalar(
+            "SELECT CASE WHEN EXISTS (SELECT 1 FROM appointment WHERE role = 'manager')
+                 THEN 1 ELSE 0 END",
         )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(any.into())
     }
 
     /// Did the person hold `role` at `at`?
     pub async fn held_role_at(&self, staff_id: StaffId, role: Role, at: Timestamp) -> Result<bool> {
-        Ok(sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM appointment WHERE staff_id = ?1 AND role = ?2
-                 AND from_us <= ?3 AND (ended_us IS NULL OR ended_us > ?3)
-                 AND (until_us IS NULL OR until_us > ?3))",
+        let held: Flag = sqlx::query_scalar(
+            "SELECT CASE WHEN EXISTS (SELECT 1 FROM appointment WHERE staff_id = $1 AND role = $2
+                 AND from_us <= $3 AND (ended_us IS NULL OR ended_us > $3)
+                 AND (until_us IS NULL OR until_us > $3)) THEN 1 ELSE 0 END",
         )
         .bind(staff_id)
         .bind(role.as_str())
         .bind(to_us(at))
         .fetch_one(&self.pool)
-        .await?)
+        .await?;
+        Ok(held.into())
     }
 
     /// Proposes an appointment, open until `expires`, with its event and alert.
@@ -92,9 +113,9 @@ impl Db {
         self.write_with(
             async |c| {
                 insert_alert(c, alert, now).await?;
-                let id = sqlx::query(
+                let id = sqlx::query_scalar::<_, i64>(
                     "INSERT INTO appointment_proposal (staff_id, role, until_us, proposed_by,
-                         proposed_us, expires_us) VALUES (?, ?, ?, ?, ?, ?)",
+                         proposed_us, expires_us) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                 )
                 .bind(new.staff_id)
                 .bind(new.role.as_str())
@@ -102,9 +123,8 @@ impl Db {
                 .bind(new.by)
                 .bind(to_us(now))
                 .bind(to_us(expires))
-                .execute(&mut *c)
-                .await?
-                .last_insert_rowid();
+                .fetch_one(&mut *c)
+                .await?;
                 Ok(ProposalId::new(id))
             },
             |&id| vec![event(id)],
@@ -114,7 +134,7 @@ impl Db {
 
     pub async fn proposal(&self, id: ProposalId) -> Result<Option<ProposalRow>> {
         Ok(
-            sqlx::query_as("SELECT * FROM appointment_proposal WHERE id = ?")
+            sqlx::query_as("SELECT * FROM appointment_proposal WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await?,
@@ -124,7 +144,7 @@ impl Db {
     /// Proposals, open ones first, newest first.
     pub async fn proposals(&self, limit: i64) -> Result<Vec<ProposalRow>> {
         Ok(sqlx::query_as(
-            "SELECT * FROM appointment_proposal ORDER BY decision IS NOT NULL, id DESC LIMIT ?",
+            "SELECT * FROM appointment_proposal ORDER BY decision IS NOT NULL, id DESC LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)
@@ -144,25 +164,25 @@ impl Db {
     ) -> Result<AppointmentId> {
         self.write_with(
             async |c| {
-                let appointment = sqlx::query(
+                let appointment: Option<i64> = sqlx::query_scalar(
                     "INSERT INTO appointment (staff_id, role, appointed_by, confirmed_by, from_us,
                          until_us)
-                     SELECT staff_id, role, proposed_by, ?2, ?3, until_us
+                     SELECT staff_id, role, proposed_by, $2, $3, until_us
                      FROM appointment_proposal
-                     WHERE id = ?1 AND decision IS NULL AND expires_us > ?3",
+                     WHERE id = $1 AND decision IS NULL AND expires_us > $3
+                     RETURNING id",
                 )
                 .bind(id)
                 .bind(by)
                 .bind(to_us(now))
-                .execute(&mut *c)
+                .fetch_optional(&mut *c)
                 .await?;
-                changed_one(appointment.rows_affected(), || {
-                    "the proposal was decided meanwhile, or has expired".into()
-                })?;
-                let appointment = AppointmentId::new(appointment.last_insert_rowid());
+                let appointment = AppointmentId::new(appointment.ok_or_else(|| {
+                    DbError::Conflict("the proposal was decided meanwhile, or has expired".into())
+                })?);
                 sqlx::query(
-                    "UPDATE appointment_proposal SET decision = 'confirmed', decided_by = ?,
-                         decided_us = ?, appointment_id = ? WHERE id = ?",
+                    "UPDATE appointment_proposal SET decision = 'confirmed', decided_by = $1,
+                         decided_us = $2, appointment_id = $3 WHERE id = $4",
                 )
                 .bind(by)
                 .bind(to_us(now))
@@ -188,8 +208,8 @@ impl Db {
     ) -> Result<()> {
         debug_assert_ne!(decision, ProposalDecision::Confirmed);
         let query = sqlx::query(
-            "UPDATE appointment_proposal SET decision = ?, decided_by = ?, decided_us = ?,
-                 reason = ? WHERE id = ? AND decision IS NULL",
+            "UPDATE appointment_proposal SET decision = $1, decided_by = $2, decided_us = $3,
+                 reason = $4 WHERE id = $5 AND decision IS NULL",
         )
         .bind(decision.as_str())
         .bind(by.to_owned())

@@ -10,11 +10,11 @@ use jiff::Timestamp;
 use mimamori_ledger::vocabulary::{CameraDetails, SiteBasis};
 use mimamori_policy::register::{Lifecycle, Position, View};
 use mimamori_policy::CameraId;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::alerts::insert_alert;
 use crate::write::changed_one;
-use crate::{to_us, AlertKind, Db, DbError, Event, NewAlert, Result};
+use crate::{to_us, AlertKind, Db, DbError, Engine, Event, Flag, NewAlert, Result};
 
 /// A camera as the register holds it.
 #[derive(Debug, Clone, PartialEq)]
@@ -182,16 +182,17 @@ impl TryFrom<SignRaw> for RegisterSign {
 
 /// Cameras in operation among `cameras` that no standing sign covers.
 async fn unsigned_in_operation(
-    c: &mut SqliteConnection,
+    c: &mut AnyConnection,
     cameras: &[CameraId],
 ) -> Result<Vec<CameraId>> {
     let mut out = Vec::new();
     for camera in cameras {
-        let unsigned: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM register_camera WHERE id = ?1 AND state = 'in_operation')
+        let Flag(unsigned) = sqlx::query_scalar(
+            "SELECT CASE WHEN EXISTS (SELECT 1 FROM register_camera
+                   WHERE id = $1 AND state = 'in_operation')
                AND NOT EXISTS (SELECT 1 FROM register_sign_camera sc
                    JOIN register_sign s ON s.id = sc.sign_id
-                   WHERE sc.camera_id = ?1 AND s.removed_on IS NULL)",
+                   WHERE sc.camera_id = $1 AND s.removed_on IS NULL) THEN 1 ELSE 0 END",
         )
         .bind(camera.as_str())
         .fetch_one(&mut *c)
@@ -204,13 +205,13 @@ async fn unsigned_in_operation(
 }
 
 async fn resolve_sign_missing(
-    c: &mut SqliteConnection,
+    c: &mut AnyConnection,
     camera: &CameraId,
     now: Timestamp,
 ) -> Result<()> {
     sqlx::query(
-        "UPDATE alert SET resolved_us = ?1 \
-         WHERE kind = 'sign_missing' AND camera_id = ?2 AND resolved_us IS NULL",
+        "UPDATE alert SET resolved_us = $1 \
+         WHERE kind = 'sign_missing' AND camera_id = $2 AND resolved_us IS NULL",
     )
     .bind(to_us(now))
     .bind(camera.as_str())
@@ -232,7 +233,7 @@ impl Db {
 
     pub async fn register_camera(&self, id: &CameraId) -> Result<Option<RegisterCamera>> {
         let row: Option<CameraRaw> = sqlx::query_as(&format!(
-            "SELECT {CAMERA_COLUMNS} FROM register_camera WHERE id = ?"
+            "SELECT {CAMERA_COLUMNS} FROM register_camera WHERE id = $1"
         ))
         .bind(id.as_str())
         .fetch_optional(&self.pool)
@@ -242,15 +243,22 @@ impl Db {
 
     /// Every sign, removed ones included, with its cameras.
     pub async fn signs(&self) -> Result<Vec<RegisterSign>> {
-        let rows: Vec<SignRaw> = sqlx::query_as(
-            "SELECT s.id, s.lat_udeg, s.lon_udeg, s.text, s.placed_on, s.removed_on,
+        let sql = match self.engine {
+            Engine::Sqlite => {
+                "SELECT s.id, s.lat_udeg, s.lon_udeg, s.text, s.placed_on, s.removed_on,
                     (SELECT group_concat(camera_id, ',') FROM
                         (SELECT camera_id FROM register_sign_camera
                          WHERE sign_id = s.id ORDER BY camera_id)) AS cameras
-             FROM register_sign s ORDER BY s.id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+                 FROM register_sign s ORDER BY s.id"
+            }
+            Engine::Postgres => {
+                "SELECT s.id, s.lat_udeg, s.lon_udeg, s.text, s.placed_on, s.removed_on,
+                    (SELECT string_agg(camera_id, ',' ORDER BY camera_id)
+                     FROM register_sign_camera WHERE sign_id = s.id) AS cameras
+                 FROM register_sign s ORDER BY s.id"
+            }
+        };
+        let rows: Vec<SignRaw> = sqlx::query_as(sql).fetch_all(&self.pool).await?;
         rows.into_iter().map(RegisterSign::try_from).collect()
     }
 
@@ -266,18 +274,18 @@ impl Db {
         self.write_with(
             async |c| {
                 let query = if replaces {
-                    "UPDATE register_camera SET name = ?2, address = ?3, lat_udeg = ?4,
-                         lon_udeg = ?5, bearing_deg = ?6, fov_deg = ?7, range_m = ?8,
-                         height_cm = ?9, privacy_notes = ?10, basis_document = ?11,
-                         basis_date = ?12, basis_summary = ?13, chosen_by = ?14, chosen_us = ?15,
-                         updated_us = ?15
-                     WHERE id = ?1 AND state = 'planned'"
+                    "UPDATE register_camera SET name = $2, address = $3, lat_udeg = $4,
+                         lon_udeg = $5, bearing_deg = $6, fov_deg = $7, range_m = $8,
+                         height_cm = $9, privacy_notes = $10, basis_document = $11,
+                         basis_date = $12, basis_summary = $13, chosen_by = $14, chosen_us = $15,
+                         updated_us = $15
+                     WHERE id = $1 AND state = 'planned'"
                 } else {
                     "INSERT INTO register_camera (id, name, address, lat_udeg, lon_udeg,
                          bearing_deg, fov_deg, range_m, height_cm, privacy_notes, basis_document,
                          basis_date, basis_summary, chosen_by, chosen_us, updated_us, state)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-                         ?15, 'planned')
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+                         $15, 'planned')
                      ON CONFLICT (id) DO NOTHING"
                 };
                 let n = sqlx::query(query)
@@ -286,10 +294,10 @@ impl Db {
                     .bind(&site.address)
                     .bind(site.position.lat_udeg)
                     .bind(site.position.lon_udeg)
-                    .bind(d.view.bearing_deg)
-                    .bind(d.view.fov_deg)
-                    .bind(d.view.range_m)
-                    .bind(d.height_cm)
+                    .bind(i64::from(d.view.bearing_deg))
+                    .bind(i64::from(d.view.fov_deg))
+                    .bind(i64::from(d.view.range_m))
+                    .bind(d.height_cm.map(i64::from))
                     .bind(&d.privacy_notes)
                     .bind(&site.basis.document)
                     .bind(site.basis.date.to_string())
@@ -320,16 +328,16 @@ impl Db {
         event: Event,
     ) -> Result<()> {
         let query = sqlx::query(
-            "UPDATE register_camera SET name = ?2, bearing_deg = ?3, fov_deg = ?4, range_m = ?5,
-                 height_cm = ?6, privacy_notes = ?7, updated_us = ?8
-             WHERE id = ?1 AND state != 'removed'",
+            "UPDATE register_camera SET name = $2, bearing_deg = $3, fov_deg = $4, range_m = $5,
+                 height_cm = $6, privacy_notes = $7, updated_us = $8
+             WHERE id = $1 AND state != 'removed'",
         )
         .bind(camera.as_str().to_owned())
         .bind(details.name.clone())
-        .bind(details.view.bearing_deg)
-        .bind(details.view.fov_deg)
-        .bind(details.view.range_m)
-        .bind(details.height_cm)
+        .bind(i64::from(details.view.bearing_deg))
+        .bind(i64::from(details.view.fov_deg))
+        .bind(i64::from(details.view.range_m))
+        .bind(details.height_cm.map(i64::from))
         .bind(details.privacy_notes.clone())
         .bind(to_us(now));
         self.update_one(query, "the camera was removed meanwhile", event)
@@ -345,8 +353,8 @@ impl Db {
         event: Event,
     ) -> Result<()> {
         let query = sqlx::query(
-            "UPDATE register_camera SET state = 'installed', installed_on = ?2, updated_us = ?3
-             WHERE id = ?1 AND state = 'planned'",
+            "UPDATE register_camera SET state = 'installed', installed_on = $2, updated_us = $3
+             WHERE id = $1 AND state = 'planned'",
         )
         .bind(camera.as_str().to_owned())
         .bind(on.to_string())
@@ -364,12 +372,12 @@ impl Db {
         event: Event,
     ) -> Result<()> {
         let query = sqlx::query(
-            "UPDATE register_camera SET state = 'in_operation', operating_since = ?2,
-                 updated_us = ?3
-             WHERE id = ?1 AND state = 'installed'
+            "UPDATE register_camera SET state = 'in_operation', operating_since = $2,
+                 updated_us = $3
+             WHERE id = $1 AND state = 'installed'
                AND EXISTS (SELECT 1 FROM register_sign_camera sc
                    JOIN register_sign s ON s.id = sc.sign_id
-                   WHERE sc.camera_id = ?1 AND s.removed_on IS NULL)",
+                   WHERE sc.camera_id = $1 AND s.removed_on IS NULL)",
         )
         .bind(camera.as_str().to_owned())
         .bind(on.to_string())
@@ -394,9 +402,9 @@ impl Db {
         self.write_with(
             async |c| {
                 let n = sqlx::query(
-                    "UPDATE register_camera SET state = 'removed', removed_on = ?2,
-                         updated_us = ?3
-                     WHERE id = ?1 AND state != 'removed'",
+                    "UPDATE register_camera SET state = 'removed', removed_on = $2,
+                         updated_us = $3
+                     WHERE id = $1 AND state != 'removed'",
                 )
                 .bind(camera.as_str())
                 .bind(on.to_string())
@@ -407,7 +415,7 @@ impl Db {
                 changed_one(n, || "the camera was removed meanwhile".to_owned())?;
                 let signs: Vec<i64> = sqlx::query_scalar(
                     "SELECT s.id FROM register_sign s
-                     JOIN register_sign_camera sc ON sc.sign_id = s.id AND sc.camera_id = ?1
+                     JOIN register_sign_camera sc ON sc.sign_id = s.id AND sc.camera_id = $1
                      WHERE s.removed_on IS NULL AND NOT EXISTS (
                          SELECT 1 FROM register_sign_camera other
                          JOIN register_camera cam ON cam.id = other.camera_id
@@ -419,7 +427,9 @@ impl Db {
                 .await?;
                 for sign in &signs {
                     sqlx::query(
-                        "UPDATE register_sign SET removed_on = MAX(placed_on, ?2) WHERE id = ?1",
+                        "UPDATE register_sign
+                         SET removed_on = CASE WHEN placed_on > $2 THEN placed_on ELSE $2 END
+                         WHERE id = $1",
                     )
                     .bind(sign)
                     .bind(on.to_string())
@@ -444,22 +454,21 @@ impl Db {
     ) -> Result<i64> {
         self.write_with(
             async |c| {
-                let id = sqlx::query(
+                let id = sqlx::query_scalar::<_, i64>(
                     "INSERT INTO register_sign (lat_udeg, lon_udeg, text, placed_on, created_us)
-                     VALUES (?, ?, ?, ?, ?)",
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
                 )
                 .bind(sign.position.lat_udeg)
                 .bind(sign.position.lon_udeg)
                 .bind(&sign.text)
                 .bind(sign.placed_on.to_string())
                 .bind(to_us(now))
-                .execute(&mut *c)
-                .await?
-                .last_insert_rowid();
+                .fetch_one(&mut *c)
+                .await?;
                 for camera in &sign.cameras {
                     let n = sqlx::query(
                         "INSERT INTO register_sign_camera (sign_id, camera_id)
-                         SELECT ?1, id FROM register_camera WHERE id = ?2 AND state != 'removed'",
+                         SELECT $1, id FROM register_camera WHERE id = $2 AND state != 'removed'",
                     )
                     .bind(id)
                     .bind(camera.as_str())
@@ -488,8 +497,8 @@ impl Db {
         self.write_with(
             async |c| {
                 let n = sqlx::query(
-                    "UPDATE register_sign SET removed_on = ?2
-                     WHERE id = ?1 AND removed_on IS NULL AND placed_on <= ?2",
+                    "UPDATE register_sign SET removed_on = $2
+                     WHERE id = $1 AND removed_on IS NULL AND placed_on <= $2",
                 )
                 .bind(sign)
                 .bind(on.to_string())
@@ -500,7 +509,7 @@ impl Db {
                     format!("sign {sign} is not standing, or was placed after {on}")
                 })?;
                 let covered: Vec<String> = sqlx::query_scalar(
-                    "SELECT camera_id FROM register_sign_camera WHERE sign_id = ? ORDER BY camera_id",
+                    "SELECT camera_id FROM register_sign_camera WHERE sign_id = $1 ORDER BY camera_id",
                 )
                 .bind(sign)
                 .fetch_all(&mut *c)

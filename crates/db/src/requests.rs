@@ -14,14 +14,14 @@ use mimamori_ledger::vocabulary::{
 use mimamori_policy::chain::{RequestKind, RequestState};
 use mimamori_policy::{CameraId, DelegationId, RequestId, TerminalId};
 use serde::{Deserialize, Serialize};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::alerts::{insert_alert, AlertKind, NewAlert};
 use crate::write::{changed_one, Update};
 use crate::{to_us, Db, DbError, Event, Result};
 pub use cameras::CameraScope;
 pub(crate) use stored::request_in;
-use stored::{from_column, parse_all, to_column, REQUEST};
+use stored::{from_column, parse_all, request_sql, to_column};
 
 /// Where a request came from: the `provision` column, whose shape follows the kind.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -237,8 +237,9 @@ impl Db {
     pub async fn form3_overdue(&self, retrieved_before: Timestamp) -> Result<Vec<RequestRow>> {
         parse_all(
             sqlx::query_as(&format!(
-                "{REQUEST} WHERE kind = 'emergency' AND state = 'emergency_retrieved'
-                 AND retrieved_us < ? AND form3_alert_id IS NULL ORDER BY id"
+                "{} WHERE kind = 'emergency' AND state = 'emergency_retrieved'
+                 AND retrieved_us < $1 AND form3_alert_id IS NULL ORDER BY id",
+                request_sql(self.engine)
             ))
             .bind(to_us(retrieved_before))
             .fetch_all(&self.pool)
@@ -258,7 +259,7 @@ impl Db {
     ) -> Result<i64> {
         let remember = |alert_id: i64| {
             sqlx::query(
-                "UPDATE request SET form3_alert_id = ? WHERE id = ? AND form3_alert_id IS NULL",
+                "UPDATE request SET form3_alert_id = $1 WHERE id = $2 AND form3_alert_id IS NULL",
             )
             .bind(alert_id)
             .bind(request_id)
@@ -298,7 +299,8 @@ impl Db {
     ) -> Result<Vec<RequestRow>> {
         parse_all(
             sqlx::query_as(&format!(
-                "{REQUEST} WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2"
+                "{} WHERE $1 IS NULL OR state = $1 ORDER BY id DESC LIMIT $2",
+                request_sql(self.engine)
             ))
             .bind(state.map(RequestState::as_str))
             .bind(limit)
@@ -351,14 +353,10 @@ impl Db {
     }
 }
 
-async fn resolve_form3_alert(
-    c: &mut SqliteConnection,
-    id: RequestId,
-    now: Timestamp,
-) -> Result<()> {
+async fn resolve_form3_alert(c: &mut AnyConnection, id: RequestId, now: Timestamp) -> Result<()> {
     sqlx::query(
-        "UPDATE alert SET resolved_us = ? WHERE resolved_us IS NULL
-         AND id = (SELECT form3_alert_id FROM request WHERE id = ?)",
+        "UPDATE alert SET resolved_us = $1 WHERE resolved_us IS NULL
+         AND id = (SELECT form3_alert_id FROM request WHERE id = $2)",
     )
     .bind(to_us(now))
     .bind(id)
@@ -372,7 +370,7 @@ fn update_query(update: &RequestUpdate, now: Timestamp) -> Result<Update> {
     let now = to_us(now);
     Ok(match update.clone() {
         RequestUpdate::Ordered { by } => sqlx::query(
-            "UPDATE request SET ordered_by = ?, ordered_us = ?, state = ? WHERE id = ? AND state = ?",
+            "UPDATE request SET ordered_by = $1, ordered_us = $2, state = $3 WHERE id = $4 AND state = $5",
         )
         .bind(by)
         .bind(now),
@@ -381,9 +379,9 @@ fn update_query(update: &RequestUpdate, now: Timestamp) -> Result<Update> {
                 DbError::Invalid("an instruction names at least one camera (N9.2)".into())
             })?;
             sqlx::query(
-                "UPDATE request SET camera_id = ?, start_us = ?, end_us = ?, handler = ?,
-                 terminal_id = ?, instruction_expires_us = ?, instructed_by = ?, instructed_us = ?,
-                 state = ? WHERE id = ? AND state = ?",
+                "UPDATE request SET camera_id = $1, start_us = $2, end_us = $3, handler = $4,
+                 terminal_id = $5, instruction_expires_us = $6, instructed_by = $7, instructed_us = $8,
+                 state = $9 WHERE id = $10 AND state = $11",
             )
             .bind(first.camera.as_str().to_owned())
             .bind(to_us(first.start))
@@ -395,19 +393,19 @@ fn update_query(update: &RequestUpdate, now: Timestamp) -> Result<Update> {
         .bind(now)
         }
         RequestUpdate::Retrieved { by, record } => sqlx::query(
-            "UPDATE request SET retrieved_by = ?, retrieval = ?, retrieved_us = ?,
-                 state = ? WHERE id = ? AND state = ?",
+            "UPDATE request SET retrieved_by = $1, retrieval = $2, retrieved_us = $3,
+                 state = $4 WHERE id = $5 AND state = $6",
         )
         .bind(by)
         .bind(to_column(&record)?)
         .bind(now),
         RequestUpdate::Reported(report) => sqlx::query(
-            "UPDATE request SET report = ?, reported_us = ?, state = ? WHERE id = ? AND state = ?",
+            "UPDATE request SET report = $1, reported_us = $2, state = $3 WHERE id = $4 AND state = $5",
         )
         .bind(to_column(&report)?)
         .bind(now),
         RequestUpdate::Closed(closing) => sqlx::query(
-            "UPDATE request SET closing = ?, closed_us = ?, state = ? WHERE id = ? AND state = ?",
+            "UPDATE request SET closing = $1, closed_us = $2, state = $3 WHERE id = $4 AND state = $5",
         )
         .bind(closing.column()?)
         .bind(now),
@@ -422,7 +420,7 @@ mod tests;
 /// Writes a new request in its kind's initial state, with its further cameras and its alert,
 /// inside a caller's transaction (the caller writes its event).
 pub(crate) async fn insert_request(
-    c: &mut SqliteConnection,
+    c: &mut AnyConnection,
     new: &NewRequest,
     now: Timestamp,
 ) -> Result<RequestId> {
@@ -433,11 +431,11 @@ pub(crate) async fn insert_request(
     let ordered = (kind == RequestKind::Internal).then_some(new.created_by.as_str());
     let scope = new.scope.as_ref();
     let first = scope.and_then(Instruction::first);
-    let id = sqlx::query(
+    let id = sqlx::query_scalar::<_, i64>(
         "INSERT INTO request (kind, state, purpose, basis, reason, provision, created_by,
              created_us, ordered_by, ordered_us, camera_id, start_us, end_us, handler,
              terminal_id, instruction_expires_us, instructed_by, instructed_us)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
     )
     .bind(kind.as_str())
     .bind(kind.initial_state().as_str())
@@ -457,9 +455,8 @@ pub(crate) async fn insert_request(
     .bind(scope.map(|i| to_us(i.expires)))
     .bind(scope.map(|i| &i.instructed_by))
     .bind(scope.map(|_| to_us(now)))
-    .execute(&mut *c)
-    .await?
-    .last_insert_rowid();
+    .fetch_one(&mut *c)
+    .await?;
     let id = RequestId::new(id);
     if let Some(scope) = scope {
         cameras::insert_further(c, id, &scope.cameras).await?;

@@ -3,7 +3,17 @@
 use jiff::Timestamp;
 use mimamori_policy::CameraId;
 
-use crate::{to_us, Db, Result};
+use crate::{to_us, Db, DbError, Result};
+
+/// The fencing trigger's refusal, as a conflict the recorder can name: its lease moved on.
+fn fenced(e: sqlx::Error) -> DbError {
+    match &e {
+        sqlx::Error::Database(d) if d.message().contains("fenced:") => {
+            DbError::Conflict(d.message().to_owned())
+        }
+        _ => e.into(),
+    }
+}
 
 /// A segment whose file is already durable on disk, ready to be indexed.
 #[derive(Debug, Clone)]
@@ -24,6 +34,10 @@ pub struct NewSegment {
     pub sha256: [u8; 32],
     pub video_sample_entry_id: i64,
     pub sample_index: Vec<u8>,
+    /// The camera's lease epoch the node recorded under (issue 15); `None` for the all-in-one
+    /// `serve`, the only recorder. A segment of an epoch that is not the camera's current
+    /// lease is refused (fencing, `migrations/0019_leases.sql`).
+    pub lease_epoch: Option<i64>,
 }
 
 const SEGMENT_COLUMNS: &str = "id, camera_id, day, day_key_id, file_id, run_id, start_us, end_us, \
@@ -72,17 +86,17 @@ impl Db {
     ) -> Result<i64> {
         sqlx::query(
             "INSERT INTO video_sample_entry (sha256, width, height, rfc6381_codec, data)
-             VALUES (?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sha256) DO NOTHING",
         )
         .bind(&sha256[..])
-        .bind(width)
-        .bind(height)
+        .bind(i64::from(width))
+        .bind(i64::from(height))
         .bind(codec)
         .bind(data)
         .execute(&self.writer)
         .await?;
         Ok(
-            sqlx::query_scalar("SELECT id FROM video_sample_entry WHERE sha256 = ?")
+            sqlx::query_scalar("SELECT id FROM video_sample_entry WHERE sha256 = $1")
                 .bind(&sha256[..])
                 .fetch_one(&self.pool)
                 .await?,
@@ -91,7 +105,7 @@ impl Db {
 
     pub async fn sample_entry(&self, id: i64) -> Result<Option<SampleEntryRow>> {
         Ok(sqlx::query_as(
-            "SELECT id, width, height, rfc6381_codec, data FROM video_sample_entry WHERE id = ?",
+            "SELECT id, width, height, rfc6381_codec, data FROM video_sample_entry WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -100,11 +114,12 @@ impl Db {
 
     /// Indexes a segment. Call only after its file and directory are fsynced.
     pub async fn insert_segment(&self, s: &NewSegment) -> Result<i64> {
-        let id = sqlx::query(
+        let id = sqlx::query_scalar::<_, i64>(
             "INSERT INTO segment (camera_id, day, day_key_id, file_id, run_id, start_us, end_us,
                  media_start_90k, duration_90k, sample_count, keyframe_count, plaintext_bytes,
-                 file_bytes, sha256, video_sample_entry_id, sample_index)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 file_bytes, sha256, video_sample_entry_id, sample_index, lease_epoch)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+             RETURNING id",
         )
         .bind(s.camera_id.as_str())
         .bind(s.day.to_string())
@@ -122,9 +137,10 @@ impl Db {
         .bind(&s.sha256[..])
         .bind(s.video_sample_entry_id)
         .bind(&s.sample_index)
-        .execute(&self.writer)
-        .await?
-        .last_insert_rowid();
+        .bind(s.lease_epoch)
+        .fetch_one(&self.writer)
+        .await
+        .map_err(fenced)?;
         Ok(id)
     }
 
@@ -137,7 +153,7 @@ impl Db {
     ) -> Result<Vec<SegmentRow>> {
         Ok(sqlx::query_as(&format!(
             "SELECT {SEGMENT_COLUMNS} FROM segment
-             WHERE camera_id = ? AND end_us > ? AND start_us < ? ORDER BY start_us"
+             WHERE camera_id = $1 AND end_us > $2 AND start_us < $3 ORDER BY start_us"
         ))
         .bind(camera.as_str())
         .bind(to_us(start))
@@ -156,7 +172,7 @@ impl Db {
     ) -> Result<Vec<(i64, i64)>> {
         Ok(sqlx::query_as(
             "SELECT start_us, end_us FROM segment
-             WHERE camera_id = ? AND end_us > ? AND start_us < ? ORDER BY start_us",
+             WHERE camera_id = $1 AND end_us > $2 AND start_us < $3 ORDER BY start_us",
         )
         .bind(camera.as_str())
         .bind(to_us(start))
@@ -177,7 +193,7 @@ impl Db {
     /// Segments recorded on a day before `day` (ISO date), oldest first.
     pub async fn segments_before_day(&self, day: jiff::civil::Date) -> Result<Vec<SegmentRow>> {
         Ok(sqlx::query_as(&format!(
-            "SELECT {SEGMENT_COLUMNS} FROM segment WHERE day < ? ORDER BY start_us, id"
+            "SELECT {SEGMENT_COLUMNS} FROM segment WHERE day < $1 ORDER BY start_us, id"
         ))
         .bind(day.to_string())
         .fetch_all(&self.pool)
@@ -187,7 +203,7 @@ impl Db {
     /// The oldest `limit` segments of all cameras.
     pub async fn oldest_segments(&self, limit: i64) -> Result<Vec<SegmentRow>> {
         Ok(sqlx::query_as(&format!(
-            "SELECT {SEGMENT_COLUMNS} FROM segment ORDER BY start_us, id LIMIT ?"
+            "SELECT {SEGMENT_COLUMNS} FROM segment ORDER BY start_us, id LIMIT $1"
         ))
         .bind(limit)
         .fetch_all(&self.pool)
@@ -197,7 +213,7 @@ impl Db {
     /// Bytes of segment files on disk, all cameras.
     pub async fn stored_bytes(&self) -> Result<i64> {
         Ok(
-            sqlx::query_scalar("SELECT coalesce(sum(file_bytes), 0) FROM segment")
+            sqlx::query_scalar("SELECT CAST(coalesce(sum(file_bytes), 0) AS BIGINT) FROM segment")
                 .fetch_one(&self.pool)
                 .await?,
         )
@@ -206,8 +222,9 @@ impl Db {
     /// Per camera: bytes on disk, and seconds recorded since `since`.
     pub async fn camera_totals(&self, since: Timestamp) -> Result<Vec<(String, i64, i64)>> {
         Ok(sqlx::query_as(
-            "SELECT camera_id, coalesce(sum(file_bytes), 0),
-                    coalesce(sum(CASE WHEN start_us >= ? THEN duration_90k ELSE 0 END), 0) / 90000
+            "SELECT camera_id, CAST(coalesce(sum(file_bytes), 0) AS BIGINT),
+                    CAST(coalesce(sum(CASE WHEN start_us >= $1 THEN duration_90k ELSE 0 END), 0)
+                        / 90000 AS BIGINT)
              FROM segment GROUP BY camera_id",
         )
         .bind(to_us(since))
@@ -217,11 +234,11 @@ impl Db {
 
     /// Samples indexed per camera.
     pub async fn sample_counts(&self) -> Result<Vec<(String, i64)>> {
-        Ok(
-            sqlx::query_as("SELECT camera_id, sum(sample_count) FROM segment GROUP BY camera_id")
-                .fetch_all(&self.pool)
-                .await?,
+        Ok(sqlx::query_as(
+            "SELECT camera_id, CAST(sum(sample_count) AS BIGINT) FROM segment GROUP BY camera_id",
         )
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     /// Whether any segment still uses this day key.
@@ -232,7 +249,7 @@ impl Db {
     /// The segments encrypted under a day key.
     pub async fn segment_ids_using_key(&self, day_key_id: i64) -> Result<Vec<i64>> {
         Ok(
-            sqlx::query_scalar("SELECT id FROM segment WHERE day_key_id = ?")
+            sqlx::query_scalar("SELECT id FROM segment WHERE day_key_id = $1")
                 .bind(day_key_id)
                 .fetch_all(&self.pool)
                 .await?,

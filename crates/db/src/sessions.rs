@@ -2,18 +2,19 @@
 //! sign-out, at a password change (all but the changing one), and when the person leaves.
 
 use jiff::Timestamp;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use mimamori_policy::StaffId;
 
 use crate::write::changed_one;
-use crate::{to_us, Db, Event, Result};
+use crate::{to_us, Db, Event, Flag, Result};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRow {
     pub staff_id: StaffId,
     pub created_us: i64,
     pub last_used_us: i64,
+    #[sqlx(try_from = "Flag")]
     pub second_factor: bool,
     pub ended_us: Option<i64>,
 }
@@ -24,6 +25,7 @@ pub struct OpenSession {
     pub token_sha256: Vec<u8>,
     pub created_us: i64,
     pub last_used_us: i64,
+    #[sqlx(try_from = "Flag")]
     pub second_factor: bool,
 }
 
@@ -43,8 +45,8 @@ impl Db {
         self.write_with(
             async |c| {
                 let n = sqlx::query(
-                    "UPDATE staff SET failed_signins = 0, locked_until_us = NULL WHERE id = ?1
-                     AND (locked_until_us IS NULL OR locked_until_us <= ?2)",
+                    "UPDATE staff SET failed_signins = 0, locked_until_us = NULL WHERE id = $1
+                     AND (locked_until_us IS NULL OR locked_until_us <= $2)",
                 )
                 .bind(staff_id)
                 .bind(to_us(now))
@@ -54,13 +56,13 @@ impl Db {
                 changed_one(n, || "the account is locked".into())?;
                 sqlx::query(
                     "INSERT INTO session (token_sha256, staff_id, created_us, last_used_us,
-                         second_factor) VALUES (?, ?, ?, ?, ?)",
+                         second_factor) VALUES ($1, $2, $3, $4, $5)",
                 )
                 .bind(token_sha256)
                 .bind(staff_id)
                 .bind(to_us(now))
                 .bind(to_us(now))
-                .bind(second_factor)
+                .bind(Flag(second_factor))
                 .execute(&mut *c)
                 .await?;
                 Ok(())
@@ -73,7 +75,7 @@ impl Db {
     pub async fn session(&self, token_sha256: &[u8]) -> Result<Option<SessionRow>> {
         Ok(sqlx::query_as(
             "SELECT staff_id, created_us, last_used_us, second_factor, ended_us FROM session
-             WHERE token_sha256 = ?",
+             WHERE token_sha256 = $1",
         )
         .bind(token_sha256)
         .fetch_optional(&self.pool)
@@ -89,7 +91,7 @@ impl Db {
         coarse_us: i64,
     ) -> Result<()> {
         sqlx::query(
-            "UPDATE session SET last_used_us = ?2 WHERE token_sha256 = ?1 AND last_used_us < ?3",
+            "UPDATE session SET last_used_us = $2 WHERE token_sha256 = $1 AND last_used_us < $3",
         )
         .bind(token_sha256)
         .bind(to_us(now))
@@ -104,7 +106,7 @@ impl Db {
     pub async fn open_sessions(&self, staff_id: StaffId) -> Result<Vec<OpenSession>> {
         Ok(sqlx::query_as(
             "SELECT token_sha256, created_us, last_used_us, second_factor FROM session
-             WHERE staff_id = ? AND ended_us IS NULL ORDER BY created_us DESC",
+             WHERE staff_id = $1 AND ended_us IS NULL ORDER BY created_us DESC",
         )
         .bind(staff_id)
         .fetch_all(&self.pool)
@@ -135,7 +137,7 @@ impl Db {
         self.write_with(
             async |c| {
                 sqlx::query(
-                    "UPDATE session SET ended_us = ? WHERE token_sha256 = ? AND ended_us IS NULL",
+                    "UPDATE session SET ended_us = $1 WHERE token_sha256 = $2 AND ended_us IS NULL",
                 )
                 .bind(to_us(now))
                 .bind(token_sha256)
@@ -151,13 +153,13 @@ impl Db {
 
 /// Ends a person's open sessions, except `keep` (the one changing its password); how many.
 pub(crate) async fn end_sessions(
-    c: &mut SqliteConnection,
+    c: &mut AnyConnection,
     staff_id: StaffId,
     now: Timestamp,
     keep: &[u8],
 ) -> Result<u64> {
     let ended = sqlx::query(
-        "UPDATE session SET ended_us = ? WHERE staff_id = ? AND token_sha256 <> ?
+        "UPDATE session SET ended_us = $1 WHERE staff_id = $2 AND token_sha256 <> $3
          AND ended_us IS NULL",
     )
     .bind(to_us(now))

@@ -112,11 +112,11 @@ impl Db {
         };
         self.write_with(
             async |c| {
-                let id = sqlx::query(
+                let id = sqlx::query_scalar::<_, i64>(
                     "INSERT INTO staff (login, name, unit, contact, delegation_id, password_hash,
                          password_changed_us, enrolled_us, enrolment_sha256, enrolment_expires_us,
                          created_by, created_us)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
                 )
                 .bind(&new.login)
                 .bind(&new.name)
@@ -130,10 +130,9 @@ impl Db {
                 .bind(expires)
                 .bind(&new.created_by)
                 .bind(to_us(now))
-                .execute(&mut *c)
+                .fetch_one(&mut *c)
                 .await
-                .map_err(|e| unique_violation(e, "login"))?
-                .last_insert_rowid();
+                .map_err(|e| unique_violation(e, "login"))?;
                 Ok(StaffId::new(id))
             },
             |&id| events(id),
@@ -142,14 +141,14 @@ impl Db {
     }
 
     pub async fn staff_by_login(&self, login: &str) -> Result<Option<StaffRow>> {
-        Ok(sqlx::query_as(&format!("{STAFF} WHERE login = ?"))
+        Ok(sqlx::query_as(&format!("{STAFF} WHERE login = $1"))
             .bind(login)
             .fetch_optional(&self.pool)
             .await?)
     }
 
     pub async fn staff_by_id(&self, id: StaffId) -> Result<Option<StaffRow>> {
-        Ok(sqlx::query_as(&format!("{STAFF} WHERE id = ?"))
+        Ok(sqlx::query_as(&format!("{STAFF} WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?)
@@ -176,11 +175,11 @@ impl Db {
             async |c| {
                 let (count, lock): (i64, Option<i64>) = sqlx::query_as(
                     "UPDATE staff SET
-                         locked_until_us = CASE WHEN failed_signins + 1 >= ?2 THEN ?3
+                         locked_until_us = CASE WHEN failed_signins + 1 >= $2 THEN $3
                              ELSE locked_until_us END,
-                         failed_signins = CASE WHEN failed_signins + 1 >= ?2 THEN 0
+                         failed_signins = CASE WHEN failed_signins + 1 >= $2 THEN 0
                              ELSE failed_signins + 1 END
-                     WHERE id = ?1 RETURNING failed_signins, locked_until_us",
+                     WHERE id = $1 RETURNING failed_signins, locked_until_us",
                 )
                 .bind(staff_id)
                 .bind(limit)
@@ -208,7 +207,7 @@ impl Db {
     ) -> Result<()> {
         self.write_with(
             async |c| {
-                sqlx::query("UPDATE staff SET totp_pending_secret = ? WHERE id = ?")
+                sqlx::query("UPDATE staff SET totp_pending_secret = $1 WHERE id = $2")
                     .bind(secret)
                     .bind(staff_id)
                     .execute(&mut *c)
@@ -228,7 +227,7 @@ impl Db {
         staff_id: StaffId,
         (secret, pending): (Option<&str>, Option<&str>),
     ) -> Result<()> {
-        sqlx::query("UPDATE staff SET totp_secret = ?, totp_pending_secret = ? WHERE id = ?")
+        sqlx::query("UPDATE staff SET totp_secret = $1, totp_pending_secret = $2 WHERE id = $3")
             .bind(secret)
             .bind(pending)
             .bind(staff_id)
@@ -250,8 +249,9 @@ impl Db {
             async |c| {
                 let n = sqlx::query(
                     "UPDATE staff SET totp_secret = totp_pending_secret, totp_pending_secret = NULL,
-                         totp_enabled_us = ?, totp_last_step = max(coalesce(totp_last_step, 0), ?)
-                     WHERE id = ? AND totp_pending_secret IS NOT NULL",
+                         totp_enabled_us = $1, totp_last_step =
+                             CASE WHEN coalesce(totp_last_step, 0) > $2 THEN totp_last_step ELSE $2 END
+                     WHERE id = $3 AND totp_pending_secret IS NOT NULL",
                 )
                 .bind(to_us(now))
                 .bind(step)
@@ -270,8 +270,8 @@ impl Db {
     /// or a later one was already accepted (a replay, or a race with the same code).
     pub async fn claim_totp_step(&self, staff_id: StaffId, step: i64) -> Result<bool> {
         let n = sqlx::query(
-            "UPDATE staff SET totp_last_step = ?1 WHERE id = ?2
-             AND (totp_last_step IS NULL OR totp_last_step < ?1)",
+            "UPDATE staff SET totp_last_step = $1 WHERE id = $2
+             AND (totp_last_step IS NULL OR totp_last_step < $1)",
         )
         .bind(step)
         .bind(staff_id)
@@ -293,7 +293,7 @@ impl Db {
         self.write_with(
             async |c| {
                 sqlx::query(
-                    "UPDATE staff SET password_hash = ?, password_changed_us = ? WHERE id = ?",
+                    "UPDATE staff SET password_hash = $1, password_changed_us = $2 WHERE id = $3",
                 )
                 .bind(password_hash)
                 .bind(to_us(now))
@@ -319,7 +319,7 @@ impl Db {
         self.write_with(
             async |c| {
                 let n =
-                    sqlx::query("UPDATE staff SET left_us = ? WHERE id = ? AND left_us IS NULL")
+                    sqlx::query("UPDATE staff SET left_us = $1 WHERE id = $2 AND left_us IS NULL")
                         .bind(to_us(now))
                         .bind(staff_id)
                         .execute(&mut *c)
@@ -327,7 +327,7 @@ impl Db {
                         .rows_affected();
                 changed_one(n, || "the person has already left".into())?;
                 sqlx::query(
-                    "UPDATE appointment SET ended_us = ?, ended_by = ? WHERE staff_id = ?
+                    "UPDATE appointment SET ended_us = $1, ended_by = $2 WHERE staff_id = $3
                      AND ended_us IS NULL",
                 )
                 .bind(to_us(now))
@@ -353,7 +353,7 @@ impl Db {
         self.write_with(
             async |c| {
                 sqlx::query(
-                    "INSERT INTO pledge (staff_id, text_sha256, acknowledged_us) VALUES (?, ?, ?)",
+                    "INSERT INTO pledge (staff_id, text_sha256, acknowledged_us) VALUES ($1, $2, $3)",
                 )
                 .bind(staff_id)
                 .bind(text_sha256)
@@ -370,7 +370,7 @@ impl Db {
     /// N12: has the person acknowledged this text of the pledge?
     pub async fn has_pledged(&self, staff_id: StaffId, text_sha256: &str) -> Result<bool> {
         let n: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pledge WHERE staff_id = ? AND text_sha256 = ?",
+            "SELECT count(*) FROM pledge WHERE staff_id = $1 AND text_sha256 = $2",
         )
         .bind(staff_id)
         .bind(text_sha256)

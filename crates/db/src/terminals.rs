@@ -64,7 +64,7 @@ impl Db {
                 sqlx::query(
                     "INSERT INTO terminal (id, name, location, custodian, public_key,
                          delegation_id, registered_by, registered_us)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(&new.id)
                 .bind(&new.name)
@@ -92,7 +92,7 @@ impl Db {
         event: Event,
     ) -> Result<()> {
         let query = sqlx::query(
-            "UPDATE terminal SET revoked_by = ?, revoked_us = ? WHERE id = ? AND revoked_us IS NULL",
+            "UPDATE terminal SET revoked_by = $1, revoked_us = $2 WHERE id = $3 AND revoked_us IS NULL",
         )
         .bind(by.to_owned())
         .bind(to_us(now))
@@ -102,7 +102,7 @@ impl Db {
     }
 
     pub async fn terminal(&self, id: &TerminalId) -> Result<Option<TerminalRow>> {
-        Ok(sqlx::query_as("SELECT * FROM terminal WHERE id = ?")
+        Ok(sqlx::query_as("SELECT * FROM terminal WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?)

@@ -9,7 +9,7 @@ use mimamori_policy::chain::{LegalBasis, RequestState};
 use mimamori_policy::StaffId;
 
 use crate::{
-    Db, Event, EventBody, GrantRow, Instruction, NewRequest, NewStaff, NewTerminal, Origin,
+    Db, Engine, Event, EventBody, GrantRow, Instruction, NewRequest, NewStaff, NewTerminal, Origin,
     RequestUpdate, SpentGrant,
 };
 
@@ -23,9 +23,30 @@ pub fn t0() -> Timestamp {
     "2026-11-23T01:00:00Z".parse().unwrap()
 }
 
-/// An in-memory database with one person, "sato"; returns the person's id.
+/// The engine tests run on: SQLite in memory, unless `MIMAMORI_TEST_ENGINE=postgres` (the
+/// test command runs the database's suite both ways; issue 15).
+pub fn engine() -> Engine {
+    match std::env::var("MIMAMORI_TEST_ENGINE").as_deref() {
+        Ok("postgres") => Engine::Postgres,
+        Ok("sqlite") | Err(_) => Engine::Sqlite,
+        Ok(other) => panic!("MIMAMORI_TEST_ENGINE={other}: sqlite or postgres"),
+    }
+}
+
+/// A fresh, empty, upgraded database for one test, on [`engine`]: in memory on SQLite; on
+/// PostgreSQL a database of its own in the process's throwaway cluster.
+pub async fn test_db() -> Db {
+    match engine() {
+        Engine::Sqlite => Db::open_in_memory().await.unwrap(),
+        Engine::Postgres => Db::open_postgres(&postgres::database_for_test())
+            .await
+            .unwrap(),
+    }
+}
+
+/// A fresh database ([`test_db`]) with one person, "sato"; returns the person's id.
 pub async fn db_with_staff() -> (Db, StaffId) {
-    let db = Db::open_in_memory().await.unwrap();
+    let db = test_db().await;
     let id = db
         .create_staff(&new_staff("sato"), t0(), |_| vec![any_event()])
         .await
@@ -142,4 +163,51 @@ pub async fn spend_grant_of(
     };
     db.issue_grant(&row, any_event()).await.unwrap();
     db.use_grant(grant, now, any_event()).await.unwrap()
+}
+
+/// What someone holding the database itself can do and the product never does: let `table`'s
+/// rows change behind its append-only and keep-it triggers (SQLite: dropped; PostgreSQL:
+/// disabled). Tests of the ledger's check use it to play that attacker.
+pub async fn let_rows_change(db: &Db, table: &str) {
+    match db.engine() {
+        Engine::Sqlite => {
+            let triggers: Vec<String> = sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = $1",
+            )
+            .bind(table)
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+            for trigger in triggers {
+                sqlx::query(&format!("DROP TRIGGER {trigger}"))
+                    .execute(db.pool())
+                    .await
+                    .unwrap();
+            }
+        }
+        Engine::Postgres => {
+            sqlx::query(&format!("ALTER TABLE {table} DISABLE TRIGGER USER"))
+                .execute(db.pool())
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// The same attacker, or a database an older release left without the CHECKs: `table` takes
+/// values its CHECK constraints refuse (SQLite: ignored on the one test connection;
+/// PostgreSQL: dropped).
+pub async fn without_checks(db: &Db, table: &str) {
+    let sql = match db.engine() {
+        Engine::Sqlite => "PRAGMA ignore_check_constraints = ON".to_owned(),
+        Engine::Postgres => format!(
+            "DO $$ DECLARE c record; BEGIN
+                 FOR c IN SELECT conname FROM pg_constraint
+                          WHERE conrelid = '{table}'::regclass AND contype = 'c' LOOP
+                     EXECUTE format('ALTER TABLE {table} DROP CONSTRAINT %I', c.conname);
+                 END LOOP;
+             END $$"
+        ),
+    };
+    sqlx::raw_sql(&sql).execute(db.pool()).await.unwrap();
 }

@@ -2,21 +2,20 @@
 //! are written in one transaction, or neither is. Every changing method of the office's
 //! aggregates (staff, appointments, terminals, requests …) goes through [`Db::write_with`].
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::events::insert_all;
 use crate::{Db, DbError, Event, Result};
 
 /// A prepared statement with its arguments, run by [`Db::update_one`].
-pub(crate) type Update =
-    sqlx::query::Query<'static, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'static>>;
+pub(crate) type Update = sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments<'static>>;
 
 impl Db {
     /// Runs `change` and appends the events `describe` makes of its result, in one write
     /// transaction.
     pub(crate) async fn write_with<T>(
         &self,
-        change: impl AsyncFnOnce(&mut SqliteConnection) -> Result<T>,
+        change: impl AsyncFnOnce(&mut AnyConnection) -> Result<T>,
         describe: impl FnOnce(&T) -> Vec<Event>,
     ) -> Result<T> {
         let mut tx = self.begin_write().await?;

@@ -15,7 +15,9 @@ use crate::DataArgs;
 /// Where everything lives under the data directory.
 pub struct Paths {
     pub data_dir: PathBuf,
+    /// The SQLite file, unless `database` names a PostgreSQL database.
     pub db: PathBuf,
+    pub database: Option<String>,
     pub segments: PathBuf,
     pub kek: PathBuf,
     /// The ward's ledger signing key (private, 0600).
@@ -28,6 +30,7 @@ impl Paths {
         let d = &args.data_dir;
         Paths {
             db: d.join("mimamori.db"),
+            database: args.database.clone(),
             segments: d.join("segments"),
             kek: args
                 .kek_file
@@ -55,9 +58,20 @@ impl Paths {
                 }
             }
         }
-        Db::open(&self.db)
-            .await
-            .with_context(|| format!("cannot open database {}", self.db.display()))
+        match &self.database {
+            Some(url) => Db::open_postgres(url).await.with_context(|| {
+                format!(
+                    "cannot open database {} (データベースを開けません)",
+                    without_password(url)
+                )
+            }),
+            None => Db::open(&self.db).await.with_context(|| {
+                format!(
+                    "cannot open database {} (データベースを開けません)",
+                    self.db.display()
+                )
+            }),
+        }
     }
 
     /// The KEK for reading footage back: it must exist.
@@ -103,6 +117,18 @@ impl Paths {
 
     pub fn policy(&self, explicit: Option<&Path>) -> anyhow::Result<Policy> {
         Ok(Policy::load(explicit.unwrap_or(&self.default_policy))?)
+    }
+}
+
+/// A database URL as it may be shown in a message: without a password it carries.
+fn without_password(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let user = &url[scheme + 3..at];
+            let user = user.split(':').next().unwrap_or_default();
+            format!("{}{user}@{}", &url[..scheme + 3], &url[at + 1..])
+        }
+        _ => url.to_owned(),
     }
 }
 
@@ -250,6 +276,18 @@ async fn shutdown_signal() {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_database_url_is_shown_without_its_password() {
+        assert_eq!(
+            super::without_password("postgres://ward:s3cret@db.example:5432/mimamori"),
+            "postgres://ward@db.example:5432/mimamori"
+        );
+        assert_eq!(
+            super::without_password("postgres://db.example/mimamori"),
+            "postgres://db.example/mimamori"
+        );
+    }
+
     use std::os::unix::fs::PermissionsExt;
 
     use super::*;
@@ -264,6 +302,7 @@ mod tests {
         let args = crate::DataArgs {
             data_dir: data.clone(),
             kek_file: None,
+            database: None,
         };
         Paths::new(&args).open_db().await.unwrap();
         let mode = std::fs::metadata(&data).unwrap().permissions().mode() & 0o777;

@@ -34,6 +34,10 @@ struct DataArgs {
     /// Default: DATA_DIR/keys/kek.key.
     #[arg(long, env = "MIMAMORI_KEK_FILE")]
     kek_file: Option<PathBuf>,
+    /// The metadata database when it is the city's PostgreSQL (postgres://user@host/db; the
+    /// password from PGPASSWORD or the URL). Default: the SQLite file DATA_DIR/mimamori.db.
+    #[arg(long, env = "MIMAMORI_DATABASE")]
+    database: Option<String>,
 }
 
 /// The policy file, for commands that need the ward's cameras and rules.

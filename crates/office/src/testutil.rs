@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use mimamori_db::Db;
+use mimamori_db::{Db, Engine};
 use mimamori_policy::Policy;
 use mimamori_recorder::{Clock, Kek, RecorderContext, ShiftedClock, Store};
 
@@ -34,7 +34,20 @@ pub const PASSWORD: &str = "correct horse battery";
 /// An office over a database in `dir`, with `policy` (TOML) and `clock`.
 pub async fn office_at(dir: &Path, policy: &str, clock: Arc<dyn Clock>) -> Shared {
     let policy = Arc::new(Policy::parse(policy, Path::new("policy.toml")).unwrap());
-    let db = Db::open(&dir.join("m.db")).await.unwrap();
+    // On the engine the tests run on (`MIMAMORI_TEST_ENGINE`, issue 15); an office opened
+    // again on `dir` finds its database again.
+    let db = match mimamori_db::testutil::engine() {
+        Engine::Sqlite => Db::open(&dir.join("m.db")).await.unwrap(),
+        Engine::Postgres => {
+            let named = dir.join("postgres-url");
+            let url = std::fs::read_to_string(&named).unwrap_or_else(|_| {
+                let url = mimamori_db::testutil::postgres::database_for_test();
+                std::fs::write(&named, &url).unwrap();
+                url
+            });
+            Db::open_postgres(&url).await.unwrap()
+        }
+    };
     let kek = Arc::new(Kek::from_bytes(&[1; 32]));
     let ctx = Arc::new(RecorderContext::new(
         policy,

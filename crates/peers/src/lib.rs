@@ -32,6 +32,57 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// moto's S3 server (PyPI `moto[server]`, which the test command installs): in memory, on
+/// 127.0.0.1; it enforces Object Lock retention and legal holds and accepts any credentials.
+pub struct MotoS3 {
+    child: Child,
+    /// `http://127.0.0.1:PORT`
+    pub endpoint: String,
+}
+
+impl MotoS3 {
+    pub fn start() -> MotoS3 {
+        let port = free_port();
+        // The Python that pip installed it into (not Debian's, which runs GStreamer).
+        let child = Command::new("python3")
+            .args([
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start moto_server: {e}; {S3_HINT}"));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "moto_server did not start; {S3_HINT}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        MotoS3 {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for MotoS3 {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// How to get the S3 server where it is missing.
+pub const S3_HINT: &str =
+    "run the README's test command (scripts/test), which installs moto[server] with pip";
+
 /// GStreamer's RTSP server serving simulated cameras.
 pub struct GstCameras {
     child: Option<Child>,

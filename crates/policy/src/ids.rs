@@ -180,96 +180,100 @@ impl PartialEq<&str> for Login {
     }
 }
 
-/// The ids as SQLite columns: a number id is an INTEGER, a string id TEXT.
+/// The ids as columns of either engine (SQLite, PostgreSQL, or sqlx's `Any` over both): a
+/// number id is an integer, a string id text.
 #[cfg(feature = "sqlx")]
 mod sql {
     use sqlx::encode::IsNull;
     use sqlx::error::BoxDynError;
-    use sqlx::sqlite::{Sqlite, SqliteArgumentValue, SqliteTypeInfo, SqliteValueRef};
-    use sqlx::{Decode, Encode, Type};
+    use sqlx::{Database, Decode, Encode, Type};
 
     use super::*;
 
+    /// `$name` is stored as its `$inner` value.
+    macro_rules! stored_as {
+        ($name:ty, $inner:ty) => {
+            impl<DB: Database> Type<DB> for $name
+            where
+                $inner: Type<DB>,
+            {
+                fn type_info() -> DB::TypeInfo {
+                    <$inner as Type<DB>>::type_info()
+                }
+
+                fn compatible(ty: &DB::TypeInfo) -> bool {
+                    <$inner as Type<DB>>::compatible(ty)
+                }
+            }
+        };
+    }
+
     macro_rules! column {
         ($($name:ident($inner:ty),)*) => {$(
-            impl Type<Sqlite> for $name {
-                fn type_info() -> SqliteTypeInfo {
-                    <$inner as Type<Sqlite>>::type_info()
-                }
+            stored_as!($name, $inner);
 
-                fn compatible(ty: &SqliteTypeInfo) -> bool {
-                    <$inner as Type<Sqlite>>::compatible(ty)
-                }
-            }
-
-            impl<'q> Encode<'q, Sqlite> for $name {
+            impl<'q, DB: Database> Encode<'q, DB> for $name
+            where
+                $inner: Encode<'q, DB>,
+            {
                 fn encode_by_ref(
                     &self,
-                    buf: &mut Vec<SqliteArgumentValue<'q>>,
+                    buf: &mut DB::ArgumentBuffer<'q>,
                 ) -> Result<IsNull, BoxDynError> {
-                    <$inner as Encode<'q, Sqlite>>::encode(self.0.clone(), buf)
+                    <$inner as Encode<'q, DB>>::encode(self.0.clone(), buf)
                 }
             }
 
-            impl<'r> Decode<'r, Sqlite> for $name {
-                fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
-                    Ok($name(<$inner as Decode<'r, Sqlite>>::decode(value)?))
+            impl<'r, DB: Database> Decode<'r, DB> for $name
+            where
+                $inner: Decode<'r, DB>,
+            {
+                fn decode(value: DB::ValueRef<'r>) -> Result<Self, BoxDynError> {
+                    Ok($name(<$inner as Decode<'r, DB>>::decode(value)?))
                 }
             }
         )*};
     }
 
-    impl Type<Sqlite> for Login {
-        fn type_info() -> SqliteTypeInfo {
-            <String as Type<Sqlite>>::type_info()
-        }
+    stored_as!(Login, String);
+    stored_as!(crate::CameraId, String);
 
-        fn compatible(ty: &SqliteTypeInfo) -> bool {
-            <String as Type<Sqlite>>::compatible(ty)
-        }
-    }
-
-    impl<'q> Encode<'q, Sqlite> for Login {
-        fn encode_by_ref(
-            &self,
-            buf: &mut Vec<SqliteArgumentValue<'q>>,
-        ) -> Result<IsNull, BoxDynError> {
-            <String as Encode<'q, Sqlite>>::encode(self.0.clone(), buf)
+    impl<'q, DB: Database> Encode<'q, DB> for Login
+    where
+        String: Encode<'q, DB>,
+    {
+        fn encode_by_ref(&self, buf: &mut DB::ArgumentBuffer<'q>) -> Result<IsNull, BoxDynError> {
+            <String as Encode<'q, DB>>::encode(self.0.clone(), buf)
         }
     }
 
-    impl Type<Sqlite> for crate::CameraId {
-        fn type_info() -> SqliteTypeInfo {
-            <String as Type<Sqlite>>::type_info()
-        }
-
-        fn compatible(ty: &SqliteTypeInfo) -> bool {
-            <String as Type<Sqlite>>::compatible(ty)
-        }
-    }
-
-    impl<'q> Encode<'q, Sqlite> for crate::CameraId {
-        fn encode_by_ref(
-            &self,
-            buf: &mut Vec<SqliteArgumentValue<'q>>,
-        ) -> Result<IsNull, BoxDynError> {
-            <String as Encode<'q, Sqlite>>::encode(self.as_str().to_owned(), buf)
+    impl<'q, DB: Database> Encode<'q, DB> for crate::CameraId
+    where
+        String: Encode<'q, DB>,
+    {
+        fn encode_by_ref(&self, buf: &mut DB::ArgumentBuffer<'q>) -> Result<IsNull, BoxDynError> {
+            <String as Encode<'q, DB>>::encode(self.as_str().to_owned(), buf)
         }
     }
 
     /// A stored camera id is parsed like the policy's: a damaged row is an error.
-    impl<'r> Decode<'r, Sqlite> for crate::CameraId {
-        fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
-            Ok(crate::CameraId::new(<&str as Decode<'r, Sqlite>>::decode(
-                value,
-            )?)?)
+    impl<'r, DB: Database> Decode<'r, DB> for crate::CameraId
+    where
+        String: Decode<'r, DB>,
+    {
+        fn decode(value: DB::ValueRef<'r>) -> Result<Self, BoxDynError> {
+            let text = <String as Decode<'r, DB>>::decode(value)?;
+            Ok(crate::CameraId::new(&text)?)
         }
     }
 
     /// A stored login is parsed like a typed one: a damaged row is an error, never a login.
-    impl<'r> Decode<'r, Sqlite> for Login {
-        fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
-            Ok(Login::parse(<&str as Decode<'r, Sqlite>>::decode(value)?)?)
+    impl<'r, DB: Database> Decode<'r, DB> for Login
+    where
+        String: Decode<'r, DB>,
+    {
+        fn decode(value: DB::ValueRef<'r>) -> Result<Self, BoxDynError> {
+            Ok(Login::parse(&<String as Decode<'r, DB>>::decode(value)?)?)
         }
     }
 

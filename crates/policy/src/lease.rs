@@ -14,8 +14,8 @@
 //! spread by rendezvous hashing so nodes rarely reach for the same one, and the excess a node
 //! holds above its share released when a node joins. It is pure: the database applies a claim
 //! only if the lease is still as the plan saw it (expired, same epoch), so two nodes that
-//! planned from different moments cannot both win. Not yet used: the database's lease table and
-//! the recorder's loop come with the rest of issue 15.
+//! planned from different moments cannot both win. The database applies it in `Db::lease_round`
+//! (`mimamori-db`, `leases.rs`); the recorder's loop over it comes with the rest of issue 15.
 
 use std::collections::BTreeMap;
 

@@ -16,6 +16,7 @@ pub mod export;
 mod ingest;
 pub mod keys;
 pub mod metrics;
+pub mod objects;
 pub mod retention;
 pub mod segment_file;
 pub mod status;

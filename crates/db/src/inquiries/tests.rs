@@ -45,7 +45,7 @@ fn step(from: InquiryState, to: InquiryState) -> Move {
 
 #[tokio::test]
 async fn receipts_count_within_the_wards_year() {
-    let db = Db::open_in_memory().await.unwrap();
+    let db = crate::testutil::test_db().await;
     let a = receive(&db, Category::Inquiry, t0()).await;
     let b = receive(&db, Category::Complaint, t0()).await;
     assert_eq!((a.as_str(), b.as_str()), ("2026-00001", "2026-00002"));
@@ -66,7 +66,7 @@ async fn receipts_count_within_the_wards_year() {
 
 #[tokio::test]
 async fn t8_the_first_answer_resolves_the_overdue_alert_and_later_ones_are_not_first() {
-    let db = Db::open_in_memory().await.unwrap();
+    let db = crate::testutil::test_db().await;
     let r = receive(&db, Category::Complaint, t0()).await;
     let later = t0() + SignedDuration::from_hours(24 * 15);
     let due = db.inquiries_overdue(later).await.unwrap();
@@ -142,7 +142,7 @@ async fn t8_the_first_answer_resolves_the_overdue_alert_and_later_ones_are_not_f
 
 #[tokio::test]
 async fn a_step_decided_on_a_stale_state_is_a_conflict_and_closed_is_final() {
-    let db = Db::open_in_memory().await.unwrap();
+    let db = crate::testutil::test_db().await;
     let r = receive(&db, Category::Inquiry, t0()).await;
     let stale = db.close_inquiry(&r, step(Answered, Closed), t0(), any_event());
     assert!(matches!(stale.await, Err(DbError::Conflict(_))));
@@ -169,7 +169,7 @@ async fn a_step_decided_on_a_stale_state_is_a_conflict_and_closed_is_final() {
     assert!(refused("UPDATE inquiry_entry SET text = '書き換え'").await);
     assert!(refused("DELETE FROM inquiry_entry").await);
     let lone = receive(&db, Category::Other, t0()).await;
-    assert!(sqlx::query("DELETE FROM inquiry WHERE receipt = ?")
+    assert!(sqlx::query("DELETE FROM inquiry WHERE receipt = $1")
         .bind(lone.as_str())
         .execute(&db.writer)
         .await
@@ -180,7 +180,7 @@ async fn a_step_decided_on_a_stale_state_is_a_conflict_and_closed_is_final() {
 /// whose person never came): the answer is the first, the overdue alert goes with it.
 #[tokio::test]
 async fn t8_a_last_answer_closes_and_resolves_the_overdue_alert() {
-    let db = Db::open_in_memory().await.unwrap();
+    let db = crate::testutil::test_db().await;
     let r = receive(&db, Category::OwnFootage, t0()).await;
     let alert = NewAlert {
         kind: AlertKind::InquiryOverdue,
@@ -219,14 +219,14 @@ async fn t8_a_last_answer_closes_and_resolves_the_overdue_alert() {
 
 #[tokio::test]
 async fn what_the_public_sent_is_not_rewritten() {
-    let db = Db::open_in_memory().await.unwrap();
+    let db = crate::testutil::test_db().await;
     let r = receive(&db, Category::Complaint, t0()).await;
-    let edit = sqlx::query("UPDATE inquiry SET message = 'ほかの文' WHERE receipt = ?")
+    let edit = sqlx::query("UPDATE inquiry SET message = 'ほかの文' WHERE receipt = $1")
         .bind(r.as_str())
         .execute(&db.writer)
         .await;
     assert!(edit.is_err());
-    let bad = sqlx::query("UPDATE inquiry SET state = 'answered' WHERE receipt = ?")
+    let bad = sqlx::query("UPDATE inquiry SET state = 'answered' WHERE receipt = $1")
         .bind(r.as_str())
         .execute(&db.writer)
         .await;
@@ -235,7 +235,7 @@ async fn what_the_public_sent_is_not_rewritten() {
 
 #[tokio::test]
 async fn t6_1d_own_footage_becomes_a_provision_request_in_one_transaction() {
-    let db = Db::open_in_memory().await.unwrap();
+    let db = crate::testutil::test_db().await;
     let r = receive(&db, Category::OwnFootage, t0()).await;
     let provision = Provision {
         body: "本人".into(),

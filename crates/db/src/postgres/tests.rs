@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use sqlx::postgres::PgPoolOptions;
-use sqlx::PgPool;
+use sqlx::any::AnyPoolOptions;
+use sqlx::AnyPool;
 
 use super::*;
 use crate::testutil::postgres::Cluster;
@@ -13,13 +13,16 @@ use crate::{Db, UPGRADES};
 
 /// A cluster of the test's own (stopped when the test ends, however it ends) and a pool on
 /// its database.
-async fn fresh() -> (Cluster, PgPool) {
+async fn fresh() -> (Cluster, AnyPool) {
     let cluster = Cluster::start();
-    let pool = PgPoolOptions::new()
-        .max_connections(4)
-        .connect(&cluster.database("test"))
-        .await
-        .unwrap();
+    let pool = {
+        sqlx::any::install_default_drivers();
+        AnyPoolOptions::new()
+    }
+    .max_connections(4)
+    .connect(&cluster.database("test"))
+    .await
+    .unwrap();
     (cluster, pool)
 }
 
@@ -36,8 +39,8 @@ async fn sqlite_tables(db: &Db) -> BTreeMap<String, Columns> {
     .unwrap();
     let mut tables = BTreeMap::new();
     for name in names {
-        let rows: Vec<(String, String, bool, i64)> =
-            sqlx::query_as("SELECT name, type, \"notnull\", pk FROM pragma_table_info(?)")
+        let rows: Vec<(String, String, i64, i64)> =
+            sqlx::query_as("SELECT name, type, \"notnull\", pk FROM pragma_table_info($1)")
                 .bind(&name)
                 .fetch_all(db.pool())
                 .await
@@ -52,7 +55,7 @@ async fn sqlite_tables(db: &Db) -> BTreeMap<String, Columns> {
                     other => panic!("{name}.{column}: type {other}"),
                 };
                 // A primary key's column is never NULL, whatever SQLite reports of rowid keys.
-                (column, (family.to_owned(), !(not_null || pk > 0)))
+                (column, (family.to_owned(), !(not_null != 0 || pk > 0)))
             })
             .collect();
         tables.insert(name, columns);
@@ -60,7 +63,7 @@ async fn sqlite_tables(db: &Db) -> BTreeMap<String, Columns> {
     tables
 }
 
-async fn postgres_tables(pool: &PgPool) -> BTreeMap<String, Columns> {
+async fn postgres_tables(pool: &AnyPool) -> BTreeMap<String, Columns> {
     let rows: Vec<(String, String, String, String)> = sqlx::query_as(
         "SELECT table_name::text, column_name::text, data_type::text, is_nullable::text
          FROM information_schema.columns
@@ -97,7 +100,7 @@ fn both_engines_end_at_the_same_schema_version() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_has_the_tables_columns_indexes_and_kinds_sqlite_has() {
     let (_cluster, pg) = fresh().await;
-    assert_eq!(upgrade_postgres(&pg).await.unwrap(), 18);
+    assert_eq!(upgrade_postgres(&pg).await.unwrap(), 19);
     let sqlite = Db::open_in_memory().await.unwrap();
     assert_eq!(postgres_tables(&pg).await, sqlite_tables(&sqlite).await);
 
@@ -213,21 +216,24 @@ async fn upgrades_apply_once_also_when_two_start_together() {
     let cluster = Cluster::start();
     let url = cluster.database("together");
     let connect = || async {
-        PgPoolOptions::new()
-            .max_connections(2)
-            .connect(&url)
-            .await
-            .unwrap()
+        {
+            sqlx::any::install_default_drivers();
+            AnyPoolOptions::new()
+        }
+        .max_connections(2)
+        .connect(&url)
+        .await
+        .unwrap()
     };
     let (a, b) = (connect().await, connect().await);
     let (x, y) = tokio::join!(upgrade_postgres(&a), upgrade_postgres(&b));
-    assert_eq!((x.unwrap(), y.unwrap()), (18, 18));
+    assert_eq!((x.unwrap(), y.unwrap()), (19, 19));
     let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM schema_upgrade")
         .fetch_one(&a)
         .await
         .unwrap();
-    assert_eq!(applied, 1);
-    assert_eq!(upgrade_postgres(&a).await.unwrap(), 18);
+    assert_eq!(applied, 2);
+    assert_eq!(upgrade_postgres(&a).await.unwrap(), 19);
 
     sqlx::query("INSERT INTO schema_upgrade VALUES (99, 0)")
         .execute(&a)
@@ -237,4 +243,70 @@ async fn upgrades_apply_once_also_when_two_start_together() {
         upgrade_postgres(&b).await,
         Err(DbError::TooNew { found: 99, .. })
     ));
+}
+
+/// How many appends of two events each [`append_worker`] makes.
+const WORKER_APPENDS: usize = 150;
+
+/// Issue 15: the ledger's append is serialized across processes. Two processes (this test
+/// binary again, running [`append_worker`]) append to one database at once; the events are
+/// numbered 1..=N with no number twice and none missing, each is its leaf, and the tree and
+/// the events agree. Without the write lock the two would read one ledger head and collide.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_append_to_one_ledger_without_gap_or_twice() {
+    let cluster = Cluster::start();
+    let url = cluster.database("ledger");
+    Db::open_postgres(&url).await.unwrap();
+    let worker = |name: &str| {
+        std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "postgres::tests::append_worker", "--ignored"])
+            .env("MIMAMORI_APPEND_URL", &url)
+            .env("MIMAMORI_APPEND_AS", name)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut workers = [worker("a"), worker("b")];
+    for w in &mut workers {
+        assert!(w.wait().unwrap().success(), "a worker failed");
+    }
+
+    let db = Db::open_postgres(&url).await.unwrap();
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM event ORDER BY id")
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
+    let n = 2 * 2 * WORKER_APPENDS;
+    assert_eq!(ids, (1..=n as i64).collect::<Vec<_>>());
+    assert_eq!(db.ledger_size().await.unwrap(), n as u64);
+    let per_actor: Vec<(String, i64)> =
+        sqlx::query_as("SELECT actor, count(*) FROM event GROUP BY actor ORDER BY actor")
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+    let each = 2 * WORKER_APPENDS as i64;
+    assert_eq!(
+        per_actor,
+        vec![("system:a".to_owned(), each), ("system:b".to_owned(), each)]
+    );
+    let check = db.verify_ledger(None).await.unwrap();
+    assert!(check.problems.is_empty(), "{:?}", check.problems);
+}
+
+/// One of the processes of [`two_processes_append_to_one_ledger_without_gap_or_twice`]; does
+/// nothing when run on its own.
+#[tokio::test]
+#[ignore = "a worker process the two-process ledger test starts"]
+async fn append_worker() {
+    let (Ok(url), Ok(name)) = (
+        std::env::var("MIMAMORI_APPEND_URL"),
+        std::env::var("MIMAMORI_APPEND_AS"),
+    ) else {
+        return;
+    };
+    let db = Db::open_postgres(&url).await.unwrap();
+    for _ in 0..WORKER_APPENDS {
+        let event = || crate::Event::system(&name, crate::EventBody::SignedIn(Default::default()));
+        db.append_events(&[event(), event()]).await.unwrap();
+    }
 }

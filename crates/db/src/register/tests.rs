@@ -70,7 +70,7 @@ async fn open_sign_alerts(db: &Db) -> Vec<String> {
 /// staying.
 #[tokio::test]
 async fn t7_2_a_camera_comes_down_with_the_signs_that_told_only_of_it() {
-    let db = Db::open_in_memory().await.unwrap();
+    let db = crate::testutil::test_db().await;
     installed(&db, "cam1").await;
     installed(&db, "cam2").await;
     // N4.2: no sign, no operation.
@@ -128,7 +128,7 @@ async fn t7_2_a_camera_comes_down_with_the_signs_that_told_only_of_it() {
 /// it; a new sign over the camera resolves it.
 #[tokio::test]
 async fn n4_2_a_camera_left_with_no_sign_is_an_alert_until_a_sign_covers_it() {
-    let db = Db::open_in_memory().await.unwrap();
+    let db = crate::testutil::test_db().await;
     installed(&db, "cam1").await;
     let first = db
         .place_sign(&sign(&["cam1"]), t0(), |_| any_event())
@@ -173,7 +173,7 @@ async fn n4_2_a_camera_left_with_no_sign_is_an_alert_until_a_sign_covers_it() {
 /// out of range, whatever wrote it.
 #[tokio::test]
 async fn the_database_refuses_a_row_out_of_order() {
-    let db = Db::open_in_memory().await.unwrap();
+    let db = crate::testutil::test_db().await;
     installed(&db, "cam1").await;
     for bad in [
         "UPDATE register_camera SET state = 'in_operation' WHERE id = 'cam1'",

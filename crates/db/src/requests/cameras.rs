@@ -4,7 +4,7 @@
 
 use jiff::Timestamp;
 use mimamori_policy::{CameraId, RequestId};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::{from_us, to_us, Result};
 
@@ -34,14 +34,14 @@ pub(super) fn parse_further(text: &str) -> Result<Vec<CameraScope>, String> {
 
 /// Writes the further cameras (all but the first) of an instruction of `request`.
 pub(super) async fn insert_further(
-    c: &mut SqliteConnection,
+    c: &mut AnyConnection,
     request: RequestId,
     cameras: &[CameraScope],
 ) -> Result<()> {
     for (i, scope) in cameras.iter().enumerate().skip(1) {
         sqlx::query(
             "INSERT INTO request_camera (request_id, position, camera_id, start_us, end_us)
-             VALUES (?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(request)
         .bind(i as i64 + 1)

@@ -5,10 +5,10 @@
 use mimamori_policy::chain::{RequestKind, RequestState};
 use mimamori_policy::{CameraId, RequestId, TerminalId};
 use serde::{de::DeserializeOwned, Serialize};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::{cameras, CameraScope, Closing, Instruction, Origin, RequestRow};
-use crate::{DbError, Result};
+use crate::{DbError, Engine, Result};
 
 /// The row exactly as SQLite holds it; [`RequestRow`] is what the rest of mimamori sees.
 #[derive(sqlx::FromRow)]
@@ -135,11 +135,9 @@ fn optional<T: DeserializeOwned>(column: Option<String>) -> Result<Option<T>, St
 }
 
 /// A request as read on `c` (inside a transaction, when it is one).
-pub(crate) async fn request_in(
-    c: &mut SqliteConnection,
-    id: RequestId,
-) -> Result<Option<RequestRow>> {
-    sqlx::query_as::<_, StoredRequest>(&format!("{REQUEST} WHERE id = ?"))
+pub(crate) async fn request_in(c: &mut AnyConnection, id: RequestId) -> Result<Option<RequestRow>> {
+    let sql = format!("{} WHERE id = $1", request_sql(Engine::of(c)));
+    sqlx::query_as::<_, StoredRequest>(&sql)
         .bind(id)
         .fetch_optional(&mut *c)
         .await?
@@ -152,8 +150,18 @@ pub(super) fn parse_all(rows: Vec<StoredRequest>) -> Result<Vec<RequestRow>> {
 }
 
 /// Every column of a request, and its further cameras as `[[position, camera, start_us,
-/// end_us], …]` (`cameras::parse_further`).
-pub(super) const REQUEST: &str =
-    "SELECT *, (SELECT json_group_array(json_array(position, camera_id, \
-     start_us, end_us)) FROM request_camera rc WHERE rc.request_id = request.id) \
-     AS further_cameras FROM request";
+/// end_us], …]` (`cameras::parse_further`), in the engine's JSON functions.
+pub(super) fn request_sql(engine: Engine) -> &'static str {
+    match engine {
+        Engine::Sqlite => {
+            "SELECT *, (SELECT json_group_array(json_array(position, camera_id, \
+             start_us, end_us)) FROM request_camera rc WHERE rc.request_id = request.id) \
+             AS further_cameras FROM request"
+        }
+        Engine::Postgres => {
+            "SELECT *, (SELECT CAST(coalesce(json_agg(json_build_array(position, camera_id, \
+             start_us, end_us)), '[]') AS TEXT) FROM request_camera rc \
+             WHERE rc.request_id = request.id) AS further_cameras FROM request"
+        }
+    }
+}

@@ -24,7 +24,7 @@ fn order() -> NewRequest {
 
 #[tokio::test]
 async fn a_step_is_taken_once() {
-    let db = Db::open_in_memory().await.unwrap();
+    let db = crate::testutil::test_db().await;
     let now = t0();
     let id = db
         .create_request(&order(), now, |_| any_event())
@@ -59,7 +59,7 @@ async fn a_step_is_taken_once() {
 
 #[tokio::test]
 async fn n9_4_a_grant_is_used_once_and_yields_its_instructions_scope() {
-    let db = Db::open_in_memory().await.unwrap();
+    let db = crate::testutil::test_db().await;
     let now = t0();
     sqlx::query(
         "INSERT INTO terminal (id, name, location, custodian, public_key, registered_by,
@@ -154,7 +154,7 @@ async fn n9_4_a_grant_is_used_once_and_yields_its_instructions_scope() {
 
 #[tokio::test]
 async fn a_closing_must_fit_the_state_it_closes() {
-    let db = Db::open_in_memory().await.unwrap();
+    let db = crate::testutil::test_db().await;
     let id = db
         .create_request(&order(), t0(), |_| any_event())
         .await
@@ -173,17 +173,14 @@ async fn a_closing_must_fit_the_state_it_closes() {
 
 #[tokio::test]
 async fn a_row_the_release_cannot_read_is_corrupt_not_a_default() {
-    let db = Db::open_in_memory().await.unwrap();
+    let db = crate::testutil::test_db().await;
     let id = db
         .create_request(&order(), t0(), |_| any_event())
         .await
         .unwrap();
     // Only a database without migration 0004's CHECKs could hold this; simulate one.
-    sqlx::query("PRAGMA ignore_check_constraints = ON")
-        .execute(db.pool())
-        .await
-        .unwrap();
-    sqlx::query("UPDATE request SET kind = 'internl' WHERE id = ?")
+    crate::testutil::without_checks(&db, "request").await;
+    sqlx::query("UPDATE request SET kind = 'internl' WHERE id = $1")
         .bind(id)
         .execute(db.pool())
         .await

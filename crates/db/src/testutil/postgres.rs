@@ -5,6 +5,8 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 /// How to get PostgreSQL where it is missing.
 pub const INSTALL_HINT: &str =
@@ -139,6 +141,13 @@ impl Cluster {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+impl Cluster {
+    /// Stops the server at once (its data is thrown away with the directory).
+    fn stop(&self) {
         let data = self.dir.path().join("data");
         let data = data.to_str().unwrap_or_default().to_owned();
         let program = self.bin.join("pg_ctl");
@@ -146,4 +155,30 @@ impl Drop for Cluster {
             run(&program, &["-D", &data, "-m", "immediate", "stop"]);
         });
     }
+}
+
+/// The cluster this test process shares (started by the first test that asks, stopped when
+/// the process exits): each test still gets a database of its own ([`database_for_test`]).
+pub fn shared() -> &'static Cluster {
+    static SHARED: OnceLock<Cluster> = OnceLock::new();
+    SHARED.get_or_init(|| {
+        extern "C" fn stop_at_exit() {
+            if let Some(cluster) = SHARED.get() {
+                cluster.stop();
+                let _ = std::fs::remove_dir_all(cluster.dir.path());
+            }
+        }
+        let cluster = Cluster::start();
+        // SAFETY: registers a plain function with no arguments; statics are never dropped,
+        // so without it the cluster would outlive the tests.
+        unsafe { libc::atexit(stop_at_exit) };
+        cluster
+    })
+}
+
+/// A fresh database in the shared cluster, for one test: its URL.
+pub fn database_for_test() -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(1);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    shared().database(&format!("test_{n}"))
 }

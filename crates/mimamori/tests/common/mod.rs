@@ -62,6 +62,13 @@ pub fn mimamori_on(data_dir: &Path, subcommand: &str) -> Command {
     cmd
 }
 
+/// [`mimamori_on`] with the metadata in the PostgreSQL database at `url` (issue 15).
+pub fn mimamori_on_postgres(data_dir: &Path, subcommand: &str, url: &str) -> Command {
+    let mut cmd = mimamori_on(data_dir, subcommand);
+    cmd.env("MIMAMORI_DATABASE", url);
+    cmd
+}
+
 /// A running `mimamori serve`.
 pub struct Server {
     child: Option<Child>,
@@ -71,8 +78,18 @@ pub struct Server {
 
 impl Server {
     pub fn start(data_dir: &Path, policy: &Path) -> Server {
+        Server::start_with(mimamori_on(data_dir, "serve"), data_dir, policy)
+    }
+
+    /// `serve` with its metadata in the PostgreSQL database at `url`.
+    pub fn start_on_postgres(data_dir: &Path, policy: &Path, url: &str) -> Server {
+        let command = mimamori_on_postgres(data_dir, "serve", url);
+        Server::start_with(command, data_dir, policy)
+    }
+
+    fn start_with(mut command: Command, data_dir: &Path, policy: &Path) -> Server {
         let listen = format!("127.0.0.1:{}", free_port());
-        let child = mimamori_on(data_dir, "serve")
+        let child = command
             .arg("--policy")
             .arg(policy)
             .args(["--listen", &listen])
@@ -208,13 +225,27 @@ pub fn build_package_of(
     cameras: &[(&str, (jiff::Timestamp, jiff::Timestamp))],
     out: &Path,
 ) -> mimamori_office::evidence::PackageSummary {
+    build_package_on(data, None, policy, cameras, out)
+}
+
+/// [`build_package_of`] with the metadata in the PostgreSQL database at `database`, if given.
+pub fn build_package_on(
+    data: &Path,
+    database: Option<&str>,
+    policy: &Path,
+    cameras: &[(&str, (jiff::Timestamp, jiff::Timestamp))],
+    out: &Path,
+) -> mimamori_office::evidence::PackageSummary {
     use std::sync::Arc;
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let policy = Arc::new(mimamori_policy::Policy::load(policy).unwrap());
-        let db = mimamori_db::Db::open(&data.join("mimamori.db"))
-            .await
-            .unwrap();
+        let db = match database {
+            Some(url) => mimamori_db::Db::open_postgres(url).await.unwrap(),
+            None => mimamori_db::Db::open(&data.join("mimamori.db"))
+                .await
+                .unwrap(),
+        };
         let kek = mimamori_recorder::Kek::load(&data.with_extension("kek")).unwrap();
         let ctx = mimamori_recorder::RecorderContext::new(
             policy,

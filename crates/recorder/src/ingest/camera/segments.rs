@@ -196,6 +196,8 @@ impl CameraRecorder {
             sha256: written.sha256,
             video_sample_entry_id: open.sample_entry_id,
             sample_index: open.index,
+            // The all-in-one recorder holds no lease (issue 15: recorder nodes will).
+            lease_epoch: None,
         };
         self.ctx.db.insert_segment(&row).await?;
         let metrics = &self.metrics;
