@@ -128,16 +128,7 @@ fn terminal_retrieve(server: &str, key: &Path, request: i64, out: &Path) -> Outp
 fn n9_t5_2_order_instruction_retrieval_report_ends_in_a_verified_playable_clip() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let cams = GstCameras::start(&["cam1"]);
-    let policy = write_policy(
-        dir.path(),
-        &[TestCamera {
-            id: "cam1".into(),
-            url: cams.url("cam1"),
-            credentials_file: None,
-        }],
-        "",
-    );
+    let (_cams, policy) = one_camera(dir.path());
     let started = Timestamp::now();
     let server = Server::start(&data, &policy);
     let api = Api {

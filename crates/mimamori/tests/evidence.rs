@@ -73,16 +73,7 @@ fn resign(package: &Path, key: &SigningKey, edit: impl FnOnce(&mut Manifest)) {
 fn n9_3_evidence_packages_verify_offline_and_every_tampering_fails_with_its_reason() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let cams = GstCameras::start(&["cam1"]);
-    let policy = write_policy(
-        dir.path(),
-        &[TestCamera {
-            id: "cam1".into(),
-            url: cams.url("cam1"),
-            credentials_file: None,
-        }],
-        "",
-    );
+    let (_cams, policy) = one_camera(dir.path());
     let started = Timestamp::now();
     let mut server = Server::start(&data, &policy);
     std::thread::sleep(Duration::from_secs(14));

@@ -36,16 +36,7 @@ fn the_product_records_retrieves_and_verifies_on_postgresql() {
     let url = cluster.database("ward");
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let cams = GstCameras::start(&["cam1"]);
-    let policy = write_policy(
-        dir.path(),
-        &[TestCamera {
-            id: "cam1".into(),
-            url: cams.url("cam1"),
-            credentials_file: None,
-        }],
-        "",
-    );
+    let (_cams, policy) = one_camera(dir.path());
     let mut server = Server::start_on_postgres(&data, &policy, &url);
     let started = Timestamp::now();
     std::thread::sleep(Duration::from_secs(14));

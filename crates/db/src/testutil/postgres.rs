@@ -68,8 +68,17 @@ fn run(program: &Path, args: &[&str]) {
 
 impl Cluster {
     /// initdb and start a cluster (a few seconds); its one role is `mimamori`, trusted on
-    /// loopback, with the database `mimamori`.
+    /// loopback, with the database `mimamori`. Tests' clusters do not sync to disk.
     pub fn start() -> Cluster {
+        Cluster::start_with(false)
+    }
+
+    /// A cluster that syncs every commit to disk as a production one does: for benchmarks.
+    pub fn start_durable() -> Cluster {
+        Cluster::start_with(true)
+    }
+
+    fn start_with(durable: bool) -> Cluster {
         let bin = bin_dir();
         let dir = tempfile::Builder::new()
             .prefix("mimamori-pg-")
@@ -103,10 +112,12 @@ impl Cluster {
             .local_addr()
             .unwrap()
             .port();
-        let options = format!(
-            "-c listen_addresses=127.0.0.1 -p {port} -k {path} -c fsync=off \
-             -c synchronous_commit=off -c full_page_writes=off"
-        );
+        let sync = if durable {
+            ""
+        } else {
+            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        };
+        let options = format!("-c listen_addresses=127.0.0.1 -p {port} -k {path}{sync}");
         let log = format!("{path}/log");
         run(
             &bin.join("pg_ctl"),

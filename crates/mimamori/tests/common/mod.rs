@@ -46,6 +46,19 @@ pub fn write_policy(dir: &Path, cameras: &[TestCamera], extra_retention: &str) -
     path
 }
 
+/// GStreamer serving one camera, `cam1`, and a policy for it in `dir`: most end-to-end tests
+/// need no more. Keep the server: the camera stops with it.
+pub fn one_camera(dir: &Path) -> (GstCameras, PathBuf) {
+    let cams = GstCameras::start(&["cam1"]);
+    let camera = TestCamera {
+        id: "cam1".into(),
+        url: cams.url("cam1"),
+        credentials_file: None,
+    };
+    let policy = write_policy(dir, &[camera], "");
+    (cams, policy)
+}
+
 /// The mimamori binary under test.
 pub fn mimamori() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mimamori"));
